@@ -1,0 +1,3 @@
+from perfcodemod.cli import main
+
+raise SystemExit(main())

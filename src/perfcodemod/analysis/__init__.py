@@ -1,0 +1,2 @@
+"""Analyses shared by several rules: whole-module facts, names and scopes, loops and
+invariance, hashability, known-list inference."""

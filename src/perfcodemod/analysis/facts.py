@@ -1,0 +1,231 @@
+"""Whole-module facts computed from Python's own ``ast``, which is ten times cheaper than LibCST.
+
+The engine parses with LibCST only the top-level statements where some rule's pre-check found a
+candidate. What a rule must know about the rest of the module (which names are bound where, what
+they were imported as, where imports go) comes from here, computed once per file and lazily.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import builtins
+from collections import defaultdict
+from collections.abc import Iterator
+from functools import cached_property
+from typing import TypeVar
+
+from perfcodemod.source import LineIndex
+
+NodeT = TypeVar("NodeT", bound=ast.AST)
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
+ScopeNode = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+class ModuleFacts:
+    """What the cheap ``ast`` of one module says, for pre-checks and whole-module questions."""
+
+    def __init__(self, tree: ast.Module, text: str, lines: LineIndex | None = None) -> None:
+        self.tree = tree
+        self.text = text
+        self.lines = lines if lines is not None else LineIndex(text)
+
+    # -- node index ------------------------------------------------------------------------
+
+    @cached_property
+    def _by_type(self) -> dict[type[ast.AST], list[ast.AST]]:
+        index: dict[type[ast.AST], list[ast.AST]] = defaultdict(list)
+        for node in ast.walk(self.tree):
+            index[type(node)].append(node)
+        return index
+
+    def nodes(self, *types: type[NodeT]) -> Iterator[NodeT]:
+        """Every node of the given types in the module (in no particular order)."""
+        for node_type in types:
+            yield from self._by_type.get(node_type, ())  # type: ignore[misc]
+
+    @cached_property
+    def parents(self) -> dict[ast.AST, ast.AST]:
+        parents: dict[ast.AST, ast.AST] = {}
+        for nodes in self._by_type.values():
+            for node in nodes:
+                for child in ast.iter_child_nodes(node):
+                    parents[child] = node
+        return parents
+
+    def enclosing_function(self, node: ast.AST) -> ast.AST | None:
+        """The innermost function or lambda around ``node`` (``None`` at module or class level)."""
+        parent = self.parents.get(node)
+        while parent is not None:
+            if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                return parent
+            parent = self.parents.get(parent)
+        return None
+
+    # -- top-level statements: the units the engine parses with LibCST ---------------------
+
+    @cached_property
+    def toplevel_spans(self) -> list[tuple[int, int]]:
+        """(first row, last row) of each top-level statement, decorators included; statements
+        that share a line (``a = 1; b = 2``) form one span."""
+        spans: list[tuple[int, int]] = []
+        for stmt in self.tree.body:
+            first = stmt.lineno
+            for decorator in getattr(stmt, "decorator_list", ()):
+                first = min(first, decorator.lineno)
+            last = stmt.end_lineno or stmt.lineno
+            if spans and first <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(last, spans[-1][1]))
+            else:
+                spans.append((first, last))
+        return spans
+
+    def toplevel_span(self, row: int) -> tuple[int, int] | None:
+        """The span of the top-level statement that contains ``row``."""
+        spans = self.toplevel_spans
+        index = bisect.bisect_right(spans, (row, float("inf"))) - 1
+        if index >= 0 and spans[index][0] <= row <= spans[index][1]:
+            return spans[index]
+        return None
+
+    # -- bindings and names ----------------------------------------------------------------
+
+    @cached_property
+    def bindings(self) -> dict[str, list[ast.AST]]:
+        """Every place anywhere in the module (any scope) that binds, deletes or declares a name."""
+        found: dict[str, list[ast.AST]] = defaultdict(list)
+        for name in self.nodes(ast.Name):
+            if not isinstance(name.ctx, ast.Load):
+                found[name.id].append(name)
+        for arg in self.nodes(ast.arg):
+            found[arg.arg].append(arg)
+        for definition in self.nodes(
+            ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef
+        ):
+            found[definition.name].append(definition)
+        for statement in self.nodes(ast.Import, ast.ImportFrom):
+            for alias in statement.names:
+                if alias.name != "*":
+                    local = alias.asname or alias.name.partition(".")[0]
+                    found[local].append(statement)
+        for declaration in self.nodes(ast.Global, ast.Nonlocal):
+            for declared in declaration.names:
+                found[declared].append(declaration)
+        for handler in self.nodes(ast.ExceptHandler):
+            if handler.name:
+                found[handler.name].append(handler)
+        for pattern in self.nodes(ast.MatchAs, ast.MatchStar):
+            if pattern.name:
+                found[pattern.name].append(pattern)
+        for mapping in self.nodes(ast.MatchMapping):
+            if mapping.rest:
+                found[mapping.rest].append(mapping)
+        return found
+
+    @cached_property
+    def has_star_import(self) -> bool:
+        return any(
+            alias.name == "*" for statement in self.nodes(ast.ImportFrom) for alias in statement.names
+        )
+
+    @cached_property
+    def uses_dynamic_namespace(self) -> bool:
+        """Calls that can read or bind names invisibly (``exec``, ``globals()``...)."""
+        dynamic = {"exec", "eval", "globals", "locals", "vars", "__import__"}
+        return any(
+            isinstance(call.func, ast.Name) and call.func.id in dynamic
+            for call in self.nodes(ast.Call)
+        )
+
+    def is_unbound_builtin(self, name: str) -> bool:
+        """``name`` is a builtin and nothing in the module could shadow it."""
+        return (
+            name in BUILTIN_NAMES and name not in self.bindings and not self.has_star_import
+        )
+
+    @cached_property
+    def imported_as(self) -> dict[str, set[str]]:
+        """Local name -> the qualified names that imports anywhere in the module bind it to."""
+        found: dict[str, set[str]] = defaultdict(set)
+        for statement in self.nodes(ast.Import):
+            for alias in statement.names:
+                if alias.asname:
+                    found[alias.asname].add(alias.name)
+                else:
+                    top = alias.name.partition(".")[0]
+                    found[top].add(top)
+        for statement in self.nodes(ast.ImportFrom):
+            if statement.level:
+                module = "." * statement.level + (statement.module or "")
+            else:
+                module = statement.module or ""
+            for alias in statement.names:
+                if alias.name != "*":
+                    found[alias.asname or alias.name].add(f"{module}.{alias.name}")
+        return found
+
+    def qualified_name(self, name: str) -> str | None:
+        """What ``name`` means wherever it is used, if the whole module agrees on it.
+
+        ``builtins.sum`` for an unshadowed builtin, ``numpy.max`` for a name bound only by
+        ``from numpy import max``; ``None`` when the name is bound in other ways too, so that
+        the answer depends on the scope (callers then ask LibCST's scope analysis, or stay silent).
+        """
+        if self.has_star_import:
+            return None
+        bindings = self.bindings.get(name)
+        if not bindings:
+            return f"builtins.{name}" if name in BUILTIN_NAMES else None
+        if all(isinstance(b, (ast.Import, ast.ImportFrom)) for b in bindings):
+            targets = self.imported_as.get(name, set())
+            if len(targets) == 1:
+                return next(iter(targets))
+        return None
+
+    @cached_property
+    def loads(self) -> dict[str, list[ast.Name]]:
+        """Every read of each name, anywhere in the module."""
+        found: dict[str, list[ast.Name]] = defaultdict(list)
+        for name in self.nodes(ast.Name):
+            if isinstance(name.ctx, ast.Load):
+                found[name.id].append(name)
+        return found
+
+    @cached_property
+    def dunder_all(self) -> frozenset[str]:
+        names: set[str] = set()
+        for statement in self.tree.body:
+            if isinstance(statement, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
+                    value = statement.value
+                    if isinstance(value, (ast.List, ast.Tuple)):
+                        names.update(
+                            e.value for e in value.elts
+                            if isinstance(e, ast.Constant) and isinstance(e.value, str)
+                        )
+        return frozenset(names)
+
+    # -- imports ---------------------------------------------------------------------------
+
+    @cached_property
+    def import_insertion_row(self) -> int:
+        """The row before which a new import goes: after the module's leading block of
+        docstring, ``__future__`` imports and imports (1 for an empty module)."""
+        row = 1
+        body = self.tree.body
+        for index, statement in enumerate(body):
+            is_docstring = (
+                index == 0
+                and isinstance(statement, ast.Expr)
+                and isinstance(statement.value, ast.Constant)
+                and isinstance(statement.value.value, str)
+            )
+            if is_docstring or isinstance(statement, (ast.Import, ast.ImportFrom)):
+                row = (statement.end_lineno or statement.lineno) + 1
+            else:
+                break
+        return row

@@ -1,0 +1,248 @@
+"""What every front end calls: check or fix one source, or a set of paths.
+
+The command line, the flake8 plugin and the pre-commit hooks are thin layers over these
+functions; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import ast
+import enum
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from perfcodemod import engine, noqa
+from perfcodemod.config import ConfigResolver, Settings, default_settings
+from perfcodemod.diagnostic import Diagnostic, ToolError
+from perfcodemod.files import Target, discover
+from perfcodemod.fixer import FileChangedError, FixOutcome, fix_source as _fix_loop, write_atomic
+from perfcodemod.source import DecodeError, LineIndex, SourceText
+
+
+class FixMode(enum.Enum):
+    #: Report only.
+    CHECK = "check"
+    #: Apply fixes and write the files.
+    WRITE = "write"
+    #: Compute fixes, write nothing (``--diff``, stdin).
+    PREVIEW = "preview"
+    #: Add ``# noqa`` comments for every diagnostic.
+    ADD_NOQA = "add-noqa"
+
+
+@dataclass
+class FileReport:
+    path: str
+    #: What remains (after fixing, in the fix modes), noqa applied.
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    errors: list[ToolError] = field(default_factory=list)
+    #: The text as read (None when the file could not be read or decoded).
+    original: SourceText | None = None
+    #: The text after fixing (or adding noqa comments), when it differs from the original.
+    fixed: SourceText | None = None
+    #: Fixes applied, by code.
+    applied: dict[str, int] = field(default_factory=dict)
+    suppressed: int = 0
+    written: bool = False
+
+    @property
+    def changed(self) -> bool:
+        return self.fixed is not None and self.original is not None and (
+            self.fixed.text != self.original.text
+        )
+
+
+@dataclass
+class RunReport:
+    files: list[FileReport] = field(default_factory=list)
+    errors: list[ToolError] = field(default_factory=list)
+
+    @property
+    def diagnostics(self) -> list[tuple[FileReport, Diagnostic]]:
+        return [(report, d) for report in self.files for d in report.diagnostics]
+
+    @property
+    def all_errors(self) -> list[ToolError]:
+        return [*self.errors, *(e for report in self.files for e in report.errors)]
+
+
+def _adjust(diagnostic: Diagnostic, settings: Settings) -> Diagnostic:
+    """Apply ``fixable``/``unfixable`` and ``extend-(un)safe-fixes`` to a diagnostic's fix."""
+    fix = diagnostic.fix
+    if fix is None:
+        return diagnostic
+    if not settings.is_fixable(diagnostic.code):
+        return replace(diagnostic, fix=None)
+    applicability = settings.applicability(diagnostic.code, fix.applicability)
+    if applicability is not fix.applicability:
+        reason = (
+            f"{fix.reason} (made {applicability.value} by the `extend-"
+            f"{'safe' if applicability.value == 'safe' else 'unsafe'}-fixes` setting)"
+        )
+        return replace(diagnostic, fix=fix.with_applicability(applicability, reason))
+    return diagnostic
+
+
+def lint(
+    source: SourceText,
+    settings: Settings,
+    path: str | Path | None = None,
+    tree: ast.Module | None = None,
+) -> tuple[list[Diagnostic], list[ToolError], int]:
+    """Diagnostics for one text: selected rules, per-file ignores, noqa, fix settings."""
+    display = str(path) if path is not None else "<stdin>"
+    options = engine.EngineOptions(
+        rules=settings.rules_for(path),
+        family_options=settings.family_options,
+        target_version=settings.target_version,
+    )
+    result = engine.check_source(source, options, display, tree)
+    kept, suppressed = noqa.filter_suppressed(result.diagnostics, source.text, source.lines)
+    return [_adjust(d, settings) for d in kept], result.errors, suppressed
+
+
+def _decode_failure(path: str, error: DecodeError) -> FileReport:
+    lines = LineIndex("")
+    diagnostic = engine.parse_error_diagnostic(str(error), 1, 1, lines)
+    diagnostic = replace(diagnostic, row=error.row, col=error.col, end_row=error.row,
+                         end_col=error.col, noqa_row=error.row)
+    return FileReport(path, [diagnostic])
+
+
+def check_source(
+    code: str | bytes,
+    path: str | Path | None = None,
+    settings: Settings | None = None,
+) -> FileReport:
+    """Check one source text (bytes are decoded as Python does, honouring a coding cookie)."""
+    settings = settings or default_settings()
+    display = str(path) if path is not None else "<stdin>"
+    try:
+        source = SourceText.decode(code) if isinstance(code, bytes) else SourceText(code)
+    except DecodeError as exc:
+        return _decode_failure(display, exc)
+    diagnostics, errors, suppressed = lint(source, settings, path)
+    return FileReport(display, diagnostics, errors, source, suppressed=suppressed)
+
+
+def fix_source(
+    code: str | bytes,
+    path: str | Path | None = None,
+    settings: Settings | None = None,
+    *,
+    unsafe: bool | None = None,
+) -> FileReport:
+    """Fix one source text; ``report.fixed`` holds the result, ``report.diagnostics`` what remains."""
+    settings = settings or default_settings()
+    report = check_source(code, path, settings)
+    if report.original is None:
+        return report
+    return _fix_report(report, report.original, settings, path, unsafe)
+
+
+def _fix_report(
+    report: FileReport,
+    source: SourceText,
+    settings: Settings,
+    path: str | Path | None,
+    unsafe: bool | None,
+) -> FileReport:
+    if not any(d.fix for d in report.diagnostics):
+        return report
+    display = report.path
+    use_unsafe = settings.unsafe_fixes if unsafe is None else unsafe
+
+    def relint(current: SourceText) -> list[Diagnostic]:
+        return lint(current, settings, path)[0]
+
+    outcome: FixOutcome = _fix_loop(source, relint, unsafe=use_unsafe, path=display)
+    report.errors.extend(ToolError(display, message) for message in outcome.errors)
+    if outcome.changed:
+        report.fixed = outcome.source
+        report.applied = dict(outcome.applied)
+        report.diagnostics, errors, report.suppressed = lint(outcome.source, settings, path)
+        report.errors.extend(errors)
+    return report
+
+
+def add_noqa_source(report: FileReport) -> FileReport:
+    """Add ``# noqa: CODE`` comments; skipped where a comment would land inside a string."""
+    source = report.original
+    if source is None or not report.diagnostics:
+        return report
+    commentable = [d for d in report.diagnostics if d.code != engine.PARSE_ERROR_CODE]
+    if not commentable:
+        return report
+    new_text = noqa.add_noqa_comments(source.text, source.lines, commentable)
+    try:
+        same = ast.dump(ast.parse(new_text)) == ast.dump(ast.parse(source.text))
+    except SyntaxError:
+        same = False
+    if not same:
+        report.errors.append(
+            ToolError(report.path, "could not add noqa comments without changing the code")
+        )
+        return report
+    report.fixed = source.with_text(new_text)
+    report.applied = {"noqa": len(commentable)}
+    report.diagnostics = [d for d in report.diagnostics if d.code == engine.PARSE_ERROR_CODE]
+    return report
+
+
+def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> FileReport:
+    """Read, check, and (depending on ``mode``) fix and write one file."""
+    display = str(target.path)
+    settings = target.settings
+    try:
+        raw = target.path.read_bytes()
+    except OSError as exc:
+        lines = LineIndex("")
+        message = f"cannot read file: {exc.strerror or exc}"
+        return FileReport(display, [engine.parse_error_diagnostic(message, 1, 1, lines)])
+    report = check_source(raw, target.path, settings)
+    report.path = display
+    source = report.original
+    if source is None or mode is FixMode.CHECK:
+        return report
+    if source.encode() != raw:
+        report.errors.append(ToolError(
+            display, f"not fixed: the file's bytes do not survive decoding and re-encoding as "
+            f"{source.encoding}"))
+        return report
+    if mode is FixMode.ADD_NOQA:
+        add_noqa_source(report)
+    else:
+        _fix_report(report, source, settings, target.path, unsafe)
+    if mode in (FixMode.WRITE, FixMode.ADD_NOQA) and report.changed and report.fixed is not None:
+        if not target.writable:
+            report.errors.append(ToolError(display, "not written: the file is outside the named paths"))
+            return report
+        try:
+            write_atomic(target.path, report.fixed.encode(), raw)
+            report.written = True
+        except FileChangedError as exc:
+            report.errors.append(ToolError(display, str(exc)))
+        except OSError as exc:
+            report.errors.append(ToolError(display, f"cannot write file: {exc.strerror or exc}"))
+    return report
+
+
+def check_paths(
+    paths: Sequence[Path],
+    resolver: ConfigResolver | None = None,
+    *,
+    mode: FixMode = FixMode.CHECK,
+    unsafe: bool | None = None,
+    force_exclude: bool = False,
+) -> RunReport:
+    """Check (and fix) every file under ``paths``."""
+    resolver = resolver or ConfigResolver()
+    run = RunReport()
+    for target in discover(paths, resolver, force_exclude=force_exclude):
+        run.files.append(process_file(target, mode, unsafe))
+    return run
+
+
+def targets(paths: Iterable[Path], resolver: ConfigResolver, force_exclude: bool = False) -> list[Target]:
+    return list(discover(list(paths), resolver, force_exclude=force_exclude))

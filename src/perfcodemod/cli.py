@@ -1,0 +1,290 @@
+"""The ``perfcodemod`` command: a thin layer over ``api``.
+
+Exit codes: 0 nothing found, 1 diagnostics remain (or fixes were applied, with
+``--exit-non-zero-on-fix``, or a ``--diff`` is not empty), 2 usage, configuration or internal error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from perfcodemod import __version__, api, docs, output, registry
+from perfcodemod.config import (
+    ConfigError,
+    ConfigResolver,
+    Overrides,
+    split_selectors,
+    validate_overrides,
+)
+from perfcodemod.files import DiscoveryError
+
+EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+SUBCOMMANDS = ("check", "rule")
+
+
+def _check_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="perfcodemod check",
+        description="Find performance antipatterns in Python files and fix them.",
+    )
+    parser.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .); - for stdin")
+    fixing = parser.add_argument_group("fixing")
+    fixing.add_argument("--fix", action=argparse.BooleanOptionalAction, default=False,
+                        help="apply fixes in place (safe ones; see --unsafe-fixes)")
+    fixing.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None,
+                        help="also apply (or show as available) the unsafe fixes")
+    fixing.add_argument("--diff", action="store_true",
+                        help="print the fixes as a unified diff; write nothing")
+    fixing.add_argument("--show-fixes", action="store_true", help="list the fixes applied")
+    fixing.add_argument("--exit-non-zero-on-fix", action="store_true",
+                        help="exit 1 when fixes were applied, even if nothing remains")
+    fixing.add_argument("--add-noqa", action="store_true",
+                        help="add `# noqa: CODE` comments to every line with a diagnostic")
+    selection = parser.add_argument_group("rule selection")
+    selection.add_argument("--select", action="append", metavar="CODES",
+                           help="rules to enable, by code or prefix (replaces the configured set)")
+    selection.add_argument("--extend-select", action="append", metavar="CODES",
+                           help="rules to enable in addition to the configured set")
+    selection.add_argument("--ignore", action="append", metavar="CODES", help="rules to disable")
+    selection.add_argument("--fixable", action="append", metavar="CODES",
+                           help="rules whose fixes may be applied (default: all)")
+    selection.add_argument("--unfixable", action="append", metavar="CODES",
+                           help="rules whose fixes are never applied")
+    config = parser.add_argument_group("configuration")
+    config.add_argument("--config", type=Path, metavar="PATH",
+                        help="use this configuration file for every file")
+    config.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    config.add_argument("--target-version", metavar="pyXY", help="the oldest Python to support")
+    config.add_argument("--exclude", action="append", metavar="GLOB",
+                        help="replace the excluded paths")
+    config.add_argument("--extend-exclude", action="append", metavar="GLOB",
+                        help="exclude these paths too")
+    config.add_argument("--respect-gitignore", action=argparse.BooleanOptionalAction, default=None,
+                        help="skip files that .gitignore ignores (default: yes)")
+    config.add_argument("--force-exclude", action="store_true",
+                        help="apply excludes to files named on the command line too")
+    out = parser.add_argument_group("output")
+    out.add_argument("--output-format", choices=output.FORMATS, default="text")
+    out.add_argument("--statistics", action="store_true", help="count diagnostics per rule")
+    out.add_argument("--exit-zero", action="store_true", help="exit 0 even if diagnostics remain")
+    out.add_argument("--stdin-filename", metavar="PATH",
+                     help="the name of the file read from standard input (for config and output)")
+    out.add_argument("-q", "--quiet", action="store_true", help="print diagnostics only")
+    return parser
+
+
+def _rule_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="perfcodemod rule", description="Show a rule's documentation.")
+    parser.add_argument("rule", nargs="?", help="a code (PCM201) or name (literal-membership)")
+    parser.add_argument("--all", action="store_true", help="every rule")
+    parser.add_argument("--output-format", choices=("text", "json"), default="text")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if args and args[0] in ("--version", "-V"):
+            print(f"perfcodemod {__version__}")
+            return EXIT_CLEAN
+        if args and args[0] in ("-h", "--help"):
+            _top_help(sys.stdout)
+            return EXIT_CLEAN
+        if args and args[0] == "rule":
+            return _rule(_rule_parser().parse_args(args[1:]))
+        if args and args[0] == "check":
+            args = args[1:]
+        return _check(_check_parser().parse_args(args))
+    except KeyboardInterrupt:
+        print("perfcodemod: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_CLEAN
+
+
+def _top_help(stream: TextIO) -> None:
+    stream.write(
+        "usage: perfcodemod [check] [PATHS...] [options]\n"
+        "       perfcodemod rule CODE | --all\n\n"
+        "commands:\n"
+        "  check   find (and with --fix, fix) performance antipatterns (the default)\n"
+        "  rule    show a rule's documentation\n\n"
+        "Run `perfcodemod check --help` for the options.\n"
+    )
+
+
+def _error(message: str) -> int:
+    print(f"perfcodemod: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _rule(args: argparse.Namespace) -> int:
+    if args.all:
+        rules = list(registry.all_rules())
+    elif args.rule:
+        rule = registry.get_rule(args.rule)
+        if rule is None:
+            import difflib
+
+            choices = [r.code for r in registry.all_rules()] + [r.name for r in registry.all_rules()]
+            close = difflib.get_close_matches(args.rule, choices, n=1)
+            hint = f"; did you mean `{close[0]}`?" if close else ""
+            return _error(f"unknown rule `{args.rule}`{hint}")
+        rules = [rule]
+    else:
+        return _error("name a rule (`perfcodemod rule PCM201`) or use --all")
+    if args.output_format == "json":
+        payload = [
+            {
+                "code": r.code,
+                "name": r.name,
+                "family": r.family,
+                "summary": r.summary(),
+                "default_enabled": r.default_enabled,
+                "fix": r.fix_title,
+                "explanation": r.documentation(),
+            }
+            for r in rules
+        ]
+        print(json.dumps(payload if args.all else payload[0], indent=2))
+    else:
+        print("\n---\n\n".join(docs.render(r) for r in rules), end="")
+    return EXIT_CLEAN
+
+
+def _overrides(args: argparse.Namespace) -> Overrides:
+    return Overrides(
+        select=split_selectors(args.select),
+        extend_select=split_selectors(args.extend_select) or (),
+        ignore=split_selectors(args.ignore) or (),
+        fixable=split_selectors(args.fixable),
+        unfixable=split_selectors(args.unfixable) or (),
+        unsafe_fixes=args.unsafe_fixes,
+        target_version=args.target_version,
+        exclude=tuple(args.exclude) if args.exclude else None,
+        extend_exclude=tuple(args.extend_exclude or ()),
+        respect_gitignore=args.respect_gitignore,
+    )
+
+
+def _check(args: argparse.Namespace) -> int:
+    overrides = _overrides(args)
+    try:
+        validate_overrides(overrides)
+        resolver = ConfigResolver(overrides, config=args.config, isolated=args.isolated)
+        paths = args.paths or [Path(".")]
+        stdin = any(str(p) == "-" for p in paths)
+        if stdin and len(paths) > 1:
+            return _error("`-` (standard input) cannot be combined with other paths")
+        if args.add_noqa and (args.fix or args.diff):
+            return _error("--add-noqa cannot be combined with --fix or --diff")
+        if stdin:
+            return _check_stdin(args, resolver)
+        if args.stdin_filename:
+            return _error("--stdin-filename needs `-` as the path")
+        mode = api.FixMode.CHECK
+        if args.add_noqa:
+            mode = api.FixMode.ADD_NOQA
+        elif args.diff:
+            mode = api.FixMode.PREVIEW
+        elif args.fix:
+            mode = api.FixMode.WRITE
+        run = api.check_paths(
+            paths, resolver, mode=mode, unsafe=args.unsafe_fixes, force_exclude=args.force_exclude
+        )
+    except ConfigError as exc:
+        return _error(str(exc))
+    except DiscoveryError as exc:
+        return _error(str(exc))
+    unsafe = bool(args.unsafe_fixes if args.unsafe_fixes is not None else resolver.default.unsafe_fixes)
+    return _report(args, run, unsafe, mode)
+
+
+def _report(args: argparse.Namespace, run: api.RunReport, unsafe: bool, mode: api.FixMode) -> int:
+    errors = run.all_errors
+    if mode is api.FixMode.PREVIEW:
+        diffs = [output.unified_diff(r) for r in run.files if r.changed]
+        sys.stdout.write("".join(diffs))
+        for error in errors:
+            print(f"error: {error.path}: {error.message}", file=sys.stderr)
+        fixed = sum(sum(r.applied.values()) for r in run.files)
+        if not args.quiet:
+            print(f"Would fix {fixed} diagnostic{'s' if fixed != 1 else ''}.", file=sys.stderr)
+        if errors:
+            return EXIT_ERROR
+        return EXIT_FOUND if diffs else EXIT_CLEAN
+    if mode is api.FixMode.ADD_NOQA:
+        added = sum(r.applied.get("noqa", 0) for r in run.files if r.written)
+        print(f"Added {added} noqa directive{'s' if added != 1 else ''}.", file=sys.stderr)
+        for error in errors:
+            print(f"error: {error.path}: {error.message}", file=sys.stderr)
+        return EXIT_ERROR if errors else EXIT_CLEAN
+    if args.output_format == "json":
+        sys.stdout.write(output.format_json(run.files) + "\n")
+    elif args.statistics:
+        sys.stdout.write(output.statistics(run, unsafe))
+    else:
+        sys.stdout.write(output.format_text(run.files, unsafe))
+        if args.show_fixes:
+            sys.stdout.write(output.fixes_listing(run))
+        if not args.quiet:
+            sys.stdout.write(output.summary(run, unsafe=unsafe, fixing=mode is api.FixMode.WRITE))
+    for error in errors:
+        print(f"error: {error.path}: {error.message}", file=sys.stderr)
+    return _exit_code(args, run, errors)
+
+
+def _exit_code(args: argparse.Namespace, run: api.RunReport, errors: Sequence[object]) -> int:
+    if errors:
+        return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_CLEAN
+    if run.diagnostics:
+        return EXIT_FOUND
+    if args.exit_non_zero_on_fix and any(r.applied for r in run.files):
+        return EXIT_FOUND
+    return EXIT_CLEAN
+
+
+def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
+    name = args.stdin_filename
+    path = Path(name) if name else None
+    settings = resolver.for_path(path) if path is not None else resolver.default
+    if path is not None and args.force_exclude and settings.is_excluded(path, is_dir=False):
+        # Excluded: echo the input back unchanged when fixing, report nothing.
+        if args.fix:
+            sys.stdout.buffer.write(sys.stdin.buffer.read())
+        return EXIT_CLEAN
+    raw = sys.stdin.buffer.read()
+    if args.fix or args.diff:
+        report = api.fix_source(raw, path, settings, unsafe=args.unsafe_fixes)
+    else:
+        report = api.check_source(raw, path, settings)
+    report.path = name or "-"
+    run = api.RunReport([report])
+    unsafe = bool(args.unsafe_fixes if args.unsafe_fixes is not None else settings.unsafe_fixes)
+    if args.diff:
+        return _report(args, run, unsafe, api.FixMode.PREVIEW)
+    if args.fix:
+        # The fixed source goes to stdout, what remains to stderr (as ruff does).
+        if report.original is None:
+            sys.stdout.buffer.write(raw)
+        else:
+            sys.stdout.buffer.write((report.fixed or report.original).encode())
+        sys.stdout.flush()
+        stdout = sys.stdout
+        sys.stdout = sys.stderr
+        try:
+            return _report(args, run, unsafe, api.FixMode.WRITE)
+        finally:
+            sys.stdout = stdout
+    return _report(args, run, unsafe, api.FixMode.CHECK)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,451 @@
+"""``[tool.perfcodemod]`` (or ``perfcodemod.toml`` / ``.perfcodemod.toml``) to ``Settings``.
+
+As in ruff, the closest configuration file to each checked file applies; in one directory
+``.perfcodemod.toml`` wins over ``perfcodemod.toml``, which wins over ``pyproject.toml`` (a
+``pyproject.toml`` without a ``[tool.perfcodemod]`` table is not a configuration file). Paths in a
+configuration file are relative to its directory. Every error names the file and the key, and
+suggests a close match.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from perfcodemod import registry
+from perfcodemod.diagnostic import Applicability
+from perfcodemod.rule import OptionSpec, Rule
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on older Pythons only
+    import tomli as tomllib
+
+CONFIG_FILES = (".perfcodemod.toml", "perfcodemod.toml", "pyproject.toml")
+PARSE_ERROR_CODE = "PCM001"
+DEFAULT_TARGET_VERSION = (3, 9)
+SUPPORTED_TARGETS = tuple((3, minor) for minor in range(9, 15))
+
+#: Directories never walked into (explicitly named files are still checked).
+DEFAULT_EXCLUDE = (
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints",
+    ".mypy_cache", ".nox", ".pants.d", ".perfcodemod_cache", ".pyenv", ".pytest_cache",
+    ".pytype", ".ruff_cache", ".svn", ".tox", ".venv", ".vscode", "__pycache__",
+    "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules", "site-packages",
+    "venv",
+)
+
+
+class ConfigError(Exception):
+    """A configuration problem; the message names the file, the key and a close match."""
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """What the command line says, applied on top of every configuration file."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fixable: tuple[str, ...] | None = None
+    unfixable: tuple[str, ...] = ()
+    unsafe_fixes: bool | None = None
+    target_version: str | None = None
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    #: The configuration file these settings come from (None: defaults).
+    path: Path | None = None
+    #: The directory that relative paths in the configuration are relative to.
+    root: Path = field(default_factory=Path.cwd)
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    exclude: tuple[str, ...] = DEFAULT_EXCLUDE
+    extend_exclude: tuple[str, ...] = ()
+    fixable: tuple[str, ...] = ("ALL",)
+    unfixable: tuple[str, ...] = ()
+    unsafe_fixes: bool = False
+    respect_gitignore: bool = True
+    target_version: tuple[int, int] = DEFAULT_TARGET_VERSION
+    cache_dir: Path | None = None
+    extend_safe_fixes: tuple[str, ...] = ()
+    extend_unsafe_fixes: tuple[str, ...] = ()
+    family_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    # -- rule selection --
+
+    def selected_rules(self) -> tuple[type[Rule], ...]:
+        return _selected(self.select, self.extend_select, self.ignore)
+
+    def rules_for(self, path: Path | str | None) -> tuple[type[Rule], ...]:
+        """The selected rules minus the per-file ignores that match ``path``."""
+        rules = self.selected_rules()
+        ignored = self.per_file_ignored(path)
+        if not ignored:
+            return rules
+        return tuple(rule for rule in rules if not any(rule.code.startswith(s) for s in ignored))
+
+    def per_file_ignored(self, path: Path | str | None) -> tuple[str, ...]:
+        if path is None or not self.per_file_ignores:
+            return ()
+        codes: list[str] = []
+        for pattern, selectors in self.per_file_ignores:
+            if path_matches(Path(path), pattern, self.root):
+                codes.extend("" if s.upper() == "ALL" else s.upper() for s in selectors)
+        return tuple(codes)
+
+    def is_fixable(self, code: str) -> bool:
+        fixable = _most_specific(code, self.fixable)
+        unfixable = _most_specific(code, self.unfixable)
+        return fixable > unfixable
+
+    def applicability(self, code: str, applicability: Applicability) -> Applicability:
+        safe = _most_specific(code, self.extend_safe_fixes)
+        unsafe = _most_specific(code, self.extend_unsafe_fixes)
+        if unsafe >= 0 and unsafe >= safe:
+            return Applicability.UNSAFE
+        if safe >= 0:
+            return Applicability.SAFE
+        return applicability
+
+    def is_excluded(self, path: Path, *, is_dir: bool) -> bool:
+        """Whether ``path`` matches ``exclude``/``extend-exclude``."""
+        for pattern in (*self.exclude, *self.extend_exclude):
+            if path_matches(path, pattern, self.root):
+                return True
+        return False
+
+    def with_overrides(self, overrides: Overrides) -> Settings:
+        changes: dict[str, Any] = {}
+        if overrides.select is not None:
+            changes["select"] = overrides.select
+            changes["extend_select"] = ()
+        if overrides.extend_select:
+            changes["extend_select"] = changes.get("extend_select", self.extend_select) + overrides.extend_select
+        if overrides.ignore:
+            changes["ignore"] = self.ignore + overrides.ignore
+        if overrides.fixable is not None:
+            changes["fixable"] = overrides.fixable
+        if overrides.unfixable:
+            changes["unfixable"] = self.unfixable + overrides.unfixable
+        if overrides.unsafe_fixes is not None:
+            changes["unsafe_fixes"] = overrides.unsafe_fixes
+        if overrides.target_version is not None:
+            changes["target_version"] = _target_version(overrides.target_version, "--target-version", None)
+        if overrides.exclude is not None:
+            changes["exclude"] = overrides.exclude
+        if overrides.extend_exclude:
+            changes["extend_exclude"] = self.extend_exclude + overrides.extend_exclude
+        if overrides.respect_gitignore is not None:
+            changes["respect_gitignore"] = overrides.respect_gitignore
+        return replace(self, **changes) if changes else self
+
+
+def _specificity(selector: str) -> int:
+    return 0 if selector.upper() == "ALL" else len(selector)
+
+
+def _most_specific(code: str, selectors: Iterable[str]) -> int:
+    """The specificity of the most specific selector naming ``code`` (-1: none does)."""
+    best = -1
+    for selector in selectors:
+        upper = selector.upper()
+        if upper == "ALL" or code.startswith(upper):
+            best = max(best, _specificity(upper))
+    return best
+
+
+_SELECTION_CACHE: dict[tuple[Any, ...], tuple[type[Rule], ...]] = {}
+
+
+def _selected(
+    select: tuple[str, ...] | None, extend_select: tuple[str, ...], ignore: tuple[str, ...]
+) -> tuple[type[Rule], ...]:
+    key = (select, extend_select, ignore)
+    cached = _SELECTION_CACHE.get(key)
+    if cached is not None:
+        return cached
+    chosen = []
+    for rule in registry.all_rules():
+        if rule.code == PARSE_ERROR_CODE:
+            # Unreadable and unparsable files are always reported, unless ignored explicitly.
+            selected = 0
+        else:
+            selected = _most_specific(rule.code, (*(select or ()), *extend_select))
+            if select is None and selected < 0 and rule.default_enabled:
+                selected = 0
+        if selected < 0:
+            continue
+        ignored = _most_specific(rule.code, ignore)
+        if ignored >= selected and ignored >= 0:
+            continue
+        chosen.append(rule)
+    result = tuple(chosen)
+    _SELECTION_CACHE[key] = result
+    return result
+
+
+def path_matches(path: Path, pattern: str, root: Path) -> bool:
+    """ruff-style globs: a pattern without ``/`` matches the file or directory name
+    (``build``, ``*_pb2.py``); one with ``/`` matches the path relative to ``root``
+    (``src/gen/*.py``), and a directory pattern also covers what is below it."""
+    pattern = pattern.replace("\\", "/").rstrip("/")
+    if pattern.startswith("./"):
+        pattern = pattern[2:]
+    if "/" not in pattern:
+        return fnmatch.fnmatchcase(path.name, pattern)
+    try:
+        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root)).replace(os.sep, "/")
+    except ValueError:  # another drive on Windows
+        relative = path.as_posix()
+    return fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(relative, pattern + "/*")
+
+
+# -- reading configuration files --------------------------------------------------------------
+
+_KEYS = (
+    "select", "extend-select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
+    "fixable", "unfixable", "unsafe-fixes", "respect-gitignore", "target-version", "cache-dir",
+    "extend-safe-fixes", "extend-unsafe-fixes",
+)
+
+
+def _close(word: str, choices: Iterable[str]) -> str:
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    if not match:
+        match = difflib.get_close_matches(word.lower().replace("_", "-"), list(choices), n=1, cutoff=0.6)
+    return f"; did you mean `{match[0]}`?" if match else ""
+
+
+def _where(path: Path | None, table: str) -> str:
+    return f"{path}: " if path else ""
+
+
+def _string_list(value: object, key: str, path: Path | None, table: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{_where(path, table)}`{key}` in [{table}] must be a list of strings")
+    return tuple(value)
+
+
+def _selectors(value: object, key: str, path: Path | None, table: str) -> tuple[str, ...]:
+    selectors = _string_list(value, key, path, table)
+    for selector in selectors:
+        check_selector(selector, f"`{key}` in [{table}]", path)
+    return selectors
+
+
+def check_selector(selector: str, where: str, path: Path | None = None) -> None:
+    if registry.is_valid_selector(selector):
+        return
+    choices = [rule.code for rule in registry.all_rules()]
+    by_name = registry.get_rule(selector)
+    hint = f"; did you mean `{by_name.code}` ({by_name.name})?" if by_name else _close(selector.upper(), choices)
+    prefix = f"{path}: " if path else ""
+    raise ConfigError(f"{prefix}unknown rule selector `{selector}` in {where}{hint}")
+
+
+def _target_version(value: object, key: str, path: Path | None) -> tuple[int, int]:
+    choices = [f"py3{minor}" for _, minor in SUPPORTED_TARGETS]
+    if isinstance(value, str) and value.lower() in choices:
+        return (3, int(value.lower()[3:]))
+    prefix = f"{path}: " if path else ""
+    hint = _close(str(value), choices) if isinstance(value, str) else ""
+    raise ConfigError(
+        f"{prefix}`{key}` must be one of {', '.join(choices)}, not {value!r}{hint}"
+    )
+
+
+def _bool(value: object, key: str, path: Path | None, table: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{_where(path, table)}`{key}` in [{table}] must be true or false")
+    return value
+
+
+def settings_from_table(table: Mapping[str, Any], path: Path | None, root: Path) -> Settings:
+    """Validate one ``[tool.perfcodemod]`` table (or a ``perfcodemod.toml`` top level)."""
+    name = "tool.perfcodemod" if path is None or path.name == "pyproject.toml" else "top level"
+    families = registry.family_options()
+    values: dict[str, Any] = {"path": path, "root": root}
+    family_options: dict[str, dict[str, Any]] = {}
+    for key, value in table.items():
+        if key in families:
+            family_options[key] = _family_table(key, value, path, name)
+            continue
+        if key not in _KEYS:
+            raise ConfigError(
+                f"{_where(path, name)}unknown key `{key}` in [{name}]"
+                f"{_close(key, (*_KEYS, *families))}"
+            )
+        attr = key.replace("-", "_")
+        if key in ("select", "extend-select", "ignore", "fixable", "unfixable",
+                   "extend-safe-fixes", "extend-unsafe-fixes"):
+            values[attr] = _selectors(value, key, path, name)
+        elif key in ("exclude", "extend-exclude"):
+            values[attr] = _string_list(value, key, path, name)
+        elif key in ("unsafe-fixes", "respect-gitignore"):
+            values[attr] = _bool(value, key, path, name)
+        elif key == "target-version":
+            values[attr] = _target_version(value, key, path)
+        elif key == "cache-dir":
+            if not isinstance(value, str):
+                raise ConfigError(f"{_where(path, name)}`cache-dir` in [{name}] must be a string")
+            values[attr] = (root / value).resolve()
+        elif key == "per-file-ignores":
+            if not isinstance(value, dict):
+                raise ConfigError(
+                    f"{_where(path, name)}`per-file-ignores` in [{name}] must be a table of "
+                    f'glob = ["CODE", ...]'
+                )
+            values[attr] = tuple(
+                (pattern, _selectors(codes, f"per-file-ignores.{pattern}", path, name))
+                for pattern, codes in value.items()
+            )
+    values["family_options"] = {
+        family: {**{k: spec.default for k, spec in specs.items()}, **family_options.get(family, {})}
+        for family, specs in families.items()
+    }
+    return Settings(**values)
+
+
+def _family_table(family: str, value: object, path: Path | None, table: str) -> dict[str, Any]:
+    full = f"{'tool.perfcodemod.' if table == 'tool.perfcodemod' else ''}{family}"
+    if not isinstance(value, dict):
+        raise ConfigError(f"{_where(path, table)}[{full}] must be a table")
+    specs: Mapping[str, OptionSpec] = registry.family_options()[family]
+    options: dict[str, Any] = {}
+    for key, option in value.items():
+        spec = specs.get(key)
+        if spec is None:
+            known = ", ".join(f"`{k}`" for k in specs) or "none"
+            raise ConfigError(
+                f"{_where(path, table)}unknown key `{key}` in [{full}]{_close(key, specs)}"
+                f" (known keys: {known})"
+            )
+        try:
+            options[key] = spec.validate(option, f"{_where(path, table)}`{key}` in [{full}]")
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    return options
+
+
+def default_settings(root: Path | None = None) -> Settings:
+    return settings_from_table({}, None, root or Path.cwd())
+
+
+def load_config_file(path: Path) -> Settings | None:
+    """Settings from one file; None for a ``pyproject.toml`` without ``[tool.perfcodemod]``."""
+    try:
+        with open(path, "rb") as stream:
+            document = tomllib.load(stream)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({exc.reason})") from None
+    if path.name == "pyproject.toml":
+        tool = document.get("tool", {})
+        if not isinstance(tool, dict) or "perfcodemod" not in tool:
+            return None
+        table = tool["perfcodemod"]
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [tool.perfcodemod] must be a table")
+    else:
+        table = document
+    return settings_from_table(table, path, path.parent.resolve())
+
+
+class ConfigResolver:
+    """Finds the settings for each file: its closest configuration file, with the command
+    line's overrides on top. ``config`` forces one file for all; ``isolated`` uses none."""
+
+    def __init__(
+        self,
+        overrides: Overrides | None = None,
+        config: Path | None = None,
+        isolated: bool = False,
+        cwd: Path | None = None,
+    ) -> None:
+        self.overrides = overrides or Overrides()
+        self.isolated = isolated
+        self.cwd = (cwd or Path.cwd()).resolve()
+        self._by_dir: dict[Path, Settings] = {}
+        self._fixed: Settings | None = None
+        if config is not None:
+            loaded = load_config_file(config)
+            if loaded is None:
+                raise ConfigError(f"{config}: no [tool.perfcodemod] table in this pyproject.toml")
+            self._fixed = loaded.with_overrides(self.overrides)
+        elif isolated:
+            self._fixed = default_settings(self.cwd).with_overrides(self.overrides)
+        self._default: Settings | None = None
+
+    @property
+    def default(self) -> Settings:
+        if self._fixed is not None:
+            return self._fixed
+        if self._default is None:
+            found = self._find(self.cwd)
+            self._default = found
+        return self._default
+
+    def for_path(self, path: Path) -> Settings:
+        if self._fixed is not None:
+            return self._fixed
+        directory = path.resolve().parent if not path.is_dir() else path.resolve()
+        return self._find(directory)
+
+    def _find(self, directory: Path) -> Settings:
+        cached = self._by_dir.get(directory)
+        if cached is not None:
+            return cached
+        settings: Settings | None = None
+        for name in CONFIG_FILES:
+            candidate = directory / name
+            if candidate.is_file():
+                settings = load_config_file(candidate)
+                if settings is not None:
+                    settings = settings.with_overrides(self.overrides)
+                    break
+        if settings is None:
+            parent = directory.parent
+            if parent != directory:
+                settings = self._find(parent)
+            else:
+                settings = default_settings(self.cwd).with_overrides(self.overrides)
+        self._by_dir[directory] = settings
+        return settings
+
+
+def validate_overrides(overrides: Overrides) -> None:
+    """Command-line selectors get the same checks as configuration keys."""
+    for flag, selectors in (
+        ("--select", overrides.select or ()),
+        ("--extend-select", overrides.extend_select),
+        ("--ignore", overrides.ignore),
+        ("--fixable", overrides.fixable or ()),
+        ("--unfixable", overrides.unfixable),
+    ):
+        for selector in selectors:
+            check_selector(selector, flag)
+    if overrides.target_version is not None:
+        _target_version(overrides.target_version, "--target-version", None)
+
+
+def split_selectors(values: Sequence[str] | None) -> tuple[str, ...] | None:
+    """``--select A,B --select C`` -> (A, B, C)."""
+    if values is None:
+        return None
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())

@@ -1,0 +1,556 @@
+"""Parse once, traverse once, report.
+
+LibCST is an order of magnitude slower than Python's ``ast``, and its metadata several times more
+again, so the engine works in this order:
+
+1. ``ast.parse`` the whole file (a syntax error becomes PCM001) and wrap it in ``ModuleFacts``.
+2. Ask every selected rule's ``precheck`` where it may fire. A rule with no candidate is not run.
+3. Parse with LibCST only the top-level statements holding candidates (each "chunk" is a
+   contiguous run of whole lines, hence a valid module of its own), never the whole file unless
+   a rule needs it.
+4. Visit each chunk once with all its rules batched, walking the dataclass fields directly (about
+   five times cheaper than ``CSTNode.visit``, which rebuilds every node).
+5. Only for chunks with reports, one code-generation pass records the offsets of the reported
+   nodes and of the nodes that fixes replace (cheaper than LibCST's ``PositionProvider``, which
+   records every node). Edits are the old node's exact span and the new node's code generated
+   at the same indentation.
+
+Scope metadata (``ScopeProvider``) is resolved per chunk, only when a rule asks for it.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import os
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import libcst as cst
+from libcst._nodes.internal import CodegenState
+from libcst.metadata import MetadataWrapper, ScopeProvider
+from libcst.metadata.scope_provider import Scope
+
+from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.diagnostic import Diagnostic, Edit, Fix, ToolError
+from perfcodemod.rule import Change, FixProposal, ImportRequest, Replacement, Rule
+from perfcodemod.source import LineIndex, SourceText
+
+PARSE_ERROR_CODE = "PCM001"
+
+#: Set to re-raise exceptions from rules instead of turning them into tool errors (for tests).
+DEBUG = bool(os.environ.get("PERFCODEMOD_DEBUG"))
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """What the engine needs from the settings of one file."""
+
+    rules: tuple[type[Rule], ...]
+    #: ``[tool.perfcodemod.<family>]`` tables, by family.
+    family_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    target_version: tuple[int, int] = (3, 9)
+
+
+@dataclass
+class CheckResult:
+    diagnostics: list[Diagnostic]
+    errors: list[ToolError]
+    #: How many LibCST chunks were parsed and how many rows they held (for benchmarks).
+    parsed_rows: int = 0
+
+
+def check_source(
+    source: SourceText,
+    options: EngineOptions,
+    path: str = "<stdin>",
+    tree: ast.Module | None = None,
+) -> CheckResult:
+    """Every diagnostic of the selected rules in one file's text (no noqa filtering here)."""
+    lines = source.lines
+    if tree is None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes and the like
+                tree = ast.parse(source.text, filename=path)
+        except SyntaxError as exc:
+            return CheckResult([_syntax_error(exc, lines)], [])
+        except (ValueError, RecursionError, MemoryError) as exc:
+            message = str(exc) if isinstance(exc, ValueError) else "the code is nested too deeply"
+            return CheckResult([parse_error_diagnostic(f"cannot parse: {message}", 1, 1, lines)], [])
+    facts = ModuleFacts(tree, source.text, lines)
+    plan = _plan_chunks(facts, options.rules, path)
+    result = CheckResult([], list(plan.errors))
+    for (first, last), rule_types in plan.chunks:
+        _check_chunk(facts, first, last, rule_types, options, path, result)
+    result.diagnostics.sort(key=lambda d: d.sort_key)
+    return result
+
+
+# -- planning -------------------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    chunks: list[tuple[tuple[int, int], list[type[Rule]]]]
+    errors: list[ToolError]
+
+
+def _plan_chunks(facts: ModuleFacts, rule_types: Sequence[type[Rule]], path: str) -> _Plan:
+    wanted: list[tuple[int, int, type[Rule]]] = []
+    errors: list[ToolError] = []
+    for rule_type in rule_types:
+        try:
+            candidates = list(rule_type.precheck(facts))
+        except Exception as exc:  # a bug in a pre-check must not end the run
+            if DEBUG:
+                raise
+            errors.append(ToolError(path, f"internal error in {rule_type.code} pre-check: {exc!r}"))
+            continue
+        for candidate in candidates:
+            if isinstance(candidate, tuple):
+                first, last = candidate
+                for row in (first, last):
+                    span = facts.toplevel_span(row)
+                    if span:
+                        first, last = min(first, span[0]), max(last, span[1])
+                wanted.append((first, last, rule_type))
+            else:
+                span = facts.toplevel_span(getattr(candidate, "lineno", 1))
+                if span:
+                    wanted.append((span[0], span[1], rule_type))
+    wanted.sort(key=lambda item: (item[0], item[1]))
+    chunks: list[tuple[tuple[int, int], list[type[Rule]]]] = []
+    for first, last, rule_type in wanted:
+        if chunks and first <= chunks[-1][0][1]:
+            (chunk_first, chunk_last), chunk_rules = chunks[-1]
+            if rule_type not in chunk_rules:
+                chunk_rules.append(rule_type)
+            chunks[-1] = ((chunk_first, max(chunk_last, last)), chunk_rules)
+        else:
+            chunks.append(((first, last), [rule_type]))
+    for _, chunk_rules in chunks:
+        chunk_rules.sort(key=lambda rule: rule.code)
+    return _Plan(chunks, errors)
+
+
+# -- one chunk --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Report:
+    rule: Rule
+    node: cst.CSTNode
+    message: str
+    fix: FixProposal | None
+
+
+class RuleContext:
+    """What a rule instance can ask about the chunk it visits and the module around it."""
+
+    def __init__(
+        self,
+        facts: ModuleFacts,
+        module: cst.Module,
+        options: EngineOptions,
+        first_row: int,
+        path: str,
+    ) -> None:
+        self.facts = facts
+        self.module = module
+        self.options = options
+        self.first_row = first_row
+        self.path = path
+        self.reports: list[_Report] = []
+        self._parents: dict[cst.CSTNode, cst.CSTNode] | None = None
+        self._scopes: Mapping[cst.CSTNode, Optional[Scope]] | None = None
+        self._wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+
+    def report(
+        self, rule: Rule, node: cst.CSTNode, message: str, fix: FixProposal | None
+    ) -> None:
+        self.reports.append(_Report(rule, node, message, fix))
+
+    def family_options(self, rule: type[Rule] | Rule) -> Mapping[str, Any]:
+        return self.options.family_options.get(rule.family, {})
+
+    @property
+    def target_version(self) -> tuple[int, int]:
+        return self.options.target_version
+
+    # -- tree navigation --
+
+    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
+        if self._parents is None:
+            parents: dict[cst.CSTNode, cst.CSTNode] = {}
+            for parent, child in _edges(self.module):
+                parents[child] = parent
+            self._parents = parents
+        return self._parents.get(node)
+
+    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+        """The parents of ``node``, innermost first, up to the chunk's module."""
+        parent = self.parent(node)
+        while parent is not None:
+            yield parent
+            parent = self.parent(parent)
+
+    def scope(self, node: cst.CSTNode) -> Scope | None:
+        """LibCST's scope of ``node`` within this chunk (resolved on first use)."""
+        if self._scopes is None:
+            self._scopes = self._wrapper.resolve(ScopeProvider)
+        return self._scopes.get(node)
+
+    def code_for(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+
+def _check_chunk(
+    facts: ModuleFacts,
+    first: int,
+    last: int,
+    rule_types: Sequence[type[Rule]],
+    options: EngineOptions,
+    path: str,
+    result: CheckResult,
+) -> None:
+    lines = facts.lines
+    chunk_start = lines.offset(first)
+    chunk_text = facts.text[chunk_start : lines.line_end(last)]
+    result.parsed_rows += last - first + 1
+    try:
+        module = cst.parse_module(chunk_text)
+    except cst.ParserSyntaxError as exc:
+        row = first + exc.raw_line - 1
+        result.diagnostics.append(
+            parse_error_diagnostic(
+                f"LibCST cannot parse this code ({exc.message}); rules "
+                f"{', '.join(r.code for r in rule_types)} were not run on it",
+                row,
+                exc.raw_column + 1,
+                lines,
+            )
+        )
+        return
+    except RecursionError:
+        result.diagnostics.append(
+            parse_error_diagnostic("the code is nested too deeply for LibCST", first, 1, lines)
+        )
+        return
+    context = RuleContext(facts, module, options, first, path)
+    try:
+        rules = [rule_type(context) for rule_type in rule_types]
+        _traverse(module, rules)
+        if not context.reports:
+            return
+        targets: set[cst.CSTNode] = set()
+        for report in context.reports:
+            targets.add(report.node)
+            if report.fix:
+                targets.update(change.old for change in report.fix.changes)
+        spans = _Spans(module, targets)
+    except Exception as exc:  # a bug in a rule must not end the run
+        if DEBUG:
+            raise
+        names = ", ".join(r.code for r in rule_types)
+        result.errors.append(
+            ToolError(path, f"internal error in {names} at line {first}: {exc!r}")
+        )
+        return
+    for report in context.reports:
+        start, end = spans.syntactic(report.node)
+        start += chunk_start
+        end += chunk_start
+        row, col = lines.position(start)
+        end_row, end_col = lines.position(end)
+        fix = None
+        if report.fix is not None:
+            fix = _make_fix(report.rule, report.fix, spans, chunk_start, module, facts)
+        result.diagnostics.append(
+            Diagnostic(
+                code=report.rule.code,
+                message=report.message,
+                start=start,
+                end=end,
+                row=row,
+                col=col,
+                end_row=end_row,
+                end_col=end_col,
+                fix=fix,
+                noqa_row=row,
+            )
+        )
+
+
+def _make_fix(
+    rule: Rule,
+    proposal: FixProposal,
+    spans: _Spans,
+    chunk_start: int,
+    module: cst.Module,
+    facts: ModuleFacts,
+) -> Fix:
+    edits = []
+    for change in proposal.changes:
+        start, end = spans.inclusive(change.old)
+        content = spans.code_at(change.old, change.new)
+        edits.append(Edit(chunk_start + start, chunk_start + end, content))
+    for request in dict.fromkeys(proposal.imports):
+        edits.append(import_edit(request, facts))
+    edits.sort()
+    return Fix(
+        proposal.applicability,
+        proposal.title or rule.fix_title or rule.message,
+        proposal.reason,
+        tuple(edits),
+    )
+
+
+def import_edit(request: ImportRequest, facts: ModuleFacts) -> Edit:
+    """Insert the import after the module's leading block of docstring and imports."""
+    if request.name is None:
+        statement = f"import {request.module}"
+    else:
+        statement = f"from {request.module} import {request.name}"
+    row = facts.import_insertion_row
+    if row == 1 and facts.tree.body:
+        first = facts.tree.body[0]
+        decorators = getattr(first, "decorator_list", ())
+        row = min([first.lineno] + [d.lineno for d in decorators])
+    newline = facts.lines.newline
+    offset = facts.lines.offset(row) if row <= len(facts.lines) else len(facts.text)
+    prefix = newline if offset == len(facts.text) and facts.text and not facts.text.endswith(
+        ("\n", "\r")
+    ) else ""
+    return Edit(offset, offset, f"{prefix}{statement}{newline}")
+
+
+def parse_error_diagnostic(message: str, row: int, col: int, lines: LineIndex) -> Diagnostic:
+    row = max(1, min(row, len(lines)))
+    start = lines.offset(row) + max(0, col - 1)
+    start = min(start, len(lines.text))
+    return Diagnostic(PARSE_ERROR_CODE, message, start, start, row, col, row, col, None, row)
+
+
+def _syntax_error(exc: SyntaxError, lines: LineIndex) -> Diagnostic:
+    row = exc.lineno or 1
+    col = exc.offset or 1
+    if row <= len(lines):
+        # SyntaxError.offset is 1-based and counts characters for str input (bytes: UTF-8).
+        col = max(1, min(col, len(lines.line(row).rstrip("\r\n")) + 1))
+    return parse_error_diagnostic(f"SyntaxError: {exc.msg}", row, col, lines)
+
+
+# -- traversal --------------------------------------------------------------------------------
+
+# Fields holding only whitespace or punctuation: no rule looks inside them.
+_SKIPPED_FIELDS = frozenset(
+    {
+        "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators", "header",
+        "footer", "trailing_whitespace", "indent", "newline", "equal", "colon", "lbracket",
+        "rbracket", "lbrace", "rbrace", "dot", "star", "whitespace", "asynchronous",
+    }
+)
+# Where LibCST's field order differs from the order of the source.
+_FIELD_ORDER_OVERRIDES = {
+    "FunctionDef": ("decorators", "name", "type_parameters", "params", "returns", "body"),
+    "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
+    "IfExp": ("body", "test", "orelse"),
+    "Arg": ("keyword", "value"),
+    "ExceptHandler": ("type", "name", "body"),
+    "ExceptStarHandler": ("type", "name", "body"),
+    "MatchCase": ("pattern", "guard", "body"),
+}
+_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+
+
+def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
+    fields = _CHILD_FIELDS.get(node_type)
+    if fields is None:
+        names = [f.name for f in dataclasses.fields(node_type)]  # type: ignore[arg-type]
+        override = _FIELD_ORDER_OVERRIDES.get(node_type.__name__)
+        if override:
+            names = [n for n in override if n in names] + [n for n in names if n not in override]
+        fields = tuple(
+            n for n in names if n not in _SKIPPED_FIELDS and not n.startswith("whitespace")
+        )
+        _CHILD_FIELDS[node_type] = fields
+    return fields
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The syntactic children of ``node`` in source order (whitespace and punctuation left out)."""
+    for name in _child_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+def _edges(root: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        for child in children(node):
+            yield node, child
+            stack.append(child)
+
+
+_Handler = Callable[[cst.CSTNode], object]
+_HANDLER_NAMES: dict[type[Rule], tuple[tuple[str, str], ...]] = {}
+
+
+def _handler_names(rule_type: type[Rule]) -> tuple[tuple[str, str], ...]:
+    names = _HANDLER_NAMES.get(rule_type)
+    if names is None:
+        names = tuple(
+            (attr, attr.split("_", 1)[1])
+            for attr in dir(rule_type)
+            if attr.startswith(("visit_", "leave_")) and callable(getattr(rule_type, attr))
+        )
+        _HANDLER_NAMES[rule_type] = names
+    return names
+
+
+def _traverse(module: cst.Module, rules: Sequence[Rule]) -> None:
+    visits: dict[str, list[_Handler]] = {}
+    leaves: dict[str, list[_Handler]] = {}
+    for rule in rules:
+        for attr, node_name in _handler_names(type(rule)):
+            table = visits if attr.startswith("visit_") else leaves
+            table.setdefault(node_name, []).append(getattr(rule, attr))
+
+    def walk(node: cst.CSTNode) -> None:
+        name = type(node).__name__
+        for handler in visits.get(name, ()):
+            handler(node)
+        for child in children(node):
+            walk(child)
+        for handler in leaves.get(name, ()):
+            handler(node)
+
+    walk(module)
+
+
+# -- spans: where nodes are in the chunk's text ------------------------------------------------
+
+
+class _SpanState(CodegenState):  # type: ignore[misc]
+    """Code generation that counts characters and records only the target nodes."""
+
+    def __init__(self, module: cst.Module, targets: set[cst.CSTNode]) -> None:
+        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        self.targets = targets
+        self.offset = 0
+        self.inclusive: dict[cst.CSTNode, tuple[int, int]] = {}
+        self.syntactic: dict[cst.CSTNode, tuple[int, int]] = {}
+        self.indents: dict[cst.CSTNode, list[str]] = {}
+        self._open: dict[cst.CSTNode, int] = {}
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        self.offset += len(value)
+
+    def add_indent_tokens(self) -> None:
+        for token in self.indent_tokens:
+            self.add_token(token)
+
+    def pop_trailing_newline(self) -> None:
+        if self.tokens:
+            self.offset -= len(self.tokens.pop())
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        if node in self.targets:
+            self._open[node] = self.offset
+            self.indents[node] = list(self.indent_tokens)
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        if node in self.targets:
+            self.inclusive[node] = (self._open.pop(node), self.offset)
+
+    def record_syntactic_position(  # type: ignore[override]
+        self,
+        node: cst.CSTNode,
+        *,
+        start_node: cst.CSTNode | None = None,
+        end_node: cst.CSTNode | None = None,
+    ) -> Any:
+        return _SyntacticRecorder(self, node, start_node, end_node)
+
+
+class _SyntacticRecorder:
+    def __init__(
+        self,
+        state: _SpanState,
+        node: cst.CSTNode,
+        start_node: cst.CSTNode | None,
+        end_node: cst.CSTNode | None,
+    ) -> None:
+        self.state = state
+        self.node = node
+        self.start_node = start_node
+        self.end_node = end_node
+        self.active = node in state.targets
+
+    def __enter__(self) -> None:
+        if self.active:
+            self.start = self.state.offset
+            for hoisted in (self.start_node, self.end_node):
+                if hoisted is not None:
+                    self.state.targets.add(hoisted)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.active:
+            state = self.state
+            start = self.start
+            end = state.offset
+            if self.start_node is not None:
+                start = state.syntactic.get(self.start_node, state.inclusive[self.start_node])[0]
+            if self.end_node is not None:
+                end = state.syntactic.get(self.end_node, state.inclusive[self.end_node])[1]
+            state.syntactic[self.node] = (start, end)
+
+
+class _Spans:
+    def __init__(self, module: cst.Module, targets: set[cst.CSTNode]) -> None:
+        self.module = module
+        self.state = _SpanState(module, set(targets))
+        module._codegen(self.state)
+
+    def inclusive(self, node: cst.CSTNode) -> tuple[int, int]:
+        return self.state.inclusive[node]
+
+    def syntactic(self, node: cst.CSTNode) -> tuple[int, int]:
+        found = self.state.syntactic.get(node)
+        return found if found is not None else self.state.inclusive[node]
+
+    def code_at(self, old: cst.CSTNode, new: Replacement) -> str:
+        """The code of ``new`` as it would be generated in ``old``'s place."""
+        if isinstance(new, cst.RemovalSentinel):
+            return ""
+        nodes = new.nodes if isinstance(new, cst.FlattenSentinel) else [new]
+        state = CodegenState(
+            default_indent=self.module.default_indent,
+            default_newline=self.module.default_newline,
+        )
+        state.indent_tokens = list(self.state.indents[old])
+        for node in nodes:
+            node._codegen(state)
+        return "".join(state.tokens)
+
+
+__all__ = [
+    "Change",
+    "CheckResult",
+    "EngineOptions",
+    "RuleContext",
+    "check_source",
+    "children",
+    "import_edit",
+    "parse_error_diagnostic",
+]

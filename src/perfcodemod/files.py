@@ -1,0 +1,266 @@
+"""Which files to check: directories recursively (``.py``, ``.pyi``), minus the default and
+configured excludes and what ``.gitignore`` ignores; files named on the command line always
+(unless ``--force-exclude``)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from perfcodemod.config import ConfigResolver, Settings
+
+PYTHON_SUFFIXES = (".py", ".pyi")
+
+
+@dataclass(frozen=True)
+class Target:
+    path: Path
+    settings: Settings
+    #: Named on the command line (checked whatever its suffix).
+    explicit: bool
+    #: May be written by ``--fix`` (false for symlinks that lead outside the named paths).
+    writable: bool = True
+
+
+class DiscoveryError(Exception):
+    pass
+
+
+# -- .gitignore -------------------------------------------------------------------------------
+
+
+def _translate(pattern: str) -> str:
+    """A gitignore glob (without anchoring) to a regular expression."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if pattern.startswith("**/", index):
+            out.append("(?:.*/)?")
+            index += 3
+            continue
+        if pattern.startswith("/**", index) and index + 3 == len(pattern):
+            out.append("/.*")
+            index += 3
+            continue
+        if pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+            continue
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[":
+            end = pattern.find("]", index + 2)
+            if end == -1:
+                out.append(re.escape(char))
+            else:
+                body = pattern[index + 1 : end]
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append("[" + body.replace("\\", "\\\\") + "]")
+                index = end
+        elif char == "\\" and index + 1 < len(pattern):
+            index += 1
+            out.append(re.escape(pattern[index]))
+        else:
+            out.append(re.escape(char))
+        index += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class _IgnorePattern:
+    regex: re.Pattern[str]
+    negate: bool
+    dir_only: bool
+
+
+class IgnoreFile:
+    """The patterns of one ``.gitignore`` (or ``.git/info/exclude``), relative to ``base``."""
+
+    def __init__(self, base: Path, text: str) -> None:
+        self.base = base
+        self.patterns: list[_IgnorePattern] = []
+        for raw in text.splitlines():
+            line = raw.rstrip("\r")
+            if not line or line.startswith("#"):
+                continue
+            # Trailing spaces are ignored unless escaped with a backslash.
+            stripped = line.rstrip(" ")
+            if stripped.endswith("\\") and len(stripped) < len(line):
+                stripped += " "
+            line = stripped
+            negate = line.startswith("!")
+            if negate:
+                line = line[1:]
+            elif line.startswith("\\!") or line.startswith("\\#"):
+                line = line[1:]
+            dir_only = line.endswith("/")
+            line = line.rstrip("/")
+            if not line:
+                continue
+            anchored = "/" in line
+            line = line.lstrip("/")
+            body = _translate(line)
+            regex = ("^" if anchored else "^(?:.*/)?") + body + "$"
+            self.patterns.append(_IgnorePattern(re.compile(regex, re.DOTALL), negate, dir_only))
+
+    def match(self, relative: str, is_dir: bool) -> bool | None:
+        """True: ignored; False: re-included by ``!``; None: no pattern matches."""
+        result: bool | None = None
+        for pattern in self.patterns:
+            if pattern.dir_only and not is_dir:
+                continue
+            if pattern.regex.match(relative):
+                result = not pattern.negate
+        return result
+
+
+@lru_cache(maxsize=None)
+def _load_ignore(directory: Path) -> IgnoreFile | None:
+    try:
+        text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    return IgnoreFile(directory, text)
+
+
+@lru_cache(maxsize=None)
+def git_root(directory: Path) -> Path | None:
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return None
+
+
+class GitIgnore:
+    """Decides whether a path is ignored by the ``.gitignore`` files of its repository."""
+
+    def __init__(self) -> None:
+        self._excludes: dict[Path, IgnoreFile | None] = {}
+
+    def _chain(self, directory: Path, root: Path) -> list[IgnoreFile]:
+        chain: list[IgnoreFile] = []
+        if root not in self._excludes:
+            try:
+                text = (root / ".git" / "info" / "exclude").read_text(encoding="utf-8", errors="replace")
+                self._excludes[root] = IgnoreFile(root, text)
+            except OSError:
+                self._excludes[root] = None
+        exclude = self._excludes[root]
+        if exclude is not None:
+            chain.append(exclude)
+        parts = directory.relative_to(root).parts
+        current = root
+        for part in ("", *parts):
+            if part:
+                current = current / part
+            loaded = _load_ignore(current)
+            if loaded is not None:
+                chain.append(loaded)
+        return chain
+
+    def ignored(self, path: Path, is_dir: bool) -> bool:
+        path = path.absolute()
+        root = git_root(path.parent)
+        if root is None or path == root:
+            return False
+        result: bool | None = None
+        for ignore_file in self._chain(path.parent, root):
+            relative = path.relative_to(ignore_file.base).as_posix()
+            matched = ignore_file.match(relative, is_dir)
+            if matched is not None:
+                result = matched
+        return bool(result)
+
+
+# -- walking ------------------------------------------------------------------------------------
+
+
+def _is_virtualenv(directory: Path) -> bool:
+    return (directory / "pyvenv.cfg").is_file()
+
+
+def discover(
+    paths: Sequence[Path],
+    resolver: ConfigResolver,
+    *,
+    force_exclude: bool = False,
+) -> Iterator[Target]:
+    """Every file to check under ``paths``, each with the settings of its closest config."""
+    gitignore = GitIgnore()
+    roots = [path.resolve() for path in paths]
+    seen: set[Path] = set()
+    for given in paths:
+        if not given.exists() and not given.is_symlink():
+            raise DiscoveryError(f"{given}: no such file or directory")
+        if given.is_dir():
+            yield from _walk(given, resolver, gitignore, roots, seen)
+            continue
+        settings = resolver.for_path(given)
+        if force_exclude and _excluded(given, settings, gitignore, is_dir=False, walk=True):
+            continue
+        resolved = given.resolve()
+        if resolved not in seen:
+            seen.add(resolved)
+            yield Target(given, settings, explicit=True)
+
+
+def _excluded(
+    path: Path, settings: Settings, gitignore: GitIgnore, *, is_dir: bool, walk: bool
+) -> bool:
+    if settings.is_excluded(path, is_dir=is_dir):
+        return True
+    if walk and settings.respect_gitignore and gitignore.ignored(path, is_dir):
+        return True
+    return False
+
+
+def _inside(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
+def _walk(
+    top: Path,
+    resolver: ConfigResolver,
+    gitignore: GitIgnore,
+    roots: Sequence[Path],
+    seen: set[Path],
+) -> Iterator[Target]:
+    stack = [top]
+    while stack:
+        directory = stack.pop()
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            raise DiscoveryError(f"{directory}: cannot list directory: {exc.strerror or exc}") from None
+        settings = resolver.for_path(directory)
+        subdirectories: list[Path] = []
+        for entry in entries:
+            path = directory / entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if _excluded(path, settings, gitignore, is_dir=True, walk=True):
+                    continue
+                if _is_virtualenv(path):
+                    continue
+                subdirectories.append(path)
+            elif entry.name.endswith(PYTHON_SUFFIXES):
+                is_link = entry.is_symlink()
+                if is_link and not entry.is_file():
+                    continue  # a dangling link or a link to a directory
+                if _excluded(path, settings, gitignore, is_dir=False, walk=True):
+                    continue
+                resolved = path.resolve()
+                if resolved in seen:
+                    continue
+                if is_link and not _inside(resolved, roots):
+                    continue  # a link out of the named paths: not ours to check or write
+                seen.add(resolved)
+                yield Target(path, settings, explicit=False)
+        stack.extend(reversed(subdirectories))

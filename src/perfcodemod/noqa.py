@@ -1,0 +1,88 @@
+"""Suppression comments: ``# noqa``, ``# noqa: PCM201, PCM3`` on the diagnostic's line, and
+``# perfcodemod: noqa`` (optionally with codes) anywhere in a file for the whole file."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from perfcodemod.diagnostic import Diagnostic
+from perfcodemod.source import LineIndex
+
+# As in flake8: codes are letters followed by digits, separated by commas or spaces.
+_CODES = r"(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*)"
+LINE_NOQA = re.compile(rf"#\s*noqa(?::[\s]?{_CODES})?", re.IGNORECASE)
+FILE_NOQA = re.compile(rf"^\s*#\s*perfcodemod\s*:\s*noqa(?::\s*{_CODES})?\s*$", re.IGNORECASE | re.MULTILINE)
+
+
+def _codes(match: re.Match[str]) -> tuple[str, ...] | None:
+    codes = match.group("codes")
+    if not codes:
+        return None
+    return tuple(code.upper() for code in re.split(r"[,\s]+", codes.strip()) if code)
+
+
+@dataclass(frozen=True)
+class FileExemption:
+    """``None``: the whole file is exempt; a tuple: these code prefixes are."""
+
+    codes: tuple[str, ...] | None
+
+    def covers(self, code: str) -> bool:
+        return self.codes is None or any(code.startswith(prefix) for prefix in self.codes)
+
+
+def file_exemptions(text: str) -> list[FileExemption]:
+    if "noqa" not in text:
+        return []
+    return [FileExemption(_codes(match)) for match in FILE_NOQA.finditer(text)]
+
+
+def line_noqa(line: str) -> tuple[str, ...] | None | bool:
+    """False: no noqa; None: a bare ``# noqa``; a tuple: the listed code prefixes."""
+    match = LINE_NOQA.search(line)
+    if match is None:
+        return False
+    return _codes(match)
+
+
+def filter_suppressed(
+    diagnostics: Sequence[Diagnostic], text: str, lines: LineIndex
+) -> tuple[list[Diagnostic], int]:
+    """The diagnostics no noqa comment suppresses, and how many were suppressed."""
+    if "noqa" not in text:
+        return list(diagnostics), 0
+    exemptions = file_exemptions(text)
+    kept: list[Diagnostic] = []
+    for diagnostic in diagnostics:
+        if any(exemption.covers(diagnostic.code) for exemption in exemptions):
+            continue
+        noqa = line_noqa(lines.line(diagnostic.noqa_row)) if diagnostic.noqa_row <= len(lines) else False
+        if noqa is None or (noqa and any(diagnostic.code.startswith(p) for p in noqa)):
+            continue
+        kept.append(diagnostic)
+    return kept, len(diagnostics) - len(kept)
+
+
+def add_noqa_comments(text: str, lines: LineIndex, diagnostics: Iterable[Diagnostic]) -> str:
+    """``--add-noqa``: append ``# noqa: CODES`` to each line with a diagnostic."""
+    by_row: dict[int, set[str]] = {}
+    for diagnostic in diagnostics:
+        by_row.setdefault(diagnostic.noqa_row, set()).add(diagnostic.code)
+    pieces: list[str] = []
+    for row in range(1, len(lines) + 1):
+        line = lines.line(row)
+        codes = by_row.get(row)
+        if codes:
+            body = line.rstrip("\r\n")
+            ending = line[len(body):]
+            existing = LINE_NOQA.search(body)
+            if existing and existing.group("codes"):
+                merged = sorted(set(_codes(existing) or ()) | codes)
+                body = body[: existing.start()] + "# noqa: " + ", ".join(merged) + body[existing.end():]
+            elif not existing:
+                body = body.rstrip() + "  # noqa: " + ", ".join(sorted(codes))
+            line = body + ending
+        pieces.append(line)
+    return "".join(pieces)

@@ -1,0 +1,144 @@
+"""Formatting diagnostics: flake8-shaped text, ruff-shaped JSON, and the summary lines."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from perfcodemod import registry
+from perfcodemod.api import FileReport, RunReport
+from perfcodemod.diagnostic import Applicability, Diagnostic
+from perfcodemod.fixer import is_applicable
+from perfcodemod.source import LineIndex
+
+FORMATS = ("text", "json")
+
+
+def _current_lines(report: FileReport) -> LineIndex:
+    source = report.fixed or report.original
+    return source.lines if source is not None else LineIndex("")
+
+
+def text_line(report: FileReport, diagnostic: Diagnostic, unsafe: bool) -> str:
+    marker = "[*] " if is_applicable(diagnostic, unsafe) else ""
+    return f"{report.path}:{diagnostic.row}:{diagnostic.col}: {diagnostic.code} {marker}{diagnostic.message}"
+
+
+def _location(lines: LineIndex, offset: int) -> dict[str, int]:
+    row, column = lines.position(offset)
+    return {"row": row, "column": column}
+
+
+def json_object(report: FileReport, diagnostic: Diagnostic) -> dict[str, Any]:
+    lines = _current_lines(report)
+    fix = None
+    if diagnostic.fix is not None:
+        fix = {
+            "applicability": diagnostic.fix.applicability.value,
+            "applicability_reason": diagnostic.fix.reason,
+            "message": diagnostic.fix.message,
+            "edits": [
+                {
+                    "content": edit.content,
+                    "location": _location(lines, edit.start),
+                    "end_location": _location(lines, edit.end),
+                }
+                for edit in diagnostic.fix.edits
+            ],
+        }
+    rule = registry.get_rule(diagnostic.code)
+    return {
+        "cell": None,
+        "code": diagnostic.code,
+        "end_location": {"row": diagnostic.end_row, "column": diagnostic.end_col},
+        "filename": os.path.abspath(report.path) if report.path != "<stdin>" else report.path,
+        "fix": fix,
+        "location": {"row": diagnostic.row, "column": diagnostic.col},
+        "message": diagnostic.message,
+        "noqa_row": diagnostic.noqa_row,
+        "url": rule.url() if rule else None,
+    }
+
+
+def format_json(reports: Sequence[FileReport]) -> str:
+    objects = [json_object(r, d) for r in reports for d in r.diagnostics]
+    return json.dumps(objects, indent=2, ensure_ascii=False)
+
+
+def format_text(reports: Sequence[FileReport], unsafe: bool) -> str:
+    return "".join(text_line(r, d, unsafe) + "\n" for r in reports for d in r.diagnostics)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def summary(run: RunReport, *, unsafe: bool, fixing: bool) -> str:
+    """ruff's summary lines: counts, and how many are fixable with which option."""
+    remaining = [d for _, d in run.diagnostics]
+    fixed = sum(sum(r.applied.values()) for r in run.files if "noqa" not in r.applied)
+    lines: list[str] = []
+    if not remaining:
+        if fixed:
+            lines.append(f"Found {_plural(fixed, 'diagnostic')} ({fixed} fixed, 0 remaining).")
+        else:
+            lines.append("All checks passed!")
+        return "\n".join(lines) + "\n"
+    if fixed:
+        total = fixed + len(remaining)
+        lines.append(
+            f"Found {_plural(total, 'diagnostic')} ({fixed} fixed, {len(remaining)} remaining)."
+        )
+    else:
+        lines.append(f"Found {_plural(len(remaining), 'diagnostic')}.")
+    applicable = sum(1 for d in remaining if is_applicable(d, unsafe))
+    hidden = sum(
+        1 for d in remaining
+        if d.fix is not None and d.fix.applicability is Applicability.UNSAFE and not unsafe
+    )
+    if applicable and not fixing:
+        lines.append(f"[*] {applicable} fixable with the `--fix` option.")
+    if hidden:
+        lines.append(
+            f"{_plural(hidden, 'hidden fix')} can be enabled with the `--unsafe-fixes` option."
+        )
+    return "\n".join(lines) + "\n"
+
+
+def fixes_listing(run: RunReport) -> str:
+    """``--show-fixes``: what was fixed, per file and rule."""
+    rows: list[str] = []
+    for report in run.files:
+        if not report.applied or "noqa" in report.applied:
+            continue
+        rows.append(f"{report.path}:")
+        for code, count in sorted(report.applied.items()):
+            rule = registry.get_rule(code)
+            rows.append(f"    {count} × {code} ({rule.name if rule else '?'})")
+    if not rows:
+        return ""
+    total = sum(sum(r.applied.values()) for r in run.files if "noqa" not in r.applied)
+    return f"Fixed {_plural(total, 'diagnostic')}:\n" + "\n".join(rows) + "\n"
+
+
+def unified_diff(report: FileReport) -> str:
+    if report.original is None or report.fixed is None:
+        return ""
+    before = report.original.text.splitlines(keepends=True)
+    after = report.fixed.text.splitlines(keepends=True)
+    return "".join(difflib.unified_diff(before, after, report.path, report.path))
+
+
+def statistics(run: RunReport, unsafe: bool) -> str:
+    counts: Counter[str] = Counter(d.code for _, d in run.diagnostics)
+    fixable: Counter[str] = Counter(d.code for _, d in run.diagnostics if is_applicable(d, unsafe))
+    rows = []
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        rule = registry.get_rule(code)
+        marker = "[*]" if fixable[code] == count else "[-]" if fixable[code] else "   "
+        rows.append(f"{count:>5}\t{code}\t{marker} {rule.name if rule else ''}")
+    return "\n".join(rows) + ("\n" if rows else "")
