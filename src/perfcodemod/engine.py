@@ -526,8 +526,13 @@ class _Spans:
         return self.state.inclusive[node]
 
     def syntactic(self, node: cst.CSTNode) -> tuple[int, int]:
+        """The node's own range: without surrounding whitespace and comments, but with its
+        parentheses (LibCST's ``PositionProvider`` leaves those out; for a tuple they are
+        what a reader sees as its start)."""
         found = self.state.syntactic.get(node)
-        return found if found is not None else self.state.inclusive[node]
+        if found is None or getattr(node, "lpar", None):
+            return self.state.inclusive[node]
+        return found
 
     def code_at(self, old: cst.CSTNode, new: Replacement) -> str:
         """The code of ``new`` as it would be generated in ``old``'s place."""

@@ -74,7 +74,9 @@ def format_text(reports: Sequence[FileReport], unsafe: bool) -> str:
 
 
 def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word}es" if word.endswith(("x", "s")) else f"{count} {word}s"
 
 
 def summary(run: RunReport, *, unsafe: bool, fixing: bool) -> str:

@@ -155,7 +155,7 @@ class LiteralMembership(Rule):
         Invalid(
             'def f(a: str, b):\n    return a in ["x", "y"] and b in ("p", "q")\n',
             'def f(a: str, b):\n    return a in {"x", "y"} and b in {"p", "q"}\n',
-            UNSAFE,
+            SAFE,  # the first diagnostic's fix; the second one's is unsafe
             count=2,
         ),
     )

@@ -1,0 +1,77 @@
+"""Shared helpers: run the real command line, build settings for one rule."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+
+# Rules raise instead of turning bugs into tool errors while the tests run.
+os.environ.setdefault("PERFCODEMOD_DEBUG", "1")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--stdlib-full",
+        action="store_true",
+        help="run the standard-library tests over every file, not a sample",
+    )
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite fixtures/**/PCMxxx.fixed.py from the current fixes",
+    )
+
+
+def run_cli(
+    *args: str | os.PathLike[str],
+    cwd: Path | None = None,
+    stdin: str | bytes | None = None,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """``perfcodemod ARGS`` in a subprocess, as a user runs it."""
+    data = stdin.decode() if isinstance(stdin, bytes) else stdin
+    full_env = {**os.environ, **(env or {})}
+    full_env.pop("PERFCODEMOD_DEBUG", None)
+    return subprocess.run(
+        [sys.executable, "-m", "perfcodemod", *map(str, args)],
+        cwd=cwd,
+        input=data,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=600,
+    )
+
+
+def run_python(path: Path, cwd: Path | None = None) -> tuple[int, str, str]:
+    result = subprocess.run(
+        [sys.executable, str(path)], cwd=cwd or path.parent, capture_output=True, text=True,
+        timeout=120,
+    )
+    return result.returncode, result.stdout, result.stderr
+
+
+@pytest.fixture
+def cli():
+    return run_cli
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_bytes(text.encode())
+    return path
+
+
+def lines_of(output: str) -> Sequence[str]:
+    return [line for line in output.splitlines() if line.strip()]
