@@ -26,7 +26,7 @@ import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
@@ -37,6 +37,9 @@ from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.diagnostic import Diagnostic, Edit, Fix, ToolError
 from perfcodemod.rule import Change, FixProposal, ImportRequest, Replacement, Rule
 from perfcodemod.source import LineIndex, SourceText
+
+if TYPE_CHECKING:
+    from perfcodemod.analysis.scopes import ScopeTree
 
 PARSE_ERROR_CODE = "PCM001"
 
@@ -166,6 +169,7 @@ class RuleContext:
         self.reports: list[_Report] = []
         self._parents: dict[cst.CSTNode, cst.CSTNode] | None = None
         self._scopes: Mapping[cst.CSTNode, Optional[Scope]] | None = None
+        self._scope_tree: ScopeTree | None = None
         self._wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
 
     def report(
@@ -197,8 +201,19 @@ class RuleContext:
             yield parent
             parent = self.parent(parent)
 
+    @property
+    def scopes(self) -> ScopeTree:
+        """Bindings and reads of every name in this chunk (``analysis/scopes.py``), built on
+        first use. Prefer it to :meth:`scope`: it is several times cheaper."""
+        if self._scope_tree is None:
+            from perfcodemod.analysis.scopes import ScopeTree
+
+            self._scope_tree = ScopeTree(self.module)
+        return self._scope_tree
+
     def scope(self, node: cst.CSTNode) -> Scope | None:
-        """LibCST's scope of ``node`` within this chunk (resolved on first use)."""
+        """LibCST's ``ScopeProvider`` scope of ``node`` within this chunk (resolved on first
+        use; it costs about three times the parse: prefer :attr:`scopes`)."""
         if self._scopes is None:
             self._scopes = self._wrapper.resolve(ScopeProvider)
         return self._scopes.get(node)

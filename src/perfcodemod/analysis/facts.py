@@ -150,21 +150,9 @@ class ModuleFacts:
     def imported_as(self) -> dict[str, set[str]]:
         """Local name -> the qualified names that imports anywhere in the module bind it to."""
         found: dict[str, set[str]] = defaultdict(set)
-        for statement in self.nodes(ast.Import):
-            for alias in statement.names:
-                if alias.asname:
-                    found[alias.asname].add(alias.name)
-                else:
-                    top = alias.name.partition(".")[0]
-                    found[top].add(top)
-        for statement in self.nodes(ast.ImportFrom):
-            if statement.level:
-                module = "." * statement.level + (statement.module or "")
-            else:
-                module = statement.module or ""
-            for alias in statement.names:
-                if alias.name != "*":
-                    found[alias.asname or alias.name].add(f"{module}.{alias.name}")
+        for statement in self.nodes(ast.Import, ast.ImportFrom):
+            for local, qualified in _import_targets(statement):
+                found[local].add(qualified)
         return found
 
     def qualified_name(self, name: str) -> str | None:
@@ -183,6 +171,49 @@ class ModuleFacts:
             targets = self.imported_as.get(name, set())
             if len(targets) == 1:
                 return next(iter(targets))
+        return None
+
+    @cached_property
+    def module_level_bindings(self) -> dict[str, list[ast.AST]]:
+        """The bindings made at module level (not inside functions, classes or lambdas)."""
+        found: dict[str, list[ast.AST]] = defaultdict(list)
+        stack: list[ast.AST] = list(self.tree.body)
+        while stack:
+            node = stack.pop()
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found[node.name].append(node)
+                stack.extend(node.decorator_list)
+                continue
+            if isinstance(node, ast.Lambda):
+                continue
+            if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                found[node.id].append(node)
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                for alias in node.names:
+                    if alias.name != "*":
+                        found[alias.asname or alias.name.partition(".")[0]].append(node)
+            elif isinstance(node, ast.ExceptHandler) and node.name:
+                found[node.name].append(node)
+            stack.extend(ast.iter_child_nodes(node))
+        return found
+
+    def module_level_qualified_name(self, name: str) -> str | None:
+        """What ``name`` means at module level: ``None`` when it is bound there other than by
+        imports of one thing; ``builtins.<name>`` when it is not bound there at all."""
+        if self.has_star_import:
+            return None
+        bindings = self.module_level_bindings.get(name)
+        if not bindings:
+            return f"builtins.{name}" if name in BUILTIN_NAMES else None
+        if all(isinstance(b, (ast.Import, ast.ImportFrom)) for b in bindings):
+            targets = {
+                qualified
+                for b in bindings
+                for qualified in _import_targets(b)  # type: ignore[arg-type]
+                if qualified[0] == name
+            }
+            if len(targets) == 1:
+                return next(iter(targets))[1]
         return None
 
     @cached_property
@@ -229,3 +260,21 @@ class ModuleFacts:
             else:
                 break
         return row
+
+
+def _import_targets(statement: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
+    """(local name, qualified name) for each name an import statement binds."""
+    found = []
+    if isinstance(statement, ast.Import):
+        for alias in statement.names:
+            if alias.asname:
+                found.append((alias.asname, alias.name))
+            else:
+                top = alias.name.partition(".")[0]
+                found.append((top, top))
+    else:
+        module = "." * statement.level + (statement.module or "")
+        for alias in statement.names:
+            if alias.name != "*":
+                found.append((alias.asname or alias.name, f"{module}.{alias.name}"))
+    return found

@@ -250,9 +250,6 @@ def _name_is(
     types): a parameter or variable annotated so, or assignments of provably hashable values."""
     if node.value in ("True", "False", "None"):
         return only is None
-    assignments = names.bindings_in_scope(context, node)
-    if assignments is None:
-        return False
 
     def acceptable(code: str) -> bool:
         if only is None:
@@ -263,21 +260,33 @@ def _name_is(
             return False
         return bool(leaves) and all(leaf in only for leaf in leaves)
 
-    if not assignments:
+    resolution = context.scopes.resolve(node)
+    if resolution.is_module_level:
         return _module_binding_is(node.value, context, acceptable, str_only=only is not None)
-    for assignment in assignments:
-        binder = names.binding_statements(context, assignment)
+    if not resolution.bindings or resolution.scope is None:
+        return False
+    if node.value in resolution.scope.declared_nonlocal:
+        return False
+    for binding in context.scopes.bindings_of(resolution.scope, node.value):
+        binder = binding.binder
         if isinstance(binder, cst.Param):
-            if binder.annotation is None or binder.star == "*" or binder.star == "**":
+            if binder.annotation is None or binder.star in ("*", "**"):
                 return False
             if not acceptable(context.code_for(binder.annotation.annotation)):
                 return False
         elif isinstance(binder, cst.AnnAssign):
             if not acceptable(context.code_for(binder.annotation.annotation)):
                 return False
-        elif isinstance(binder, cst.Assign) and len(binder.targets) == 1 and binder.targets[0].target is assignment.node:
+        elif (
+            isinstance(binder, cst.Assign)
+            and len(binder.targets) == 1
+            and binder.targets[0].target is binding.node
+        ):
             value = binder.value
-            ok = is_provably_str(value, context) if only is not None else is_provably_hashable(value, context, extra_types)
+            if only is not None:
+                ok = is_provably_str(value, context)
+            else:
+                ok = is_provably_hashable(value, context, extra_types)
             if not ok:
                 return False
         else:
