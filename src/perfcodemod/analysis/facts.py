@@ -21,6 +21,9 @@ NodeT = TypeVar("NodeT", bound=ast.AST)
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
+_SINGLETON_FIELDS = frozenset({"ctx", "op", "ops"})
+_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+
 FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 ScopeNode = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
@@ -37,9 +40,29 @@ class ModuleFacts:
 
     @cached_property
     def _by_type(self) -> dict[type[ast.AST], list[ast.AST]]:
+        """One walk over the tree. Expression contexts and operators (``Load``, ``Add``,
+        ``In``...) are left out: they are singletons, read from their parent node."""
         index: dict[type[ast.AST], list[ast.AST]] = defaultdict(list)
-        for node in ast.walk(self.tree):
-            index[type(node)].append(node)
+        fields_of = _CHILD_FIELDS
+        stack: list[ast.AST] = [self.tree]
+        pop, push, extend = stack.pop, stack.append, stack.extend
+        while stack:
+            node = pop()
+            if not isinstance(node, ast.AST):
+                continue  # identifiers (Global.names) and the None keys of ``{**d}``
+            node_type = type(node)
+            index[node_type].append(node)
+            fields = fields_of.get(node_type)
+            if fields is None:
+                fields = fields_of[node_type] = tuple(
+                    f for f in node_type._fields if f not in _SINGLETON_FIELDS
+                )
+            for name in fields:
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    extend(value)
+                elif isinstance(value, ast.AST):
+                    push(value)
         return index
 
     def nodes(self, *types: type[NodeT]) -> Iterator[NodeT]:
