@@ -45,6 +45,9 @@ class FileReport:
     applied: dict[str, int] = field(default_factory=dict)
     suppressed: int = 0
     written: bool = False
+    #: Whether unsafe fixes count as applicable for this file (``--unsafe-fixes`` or its
+    #: configuration's ``unsafe-fixes``): decides the ``[*]`` marks and the summary's hints.
+    unsafe_fixes: bool = False
 
     @property
     def changed(self) -> bool:
@@ -98,16 +101,24 @@ def lint(
         target_version=settings.target_version,
     )
     result = engine.check_source(source, options, display, tree)
-    kept, suppressed = noqa.filter_suppressed(result.diagnostics, source.text, source.lines)
+    diagnostics = result.diagnostics
+    if not any(rule.code == engine.PARSE_ERROR_CODE for rule in options.rules):
+        diagnostics = [d for d in diagnostics if d.code != engine.PARSE_ERROR_CODE]
+    kept, suppressed = noqa.filter_suppressed(diagnostics, source.text, source.lines)
     return [_adjust(d, settings) for d in kept], result.errors, suppressed
 
 
-def _decode_failure(path: str, error: DecodeError) -> FileReport:
-    lines = LineIndex("")
-    diagnostic = engine.parse_error_diagnostic(str(error), 1, 1, lines)
-    diagnostic = replace(diagnostic, row=error.row, col=error.col, end_row=error.row,
-                         end_col=error.col, noqa_row=error.row)
-    return FileReport(path, [diagnostic])
+def _unreadable(
+    path: str, message: str, settings: Settings, row: int = 1, col: int = 1
+) -> FileReport:
+    """A file that could not be read or decoded: PCM001 (unless it is not selected)."""
+    report = FileReport(path, unsafe_fixes=settings.unsafe_fixes)
+    if any(rule.code == engine.PARSE_ERROR_CODE for rule in settings.rules_for(path)):
+        diagnostic = engine.parse_error_diagnostic(message, 1, 1, LineIndex(""))
+        report.diagnostics.append(
+            replace(diagnostic, row=row, col=col, end_row=row, end_col=col, noqa_row=row)
+        )
+    return report
 
 
 def check_source(
@@ -121,9 +132,12 @@ def check_source(
     try:
         source = SourceText.decode(code) if isinstance(code, bytes) else SourceText(code)
     except DecodeError as exc:
-        return _decode_failure(display, exc)
+        return _unreadable(display, str(exc), settings, exc.row, exc.col)
     diagnostics, errors, suppressed = lint(source, settings, path)
-    return FileReport(display, diagnostics, errors, source, suppressed=suppressed)
+    return FileReport(
+        display, diagnostics, errors, source, suppressed=suppressed,
+        unsafe_fixes=settings.unsafe_fixes,
+    )
 
 
 def fix_source(
@@ -136,6 +150,8 @@ def fix_source(
     """Fix one source text; ``report.fixed`` holds the result, ``report.diagnostics`` what remains."""
     settings = settings or default_settings()
     report = check_source(code, path, settings)
+    if unsafe is not None:
+        report.unsafe_fixes = unsafe
     if report.original is None:
         return report
     return _fix_report(report, report.original, settings, path, unsafe)
@@ -166,27 +182,41 @@ def _fix_report(
     return report
 
 
+def _same_code(before: str, after: str) -> bool:
+    try:
+        return ast.dump(ast.parse(after)) == ast.dump(ast.parse(before))
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+
+
 def add_noqa_source(report: FileReport) -> FileReport:
-    """Add ``# noqa: CODE`` comments; skipped where a comment would land inside a string."""
+    """Add ``# noqa: CODE`` comments. A row where a comment would change the code (its line
+    ends inside a string, or with a backslash) is left alone and reported."""
     source = report.original
     if source is None or not report.diagnostics:
         return report
-    commentable = [d for d in report.diagnostics if d.code != engine.PARSE_ERROR_CODE]
+    commentable = [d for d in report.diagnostics if d.code not in noqa.UNSUPPRESSIBLE]
     if not commentable:
         return report
     new_text = noqa.add_noqa_comments(source.text, source.lines, commentable)
-    try:
-        same = ast.dump(ast.parse(new_text)) == ast.dump(ast.parse(source.text))
-    except SyntaxError:
-        same = False
-    if not same:
-        report.errors.append(
-            ToolError(report.path, "could not add noqa comments without changing the code")
-        )
-        return report
-    report.fixed = source.with_text(new_text)
-    report.applied = {"noqa": len(commentable)}
-    report.diagnostics = [d for d in report.diagnostics if d.code == engine.PARSE_ERROR_CODE]
+    added = commentable
+    if not _same_code(source.text, new_text):
+        added = []
+        new_text = source.text
+        for row in sorted({d.noqa_row for d in commentable}):
+            on_row = [d for d in commentable if d.noqa_row == row]
+            attempt = noqa.add_noqa_comments(new_text, LineIndex(new_text), on_row)
+            if _same_code(source.text, attempt):
+                new_text = attempt
+                added.extend(on_row)
+            else:
+                report.errors.append(ToolError(
+                    report.path, f"{row}: cannot add a noqa comment on this line without "
+                    "changing the code (it ends inside a string or with a backslash)"))
+    if added:
+        report.fixed = source.with_text(new_text)
+        report.applied = {"noqa": len(added)}
+    report.diagnostics = [d for d in report.diagnostics if d not in added]
     return report
 
 
@@ -197,11 +227,11 @@ def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> F
     try:
         raw = target.path.read_bytes()
     except OSError as exc:
-        lines = LineIndex("")
-        message = f"cannot read file: {exc.strerror or exc}"
-        return FileReport(display, [engine.parse_error_diagnostic(message, 1, 1, lines)])
+        return _unreadable(display, f"cannot read file: {exc.strerror or exc}", settings)
     report = check_source(raw, target.path, settings)
     report.path = display
+    if unsafe is not None:
+        report.unsafe_fixes = unsafe
     source = report.original
     if source is None or mode is FixMode.CHECK:
         return report
@@ -239,10 +269,12 @@ def check_paths(
     """Check (and fix) every file under ``paths``."""
     resolver = resolver or ConfigResolver()
     run = RunReport()
-    for target in discover(paths, resolver, force_exclude=force_exclude):
+    for target in discover(paths, resolver, force_exclude=force_exclude, errors=run.errors):
         run.files.append(process_file(target, mode, unsafe))
     return run
 
 
-def targets(paths: Iterable[Path], resolver: ConfigResolver, force_exclude: bool = False) -> list[Target]:
+def targets(
+    paths: Iterable[Path], resolver: ConfigResolver, force_exclude: bool = False
+) -> list[Target]:
     return list(discover(list(paths), resolver, force_exclude=force_exclude))

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from perfcodemod import __version__, api, docs, output, registry
 from perfcodemod.config import (
@@ -21,14 +22,21 @@ from perfcodemod.config import (
     split_selectors,
     validate_overrides,
 )
-from perfcodemod.files import DiscoveryError
+from perfcodemod.files import DiscoveryError, force_excluded
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 SUBCOMMANDS = ("check", "rule")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in the tool's one-line shape (exit 2), with a pointer to ``--help``."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_ERROR, f"perfcodemod: error: {message} (see `{self.prog} --help`)\n")
+
+
 def _check_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="perfcodemod check",
         description="Find performance antipatterns in Python files and fix them.",
     )
@@ -79,7 +87,7 @@ def _check_parser() -> argparse.ArgumentParser:
 
 
 def _rule_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="perfcodemod rule", description="Show a rule's documentation.")
+    parser = _Parser(prog="perfcodemod rule", description="Show a rule's documentation.")
     parser.add_argument("rule", nargs="?", help="a code (PCM201) or name (literal-membership)")
     parser.add_argument("--all", action="store_true", help="every rule")
     parser.add_argument("--output-format", choices=("text", "json"), default="text")
@@ -104,7 +112,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("perfcodemod: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        # The reader went away (`perfcodemod ... | head`): not an error, and no traceback
+        # from the interpreter flushing stdout at exit either.
+        _silence_stdout()
         return EXIT_CLEAN
+    except Exception as exc:  # a bug: one line and exit 2, not a traceback
+        if os.environ.get("PERFCODEMOD_DEBUG"):
+            raise
+        return _error(f"internal error: {exc!r} (set PERFCODEMOD_DEBUG=1 for a traceback)")
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 def _top_help(stream: TextIO) -> None:
@@ -175,18 +198,24 @@ def _overrides(args: argparse.Namespace) -> Overrides:
 def _check(args: argparse.Namespace) -> int:
     overrides = _overrides(args)
     try:
+        if args.config is not None and args.isolated:
+            return _error("--config and --isolated cannot be combined")
         validate_overrides(overrides)
         resolver = ConfigResolver(overrides, config=args.config, isolated=args.isolated)
-        paths = args.paths or [Path(".")]
-        stdin = any(str(p) == "-" for p in paths)
-        if stdin and len(paths) > 1:
+        stdin = any(str(p) == "-" for p in args.paths) or (
+            args.stdin_filename is not None and not args.paths
+        )
+        if stdin and len(args.paths) > 1:
             return _error("`-` (standard input) cannot be combined with other paths")
         if args.add_noqa and (args.fix or args.diff):
             return _error("--add-noqa cannot be combined with --fix or --diff")
         if stdin:
+            if args.add_noqa:
+                return _error("--add-noqa cannot be used with standard input")
             return _check_stdin(args, resolver)
         if args.stdin_filename:
-            return _error("--stdin-filename needs `-` as the path")
+            return _error("--stdin-filename is for standard input: pass `-` instead of paths")
+        paths = args.paths or [Path(".")]
         mode = api.FixMode.CHECK
         if args.add_noqa:
             mode = api.FixMode.ADD_NOQA
@@ -197,15 +226,12 @@ def _check(args: argparse.Namespace) -> int:
         run = api.check_paths(
             paths, resolver, mode=mode, unsafe=args.unsafe_fixes, force_exclude=args.force_exclude
         )
-    except ConfigError as exc:
+    except (ConfigError, DiscoveryError) as exc:
         return _error(str(exc))
-    except DiscoveryError as exc:
-        return _error(str(exc))
-    unsafe = bool(args.unsafe_fixes if args.unsafe_fixes is not None else resolver.default.unsafe_fixes)
-    return _report(args, run, unsafe, mode)
+    return _report(args, run, mode)
 
 
-def _report(args: argparse.Namespace, run: api.RunReport, unsafe: bool, mode: api.FixMode) -> int:
+def _report(args: argparse.Namespace, run: api.RunReport, mode: api.FixMode) -> int:
     errors = run.all_errors
     if mode is api.FixMode.PREVIEW:
         diffs = [output.unified_diff(r) for r in run.files if r.changed]
@@ -217,7 +243,7 @@ def _report(args: argparse.Namespace, run: api.RunReport, unsafe: bool, mode: ap
             print(f"Would fix {fixed} diagnostic{'s' if fixed != 1 else ''}.", file=sys.stderr)
         if errors:
             return EXIT_ERROR
-        return EXIT_FOUND if diffs else EXIT_CLEAN
+        return EXIT_FOUND if diffs and not args.exit_zero else EXIT_CLEAN
     if mode is api.FixMode.ADD_NOQA:
         added = sum(r.applied.get("noqa", 0) for r in run.files if r.written)
         print(f"Added {added} noqa directive{'s' if added != 1 else ''}.", file=sys.stderr)
@@ -227,13 +253,13 @@ def _report(args: argparse.Namespace, run: api.RunReport, unsafe: bool, mode: ap
     if args.output_format == "json":
         sys.stdout.write(output.format_json(run.files) + "\n")
     elif args.statistics:
-        sys.stdout.write(output.statistics(run, unsafe))
+        sys.stdout.write(output.statistics(run))
     else:
-        sys.stdout.write(output.format_text(run.files, unsafe))
+        sys.stdout.write(output.format_text(run.files))
         if args.show_fixes:
             sys.stdout.write(output.fixes_listing(run))
         if not args.quiet:
-            sys.stdout.write(output.summary(run, unsafe=unsafe, fixing=mode is api.FixMode.WRITE))
+            sys.stdout.write(output.summary(run, fixing=mode is api.FixMode.WRITE))
     for error in errors:
         print(f"error: {error.path}: {error.message}", file=sys.stderr)
     return _exit_code(args, run, errors)
@@ -255,35 +281,36 @@ def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
     name = args.stdin_filename
     path = Path(name) if name else None
     settings = resolver.for_path(path) if path is not None else resolver.default
-    if path is not None and args.force_exclude and settings.is_excluded(path, is_dir=False):
-        # Excluded: echo the input back unchanged when fixing, report nothing.
-        if args.fix:
-            sys.stdout.buffer.write(sys.stdin.buffer.read())
-        return EXIT_CLEAN
     raw = sys.stdin.buffer.read()
+    if path is not None and args.force_exclude and force_excluded(path, settings):
+        # Excluded: with --fix, the input goes back unchanged; nothing is reported.
+        if args.fix and not args.diff:
+            sys.stdout.buffer.write(raw)
+        return EXIT_CLEAN
     if args.fix or args.diff:
         report = api.fix_source(raw, path, settings, unsafe=args.unsafe_fixes)
     else:
         report = api.check_source(raw, path, settings)
+        if args.unsafe_fixes is not None:
+            report.unsafe_fixes = args.unsafe_fixes
     report.path = name or "-"
     run = api.RunReport([report])
-    unsafe = bool(args.unsafe_fixes if args.unsafe_fixes is not None else settings.unsafe_fixes)
     if args.diff:
-        return _report(args, run, unsafe, api.FixMode.PREVIEW)
+        return _report(args, run, api.FixMode.PREVIEW)
     if args.fix:
         # The fixed source goes to stdout, what remains to stderr (as ruff does).
-        if report.original is None:
+        if report.original is None or report.fixed is None:
             sys.stdout.buffer.write(raw)
         else:
-            sys.stdout.buffer.write((report.fixed or report.original).encode())
+            sys.stdout.buffer.write(report.fixed.encode())
         sys.stdout.flush()
         stdout = sys.stdout
         sys.stdout = sys.stderr
         try:
-            return _report(args, run, unsafe, api.FixMode.WRITE)
+            return _report(args, run, api.FixMode.WRITE)
         finally:
             sys.stdout = stdout
-    return _report(args, run, unsafe, api.FixMode.CHECK)
+    return _report(args, run, api.FixMode.CHECK)
 
 
 if __name__ == "__main__":

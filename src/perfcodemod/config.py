@@ -10,13 +10,14 @@ suggests a close match.
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import os
+import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional, Tuple
 
 from perfcodemod import registry
 from perfcodemod.diagnostic import Applicability
@@ -62,6 +63,11 @@ class Overrides:
     respect_gitignore: bool | None = None
 
 
+#: One layer of rule selection (``select``, ``extend-select``, ``ignore``): the configuration
+#: file's, then the command line's, applied in order as ruff does.
+Selection = Tuple[Optional[Tuple[str, ...]], Tuple[str, ...], Tuple[str, ...]]
+
+
 @dataclass(frozen=True)
 class Settings:
     #: The configuration file these settings come from (None: defaults).
@@ -83,11 +89,13 @@ class Settings:
     extend_safe_fixes: tuple[str, ...] = ()
     extend_unsafe_fixes: tuple[str, ...] = ()
     family_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Selection layers applied after the configuration file's (the command line's).
+    extra_selections: tuple[Selection, ...] = ()
 
     # -- rule selection --
 
     def selected_rules(self) -> tuple[type[Rule], ...]:
-        return _selected(self.select, self.extend_select, self.ignore)
+        return _selected(((self.select, self.extend_select, self.ignore), *self.extra_selections))
 
     def rules_for(self, path: Path | str | None) -> tuple[type[Rule], ...]:
         """The selected rules minus the per-file ignores that match ``path``."""
@@ -102,7 +110,9 @@ class Settings:
             return ()
         codes: list[str] = []
         for pattern, selectors in self.per_file_ignores:
-            if path_matches(Path(path), pattern, self.root):
+            # As in ruff, a leading `!` applies the codes to the files the glob does not match.
+            negated = pattern.startswith("!")
+            if path_matches(Path(path), pattern[1:] if negated else pattern, self.root) != negated:
                 codes.extend("" if s.upper() == "ALL" else s.upper() for s in selectors)
         return tuple(codes)
 
@@ -120,8 +130,9 @@ class Settings:
             return Applicability.SAFE
         return applicability
 
-    def is_excluded(self, path: Path, *, is_dir: bool) -> bool:
-        """Whether ``path`` matches ``exclude``/``extend-exclude``."""
+    def is_excluded(self, path: Path, *, is_dir: bool = False) -> bool:
+        """Whether ``path`` itself matches ``exclude``/``extend-exclude`` (its parents are
+        checked as directories while walking; see ``files.force_excluded`` for the rest)."""
         for pattern in (*self.exclude, *self.extend_exclude):
             if path_matches(path, pattern, self.root):
                 return True
@@ -129,13 +140,11 @@ class Settings:
 
     def with_overrides(self, overrides: Overrides) -> Settings:
         changes: dict[str, Any] = {}
-        if overrides.select is not None:
-            changes["select"] = overrides.select
-            changes["extend_select"] = ()
-        if overrides.extend_select:
-            changes["extend_select"] = changes.get("extend_select", self.extend_select) + overrides.extend_select
-        if overrides.ignore:
-            changes["ignore"] = self.ignore + overrides.ignore
+        if overrides.select is not None or overrides.extend_select or overrides.ignore:
+            # A later layer: `--select` starts over (the configured ignores go with it),
+            # `--extend-select`/`--ignore` adjust what the configuration selected.
+            layer: Selection = (overrides.select, overrides.extend_select, overrides.ignore)
+            changes["extra_selections"] = (*self.extra_selections, layer)
         if overrides.fixable is not None:
             changes["fixable"] = overrides.fixable
         if overrides.unfixable:
@@ -143,7 +152,9 @@ class Settings:
         if overrides.unsafe_fixes is not None:
             changes["unsafe_fixes"] = overrides.unsafe_fixes
         if overrides.target_version is not None:
-            changes["target_version"] = _target_version(overrides.target_version, "--target-version", None)
+            changes["target_version"] = _target_version(
+                overrides.target_version, "--target-version", None
+            )
         if overrides.exclude is not None:
             changes["exclude"] = overrides.exclude
         if overrides.extend_exclude:
@@ -167,50 +178,101 @@ def _most_specific(code: str, selectors: Iterable[str]) -> int:
     return best
 
 
-_SELECTION_CACHE: dict[tuple[Any, ...], tuple[type[Rule], ...]] = {}
+_SELECTION_CACHE: dict[tuple[Selection, ...], tuple[type[Rule], ...]] = {}
 
 
-def _selected(
-    select: tuple[str, ...] | None, extend_select: tuple[str, ...], ignore: tuple[str, ...]
-) -> tuple[type[Rule], ...]:
-    key = (select, extend_select, ignore)
-    cached = _SELECTION_CACHE.get(key)
+def _selected(layers: tuple[Selection, ...]) -> tuple[type[Rule], ...]:
+    """Apply selection layers in order, as ruff does: within a layer the most specific
+    selector wins (an ignore wins a tie); a layer with ``select`` starts from nothing, one
+    without adjusts the previous result. PCM001 is on unless a layer ignores it explicitly."""
+    cached = _SELECTION_CACHE.get(layers)
     if cached is not None:
         return cached
-    chosen = []
-    for rule in registry.all_rules():
-        if rule.code == PARSE_ERROR_CODE:
-            # Unreadable and unparsable files are always reported, unless ignored explicitly.
-            selected = 0
+    rules = registry.all_rules()
+    enabled = {rule.code for rule in rules if rule.default_enabled}
+    parse_error_on = True
+    for select, extend_select, ignore in layers:
+        chosen = (*(select or ()), *extend_select)
+        decisions: dict[str, bool] = {}
+        for rule in rules:
+            selected = _most_specific(rule.code, chosen)
+            ignored = _most_specific(rule.code, ignore)
+            if ignored >= 0 and ignored >= selected:
+                decisions[rule.code] = False
+            elif selected >= 0:
+                decisions[rule.code] = True
+        if select is not None:
+            enabled = {code for code, on in decisions.items() if on}
         else:
-            selected = _most_specific(rule.code, (*(select or ()), *extend_select))
-            if select is None and selected < 0 and rule.default_enabled:
-                selected = 0
-        if selected < 0:
-            continue
-        ignored = _most_specific(rule.code, ignore)
-        if ignored >= selected and ignored >= 0:
-            continue
-        chosen.append(rule)
-    result = tuple(chosen)
-    _SELECTION_CACHE[key] = result
+            enabled |= {code for code, on in decisions.items() if on}
+            enabled -= {code for code, on in decisions.items() if not on}
+        if PARSE_ERROR_CODE in decisions:
+            parse_error_on = decisions[PARSE_ERROR_CODE]
+    if parse_error_on:
+        enabled.add(PARSE_ERROR_CODE)
+    else:
+        enabled.discard(PARSE_ERROR_CODE)
+    result = tuple(rule for rule in rules if rule.code in enabled)
+    _SELECTION_CACHE[layers] = result
     return result
+
+
+@lru_cache(maxsize=1024)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A glob as ruff reads it (globset): ``*`` and ``?`` also match ``/``, ``**/`` is any
+    number of directories (none included), ``[!a-z]`` is a negated class."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        if pattern.startswith("**/", index):
+            out.append("(?:.*/)?")
+            index += 3
+            continue
+        char = pattern[index]
+        if char == "*":
+            out.append(".*")
+            while pattern.startswith("*", index + 1):
+                index += 1
+        elif char == "?":
+            out.append(".")
+        elif char == "[":
+            end = pattern.find("]", index + 2)
+            if end == -1:
+                out.append(re.escape(char))
+            else:
+                body = pattern[index + 1 : end]
+                if body.startswith("!"):
+                    body = "^" + body[1:]
+                out.append("[" + body.replace("\\", "\\\\") + "]")
+                index = end
+        else:
+            out.append(re.escape(char))
+        index += 1
+    return re.compile("".join(out) + r"\Z", re.DOTALL)
 
 
 def path_matches(path: Path, pattern: str, root: Path) -> bool:
     """ruff-style globs: a pattern without ``/`` matches the file or directory name
     (``build``, ``*_pb2.py``); one with ``/`` matches the path relative to ``root``
-    (``src/gen/*.py``), and a directory pattern also covers what is below it."""
-    pattern = pattern.replace("\\", "/").rstrip("/")
-    if pattern.startswith("./"):
+    (``src/gen/*.py``, ``**/generated``), and a directory pattern also covers what is below
+    it. An absolute pattern matches the absolute path."""
+    pattern = pattern.replace("\\", "/")
+    while pattern.startswith("./"):
         pattern = pattern[2:]
+    if pattern != "/":
+        pattern = pattern.rstrip("/")
     if "/" not in pattern:
-        return fnmatch.fnmatchcase(path.name, pattern)
-    try:
-        relative = os.path.relpath(os.path.abspath(path), os.path.abspath(root)).replace(os.sep, "/")
-    except ValueError:  # another drive on Windows
-        relative = path.as_posix()
-    return fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(relative, pattern + "/*")
+        return bool(_glob_regex(pattern).match(path.name))
+    absolute = os.path.abspath(path).replace(os.sep, "/")
+    if pattern.startswith("/") or os.path.isabs(pattern):
+        subject = absolute
+    else:
+        try:
+            subject = os.path.relpath(absolute, os.path.abspath(root)).replace(os.sep, "/")
+        except ValueError:  # another drive on Windows
+            subject = absolute
+    regex = _glob_regex(pattern)
+    return bool(regex.match(subject)) or bool(_glob_regex(pattern + "/**").match(subject))
 
 
 # -- reading configuration files --------------------------------------------------------------
@@ -233,49 +295,66 @@ def _where(path: Path | None, table: str) -> str:
     return f"{path}: " if path else ""
 
 
+def _in(table: str) -> str:
+    """Where a key is: ``in [tool.perfcodemod]``, or the top level of ``perfcodemod.toml``."""
+    return f"in [{table}]" if table else "at the top level"
+
+
+def _type_name(value: object) -> str:
+    names = {str: "a string", bool: "a boolean", int: "an integer", float: "a number",
+             list: "an array", dict: "a table"}
+    return names.get(type(value), type(value).__name__)
+
+
 def _string_list(value: object, key: str, path: Path | None, table: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ConfigError(f"{_where(path, table)}`{key}` in [{table}] must be a list of strings")
+        found = _type_name(value) if not isinstance(value, list) else "an array with non-strings"
+        raise ConfigError(
+            f"{_where(path, table)}`{key}` {_in(table)} must be a list of strings, not {found}"
+        )
     return tuple(value)
 
 
 def _selectors(value: object, key: str, path: Path | None, table: str) -> tuple[str, ...]:
     selectors = _string_list(value, key, path, table)
     for selector in selectors:
-        check_selector(selector, f"`{key}` in [{table}]", path)
+        check_selector(selector, f"`{key}` {_in(table)}", path)
     return selectors
 
 
 def check_selector(selector: str, where: str, path: Path | None = None) -> None:
     if registry.is_valid_selector(selector):
         return
-    choices = [rule.code for rule in registry.all_rules()]
+    choices = ["ALL", *(rule.code for rule in registry.all_rules())]
     by_name = registry.get_rule(selector)
     hint = f"; did you mean `{by_name.code}` ({by_name.name})?" if by_name else _close(selector.upper(), choices)
     prefix = f"{path}: " if path else ""
     raise ConfigError(f"{prefix}unknown rule selector `{selector}` in {where}{hint}")
 
 
-def _target_version(value: object, key: str, path: Path | None) -> tuple[int, int]:
+def _target_version(value: object, key: str, path: Path | None, table: str = "") -> tuple[int, int]:
     choices = [f"py3{minor}" for _, minor in SUPPORTED_TARGETS]
     if isinstance(value, str) and value.lower() in choices:
         return (3, int(value.lower()[3:]))
     prefix = f"{path}: " if path else ""
+    where = f" {_in(table)}" if path else ""
     hint = _close(str(value), choices) if isinstance(value, str) else ""
     raise ConfigError(
-        f"{prefix}`{key}` must be one of {', '.join(choices)}, not {value!r}{hint}"
+        f"{prefix}`{key}`{where} must be one of {', '.join(choices)}, not {value!r}{hint}"
     )
 
 
 def _bool(value: object, key: str, path: Path | None, table: str) -> bool:
     if not isinstance(value, bool):
-        raise ConfigError(f"{_where(path, table)}`{key}` in [{table}] must be true or false")
+        raise ConfigError(
+            f"{_where(path, table)}`{key}` {_in(table)} must be true or false, not {_type_name(value)}"
+        )
     return value
 
 
 def settings_from_table(table: Mapping[str, Any], path: Path | None, root: Path) -> Settings:
     """Validate one ``[tool.perfcodemod]`` table (or a ``perfcodemod.toml`` top level)."""
-    name = "tool.perfcodemod" if path is None or path.name == "pyproject.toml" else "top level"
+    name = "tool.perfcodemod" if path is None or path.name == "pyproject.toml" else ""
     families = registry.family_options()
     values: dict[str, Any] = {"path": path, "root": root}
     family_options: dict[str, dict[str, Any]] = {}
@@ -285,7 +364,7 @@ def settings_from_table(table: Mapping[str, Any], path: Path | None, root: Path)
             continue
         if key not in _KEYS:
             raise ConfigError(
-                f"{_where(path, name)}unknown key `{key}` in [{name}]"
+                f"{_where(path, name)}unknown key `{key}` {_in(name)}"
                 f"{_close(key, (*_KEYS, *families))}"
             )
         attr = key.replace("-", "_")
@@ -297,19 +376,22 @@ def settings_from_table(table: Mapping[str, Any], path: Path | None, root: Path)
         elif key in ("unsafe-fixes", "respect-gitignore"):
             values[attr] = _bool(value, key, path, name)
         elif key == "target-version":
-            values[attr] = _target_version(value, key, path)
+            values[attr] = _target_version(value, key, path, name)
         elif key == "cache-dir":
             if not isinstance(value, str):
-                raise ConfigError(f"{_where(path, name)}`cache-dir` in [{name}] must be a string")
+                raise ConfigError(
+                    f"{_where(path, name)}`cache-dir` {_in(name)} must be a string, "
+                    f"not {_type_name(value)}"
+                )
             values[attr] = (root / value).resolve()
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(
-                    f"{_where(path, name)}`per-file-ignores` in [{name}] must be a table of "
-                    f'glob = ["CODE", ...]'
+                    f"{_where(path, name)}`per-file-ignores` {_in(name)} must be a table of "
+                    f'glob = ["CODE", ...], not {_type_name(value)}'
                 )
             values[attr] = tuple(
-                (pattern, _selectors(codes, f"per-file-ignores.{pattern}", path, name))
+                (pattern, _selectors(codes, f'per-file-ignores."{pattern}"', path, name))
                 for pattern, codes in value.items()
             )
     values["family_options"] = {
@@ -320,9 +402,12 @@ def settings_from_table(table: Mapping[str, Any], path: Path | None, root: Path)
 
 
 def _family_table(family: str, value: object, path: Path | None, table: str) -> dict[str, Any]:
-    full = f"{'tool.perfcodemod.' if table == 'tool.perfcodemod' else ''}{family}"
+    full = f"{table}.{family}" if table else family
     if not isinstance(value, dict):
-        raise ConfigError(f"{_where(path, table)}[{full}] must be a table")
+        raise ConfigError(
+            f"{_where(path, table)}`{family}` {_in(table)} must be a table ([{full}]), "
+            f"not {_type_name(value)}"
+        )
     specs: Mapping[str, OptionSpec] = registry.family_options()[family]
     options: dict[str, Any] = {}
     for key, option in value.items():
@@ -336,7 +421,7 @@ def _family_table(family: str, value: object, path: Path | None, table: str) -> 
         try:
             options[key] = spec.validate(option, f"{_where(path, table)}`{key}` in [{full}]")
         except ValueError as exc:
-            raise ConfigError(str(exc)) from None
+            raise ConfigError(f"{exc}, not {_type_name(option)}") from None
     return options
 
 
@@ -404,8 +489,10 @@ class ConfigResolver:
     def for_path(self, path: Path) -> Settings:
         if self._fixed is not None:
             return self._fixed
-        directory = path.resolve().parent if not path.is_dir() else path.resolve()
-        return self._find(directory)
+        # The path as named, not where its symlinks lead: a linked file belongs to the project
+        # that links it (as in ruff).
+        absolute = Path(os.path.abspath(path))
+        return self._find(absolute if path.is_dir() else absolute.parent)
 
     def _find(self, directory: Path) -> Settings:
         cached = self._by_dir.get(directory)

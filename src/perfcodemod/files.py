@@ -8,10 +8,10 @@ import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from perfcodemod.config import ConfigResolver, Settings
+from perfcodemod.diagnostic import ToolError
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 
@@ -122,53 +122,55 @@ class IgnoreFile:
         return result
 
 
-@lru_cache(maxsize=None)
-def _load_ignore(directory: Path) -> IgnoreFile | None:
+def _read_ignore_file(base: Path, path: Path) -> IgnoreFile | None:
     try:
-        text = (directory / ".gitignore").read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    return IgnoreFile(directory, text)
-
-
-@lru_cache(maxsize=None)
-def git_root(directory: Path) -> Path | None:
-    for candidate in (directory, *directory.parents):
-        if (candidate / ".git").exists():
-            return candidate
-    return None
+    return IgnoreFile(base, text)
 
 
 class GitIgnore:
-    """Decides whether a path is ignored by the ``.gitignore`` files of its repository."""
+    """Decides whether a path is ignored by the ``.gitignore`` files of its repository (and
+    its ``.git/info/exclude``). Files are read once per run."""
 
     def __init__(self) -> None:
+        self._ignore_files: dict[Path, IgnoreFile | None] = {}
         self._excludes: dict[Path, IgnoreFile | None] = {}
+        self._roots: dict[Path, Path | None] = {}
+
+    def git_root(self, directory: Path) -> Path | None:
+        if directory not in self._roots:
+            if (directory / ".git").exists():
+                self._roots[directory] = directory
+            elif directory.parent == directory:
+                self._roots[directory] = None
+            else:
+                self._roots[directory] = self.git_root(directory.parent)
+        return self._roots[directory]
 
     def _chain(self, directory: Path, root: Path) -> list[IgnoreFile]:
         chain: list[IgnoreFile] = []
         if root not in self._excludes:
-            try:
-                text = (root / ".git" / "info" / "exclude").read_text(encoding="utf-8", errors="replace")
-                self._excludes[root] = IgnoreFile(root, text)
-            except OSError:
-                self._excludes[root] = None
+            self._excludes[root] = _read_ignore_file(root, root / ".git" / "info" / "exclude")
         exclude = self._excludes[root]
         if exclude is not None:
             chain.append(exclude)
-        parts = directory.relative_to(root).parts
         current = root
-        for part in ("", *parts):
+        for part in ("", *directory.relative_to(root).parts):
             if part:
                 current = current / part
-            loaded = _load_ignore(current)
+            if current not in self._ignore_files:
+                self._ignore_files[current] = _read_ignore_file(current, current / ".gitignore")
+            loaded = self._ignore_files[current]
             if loaded is not None:
                 chain.append(loaded)
         return chain
 
     def ignored(self, path: Path, is_dir: bool) -> bool:
-        path = path.absolute()
-        root = git_root(path.parent)
+        """Whether git ignores ``path`` itself (its directories are checked while walking)."""
+        path = Path(os.path.abspath(path))
+        root = self.git_root(path.parent)
         if root is None or path == root:
             return False
         result: bool | None = None
@@ -187,24 +189,47 @@ def _is_virtualenv(directory: Path) -> bool:
     return (directory / "pyvenv.cfg").is_file()
 
 
+def force_excluded(path: Path, settings: Settings) -> bool:
+    """``--force-exclude`` for a path named on the command line (or ``--stdin-filename``):
+    excluded when it or a directory above it, up to the configuration's root, matches
+    ``exclude``/``extend-exclude``, as if it had been found by walking (as in ruff, and for the
+    same reason .gitignore is not consulted: git does not ignore tracked files)."""
+    absolute = Path(os.path.abspath(path))
+    root = Path(os.path.abspath(settings.root))
+    for candidate in (absolute, *absolute.parents):
+        if candidate == root or candidate.parent == candidate:
+            break
+        if settings.is_excluded(candidate, is_dir=candidate != absolute):
+            return True
+        if root not in candidate.parents:
+            break  # outside the configuration's root: only the path itself is matched
+    return False
+
+
 def discover(
     paths: Sequence[Path],
     resolver: ConfigResolver,
     *,
     force_exclude: bool = False,
+    errors: list[ToolError] | None = None,
 ) -> Iterator[Target]:
-    """Every file to check under ``paths``, each with the settings of its closest config."""
+    """Every file to check under ``paths``, each with the settings of its closest config.
+
+    A path that does not exist is a usage error (``DiscoveryError``); a directory that cannot
+    be listed is reported in ``errors`` and skipped.
+    """
     gitignore = GitIgnore()
     roots = [path.resolve() for path in paths]
     seen: set[Path] = set()
+    problems: list[ToolError] = errors if errors is not None else []
     for given in paths:
         if not given.exists() and not given.is_symlink():
             raise DiscoveryError(f"{given}: no such file or directory")
-        if given.is_dir():
-            yield from _walk(given, resolver, gitignore, roots, seen)
-            continue
         settings = resolver.for_path(given)
-        if force_exclude and _excluded(given, settings, gitignore, is_dir=False, walk=True):
+        if force_exclude and force_excluded(given, settings):
+            continue
+        if given.is_dir():
+            yield from _walk(given, resolver, gitignore, roots, seen, problems)
             continue
         resolved = given.resolve()
         if resolved not in seen:
@@ -212,14 +237,10 @@ def discover(
             yield Target(given, settings, explicit=True)
 
 
-def _excluded(
-    path: Path, settings: Settings, gitignore: GitIgnore, *, is_dir: bool, walk: bool
-) -> bool:
+def _excluded(path: Path, settings: Settings, gitignore: GitIgnore, *, is_dir: bool) -> bool:
     if settings.is_excluded(path, is_dir=is_dir):
         return True
-    if walk and settings.respect_gitignore and gitignore.ignored(path, is_dir):
-        return True
-    return False
+    return settings.respect_gitignore and gitignore.ignored(path, is_dir)
 
 
 def _inside(path: Path, roots: Sequence[Path]) -> bool:
@@ -232,6 +253,7 @@ def _walk(
     gitignore: GitIgnore,
     roots: Sequence[Path],
     seen: set[Path],
+    errors: list[ToolError],
 ) -> Iterator[Target]:
     stack = [top]
     while stack:
@@ -239,22 +261,25 @@ def _walk(
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            raise DiscoveryError(f"{directory}: cannot list directory: {exc.strerror or exc}") from None
+            errors.append(ToolError(str(directory), f"cannot list directory: {exc.strerror or exc}"))
+            continue
         settings = resolver.for_path(directory)
         subdirectories: list[Path] = []
         for entry in entries:
             path = directory / entry.name
-            if entry.is_dir(follow_symlinks=False):
-                if _excluded(path, settings, gitignore, is_dir=True, walk=True):
-                    continue
-                if _is_virtualenv(path):
+            try:
+                is_dir = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if is_dir:
+                if _excluded(path, settings, gitignore, is_dir=True) or _is_virtualenv(path):
                     continue
                 subdirectories.append(path)
             elif entry.name.endswith(PYTHON_SUFFIXES):
                 is_link = entry.is_symlink()
                 if is_link and not entry.is_file():
-                    continue  # a dangling link or a link to a directory
-                if _excluded(path, settings, gitignore, is_dir=False, walk=True):
+                    continue  # a dangling link, or a link to a directory: never followed
+                if _excluded(path, settings, gitignore, is_dir=False):
                     continue
                 resolved = path.resolve()
                 if resolved in seen:

@@ -167,7 +167,7 @@ def write_atomic(path: Path, data: bytes, expected: bytes) -> None:
     target = path.resolve()
     with open(target, "rb") as stream:
         if stream.read() != expected:
-            raise FileChangedError(f"{path}: the file changed while it was being fixed; not written")
+            raise FileChangedError("the file changed on disk while it was being fixed; not written")
     mode = stat.S_IMODE(os.stat(target).st_mode)
     handle, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".perfcodemod-tmp"
@@ -181,7 +181,7 @@ def write_atomic(path: Path, data: bytes, expected: bytes) -> None:
         with open(target, "rb") as stream:
             if stream.read() != expected:
                 raise FileChangedError(
-                    f"{path}: the file changed while it was being fixed; not written"
+                    "the file changed on disk while it was being fixed; not written"
                 )
         os.replace(temporary, target)
     except BaseException:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from perfcodemod import __version__, engine
+from perfcodemod import __version__, engine, noqa
 from perfcodemod.config import ConfigError, ConfigResolver
 from perfcodemod.source import SourceText
 
@@ -50,12 +50,16 @@ class Plugin:
             target_version=settings.target_version,
         )
         tree = self.tree if isinstance(self.tree, ast.Module) else None
-        result = engine.check_source(
-            SourceText("".join(self.lines)), options, self.filename, tree=tree
-        )
+        text = "".join(self.lines)
+        result = engine.check_source(SourceText(text), options, self.filename, tree=tree)
+        # flake8 handles `# noqa` on a line itself; the file-level `# perfcodemod: noqa` is ours.
+        exemptions = noqa.file_exemptions(text)
         for diagnostic in result.diagnostics:
-            if diagnostic.code == engine.PARSE_ERROR_CODE and tree is not None and "LibCST" not in diagnostic.message:
-                continue  # flake8 reports syntax errors itself (E999)
+            if diagnostic.code == engine.PARSE_ERROR_CODE:
+                if tree is not None and "LibCST" not in diagnostic.message:
+                    continue  # flake8 reports syntax errors itself (E999)
+            elif any(exemption.covers(diagnostic.code) for exemption in exemptions):
+                continue
             yield diagnostic.row, diagnostic.col - 1, f"{diagnostic.code} {diagnostic.message}", type(self)
         for error in result.errors:
             yield 1, 0, f"PCM001 perfcodemod could not check this file: {error.message}", type(self)

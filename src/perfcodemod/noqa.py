@@ -1,9 +1,16 @@
 """Suppression comments: ``# noqa``, ``# noqa: PCM201, PCM3`` on the diagnostic's line, and
-``# perfcodemod: noqa`` (optionally with codes) anywhere in a file for the whole file."""
+``# perfcodemod: noqa`` (optionally with codes) anywhere in a file for the whole file.
+
+PCM001 (the file could not be read or parsed) is not suppressed by comments: a syntax error
+would otherwise silently hide a whole file from the checks. ``ignore``/``per-file-ignores``
+turn it off.
+"""
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -13,7 +20,13 @@ from perfcodemod.source import LineIndex
 # As in flake8: codes are letters followed by digits, separated by commas or spaces.
 _CODES = r"(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*)"
 LINE_NOQA = re.compile(rf"#\s*noqa(?::[\s]?{_CODES})?", re.IGNORECASE)
-FILE_NOQA = re.compile(rf"^\s*#\s*perfcodemod\s*:\s*noqa(?::\s*{_CODES})?\s*$", re.IGNORECASE | re.MULTILINE)
+FILE_NOQA = re.compile(
+    r"^[ \t\f]*#[ \t]*perfcodemod[ \t]*:[ \t]*noqa"
+    r"(?::[ \t]*(?P<codes>[A-Z]+[0-9]*(?:[, \t]+[A-Z]+[0-9]*)*))?[ \t\f\r]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_MENTIONS_NOQA = re.compile("noqa", re.IGNORECASE)
+UNSUPPRESSIBLE = frozenset({"PCM001"})
 
 
 def _codes(match: re.Match[str]) -> tuple[str, ...] | None:
@@ -33,10 +46,32 @@ class FileExemption:
         return self.codes is None or any(code.startswith(prefix) for prefix in self.codes)
 
 
+def _comment_rows(text: str) -> set[int] | None:
+    """The rows holding a comment token (None when the text does not tokenize)."""
+    rows: set[int] = set()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                rows.add(token.start[0])
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return rows
+
+
 def file_exemptions(text: str) -> list[FileExemption]:
-    if "noqa" not in text:
+    if not _MENTIONS_NOQA.search(text):
         return []
-    return [FileExemption(_codes(match)) for match in FILE_NOQA.finditer(text)]
+    matches = list(FILE_NOQA.finditer(text))
+    if not matches:
+        return []
+    # A line that looks like the directive inside a string (a docstring's example) is not one.
+    comment_rows = _comment_rows(text)
+    exemptions = []
+    for match in matches:
+        row = text.count("\n", 0, match.start()) + 1
+        if comment_rows is None or row in comment_rows:
+            exemptions.append(FileExemption(_codes(match)))
+    return exemptions
 
 
 def line_noqa(line: str) -> tuple[str, ...] | None | bool:
@@ -51,11 +86,14 @@ def filter_suppressed(
     diagnostics: Sequence[Diagnostic], text: str, lines: LineIndex
 ) -> tuple[list[Diagnostic], int]:
     """The diagnostics no noqa comment suppresses, and how many were suppressed."""
-    if "noqa" not in text:
+    if not _MENTIONS_NOQA.search(text):
         return list(diagnostics), 0
     exemptions = file_exemptions(text)
     kept: list[Diagnostic] = []
     for diagnostic in diagnostics:
+        if diagnostic.code in UNSUPPRESSIBLE:
+            kept.append(diagnostic)
+            continue
         if any(exemption.covers(diagnostic.code) for exemption in exemptions):
             continue
         noqa = line_noqa(lines.line(diagnostic.noqa_row)) if diagnostic.noqa_row <= len(lines) else False

@@ -13,7 +13,7 @@ from perfcodemod import registry
 from perfcodemod.api import FileReport, RunReport
 from perfcodemod.diagnostic import Applicability, Diagnostic
 from perfcodemod.fixer import is_applicable
-from perfcodemod.source import LineIndex
+from perfcodemod.source import LINE_BREAK, LineIndex
 
 FORMATS = ("text", "json")
 
@@ -23,7 +23,10 @@ def _current_lines(report: FileReport) -> LineIndex:
     return source.lines if source is not None else LineIndex("")
 
 
-def text_line(report: FileReport, diagnostic: Diagnostic, unsafe: bool) -> str:
+def text_line(report: FileReport, diagnostic: Diagnostic, unsafe: bool | None = None) -> str:
+    """``path:row:col: CODE [*] message``; ``[*]``: ``--fix`` would fix it (with unsafe fixes
+    when ``unsafe``, which defaults to the file's own setting)."""
+    unsafe = report.unsafe_fixes if unsafe is None else unsafe
     marker = "[*] " if is_applicable(diagnostic, unsafe) else ""
     return f"{report.path}:{diagnostic.row}:{diagnostic.col}: {diagnostic.code} {marker}{diagnostic.message}"
 
@@ -69,7 +72,7 @@ def format_json(reports: Sequence[FileReport]) -> str:
     return json.dumps(objects, indent=2, ensure_ascii=False)
 
 
-def format_text(reports: Sequence[FileReport], unsafe: bool) -> str:
+def format_text(reports: Sequence[FileReport], unsafe: bool | None = None) -> str:
     return "".join(text_line(r, d, unsafe) + "\n" for r in reports for d in r.diagnostics)
 
 
@@ -79,9 +82,10 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}es" if word.endswith(("x", "s")) else f"{count} {word}s"
 
 
-def summary(run: RunReport, *, unsafe: bool, fixing: bool) -> str:
+def summary(run: RunReport, *, unsafe: bool | None = None, fixing: bool) -> str:
     """ruff's summary lines: counts, and how many are fixable with which option."""
     remaining = [d for _, d in run.diagnostics]
+    unsafe_of = [(r.unsafe_fixes if unsafe is None else unsafe) for r, _ in run.diagnostics]
     fixed = sum(sum(r.applied.values()) for r in run.files if "noqa" not in r.applied)
     lines: list[str] = []
     if not remaining:
@@ -97,10 +101,10 @@ def summary(run: RunReport, *, unsafe: bool, fixing: bool) -> str:
         )
     else:
         lines.append(f"Found {_plural(len(remaining), 'diagnostic')}.")
-    applicable = sum(1 for d in remaining if is_applicable(d, unsafe))
+    applicable = sum(1 for d, u in zip(remaining, unsafe_of) if is_applicable(d, u))
     hidden = sum(
-        1 for d in remaining
-        if d.fix is not None and d.fix.applicability is Applicability.UNSAFE and not unsafe
+        1 for d, u in zip(remaining, unsafe_of)
+        if d.fix is not None and d.fix.applicability is Applicability.UNSAFE and not u
     )
     if applicable and not fixing:
         lines.append(f"[*] {applicable} fixable with the `--fix` option.")
@@ -127,17 +131,32 @@ def fixes_listing(run: RunReport) -> str:
     return f"Fixed {_plural(total, 'diagnostic')}:\n" + "\n".join(rows) + "\n"
 
 
+def _diff_lines(text: str) -> list[str]:
+    """Lines with their endings (Python's line breaks only, unlike ``str.splitlines``); a last
+    line without one gets git's marker, so that the diff stays a valid patch."""
+    starts = [0, *(match.end() for match in LINE_BREAK.finditer(text))]
+    if starts[-1] != len(text):
+        starts.append(len(text))
+    lines = [text[a:b] for a, b in zip(starts, starts[1:])]
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n\\ No newline at end of file\n"
+    return lines
+
+
 def unified_diff(report: FileReport) -> str:
     if report.original is None or report.fixed is None:
         return ""
-    before = report.original.text.splitlines(keepends=True)
-    after = report.fixed.text.splitlines(keepends=True)
+    before = _diff_lines(report.original.text)
+    after = _diff_lines(report.fixed.text)
     return "".join(difflib.unified_diff(before, after, report.path, report.path))
 
 
-def statistics(run: RunReport, unsafe: bool) -> str:
+def statistics(run: RunReport, unsafe: bool | None = None) -> str:
     counts: Counter[str] = Counter(d.code for _, d in run.diagnostics)
-    fixable: Counter[str] = Counter(d.code for _, d in run.diagnostics if is_applicable(d, unsafe))
+    fixable: Counter[str] = Counter(
+        d.code for r, d in run.diagnostics
+        if is_applicable(d, r.unsafe_fixes if unsafe is None else unsafe)
+    )
     rows = []
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         rule = registry.get_rule(code)

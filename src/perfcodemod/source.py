@@ -41,8 +41,16 @@ class SourceText:
     def decode(cls, raw: bytes) -> SourceText:
         try:
             encoding, _ = tokenize.detect_encoding(io.BytesIO(raw).readline)
-        except SyntaxError as exc:  # an unknown or conflicting coding cookie
-            raise DecodeError(str(exc), getattr(exc, "lineno", None) or 1) from None
+        except SyntaxError as exc:
+            message = str(exc)
+            if not message.startswith("invalid or missing encoding declaration"):
+                # An unknown coding cookie, or one that contradicts the BOM.
+                row = 2 if raw.count(b"\n", 0, raw.find(b"coding")) else 1
+                if message.startswith("encoding problem"):
+                    message += " (the coding cookie contradicts the UTF-8 byte order mark)"
+                raise DecodeError(message, row) from None
+            # No cookie, and the first lines are not UTF-8: decoding below says where.
+            encoding = "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
         bom = encoding == "utf-8-sig"
         if bom:
             encoding = "utf-8"
@@ -51,7 +59,9 @@ class SourceText:
             text = raw.decode(encoding)
         except UnicodeDecodeError as exc:
             row = raw.count(b"\n", 0, exc.start) + 1
-            col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            line_start = raw.rfind(b"\n", 0, exc.start) + 1
+            # Columns count characters, as everywhere else.
+            col = len(raw[line_start : exc.start].decode(encoding, "replace")) + 1
             raise DecodeError(
                 f"cannot decode file as {encoding}: byte {raw[exc.start:exc.start + 1]!r} "
                 f"at offset {exc.start} ({exc.reason})",
