@@ -384,7 +384,7 @@ _CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
     fields = _CHILD_FIELDS.get(node_type)
     if fields is None:
-        names = [f.name for f in dataclasses.fields(node_type)]  # type: ignore[arg-type]
+        names = [f.name for f in dataclasses.fields(node_type)]
         override = _FIELD_ORDER_OVERRIDES.get(node_type.__name__)
         if override:
             names = [n for n in override if n in names] + [n for n in names if n not in override]
@@ -455,7 +455,7 @@ def _traverse(module: cst.Module, rules: Sequence[Rule]) -> None:
 # -- spans: where nodes are in the chunk's text ------------------------------------------------
 
 
-class _SpanState(CodegenState):  # type: ignore[misc]
+class _SpanState(CodegenState):
     """Code generation that counts characters and records only the target nodes."""
 
     def __init__(self, module: cst.Module, targets: set[cst.CSTNode]) -> None:
@@ -488,7 +488,7 @@ class _SpanState(CodegenState):  # type: ignore[misc]
         if node in self.targets:
             self.inclusive[node] = (self._open.pop(node), self.offset)
 
-    def record_syntactic_position(  # type: ignore[override]
+    def record_syntactic_position(
         self,
         node: cst.CSTNode,
         *,

@@ -13,11 +13,13 @@ import builtins
 from collections import defaultdict
 from collections.abc import Iterator
 from functools import cached_property
-from typing import TypeVar
+from typing import TypeVar, overload
 
 from perfcodemod.source import LineIndex
 
-NodeT = TypeVar("NodeT", bound=ast.AST)
+N1 = TypeVar("N1", bound=ast.AST)
+N2 = TypeVar("N2", bound=ast.AST)
+N3 = TypeVar("N3", bound=ast.AST)
 
 BUILTIN_NAMES = frozenset(dir(builtins))
 
@@ -65,10 +67,19 @@ class ModuleFacts:
                     push(value)
         return index
 
-    def nodes(self, *types: type[NodeT]) -> Iterator[NodeT]:
+    @overload
+    def nodes(self, t1: type[N1], /) -> Iterator[N1]: ...
+    @overload
+    def nodes(self, t1: type[N1], t2: type[N2], /) -> Iterator[N1 | N2]: ...
+    @overload
+    def nodes(self, t1: type[N1], t2: type[N2], t3: type[N3], /) -> Iterator[N1 | N2 | N3]: ...
+    @overload
+    def nodes(self, *types: type[ast.AST]) -> Iterator[ast.AST]: ...
+
+    def nodes(self, *types: type[ast.AST]) -> Iterator[ast.AST]:
         """Every node of the given types in the module (in no particular order)."""
         for node_type in types:
-            yield from self._by_type.get(node_type, ())  # type: ignore[misc]
+            yield from self._by_type.get(node_type, ())
 
     @cached_property
     def parents(self) -> dict[ast.AST, ast.AST]:
@@ -125,15 +136,11 @@ class ModuleFacts:
                 found[name.id].append(name)
         for arg in self.nodes(ast.arg):
             found[arg.arg].append(arg)
-        for definition in self.nodes(
-            ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef
-        ):
+        for definition in self.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
             found[definition.name].append(definition)
         for statement in self.nodes(ast.Import, ast.ImportFrom):
-            for alias in statement.names:
-                if alias.name != "*":
-                    local = alias.asname or alias.name.partition(".")[0]
-                    found[local].append(statement)
+            for local, _ in _import_targets(statement):
+                found[local].append(statement)
         for declaration in self.nodes(ast.Global, ast.Nonlocal):
             for declared in declaration.names:
                 found[declared].append(declaration)
@@ -228,11 +235,12 @@ class ModuleFacts:
         bindings = self.module_level_bindings.get(name)
         if not bindings:
             return f"builtins.{name}" if name in BUILTIN_NAMES else None
-        if all(isinstance(b, (ast.Import, ast.ImportFrom)) for b in bindings):
+        imports = [b for b in bindings if isinstance(b, (ast.Import, ast.ImportFrom))]
+        if len(imports) == len(bindings):
             targets = {
                 qualified
-                for b in bindings
-                for qualified in _import_targets(b)  # type: ignore[arg-type]
+                for b in imports
+                for qualified in _import_targets(b)
                 if qualified[0] == name
             }
             if len(targets) == 1:

@@ -129,31 +129,34 @@ def _annotation_names(annotation: ast.expr) -> list[str] | None:
         if head[0] == "Literal":
             return ["Literal"]
         if head[0] in ("Tuple", "tuple"):
-            items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
             found = ["tuple"]
-            for item in items:
+            for item in _slice_items(annotation.slice):
                 if isinstance(item, ast.Constant) and item.value is Ellipsis:
                     continue
-                inner = _annotation_names(item)
-                if inner is None:
+                leaves = _annotation_names(item)
+                if leaves is None:
                     return None
-                found.extend(inner)
+                found.extend(leaves)
             return found
         if head[0] in _WRAPPERS:
-            items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
-            if head[0] in ("Annotated", "Final", "ClassVar", "Type"):
-                items = items[:1]
             if head[0] == "Type":
                 return ["type"]
+            items = _slice_items(annotation.slice)
+            if head[0] in ("Annotated", "Final", "ClassVar"):
+                items = items[:1]
             found = []
             for item in items:
-                inner = _annotation_names(item)
-                if inner is None:
+                leaves = _annotation_names(item)
+                if leaves is None:
                     return None
-                found.extend(inner)
+                found.extend(leaves)
             return found
         return None
     return None
+
+
+def _slice_items(node: ast.expr) -> list[ast.expr]:
+    return list(node.elts) if isinstance(node, ast.Tuple) else [node]
 
 
 def annotation_is_hashable(
@@ -258,7 +261,7 @@ def _name_is(
             leaves = _annotation_names(ast.parse(code.strip(), mode="eval").body)
         except SyntaxError:
             return False
-        return bool(leaves) and all(leaf in only for leaf in leaves)
+        return leaves is not None and bool(leaves) and all(leaf in only for leaf in leaves)
 
     resolution = context.scopes.resolve(node)
     if resolution.is_module_level:

@@ -315,7 +315,7 @@ class _Builder:
     def visit_Import(self, node: cst.Import, scope: Scope) -> None:
         for alias in node.names:
             if alias.asname is not None:
-                self._bind_target(alias.asname.name, node, scope)  # type: ignore[arg-type]
+                self._bind_target(alias.asname.name, node, scope)
             else:
                 top = alias.name
                 while isinstance(top, cst.Attribute):
@@ -329,7 +329,7 @@ class _Builder:
             return
         for alias in node.names:
             if alias.asname is not None:
-                self._bind_target(alias.asname.name, node, scope)  # type: ignore[arg-type]
+                self._bind_target(alias.asname.name, node, scope)
             elif isinstance(alias.name, cst.Name):
                 self._bind(alias.name.value, alias, node, scope)
 
