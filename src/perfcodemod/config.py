@@ -432,14 +432,24 @@ def default_settings(root: Path | None = None) -> Settings:
 def load_config_file(path: Path) -> Settings | None:
     """Settings from one file; None for a ``pyproject.toml`` without ``[tool.perfcodemod]``."""
     try:
-        with open(path, "rb") as stream:
-            document = tomllib.load(stream)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({exc.reason})") from None
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({exc.reason} at line {line})") from None
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        if message.endswith("(at end of document)"):
+            # Say which line that is: usually an unclosed bracket or string above it.
+            message = message[: -len("(at end of document)")] + (
+                f"(at end of document, line {text.count(chr(10)) + 1})"
+            )
+        raise ConfigError(f"{path}: invalid TOML: {message}") from None
     if path.name == "pyproject.toml":
         tool = document.get("tool", {})
         if not isinstance(tool, dict) or "perfcodemod" not in tool:

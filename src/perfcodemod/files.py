@@ -185,6 +185,15 @@ class GitIgnore:
 # -- walking ------------------------------------------------------------------------------------
 
 
+def _resolve(path: Path) -> Path:
+    """Where ``path``'s symlinks lead; a symlink loop resolves to the path itself (reading it
+    then fails and is reported as PCM001)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return Path(os.path.abspath(path))
+
+
 def _is_virtualenv(directory: Path) -> bool:
     return (directory / "pyvenv.cfg").is_file()
 
@@ -219,7 +228,7 @@ def discover(
     be listed is reported in ``errors`` and skipped.
     """
     gitignore = GitIgnore()
-    roots = [path.resolve() for path in paths]
+    roots = [_resolve(path) for path in paths]
     seen: set[Path] = set()
     problems: list[ToolError] = errors if errors is not None else []
     for given in paths:
@@ -231,7 +240,7 @@ def discover(
         if given.is_dir():
             yield from _walk(given, resolver, gitignore, roots, seen, problems)
             continue
-        resolved = given.resolve()
+        resolved = _resolve(given)
         if resolved not in seen:
             seen.add(resolved)
             yield Target(given, settings, explicit=True)
@@ -277,11 +286,15 @@ def _walk(
                 subdirectories.append(path)
             elif entry.name.endswith(PYTHON_SUFFIXES):
                 is_link = entry.is_symlink()
-                if is_link and not entry.is_file():
-                    continue  # a dangling link, or a link to a directory: never followed
+                try:
+                    is_file = entry.is_file()
+                except OSError:  # a symlink loop
+                    is_file = False
+                if is_link and not is_file:
+                    continue  # a dangling link, a loop, a link to a directory: never followed
                 if _excluded(path, settings, gitignore, is_dir=False):
                     continue
-                resolved = path.resolve()
+                resolved = _resolve(path)
                 if resolved in seen:
                     continue
                 if is_link and not _inside(resolved, roots):
