@@ -1,0 +1,293 @@
+"""Is this name known to be a list?
+
+A name is a known list when every binding of it gives it a list: a list display, a list
+comprehension, ``list(...)``, ``sorted(...)``, ``str.split``/``rsplit``/``splitlines``,
+``re.split``, ``+`` of two lists or ``*`` of a list, an augmented ``+=``/``*=`` (which keeps a
+list a list), or a parameter or variable annotated ``list``/``List[...]``. One binding of
+another kind (a ``for`` target, an import, a call of anything else, a ``del``) and the name is
+not known to be a list: the answer is "no" whenever it is not certain.
+
+Bindings are found by name within the innermost function that binds the name (or the module),
+nested functions included: a nested function's own variable of the same name must be a list
+too. That errs towards "not known".
+
+``x.split()`` is taken to be ``str.split`` unless ``x`` is a module (``os.path.split`` returns a
+tuple); annotations are promises, which callers that rewrite code account for in their fix
+safety. The ``*_ast`` functions are the pre-check twins on Python's ``ast``: they may answer
+"maybe a list" where the LibCST versions say no, never the other way round.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Union
+
+import libcst as cst
+
+from perfcodemod.analysis import names
+from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.uses import Use, classify_use, name_occurrences
+from perfcodemod.engine import RuleContext
+
+#: Builtins that return a new list.
+LIST_BUILTINS = frozenset({"list", "sorted"})
+#: ``str`` methods that return a list.
+SPLIT_METHODS = frozenset({"split", "rsplit", "splitlines"})
+#: Functions of modules that return a list, by qualified name.
+LIST_FUNCTIONS = frozenset({"re.split", "shlex.split", "os.listdir", "glob.glob", "re.findall"})
+#: Annotation names that mean "a list".
+LIST_ANNOTATIONS = frozenset({"list", "List"})
+
+Owner = Union[cst.FunctionDef, cst.Module]
+
+
+@dataclass(frozen=True)
+class ListVariable:
+    """A name known to be a list, and where it is bound."""
+
+    name: str
+    #: The innermost function that binds the name, or the chunk's module for a module name.
+    owner: Owner = field(repr=False)
+    #: The binding nodes: ``Assign``/``AnnAssign``/``AugAssign`` statements and ``Param``s
+    #: (empty for a module-level name bound outside the chunk).
+    bindings: tuple[cst.CSTNode, ...] = field(repr=False)
+
+
+# -- expressions -----------------------------------------------------------------------------
+
+
+def is_list_expression(context: RuleContext, node: cst.BaseExpression) -> bool:
+    """``node`` certainly evaluates to a (new) list."""
+    if isinstance(node, (cst.List, cst.ListComp)):
+        return True
+    if isinstance(node, cst.Call):
+        if names.is_builtin(context, node.func, *LIST_BUILTINS):
+            return True
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value in SPLIT_METHODS | {"findall"}:
+            receiver = names.dotted_name(func.value)
+            head = receiver.partition(".")[0] if receiver else None
+            if head is not None and head in context.facts.imported_as:
+                return names.qualified_name(context, func) in LIST_FUNCTIONS
+            return func.attr.value in SPLIT_METHODS
+        if isinstance(func, (cst.Name, cst.Attribute)):
+            return names.qualified_name(context, func) in LIST_FUNCTIONS
+        return False
+    if isinstance(node, cst.BinaryOperation):
+        if isinstance(node.operator, cst.Add):
+            return is_list_expression(context, node.left) and is_list_expression(context, node.right)
+        if isinstance(node.operator, cst.Multiply):
+            return is_list_expression(context, node.left) or is_list_expression(context, node.right)
+    return False
+
+
+def is_list_annotation(context: RuleContext, annotation: cst.BaseExpression) -> bool:
+    """``list``, ``list[str]``, ``List[int]``, ``typing.List[...]`` (or the same in a string)."""
+    if isinstance(annotation, cst.SimpleString):
+        try:
+            inner = cst.parse_expression(annotation.evaluated_value)  # type: ignore[arg-type]
+        except (cst.ParserSyntaxError, TypeError, ValueError):
+            return False
+        return is_list_annotation(context, inner)
+    if isinstance(annotation, cst.Subscript):
+        annotation = annotation.value
+    if isinstance(annotation, cst.Name):
+        return annotation.value in LIST_ANNOTATIONS
+    if isinstance(annotation, cst.Attribute):
+        return annotation.attr.value == "List" and names.dotted_name(annotation.value) in (
+            "typing", "t", "typing_extensions"
+        )
+    return False
+
+
+# -- names -----------------------------------------------------------------------------------
+
+
+def binding_gives_list(context: RuleContext, occurrence: cst.Name) -> cst.CSTNode | None:
+    """The binding node if ``occurrence`` (a rebinding occurrence) binds a list, else None."""
+    parent = context.parent(occurrence)
+    if isinstance(parent, cst.AssignTarget):
+        assign = context.parent(parent)
+        if (
+            isinstance(assign, cst.Assign)
+            and len(assign.targets) == 1  # `a = b = []` makes two names for one list
+            and is_list_expression(context, assign.value)
+        ):
+            return assign
+        return None
+    if isinstance(parent, cst.AnnAssign) and parent.target is occurrence:
+        if is_list_annotation(context, parent.annotation.annotation):
+            return parent
+        if parent.value is not None and is_list_expression(context, parent.value):
+            return parent
+        return None
+    if isinstance(parent, cst.AugAssign) and parent.target is occurrence:
+        if isinstance(parent.operator, (cst.AddAssign, cst.MultiplyAssign)):
+            return parent  # `L += iterable` and `L *= n` keep a list a list
+        return None
+    if isinstance(parent, cst.Param) and parent.name is occurrence:
+        if parent.star in ("", cst.MaybeSentinel.DEFAULT) and parent.annotation is not None:
+            if is_list_annotation(context, parent.annotation.annotation):
+                return parent
+        return None
+    return None
+
+
+def _enclosing_functions(context: RuleContext, node: cst.CSTNode) -> Iterator[cst.FunctionDef]:
+    for ancestor in context.ancestors(node):
+        if isinstance(ancestor, cst.FunctionDef):
+            yield ancestor
+
+
+def known_list(context: RuleContext, name: cst.Name) -> ListVariable | None:
+    """What ``name`` (an occurrence) refers to, if it is certainly a list (see the module
+    docstring): the innermost enclosing function that binds the name must bind it to lists
+    only; if no function does, every binding in the module must be a module-level one that
+    gives a list."""
+    for function in _enclosing_functions(context, name):
+        rebinding = [
+            occurrence
+            for occurrence in name_occurrences(function, name.value)
+            if classify_use(context, occurrence) is Use.REBIND
+        ]
+        if not rebinding:
+            continue
+        bindings = []
+        for occurrence in rebinding:
+            binding = binding_gives_list(context, occurrence)
+            if binding is None:
+                return None
+            bindings.append(binding)
+        return ListVariable(name.value, function, tuple(bindings))
+    if is_module_list_ast(context.facts, name.value):
+        return ListVariable(name.value, context.module, ())
+    return None
+
+
+# -- the ast twins ---------------------------------------------------------------------------
+
+
+def is_list_expression_ast(node: ast.AST) -> bool:
+    """Pre-check twin of :func:`is_list_expression` (names are not resolved: ``list`` is
+    taken to be the builtin)."""
+    if isinstance(node, (ast.List, ast.ListComp)):
+        return True
+    if isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name):
+            return func.id in LIST_BUILTINS or any(
+                q.endswith("." + func.id) for q in LIST_FUNCTIONS
+            )
+        if isinstance(func, ast.Attribute):
+            return func.attr in SPLIT_METHODS or func.attr in {
+                q.rpartition(".")[2] for q in LIST_FUNCTIONS
+            }
+        return False
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Add):
+            return is_list_expression_ast(node.left) and is_list_expression_ast(node.right)
+        if isinstance(node.op, ast.Mult):
+            return is_list_expression_ast(node.left) or is_list_expression_ast(node.right)
+    return False
+
+
+def is_list_annotation_ast(annotation: ast.AST | None) -> bool:
+    if annotation is None:
+        return False
+    if isinstance(annotation, ast.Constant) and isinstance(annotation.value, str):
+        try:
+            annotation = ast.parse(annotation.value, mode="eval").body
+        except SyntaxError:
+            return False
+    if isinstance(annotation, ast.Subscript):
+        annotation = annotation.value
+    if isinstance(annotation, ast.Name):
+        return annotation.id in LIST_ANNOTATIONS
+    return isinstance(annotation, ast.Attribute) and annotation.attr == "List"
+
+
+def binding_gives_list_ast(binding: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+    """Pre-check twin of :func:`binding_gives_list` for an entry of ``ModuleFacts.bindings``."""
+    if isinstance(binding, ast.arg):
+        return is_list_annotation_ast(binding.annotation)
+    if not isinstance(binding, ast.Name):
+        return False
+    parent = parents.get(binding)
+    if isinstance(parent, ast.Assign):
+        return len(parent.targets) == 1 and parent.targets[0] is binding and is_list_expression_ast(
+            parent.value
+        )
+    if isinstance(parent, ast.AnnAssign) and parent.target is binding:
+        return is_list_annotation_ast(parent.annotation) or (
+            parent.value is not None and is_list_expression_ast(parent.value)
+        )
+    if isinstance(parent, ast.AugAssign) and parent.target is binding:
+        return isinstance(parent.op, (ast.Add, ast.Mult))
+    return False
+
+
+def function_list_names_ast(function: ast.AST, parents: dict[ast.AST, ast.AST]) -> dict[str, bool]:
+    """Every name bound anywhere in ``function`` (its parameters and nested scopes included,
+    as the LibCST version does), mapped to whether all those bindings give lists."""
+    found: dict[str, bool] = {}
+
+    def bind(name: str, is_list: bool) -> None:
+        found[name] = found.get(name, True) and is_list
+
+    for node in ast.walk(function):
+        if node is function:
+            continue
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+            bind(node.id, binding_gives_list_ast(node, parents))
+        elif isinstance(node, ast.arg):
+            bind(node.arg, binding_gives_list_ast(node, parents))
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bind(node.name, False)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                bind(alias.asname or alias.name.partition(".")[0], False)
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            for declared in node.names:
+                bind(declared, False)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            bind(node.name, False)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
+            bind(node.name, False)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            bind(node.rest, False)
+    return found
+
+
+def is_module_list_ast(facts: ModuleFacts, name: str) -> bool:
+    """Every binding of ``name`` in the module is a module-level one that gives a list."""
+    bindings = facts.bindings.get(name)
+    if not bindings or facts.has_star_import:
+        return False
+    parents = facts.parents
+    for binding in bindings:
+        if not binding_gives_list_ast(binding, parents):
+            return False
+        statement = parents.get(binding)
+        if parents.get(statement) is not facts.tree:
+            return False
+    return True
+
+
+__all__ = [
+    "LIST_ANNOTATIONS",
+    "LIST_BUILTINS",
+    "LIST_FUNCTIONS",
+    "ListVariable",
+    "SPLIT_METHODS",
+    "binding_gives_list",
+    "binding_gives_list_ast",
+    "function_list_names_ast",
+    "is_list_annotation",
+    "is_list_annotation_ast",
+    "is_list_expression",
+    "is_list_expression_ast",
+    "is_module_list_ast",
+    "known_list",
+]
