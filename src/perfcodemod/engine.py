@@ -313,7 +313,9 @@ def _make_fix(
         content = spans.code_at(change.old, change.new)
         edits.append(Edit(chunk_start + start, chunk_start + end, content))
     for request in dict.fromkeys(proposal.imports):
-        edits.append(import_edit(request, facts))
+        edit = import_edit(request, facts)
+        if edit is not None:
+            edits.append(edit)
     edits.sort()
     return Fix(
         proposal.applicability,
@@ -323,23 +325,12 @@ def _make_fix(
     )
 
 
-def import_edit(request: ImportRequest, facts: ModuleFacts) -> Edit:
-    """Insert the import after the module's leading block of docstring and imports."""
-    if request.name is None:
-        statement = f"import {request.module}"
-    else:
-        statement = f"from {request.module} import {request.name}"
-    row = facts.import_insertion_row
-    if row == 1 and facts.tree.body:
-        first = facts.tree.body[0]
-        decorators = getattr(first, "decorator_list", ())
-        row = min([first.lineno] + [d.lineno for d in decorators])
-    newline = facts.lines.newline
-    offset = facts.lines.offset(row) if row <= len(facts.lines) else len(facts.text)
-    prefix = newline if offset == len(facts.text) and facts.text and not facts.text.endswith(
-        ("\n", "\r")
-    ) else ""
-    return Edit(offset, offset, f"{prefix}{statement}{newline}")
+def import_edit(request: ImportRequest, facts: ModuleFacts) -> Edit | None:
+    """The edit adding ``request``'s import in the module's style (None: it is already there);
+    see ``analysis/imports.py``."""
+    from perfcodemod.analysis import imports
+
+    return imports.import_edit(request, facts)
 
 
 def parse_error_diagnostic(message: str, row: int, col: int, lines: LineIndex) -> Diagnostic:
