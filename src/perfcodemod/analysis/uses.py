@@ -230,7 +230,30 @@ def membership_needle(context: RuleContext, name: cst.Name) -> cst.BaseExpressio
     return None
 
 
+def builtin_visible_at(context: RuleContext, builtin: str, node: cst.CSTNode) -> bool:
+    """A new reference to ``builtin`` (``set``, ``dict``...) inserted at ``node`` would mean
+    the builtin: nothing outside functions binds the name (module level, class bodies), and
+    nothing in the top-level function around ``node`` does."""
+    facts = context.facts
+    if facts.is_unbound_builtin(builtin):
+        return True
+    if facts.has_star_import or any(
+        facts.enclosing_function(binding) is None for binding in facts.bindings.get(builtin, [])
+    ):
+        return False
+    functions = [a for a in context.ancestors(node) if isinstance(a, cst.FunctionDef)]
+    if isinstance(node, cst.FunctionDef):
+        functions.insert(0, node)
+    if not functions:
+        return True  # module level, and every binding is inside some function
+    return not any(
+        classify_use(context, occurrence) is Use.REBIND
+        for occurrence in name_occurrences(functions[-1], builtin)
+    )
+
+
 __all__ = [
+    "builtin_visible_at",
     "LIST_MUTATING_METHODS",
     "LIST_READ_METHODS",
     "NON_RETAINING_BUILTINS",

@@ -18,7 +18,13 @@ from perfcodemod.analysis.loops import (
     statement_of,
     statements_after,
 )
-from perfcodemod.analysis.uses import Use, is_membership_container, name_occurrences, uses_in
+from perfcodemod.analysis.uses import (
+    Use,
+    builtin_visible_at,
+    is_membership_container,
+    name_occurrences,
+    uses_in,
+)
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.engine import RuleContext
 from perfcodemod.rule import Candidate, Change, FixProposal, Invalid, Rule
@@ -351,7 +357,7 @@ class ListMembershipInLoop(Rule):
     def _fix(
         self, function: cst.FunctionDef, statement: cst.BaseStatement, name: str
     ) -> FixProposal | None:
-        if not _set_is_builtin(self.context, function):
+        if not builtin_visible_at(self.context, "set", statement):
             return None
         fresh = _fresh_name(self.context.facts, f"{name}_set")
         tests = {
@@ -390,20 +396,6 @@ class _Rename(cst.CSTTransformer):
         if original_node in self.targets:
             return updated_node.with_changes(value=self.new)
         return updated_node
-
-
-def _set_is_builtin(context: RuleContext, function: cst.FunctionDef) -> bool:
-    """``set`` in ``function`` is the builtin: nothing at module level binds it, and nothing
-    in the top-level statement around ``function`` does."""
-    facts = context.facts
-    if facts.is_unbound_builtin("set"):
-        return True
-    if facts.has_star_import or any(
-        facts.enclosing_function(binding) is None for binding in facts.bindings.get("set", [])
-    ):
-        return False
-    outermost = ([function] + [a for a in context.ancestors(function) if isinstance(a, cst.FunctionDef)])[-1]
-    return not any(use is Use.REBIND for _, use in uses_in(context, outermost, "set"))
 
 
 def _inside_any(context: RuleContext, node: cst.CSTNode, statements: list[cst.BaseStatement]) -> bool:
