@@ -13,7 +13,13 @@ from perfcodemod.analysis.elements import elements_are_provably_hashable
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.lists import function_list_names_ast, is_module_list_ast, known_list
 from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast
-from perfcodemod.analysis.uses import Use, builtin_visible_at, name_occurrences, uses_in
+from perfcodemod.analysis.uses import (
+    Use,
+    builtin_visible_at,
+    classify_use,
+    name_occurrences,
+    uses_in,
+)
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.engine import RuleContext
 from perfcodemod.rule import Candidate, Change, FixProposal, Invalid, Rule
@@ -77,24 +83,24 @@ class QuadraticDeduplication(Rule):
     - the code is in a function, and both the list and the loop variable are local variables
       of it that no nested function, lambda or generator expression uses, in a module that
       does not use `exec`, `eval`, `globals()`, `locals()` or `vars()`;
-    - the loop variable is used nowhere in the function outside the loop: after the fix it is
-      never bound, where the loop left it bound to the last item;
     - the items are provably hashable (a string, `range()`, `str.split()` of a string, a set
       or dict, a display of hashable constants, a name annotated `list[str]`,
       `Iterable[int]`, `tuple[str, ...]`...): `dict.fromkeys` raises `TypeError` on an
       unhashable item where `not in` compared it with `==`;
     - the construct is not inside a `try` or `with` statement of the function: if iterating
       the items raises, the loop left `lst` bound to the items seen so far, while the fix
-      leaves it as it was before, which an `except`, `finally` or `__exit__` could observe;
-    - the loop holds no comment (it would be lost).
+      leaves it as it was before, which an `except`, `finally` or `__exit__` could observe.
 
     Then the result is the same list: `dict.fromkeys` keeps the first of equal items (`1`,
     `1.0` and `True` are equal: the first one stays, as with `not in`), and for hashable
     built-in values equality and hashing agree. The items may come from an iterator or a
     generator: both consume it once, in order.
 
-    Otherwise the fix is **unsafe**; it is not offered at all for an `async for`, a loop with
-    an `else`, or an item expression other than the loop variable itself.
+    Otherwise the fix is **unsafe**. It is not offered at all when the loop variable is read
+    or deleted after the loop (the loop left it bound to the last item; the fix does not bind
+    it), for an `async for`, a loop with an `else`, or an item expression other than the loop
+    variable itself. Comments inside the
+    loop move above the new statement.
     """
 
     code = "PCM203"
@@ -146,16 +152,32 @@ class QuadraticDeduplication(Rule):
             "    return out\n",
             UNSAFE,
         ),
-        # The loop variable is read after the loop: unsafe.
+        # The loop variable is read after the loop: no fix (it would be unbound).
         Invalid(
             "def f(names: list[str]):\n"
             "    out: list[str] = []\n"
             "    for n in names:\n"
             "        if n not in out: out.append(n)\n"
             "    return out, n\n",
+            None,
+        ),
+        # Inside a `try`: an exception while iterating would leave `out` half built: unsafe.
+        Invalid(
             "def f(names: list[str]):\n"
-            "    out: list[str] = list(dict.fromkeys(names))\n"
-            "    return out, n\n",
+            "    try:\n"
+            "        out: list[str] = []\n"
+            "        for n in names:\n"
+            "            if n not in out: out.append(n)  # keep order\n"
+            "    except TypeError:\n"
+            "        return out\n"
+            "    return out\n",
+            "def f(names: list[str]):\n"
+            "    try:\n"
+            "        # keep order\n"
+            "        out: list[str] = list(dict.fromkeys(names))\n"
+            "    except TypeError:\n"
+            "        return out\n"
+            "    return out\n",
             UNSAFE,
         ),
         # Module level: the loop variable is a module attribute.
@@ -317,18 +339,27 @@ class QuadraticDeduplication(Rule):
             builtin_visible_at(context, "list", loop) and builtin_visible_at(context, "dict", loop)
         ):
             return None
+        if self._loop_variable_read_elsewhere(loop):
+            return None  # the fix would leave it unbound: not a fix, whatever its safety
         items = loop.iter
         if isinstance(items, cst.Tuple) and not items.lpar:
             items = items.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        elif isinstance(items, cst.GeneratorExp) and len(items.lpar) == 1:
+            items = items.with_changes(lpar=[], rpar=[])  # the call's parentheses suffice
         fromkeys = cst.Call(
             func=cst.Attribute(cst.Name("dict"), cst.Name("fromkeys")), args=[cst.Arg(items)]
         )
         value = cst.Call(func=cst.Name("list"), args=[cst.Arg(fromkeys)])
         binding = binding_line.body[0]
         assert isinstance(binding, (cst.Assign, cst.AnnAssign))
+        # The loop's own comments move above the new statement.
+        comments = [
+            cst.EmptyLine(indent=True, comment=cst.Comment(text))
+            for text in _comments(context, loop.with_changes(leading_lines=()))
+        ]
         new_line = binding_line.with_changes(
             body=[binding.with_changes(value=value)],
-            leading_lines=[*binding_line.leading_lines, *loop.leading_lines],
+            leading_lines=[*binding_line.leading_lines, *loop.leading_lines, *comments],
         )
         reason = self._unsafe_reason(loop, name)
         return self.fix(
@@ -337,6 +368,38 @@ class QuadraticDeduplication(Rule):
             reason
             or "local names, the loop variable unused elsewhere, provably hashable items",
         )
+
+    def _loop_variable_read_elsewhere(self, loop: cst.For) -> bool:
+        """The loop variable is read or deleted outside the loop (the loop leaves it bound to
+        the last item; the fix does not bind it)."""
+        context = self.context
+        assert isinstance(loop.target, cst.Name)
+        variable = loop.target.value
+        function = next(
+            (a for a in context.ancestors(loop) if isinstance(a, (cst.FunctionDef, cst.ClassDef))),
+            None,
+        )
+        if isinstance(function, cst.FunctionDef):
+            for occurrence in name_occurrences(function, variable):
+                if any(a is loop for a in context.ancestors(occurrence)):
+                    continue
+                if classify_use(context, occurrence) is not Use.REBIND or _is_deleted(
+                    context, occurrence
+                ):
+                    return True
+            return False
+        # At module or class level the variable's reads may be anywhere in the module.
+        facts = context.facts
+        inside = [
+            occurrence
+            for occurrence in name_occurrences(loop, variable)
+            if classify_use(context, occurrence) is not Use.REBIND
+        ]
+        deleted = any(
+            isinstance(binding, ast.Name) and isinstance(binding.ctx, ast.Del)
+            for binding in facts.bindings.get(variable, [])
+        )
+        return deleted or len(facts.loads.get(variable, [])) != len(inside)
 
     def _unsafe_reason(self, loop: cst.For, name: str) -> str | None:
         context = self.context
@@ -354,8 +417,6 @@ class QuadraticDeduplication(Rule):
         if context.facts.uses_dynamic_namespace:
             return "the module reads or writes names dynamically (exec, eval, locals()...)"
         for occurrence in name_occurrences(function, variable):
-            if not any(a is loop for a in context.ancestors(occurrence)):
-                return f"`{variable}` is used outside the loop; the fix leaves it unbound"
             if _in_nested_scope(context, occurrence, function):
                 return f"`{variable}` is used by a nested scope while the loop runs"
         for occurrence, use in uses_in(context, function, name):
@@ -377,8 +438,6 @@ class QuadraticDeduplication(Rule):
                     "inside a try or with statement, an exception while iterating could be "
                     f"observed with `{name}` partly built"
                 )
-        if _has_comment(context, loop):
-            return "the loop's comments would be lost"
         return None
 
 
@@ -432,6 +491,10 @@ def _is_empty_list_binding(statement: cst.BaseSmallStatement, name: str) -> bool
     )
 
 
+def _is_deleted(context: RuleContext, name: cst.Name) -> bool:
+    return any(isinstance(a, cst.Del) for a in context.ancestors(name))
+
+
 def _in_nested_scope(context: RuleContext, node: cst.CSTNode, function: cst.FunctionDef) -> bool:
     for ancestor in context.ancestors(node):
         if ancestor is function:
@@ -441,13 +504,13 @@ def _in_nested_scope(context: RuleContext, node: cst.CSTNode, function: cst.Func
     return False
 
 
-def _has_comment(context: RuleContext, loop: cst.For) -> bool:
-    code = context.code_for(loop.with_changes(leading_lines=()))
+def _comments(context: RuleContext, node: cst.CSTNode) -> list[str]:
+    code = context.code_for(node)
     try:
-        tokens = list(tokenize.generate_tokens(io.StringIO(code.strip("\n") + "\n").readline))
-    except (tokenize.TokenError, IndentationError):
-        return True
-    return any(token.type == tokenize.COMMENT for token in tokens)
+        tokens = list(tokenize.generate_tokens(io.StringIO(code).readline))
+    except (tokenize.TokenError, IndentationError, SyntaxError):
+        return []
+    return [token.string for token in tokens if token.type == tokenize.COMMENT]
 
 
 def _deduplicated_list_ast(statement: ast.If) -> str | None:
