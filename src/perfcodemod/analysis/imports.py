@@ -205,4 +205,16 @@ def import_edit(request: ImportRequest, facts: ModuleFacts) -> Edit | None:
         if offset == len(facts.text) and facts.text and not facts.text.endswith(("\n", "\r"))
         else ""
     )
-    return Edit(offset, offset, f"{prefix}{statement}{newline}")
+    return Edit(offset, offset, f"{prefix}{statement}{newline}{_separator(facts, row)}")
+
+
+def _separator(facts: ModuleFacts, row: int) -> str:
+    """Blank lines after a module's first import, when code follows it directly: one before a
+    statement, two before a function or class (as PEP 8 has it)."""
+    if any(isinstance(s, (ast.Import, ast.ImportFrom)) for s in _leading_block(facts)):
+        return ""
+    if row > len(facts.lines) or not facts.lines.line(row).strip():
+        return ""
+    following = next((s for s in facts.tree.body if _first_row(s) == row), None)
+    is_definition = isinstance(following, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+    return facts.lines.newline * (2 if is_definition else 1)

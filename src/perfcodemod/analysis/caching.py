@@ -1,0 +1,623 @@
+"""What the caching rules (PCM4xx) share: cache decorators however they are imported, the role of
+a function (module function, method, nested), self-recursion, version parameters, unhashable
+parameters and arguments. Everything here works on the module's ``ast``.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass
+
+import libcst as cst
+
+from perfcodemod.analysis.astscope import (
+    COMPREHENSIONS,
+    FunctionNode,
+    Scope,
+    Scopes,
+    all_params,
+    scopes,
+    writers_elsewhere,
+)
+from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.purity import Purity, _Values, own_nodes, qualified_name_at
+from perfcodemod.engine import RuleContext
+from perfcodemod.rule import ImportRequest, Rule
+
+CACHE_FUNCTIONS = frozenset({"functools.cache", "functools.lru_cache"})
+#: The last part of a decorator's name that may be a cache decorator (a cheap first filter).
+_CACHE_TAILS = ("cache", "lru_cache")
+
+
+@dataclass(frozen=True)
+class CacheDecorator:
+    """A ``functools.cache``/``lru_cache`` decorator and what it says."""
+
+    node: ast.expr
+    #: ``functools.cache`` or ``functools.lru_cache``.
+    function: str
+    #: ``cache``, ``lru_cache(None)``, ``lru_cache(maxsize=None)``.
+    unbounded: bool
+    #: The ``maxsize`` argument, when one is written.
+    maxsize: ast.expr | None = None
+
+
+def decorator_callee(decorator: ast.expr) -> ast.expr:
+    return decorator.func if isinstance(decorator, ast.Call) else decorator
+
+
+def _tail(expr: ast.expr) -> str:
+    if isinstance(expr, ast.Name):
+        return expr.id
+    if isinstance(expr, ast.Attribute):
+        return expr.attr
+    return ""
+
+
+def may_be_cached(function: FunctionNode, facts: ModuleFacts) -> bool:
+    """A cheap filter for pre-checks: some decorator is a name that may be a cache decorator
+    (``cache``, ``lru_cache``, ``functools.cache``, or any name imported from ``functools``)."""
+    for decorator in function.decorator_list:
+        callee = decorator_callee(decorator)
+        tail = _tail(callee)
+        if tail in _CACHE_TAILS:
+            return True
+        if isinstance(callee, ast.Name):
+            if any(q.startswith("functools.") for q in facts.imported_as.get(callee.id, ())):
+                return True
+            if callee.id in facts.bindings and not facts.imported_as.get(callee.id):
+                return True  # an alias (``memo = functools.cache``): let the resolver decide
+    return False
+
+
+def cache_decorators(function: FunctionNode, facts: ModuleFacts) -> list[CacheDecorator]:
+    """The cache decorators of ``function`` (usually zero or one)."""
+    if not function.decorator_list or not may_be_cached(function, facts):
+        return []
+    table = scopes(facts)
+    where = table.enclosing_scope(function)
+    found = []
+    for decorator in function.decorator_list:
+        name = qualified_name_at(decorator_callee(decorator), where, table)
+        if name not in CACHE_FUNCTIONS:
+            continue
+        found.append(_describe(decorator, name))
+    return found
+
+
+def _describe(decorator: ast.expr, name: str) -> CacheDecorator:
+    if name == "functools.cache":
+        return CacheDecorator(decorator, name, True)
+    if not isinstance(decorator, ast.Call):
+        return CacheDecorator(decorator, name, False)  # ``@lru_cache``: maxsize=128
+    maxsize: ast.expr | None = decorator.args[0] if decorator.args else None
+    for keyword in decorator.keywords:
+        if keyword.arg == "maxsize":
+            maxsize = keyword.value
+    unbounded = isinstance(maxsize, ast.Constant) and maxsize.value is None
+    return CacheDecorator(decorator, name, unbounded, maxsize)
+
+
+def decorator_names(function: FunctionNode, facts: ModuleFacts) -> list[str]:
+    """The qualified names of ``function``'s decorators (``builtins.staticmethod``...; ``?``
+    for those that cannot be resolved)."""
+    table = scopes(facts)
+    where = table.enclosing_scope(function)
+    return [
+        qualified_name_at(decorator_callee(d), where, table) or "?" for d in function.decorator_list
+    ]
+
+
+def role(function: FunctionNode, facts: ModuleFacts) -> str:
+    """``module`` (a function of the module, also under ``if``/``try``), ``method``,
+    ``staticmethod``, ``classmethod``, ``property`` or ``nested`` (inside a function)."""
+    table = scopes(facts)
+    owner = table.enclosing_scope(function)
+    if owner.is_module:
+        return "module"
+    if owner.is_class:
+        names = decorator_names(function, facts)
+        if "builtins.staticmethod" in names:
+            return "staticmethod"
+        if "builtins.classmethod" in names:
+            return "classmethod"
+        if "builtins.property" in names or any(n.endswith((".setter", ".getter")) for n in names):
+            return "property"
+        return "method"
+    return "nested"
+
+
+def is_generator(function: FunctionNode) -> bool:
+    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in own_nodes(function))
+
+
+# -- recursion --------------------------------------------------------------------------------
+
+
+def self_calls(function: FunctionNode, facts: ModuleFacts) -> list[ast.Call]:
+    """The calls in ``function``'s own body that call ``function`` itself by name."""
+    table = scopes(facts)
+    inside = table.of(function)
+    found = []
+    for node in own_nodes(function):
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id == function.name
+            and _reaches(node.func.id, inside, function, table)
+        ):
+            found.append(node)
+    return found
+
+
+def _reaches(name: str, scope: Scope, function: FunctionNode, table: Scopes) -> bool:
+    owner = table.resolve(name, scope)
+    if owner is None:
+        return False
+    bindings = owner.bindings.get(name, [])
+    return (
+        len(bindings) == 1
+        and bindings[0].node is function
+        and not writers_elsewhere(name, owner, table)
+    )
+
+
+def recursion(function: FunctionNode, facts: ModuleFacts) -> str | None:
+    """``overlapping`` when one call of ``function`` may call itself twice or more (two calls on
+    one path through the body, or a call in a loop or comprehension), ``linear`` when at most
+    once, None when it does not call itself."""
+    calls = self_calls(function, facts)
+    if not calls:
+        return None
+    wanted = set(map(id, calls))
+    parents = facts.parents
+    for call in calls:
+        parent = parents.get(call)
+        while parent is not None and parent is not function:
+            if isinstance(parent, (ast.For, ast.While, ast.AsyncFor, *COMPREHENSIONS)):
+                return "overlapping"
+            parent = parents.get(parent)
+    return "overlapping" if _most_calls(function.body, wanted) >= 2 else "linear"
+
+
+def _terminates(statements: list[ast.stmt]) -> bool:
+    return bool(statements) and isinstance(
+        statements[-1], (ast.Return, ast.Raise, ast.Continue, ast.Break)
+    )
+
+
+def _most_calls(statements: list[ast.stmt], wanted: set[int]) -> int:
+    """The most calls (of those in ``wanted``) that one path through ``statements`` makes."""
+    total = 0
+    for index, statement in enumerate(statements):
+        if isinstance(statement, ast.If):
+            rest = statements[index + 1 :]
+            after = _most_calls(rest, wanted)
+            body = _most_calls(statement.body, wanted) + (0 if _terminates(statement.body) else after)
+            orelse = _most_calls(statement.orelse, wanted) + (
+                0 if _terminates(statement.orelse) else after
+            )
+            return total + _expr_calls(statement.test, wanted) + max(body, orelse)
+        if isinstance(statement, ast.Match):
+            rest = statements[index + 1 :]
+            after = _most_calls(rest, wanted)
+            cases = [
+                _most_calls(case.body, wanted) + (0 if _terminates(case.body) else after)
+                for case in statement.cases
+            ]
+            return total + _expr_calls(statement.subject, wanted) + max(cases + [after])
+        total += _expr_calls(statement, wanted)
+        if isinstance(statement, (ast.Return, ast.Raise)):
+            return total
+    return total
+
+
+def _expr_calls(node: ast.AST, wanted: set[int]) -> int:
+    if isinstance(node, ast.IfExp):
+        return _expr_calls(node.test, wanted) + max(
+            _expr_calls(node.body, wanted), _expr_calls(node.orelse, wanted)
+        )
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        return 0
+    count = 1 if id(node) in wanted else 0
+    return count + sum(_expr_calls(child, wanted) for child in ast.iter_child_nodes(node))
+
+
+def calls_of(function: FunctionNode, facts: ModuleFacts) -> Iterator[ast.Call]:
+    """Every call in the module that reaches ``function`` by its name."""
+    table = scopes(facts)
+    owner = table.enclosing_scope(function)
+    if owner.is_class:
+        return
+    for call in facts.nodes(ast.Call):
+        func = call.func
+        if isinstance(func, ast.Name) and func.id == function.name:
+            if _reaches(func.id, table.scope_at(call), function, table):
+                yield call
+
+
+# -- versions and hashability -----------------------------------------------------------------
+
+#: Parts of a parameter name that say it carries a version of what the function reads.
+VERSION_WORDS = (
+    "hash", "mtime", "etag", "version", "digest", "checksum", "fingerprint", "revision",
+    "timestamp", "modified", "generation", "ctime", "sha1", "sha256", "md5",
+)
+VERSION_TOKENS = frozenset({"sha", "rev", "crc", "stamp", "ver", "tag"})
+#: What a version parameter makes legitimate: reads whose result changes only when something
+#: that can be versioned changes. The clock, randomness, standard input and the environment
+#: cannot be versioned by an argument.
+VERSIONABLE_EFFECTS = frozenset(
+    {"file", "network", "process", "configured", "module-state", "enclosing-state"}
+)
+
+
+def version_parameter(
+    function: FunctionNode, extra: Collection[str] = ()
+) -> str | None:
+    """The first parameter whose name says it carries a version (``file_hash``, ``mtime``,
+    ``etag``, ``version``, ``content_sha``...), or one named in ``extra`` (names or ``fnmatch``
+    patterns)."""
+    import fnmatch
+
+    for arg in all_params(function.args):
+        name = arg.arg.lower()
+        tokens = set(re.split(r"[_\d]+", name))
+        if any(word in name for word in VERSION_WORDS) or tokens & VERSION_TOKENS:
+            return arg.arg
+        if any(fnmatch.fnmatchcase(arg.arg, pattern) for pattern in extra):
+            return arg.arg
+    return None
+
+
+#: Type names whose instances are unhashable.
+UNHASHABLE_TYPES = frozenset(
+    {
+        "list", "List", "dict", "Dict", "set", "Set", "bytearray", "MutableMapping",
+        "MutableSequence", "MutableSet", "defaultdict", "DefaultDict", "OrderedDict", "Counter",
+        "deque", "Deque", "ndarray", "DataFrame", "Series", "ChainMap",
+    }
+)
+
+
+def annotation_types(annotation: ast.expr) -> list[str]:
+    """The outer type names an annotation allows (``Optional[list[int]]`` -> list, None)."""
+    if isinstance(annotation, ast.Constant):
+        if isinstance(annotation.value, str):
+            try:
+                return annotation_types(ast.parse(annotation.value, mode="eval").body)
+            except SyntaxError:
+                return []
+        return ["None"] if annotation.value is None else []
+    if isinstance(annotation, ast.Name):
+        return [annotation.id]
+    if isinstance(annotation, ast.Attribute):
+        return [annotation.attr]
+    if isinstance(annotation, ast.BinOp) and isinstance(annotation.op, ast.BitOr):
+        return annotation_types(annotation.left) + annotation_types(annotation.right)
+    if isinstance(annotation, ast.Subscript):
+        head = annotation_types(annotation.value)
+        items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        if head in (["Optional"], ["Union"]):
+            return [name for item in items for name in annotation_types(item)]
+        if head == ["Annotated"] and items:
+            return annotation_types(items[0])
+        return head
+    return []
+
+
+def unhashable_default(value: ast.expr | None) -> str | None:
+    if isinstance(value, (ast.List, ast.ListComp)):
+        return "list"
+    if isinstance(value, (ast.Dict, ast.DictComp)):
+        return "dict"
+    if isinstance(value, (ast.Set, ast.SetComp)):
+        return "set"
+    if (
+        isinstance(value, ast.Call)
+        and isinstance(value.func, ast.Name)
+        and value.func.id in ("list", "dict", "set", "bytearray")
+    ):
+        return value.func.id
+    return None
+
+
+def cacheable_params(function: FunctionNode, function_role: str) -> list[ast.arg]:
+    """The parameters that make up the cache key (``self``/``cls`` are part of the key of a
+    method, but are not this analysis's business)."""
+    params = all_params(function.args)
+    if function_role in ("method", "classmethod", "property") and params:
+        return params[1:]
+    return params
+
+
+def defaults_by_param(function: FunctionNode) -> dict[str, ast.expr]:
+    args = function.args
+    positional = [*args.posonlyargs, *args.args]
+    found: dict[str, ast.expr] = {}
+    for arg, default in zip(positional[len(positional) - len(args.defaults):], args.defaults):
+        found[arg.arg] = default
+    for arg, kw_default in zip(args.kwonlyargs, args.kw_defaults):
+        if kw_default is not None:
+            found[arg.arg] = kw_default
+    return found
+
+
+def unhashable_arguments(
+    call: ast.Call, analysis: Purity
+) -> Iterator[tuple[ast.expr, str]]:
+    """Arguments of ``call`` that are certainly unhashable: a new list, dict or set (a display,
+    a comprehension, ``list(...)``...), or a variable bound only to such values."""
+    table = analysis.scopes
+    scope = table.scope_at(call)
+    function = scope.node if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    values = _Values(analysis, scope, function)  # type: ignore[arg-type]
+    for argument in [*call.args, *(k.value for k in call.keywords if k.arg is not None)]:
+        if isinstance(argument, ast.Starred):
+            continue
+        kind = values.fresh_mutable(argument, every_path=True)
+        if kind in ("list", "dict", "set", "bytearray", "defaultdict", "OrderedDict", "Counter", "deque"):
+            yield argument, kind
+
+
+# -- what every caching rule asks -------------------------------------------------------------
+
+
+def cached_functions(facts: ModuleFacts) -> list[tuple[FunctionNode, list[CacheDecorator]]]:
+    """Every function of the module with a cache decorator (computed once per module)."""
+    cached: list[tuple[FunctionNode, list[CacheDecorator]]] | None = getattr(
+        facts, "_cached_functions", None
+    )
+    if cached is None:
+        cached = []
+        for function in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+            if function.decorator_list and may_be_cached(function, facts):
+                decorators = cache_decorators(function, facts)
+                if decorators:
+                    cached.append((function, decorators))
+        cached.sort(key=lambda item: item[0].lineno)
+        facts._cached_functions = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def cached_nodes(facts: ModuleFacts) -> frozenset[ast.AST]:
+    return frozenset(function for function, _ in cached_functions(facts))
+
+
+def module_purity(context: RuleContext, rule: type[Rule] | Rule) -> Purity:
+    """The module's purity analysis under this file's ``[tool.perfcodemod.caching]`` options."""
+    from perfcodemod.analysis.purity import purity
+
+    return purity(context.facts, context.family_options(rule))
+
+
+def toplevel_row(facts: ModuleFacts, function: FunctionNode) -> int:
+    """The first row of the top-level statement holding ``function`` (decorators included)."""
+    span = facts.toplevel_span(function.lineno)
+    return span[0] if span else function.lineno
+
+
+def cache_reference(
+    context: RuleContext, function: FunctionNode, maxsize: str | None = None
+) -> tuple[str, tuple[ImportRequest, ...]] | None:
+    """The decorator to add, in the module's import style: ``functools.cache`` (or
+    ``lru_cache(maxsize=None)`` below Python 3.9), or ``lru_cache(maxsize=N)`` when ``maxsize``
+    is given; and the imports that takes. None when every spelling would collide."""
+    from perfcodemod.analysis.imports import reference
+
+    row = toplevel_row(context.facts, function)
+    if maxsize is None and context.target_version >= (3, 9):
+        found = reference(context.facts, "functools", "cache", row)
+        return (found.expression, found.imports) if found else None
+    found = reference(context.facts, "functools", "lru_cache", row)
+    if found is None:
+        return None
+    return f"{found.expression}(maxsize={maxsize or 'None'})", found.imports
+
+
+def cached_twin(
+    context: RuleContext, node: cst.FunctionDef
+) -> tuple[FunctionNode, list[CacheDecorator]] | None:
+    """The ``ast`` function behind ``node`` and its cache decorators, if it has any."""
+    from perfcodemod.analysis.twins import ast_function
+
+    if not node.decorators:
+        return None
+    function = ast_function(context, node)
+    if function is None:
+        return None
+    decorators = cache_decorators(function, context.facts)
+    return (function, decorators) if decorators else None
+
+
+def cst_decorator(node: cst.FunctionDef, function: FunctionNode, decorator: CacheDecorator) -> cst.Decorator:
+    """The LibCST twin of one of ``function``'s decorators (same position in the list)."""
+    index = next(i for i, d in enumerate(function.decorator_list) if d is decorator.node)
+    return node.decorators[index]
+
+
+# -- are the parameters hashable? (PCM401, PCM402) ---------------------------------------------
+
+#: Builtins that take a collection: a parameter passed to one is a container.
+_CONSUMERS = frozenset(
+    {
+        "len", "sorted", "list", "set", "tuple", "frozenset", "dict", "sum", "any", "all",
+        "enumerate", "zip", "iter", "reversed", "map", "filter",
+    }
+)
+#: Builtins whose result is hashable whatever the (valid) argument.
+_HASHABLE_RESULTS = frozenset(
+    {
+        "str", "int", "float", "bool", "bytes", "len", "ord", "chr", "abs", "hash", "repr",
+        "tuple", "frozenset", "round", "min", "max", "sum", "hex", "oct", "bin",
+    }
+)
+
+
+def parameter_use(function: FunctionNode, name: str, facts: ModuleFacts) -> str:
+    """``scalar`` when ``function`` uses parameter ``name`` only as a number or opaque value
+    (arithmetic, comparisons, an index, an argument of a call of itself, a format value), so
+    that a list would not work anyway; ``container`` when it indexes, iterates, measures or
+    passes it on, which a list would satisfy."""
+    table = scopes(facts)
+    own = table.of(function)
+    parents = facts.parents
+    for node in ast.walk(function):
+        if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
+            continue
+        if table.resolve(name, table.scope_at(node)) is not own:
+            continue
+        parent = parents.get(node)
+        if isinstance(parent, (ast.Subscript, ast.Attribute)) and parent.value is node:
+            return "container"
+        if isinstance(parent, (ast.For, ast.comprehension)) and parent.iter is node:
+            return "container"
+        if isinstance(parent, ast.Starred):
+            return "container"
+        if isinstance(parent, ast.Compare) and any(
+            isinstance(op, (ast.In, ast.NotIn)) and comparator is node
+            for op, comparator in zip(parent.ops, parent.comparators)
+        ):
+            return "container"
+        if isinstance(parent, ast.keyword):
+            parent = parents.get(parent)
+        if isinstance(parent, ast.Call) and parent.func is not node:
+            func = parent.func
+            if isinstance(func, ast.Name) and func.id == function.name:
+                continue  # passed on to itself
+            if isinstance(func, ast.Name) and facts.is_unbound_builtin(func.id):
+                if func.id in _CONSUMERS or (func.id in ("min", "max") and len(parent.args) == 1):
+                    return "container"
+                continue
+            name_of = qualified_name_at(func, table.scope_at(parent), table) or ""
+            if name_of.startswith(("math.", "cmath.", "operator.")):
+                continue
+            return "container"
+    return "scalar"
+
+
+def is_hashable_value(expr: ast.expr, scope: Scope, facts: ModuleFacts, depth: int = 0) -> bool:
+    """``expr`` certainly evaluates to a hashable value (a constant, an f-string, a tuple of
+    such, arithmetic on them, a builtin that returns one, a variable bound only to such)."""
+    from perfcodemod.analysis.hashability import annotation_is_hashable
+    from perfcodemod.analysis.hashability import is_constant_ast
+
+    if depth > 5:
+        return False
+    if is_constant_ast(expr) or isinstance(expr, ast.JoinedStr):
+        return True
+    if isinstance(expr, ast.Tuple):
+        return all(is_hashable_value(e, scope, facts, depth + 1) for e in expr.elts)
+    if isinstance(expr, (ast.BinOp, ast.UnaryOp)):
+        parts = [expr.left, expr.right] if isinstance(expr, ast.BinOp) else [expr.operand]
+        return all(is_hashable_value(p, scope, facts, depth + 1) for p in parts)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
+        return expr.func.id in _HASHABLE_RESULTS and facts.is_unbound_builtin(expr.func.id)
+    if isinstance(expr, ast.Name):
+        table = scopes(facts)
+        owner = table.resolve(expr.id, scope)
+        if owner is None:
+            return expr.id in ("True", "False", "None")
+        bindings = owner.bindings.get(expr.id, [])
+        if not bindings:
+            return False
+        for binding in bindings:
+            if binding.kind in ("param", "annassign") and binding.annotation is not None:
+                if not annotation_is_hashable(binding.annotation, facts):
+                    return False
+            elif binding.kind == "assign" and binding.value is not None:
+                if not is_hashable_value(binding.value, owner, facts, depth + 1):
+                    return False
+            else:
+                return False
+        return True
+    return False
+
+
+def unhashable_parameter(function: FunctionNode, facts: ModuleFacts) -> str | None:
+    """Why some parameter of ``function`` may be unhashable (None: all are hashable, by
+    annotation, by how the function uses them, or by what every call in the module passes)."""
+    from perfcodemod.analysis.hashability import annotation_is_hashable
+
+    defaults = defaults_by_param(function)
+    external = [
+        call for call in calls_of(function, facts) if not _inside(call, function, facts)
+    ]
+    positional = [*function.args.posonlyargs, *function.args.args]
+    for arg in all_params(function.args):
+        if unhashable_default(defaults.get(arg.arg)):
+            return f"`{arg.arg}` defaults to an unhashable value"
+        if arg.annotation is not None:
+            if any(t in UNHASHABLE_TYPES for t in annotation_types(arg.annotation)):
+                return f"`{arg.arg}` is annotated as an unhashable type"
+            if annotation_is_hashable(arg.annotation, facts):
+                continue
+        if arg is function.args.kwarg or arg is function.args.vararg:
+            if parameter_use(function, arg.arg, facts) == "container":
+                # ``*args``/``**kwargs`` are always iterated; what they hold is unknown.
+                if not external:
+                    return f"what `{arg.arg}` holds is not known"
+            continue
+        if parameter_use(function, arg.arg, facts) == "scalar":
+            continue
+        if not external:
+            return f"`{arg.arg}` may be a list (nothing in the module calls it)"
+        for call in external:
+            value = _argument_for(call, arg, positional)
+            if value is None:
+                if arg.arg in defaults:
+                    continue
+                return f"a call passes `{arg.arg}` in a way that cannot be followed"
+            if not is_hashable_value(value, scopes(facts).scope_at(call), facts):
+                return f"a call at line {call.lineno} may pass an unhashable `{arg.arg}`"
+    return None
+
+
+def _inside(node: ast.AST, function: FunctionNode, facts: ModuleFacts) -> bool:
+    parent = facts.parents.get(node)
+    while parent is not None:
+        if parent is function:
+            return True
+        parent = facts.parents.get(parent)
+    return False
+
+
+def _argument_for(call: ast.Call, arg: ast.arg, positional: list[ast.arg]) -> ast.expr | None:
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    for keyword in call.keywords:
+        if keyword.arg == arg.arg:
+            return keyword.value
+    if arg in positional:
+        index = positional.index(arg)
+        if index < len(call.args):
+            return call.args[index]
+    return None
+
+
+def called_repeatedly(function: FunctionNode, facts: ModuleFacts) -> str | None:
+    """How the module calls ``function`` more than once: ``in a loop at line N`` or ``from N
+    places`` (None: at most one call, outside loops)."""
+    external = [c for c in calls_of(function, facts) if not _inside(c, function, facts)]
+    parents = facts.parents
+    for call in external:
+        parent = parents.get(call)
+        while parent is not None and not isinstance(
+            parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+        ):
+            if isinstance(parent, (ast.For, ast.While, ast.AsyncFor, *COMPREHENSIONS)):
+                return f"in a loop at line {call.lineno}"
+            parent = parents.get(parent)
+    if len(external) >= 2:
+        return f"from {len(external)} places"
+    return None
+
+
+def does_work(function: FunctionNode) -> bool:
+    """The body loops (a ``for``/``while`` or a comprehension): a call costs more than a cache
+    lookup."""
+    return any(
+        isinstance(node, (ast.For, ast.While, *COMPREHENSIONS)) for node in own_nodes(function)
+    )

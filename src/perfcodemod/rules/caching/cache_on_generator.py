@@ -1,0 +1,163 @@
+"""PCM413: ``functools.cache``/``lru_cache`` on a generator function (or one returning an iterator)."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+import libcst as cst
+
+from perfcodemod.analysis.astscope import scopes
+from perfcodemod.analysis.caching import cached_functions, cached_twin, cst_decorator, is_generator
+from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.purity import own_returns, qualified_name_at
+from perfcodemod.rule import Candidate, Invalid, Rule
+
+#: Calls that return a one-shot iterator.
+ITERATOR_CALLS = frozenset(
+    {
+        "builtins.map", "builtins.filter", "builtins.zip", "builtins.iter", "builtins.reversed",
+        "builtins.enumerate", "itertools.*",
+    }
+)
+
+
+def returned_iterator(function: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts) -> str | None:
+    """What one-shot iterator a ``return`` of ``function`` hands out, if one does."""
+    table = scopes(facts)
+    inside = table.of(function)
+    for statement in own_returns(function):
+        value = statement.value
+        if isinstance(value, ast.GeneratorExp):
+            return "a generator expression"
+        if isinstance(value, ast.Call):
+            name = qualified_name_at(value.func, inside, table)
+            if name and (name in ITERATOR_CALLS or name.startswith("itertools.")):
+                short = name.removeprefix("builtins.")
+                return f"the iterator of `{short}()`"
+    return None
+
+
+class CacheOnGenerator(Rule):
+    """Cache decorator on a generator function: every caller gets the same generator, exhausted after the first.
+
+    ## What it does
+    Finds `functools.cache` and `functools.lru_cache` (in any import form) on a generator
+    function (a `def` or `async def` whose body contains `yield`), or on a function that returns
+    a one-shot iterator: a generator expression, `map()`, `filter()`, `zip()`, `iter()`,
+    `reversed()`, `enumerate()` or an `itertools` iterator. Methods and nested functions are
+    reported alike: the failure is the same wherever the function lives.
+
+    ## Why is this bad?
+    The cache stores what the call returns: the generator object, not the values it would
+    produce. The first caller consumes it; every later caller with the same arguments gets the
+    same, exhausted, generator and sees no values at all, silently. No peer linter reports this.
+
+    ```python
+    import functools
+
+
+    @functools.cache
+    def words(text):
+        for word in text.split():
+            yield word.lower()
+
+
+    first = list(words("Cache Me"))
+    second = list(words("Cache Me"))
+    assert first == ["cache", "me"]
+    assert second == []  # the same generator, already exhausted
+    ```
+
+    ## Example
+    ```python
+    import functools
+
+
+    @functools.cache
+    def words(text):
+        for word in text.split():
+            yield word.lower()
+    ```
+
+    ## Use instead
+    Cache the values: return a tuple (immutable, so callers cannot corrupt the cache either).
+    ```python
+    import functools
+
+
+    @functools.cache
+    def words(text):
+        return tuple(word.lower() for word in text.split())
+    ```
+
+    ## Fix safety
+    There is no fix: turning the generator into a tuple builds all its values eagerly, which
+    changes memory use, laziness and the type callers get.
+    """
+
+    code = "PCM413"
+    name = "cache-on-generator"
+    message = (
+        "Cache decorator on a generator function hands every caller the same generator, "
+        "exhausted after the first; cache a tuple of its values instead"
+    )
+
+    VALID = (
+        "import functools\n\n@functools.cache\ndef f(text):\n    return tuple(text.split())\n",
+        "def f(text):\n    yield from text.split()\n",
+        # A generator nested in a cached function is made anew for each computation.
+        "import functools\n\n@functools.cache\ndef f(n):\n    def g():\n        yield n\n"
+        "    return sum(g())\n",
+        # A list comprehension is not an iterator.
+        "import functools\n\n@functools.cache\ndef f(n):\n    return [i for i in range(n)]\n",
+        # `map` from elsewhere is not the builtin.
+        "import functools\nfrom mylib import map\n\n@functools.cache\ndef f(n):\n"
+        "    return map(n)\n",
+    )
+    INVALID = (
+        Invalid(
+            "import functools\n\n@functools.cache\ndef f(text):\n    for word in text.split():\n"
+            "        yield word\n"
+        ),
+        Invalid(
+            "from functools import lru_cache\n\nclass C:\n    @staticmethod\n"
+            "    @lru_cache(maxsize=8)\n    def f(n):\n        yield from range(n)\n"
+        ),
+        Invalid(
+            "import functools\n\n@functools.cache\nasync def f(n):\n    yield n\n",
+            message="same generator",
+        ),
+        Invalid(
+            "import functools\n\n@functools.lru_cache\ndef f(n):\n    return (i * i for i in range(n))\n",
+            message="generator expression",
+        ),
+        Invalid(
+            "import functools\nimport itertools\n\n@functools.cache\ndef f(xs):\n"
+            "    return itertools.chain(xs, xs)\n",
+            message="itertools.chain",
+        ),
+    )
+
+    @classmethod
+    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
+        for function, _ in cached_functions(facts):
+            if is_generator(function) or returned_iterator(function, facts):
+                yield function
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        found = cached_twin(self.context, node)
+        if found is None:
+            return
+        function, decorators = found
+        target = cst_decorator(node, function, decorators[0])
+        if is_generator(function):
+            self.report(target)
+            return
+        iterator = returned_iterator(function, self.context.facts)
+        if iterator:
+            self.report(
+                target,
+                f"Cached function returns {iterator}: every caller gets the same iterator, "
+                "exhausted after the first; return a tuple of its values instead",
+            )

@@ -1,0 +1,267 @@
+"""PCM414: a cached function that reads files, the clock, randomness, the environment or state
+that changes."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+import libcst as cst
+
+from perfcodemod.analysis.caching import (
+    VERSIONABLE_EFFECTS,
+    cached_functions,
+    cached_nodes,
+    cached_twin,
+    cst_decorator,
+    is_generator,
+    module_purity,
+    version_parameter,
+)
+from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.purity import Read
+from perfcodemod.rule import Candidate, Invalid, Rule
+
+_REMEDIES = {
+    "clock": "the cache keeps the first call's time: drop the cache, or pass the time in as an argument",
+    "random": "the cache keeps the first draw forever: drop the cache",
+    "environment": "the cache keeps the first value it saw: pass the value in as an argument, or drop the cache",
+    "input": "the cache keeps the first input: drop the cache",
+}
+_VERSIONABLE_REMEDY = (
+    "the cache goes stale when that changes: add a version argument (mtime, content hash, etag) "
+    "to the key, or drop the cache"
+)
+_STATE_REMEDY = (
+    "the cache goes stale when it changes: pass it (or a version of it) as an argument, or "
+    "call `cache_clear()` where it changes"
+)
+
+
+class CacheReadsOutsideState(Rule):
+    """Cached function reads files, the clock, randomness, the environment or changing state; its cache goes stale.
+
+    ## What it does
+    Finds a function with a cache decorator (`functools.cache`, `lru_cache`, in any import
+    form) that reads state outside its arguments, directly or through functions of the same
+    module that it calls (the purity analysis follows calls, and aliases: `now = time.time` is
+    still the clock):
+
+    - the file system: `open()`, `Path.read_text()`, `os.stat()`, `os.listdir()`, `glob`...
+    - the clock: `time.time()`, `datetime.now()`, `date.today()`...
+    - randomness: `random.*`, `secrets.*`, `uuid.uuid4()`, `os.urandom()`...
+    - the environment and the process: `os.environ`, `os.getenv()`, `os.getcwd()`, `sys.argv`...
+    - standard input, the network, other processes (`subprocess`);
+    - a module variable that some function rebinds (`global`) or mutates at run time, or a
+      variable of the enclosing function that changes after the cached function is defined;
+    - any function named in the `extra-impure-functions` option (a database query, a service).
+
+    A parameter that **carries a version** of what is read makes the read legitimate, because
+    then a change produces a new cache key: the plan's
+    `_parse_python_file(file_path, file_hash)`. A parameter carries a version when its name
+    contains `hash`, `mtime`, `etag`, `version`, `digest`, `checksum`, `fingerprint`,
+    `revision`, `timestamp`, `modified`, `generation`, `ctime`, `sha1`, `sha256` or `md5`,
+    when one of its `_`-separated words is `sha`, `rev`, `crc`, `stamp`, `ver` or `tag`, or when
+    it matches the `version-parameters` option. The parameter need not be used in the body:
+    being part of the key is its job. A version legitimises reads of files, the network, other
+    processes, functions configured as impure and changing variables; never the clock,
+    randomness, standard input or the environment, which no argument can version.
+
+    Methods are checked like functions (their `self` is PCM411's business; reading `self.x` is
+    not reported here). Nested functions are checked too: their cache lives for one call of the
+    enclosing function, and a variable of that function reassigned after the definition goes
+    stale within the call. Generator and `async` functions are left to PCM413 and PCM412, whose
+    caches are broken anyway. Functions that the cached function calls and that are cached
+    themselves are not followed: they are reported on their own.
+
+    ## Why is this bad?
+    The plan's risk 3, cache invalidation bugs: a cache assumes the same arguments give the same
+    result forever. Once the file changes, the clock moves or the variable is reassigned, the
+    cache keeps returning the old value, silently:
+
+    ```python
+    import functools
+    import os
+    import tempfile
+
+
+    @functools.lru_cache(maxsize=1000)
+    def read_config(path):
+        with open(path) as stream:
+            return stream.read()
+
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "app.cfg")
+        with open(path, "w") as stream:
+            stream.write("debug = false")
+        assert read_config(path) == "debug = false"
+        with open(path, "w") as stream:
+            stream.write("debug = true")
+        assert read_config(path) == "debug = false"  # stale: the file now says true
+    ```
+
+    ## Example
+    ```python
+    import functools
+
+
+    @functools.lru_cache(maxsize=1000)
+    def read_config(path):
+        with open(path) as stream:
+            return stream.read()
+
+
+    config = read_config("app.cfg")
+    ```
+
+    ## Use instead
+    Make the version part of the key (the stat call is much cheaper than the read it saves):
+    ```python
+    import functools
+    import os
+
+
+    @functools.lru_cache(maxsize=1000)
+    def read_config(path, mtime_ns):
+        with open(path) as stream:
+            return stream.read()
+
+
+    config = read_config("app.cfg", os.stat("app.cfg").st_mtime_ns)
+    ```
+
+    ## Fix safety
+    There is no fix: which version to pass (an mtime, a content hash, an etag) and where to get
+    it is the author's choice, and for the clock or randomness the cache should simply go.
+    """
+
+    code = "PCM414"
+    name = "cache-reads-outside-state"
+    message = (
+        "Cached function reads state outside its arguments; the cache goes stale: add a version "
+        "argument or drop the cache"
+    )
+
+    VALID = (
+        # A version parameter makes the file read part of the key.
+        "import ast\nimport functools\nfrom pathlib import Path\n\n@functools.lru_cache(maxsize=500)\n"
+        "def parse(file_path: str, file_hash: str):\n    return ast.parse(Path(file_path).read_text())\n",
+        "import functools\n\n@functools.cache\ndef load(path, mtime):\n    with open(path) as f:\n"
+        "        return f.read()\n",
+        # Pure functions.
+        "import functools\nimport math\n\n@functools.cache\ndef f(n):\n    return math.sqrt(n)\n",
+        # `time.localtime(ts)` converts the time it is given.
+        "import functools\nimport time\n\n@functools.cache\ndef f(ts):\n    return time.localtime(ts)\n",
+        # A seeded generator is deterministic.
+        "import functools\nimport random\n\n@functools.cache\ndef f(seed):\n"
+        "    return random.Random(seed).random()\n",
+        # Module state mutated only at import time.
+        "import functools\n\nTABLE = {}\nTABLE['a'] = 1\n\n@functools.cache\ndef f(k):\n"
+        "    return TABLE.get(k)\n",
+        # Not cached.
+        "import time\n\ndef f():\n    return time.time()\n",
+        # A local `open` is not the builtin.
+        "import functools\n\ndef open(name):\n    return name\n\n@functools.cache\ndef f(name):\n"
+        "    return open(name)\n",
+        # A version can legitimise state that changes.
+        "import functools\n\nRULES = []\n\ndef add(rule):\n    RULES.append(rule)\n\n"
+        "@functools.cache\ndef compiled(rules_version):\n    return tuple(RULES)\n",
+    )
+    INVALID = (
+        Invalid(
+            "import functools\n\n@functools.lru_cache(maxsize=1000)\ndef load(path):\n"
+            "    with open(path) as f:\n        return f.read()\n",
+            message="reads the file system: `open()` at line 5",
+        ),
+        Invalid(
+            "import hashlib\nfrom functools import lru_cache\nfrom pathlib import Path\n\n"
+            "@lru_cache(maxsize=1000)\ndef hash_file(file_path: str) -> str:\n"
+            "    return hashlib.sha256(Path(file_path).read_bytes()).hexdigest()\n",
+            message="add a version argument",
+        ),
+        # An alias of the clock is the clock; a version does not help.
+        Invalid(
+            "import functools\nfrom time import time as now\n\n@functools.cache\n"
+            "def stamp(label, version):\n    return f'{label}@{now()}'\n",
+            message="reads the clock: `time.time()`",
+        ),
+        Invalid(
+            "import functools\nimport time\n\nclock = time.monotonic\n\n@functools.cache\n"
+            "def f(x):\n    return clock() + x\n",
+            message="`time.monotonic()`",
+        ),
+        # Through a helper of the module.
+        Invalid(
+            "import functools\nimport random\n\ndef jitter():\n    return random.random()\n\n"
+            "@functools.cache\ndef delay(n):\n    return n + jitter()\n",
+            message="(via `jitter()`)",
+        ),
+        Invalid(
+            "import functools\nimport os\n\n@functools.cache\ndef home():\n"
+            "    return os.environ.get('HOME')\n",
+            message="reads the environment",
+        ),
+        # Module state rebound or mutated by a function.
+        Invalid(
+            "import functools\n\nRULES = []\n\ndef add(rule):\n    RULES.append(rule)\n\n"
+            "@functools.cache\ndef compiled():\n    return tuple(RULES)\n",
+            message="`RULES",
+        ),
+        # A variable of the enclosing function reassigned after the definition.
+        Invalid(
+            "import functools\n\ndef run():\n    factor = 2\n\n    @functools.cache\n"
+            "    def scale(x):\n        return x * factor\n\n    first = scale(1)\n"
+            "    factor = 3\n    return first, scale(1)\n",
+            message="enclosing function",
+        ),
+        # A method that reads a file (PCM411 also applies).
+        Invalid(
+            "import functools\nfrom pathlib import Path\n\nclass Repo:\n    @functools.cache\n"
+            "    def readme(self, root: Path):\n        return (root / 'README').read_text()\n"
+        ),
+        # Configured as impure.
+        Invalid(
+            "import functools\nfrom myapp import db\n\n@functools.cache\ndef user(uid):\n"
+            "    return db.query(uid)\n",
+            message="configured as impure",
+            options={"extra-impure-functions": ["myapp.db.query"]},
+        ),
+    )
+
+    @classmethod
+    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
+        for function, _ in cached_functions(facts):
+            yield function
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        found = cached_twin(self.context, node)
+        if found is None:
+            return
+        function, decorators = found
+        if isinstance(function, ast.AsyncFunctionDef) or is_generator(function):
+            return
+        read = self._stale_read(function)
+        if read is None:
+            return
+        if read.effect in _REMEDIES:
+            remedy = _REMEDIES[read.effect]
+        elif read.effect in ("module-state", "enclosing-state"):
+            remedy = _STATE_REMEDY
+        else:
+            remedy = _VERSIONABLE_REMEDY
+        self.report(
+            cst_decorator(node, function, decorators[0]),
+            f"Cached function {read.describe()}; {remedy}",
+        )
+
+    def _stale_read(self, function: ast.FunctionDef) -> Read | None:
+        analysis = module_purity(self.context, self)
+        others = cached_nodes(self.context.facts) - {function}
+        reads = analysis.reads(function, stop=others)  # type: ignore[arg-type]
+        if not reads:
+            return None
+        options = self.context.family_options(self)
+        if version_parameter(function, options.get("version-parameters", ())):
+            reads = [r for r in reads if r.effect not in VERSIONABLE_EFFECTS]
+        return reads[0] if reads else None

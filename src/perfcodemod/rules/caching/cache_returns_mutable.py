@@ -1,0 +1,170 @@
+"""PCM415: a cached function that returns a new mutable object."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+import libcst as cst
+
+from perfcodemod.analysis.caching import (
+    cached_functions,
+    cached_nodes,
+    cached_twin,
+    cst_decorator,
+    is_generator,
+    module_purity,
+)
+from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.rule import Candidate, Invalid, Rule
+
+_TUPLE_LIKE = {"list": "a tuple", "set": "a frozenset", "dict": "a `types.MappingProxyType`"}
+
+
+class CacheReturnsMutable(Rule):
+    """Cached function returns a new list, dict or set; a caller that mutates it corrupts the cache.
+
+    ## What it does
+    Finds a function with a cache decorator (`functools.cache`, `lru_cache`, in any import
+    form) with a `return` that hands out a mutable object the function built: a list, dict or
+    set display or comprehension, `list()`, `dict()`, `set()`, `sorted()`, `json.loads()`,
+    `copy.deepcopy()`, `collections` containers, `str.split()`, a variable bound only to such
+    values (`result = []` ... `return result`), or the result of a function of the same module
+    that returns one (unless that function is cached itself: it is reported on its own).
+    Methods and nested functions are reported alike: the failure is the same.
+
+    ## Why is this bad?
+    A cache hands the *same* object to every caller with the same arguments. A caller that
+    changes its result (appends, sorts, updates) changes the cached value, and every later
+    caller gets the changed one; the bug shows up far from its cause. No peer linter reports
+    this.
+
+    ```python
+    import functools
+
+
+    @functools.cache
+    def default_tags(kind):
+        return ["python", kind]
+
+
+    tags = default_tags("web")
+    tags.append("urgent")  # this caller meant to change its own list
+    assert default_tags("web") == ["python", "web", "urgent"]  # every later caller sees it
+    ```
+
+    ## Example
+    ```python
+    import functools
+
+
+    @functools.cache
+    def default_tags(kind):
+        return ["python", kind]
+    ```
+
+    ## Use instead
+    Return an immutable value (a tuple, a frozenset, a `types.MappingProxyType` over a dict),
+    or make the callers copy what they change.
+    ```python
+    import functools
+
+
+    @functools.cache
+    def default_tags(kind):
+        return ("python", kind)
+    ```
+
+    ## Fix safety
+    There is no fix: a tuple is not a list, and callers that append to the result (expecting
+    their own copy) must be changed to copy it.
+    """
+
+    code = "PCM415"
+    name = "cache-returns-mutable"
+    message = (
+        "Cached function returns a new mutable object that every caller shares; return a tuple "
+        "or frozenset, or copy it at the call site"
+    )
+
+    VALID = (
+        "import functools\n\n@functools.cache\ndef f(kind):\n    return ('python', kind)\n",
+        "import functools\n\n@functools.cache\ndef f(xs):\n    return frozenset(xs)\n",
+        "import functools\n\n@functools.cache\ndef f(xs):\n    return tuple(sorted(xs))\n",
+        "def f(kind):\n    return ['python', kind]\n",
+        # A list built inside, but a tuple returned.
+        "import functools\n\n@functools.cache\ndef f(n):\n    out = []\n    for i in range(n):\n"
+        "        out.append(i)\n    return tuple(out)\n",
+        # The list of another cached function is reported there.
+        "import functools\n\n@functools.cache\ndef base(n):\n    return tuple(range(n))\n\n"
+        "@functools.cache\ndef f(n):\n    return base(n)\n",
+        # A lambda's list is not the function's result.
+        "import functools\n\n@functools.cache\ndef f(n):\n    make = lambda: [n]\n"
+        "    return len(make())\n",
+    )
+    INVALID = (
+        Invalid(
+            "import functools\n\n@functools.cache\ndef f(kind):\n    return ['python', kind]\n",
+            message="returns a new list",
+        ),
+        Invalid(
+            "from functools import lru_cache\n\n@lru_cache(maxsize=64)\ndef f(n):\n"
+            "    out = []\n    for i in range(n):\n        out.append(i)\n    return out\n",
+            message="a tuple",
+        ),
+        Invalid(
+            "import functools\nimport json\n\n@functools.cache\ndef settings(text):\n"
+            "    return json.loads(text)\n",
+            message="json.loads",
+        ),
+        Invalid(
+            "import functools\n\n@functools.cache\ndef f(xs):\n    return {x: len(x) for x in xs}\n",
+            message="MappingProxyType",
+        ),
+        Invalid(
+            "import functools\n\n@functools.cache\ndef f(xs):\n    return sorted(xs)\n"
+        ),
+        # Through a helper of the module.
+        Invalid(
+            "import functools\n\ndef build(n):\n    return set(range(n))\n\n@functools.cache\n"
+            "def f(n):\n    return build(n)\n",
+            message="from `build()`",
+        ),
+        # One path is enough.
+        Invalid(
+            "import functools\n\n@functools.cache\ndef f(text):\n"
+            "    return text.split() if text else ()\n"
+        ),
+        Invalid(
+            "import functools\n\nclass C:\n    @staticmethod\n    @functools.cache\n"
+            "    def f(n):\n        return [n] * 3\n"
+        ),
+    )
+
+    @classmethod
+    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
+        for function, _ in cached_functions(facts):
+            if not isinstance(function, ast.AsyncFunctionDef) and not is_generator(function):
+                yield function
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        found = cached_twin(self.context, node)
+        if found is None:
+            return
+        function, decorators = found
+        if isinstance(function, ast.AsyncFunctionDef) or is_generator(function):
+            return
+        analysis = module_purity(self.context, self)
+        others = cached_nodes(self.context.facts) - {function}
+        returned = analysis.fresh_mutable_return(function, stop=others)
+        if returned is None:
+            return
+        statement, kind = returned
+        base = kind.split(" ")[0]
+        instead = _TUPLE_LIKE.get(base, "an immutable value")
+        self.report(
+            cst_decorator(node, function, decorators[0]),
+            f"Cached function returns a new {kind} (line {statement.lineno}) that every caller "
+            f"shares, so a caller that mutates it corrupts the cache; return {instead} instead, "
+            "or copy it at the call site",
+        )

@@ -1,0 +1,263 @@
+"""PCM417 (opt-in): an unbounded cache on a function that does not recurse."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+import libcst as cst
+
+from perfcodemod.analysis.caching import (
+    CacheDecorator,
+    annotation_types,
+    cached_functions,
+    cached_twin,
+    cacheable_params,
+    cst_decorator,
+    module_purity,
+    role,
+    self_calls,
+    toplevel_row,
+)
+from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.hashability import enum_classes
+from perfcodemod.analysis.imports import reference
+from perfcodemod.diagnostic import Applicability
+from perfcodemod.rule import Candidate, Change, ImportRequest, Invalid, Rule
+
+SAFE = Applicability.SAFE
+UNSAFE = Applicability.UNSAFE
+
+#: Annotations whose values are few: a cache keyed by them cannot grow much.
+_FEW_VALUES = frozenset({"bool", "Literal", "None", "NoneType"})
+
+
+def grows_without_bound(function: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts) -> bool:
+    """Some parameter can take unboundedly many values (not all are `bool`, `Literal` or an
+    `Enum` of the module), so the cache can keep growing."""
+    few = _FEW_VALUES | enum_classes(facts)
+    params = cacheable_params(function, role(function, facts))
+    for arg in params:
+        types = annotation_types(arg.annotation) if arg.annotation is not None else []
+        if not types or not all(t in few for t in types):
+            return True
+    return False
+
+
+def unbounded_candidate(function: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts) -> bool:
+    return (
+        role(function, facts) in ("module", "staticmethod", "classmethod")
+        and not self_calls(function, facts)
+        and grows_without_bound(function, facts)
+    )
+
+
+class UnboundedCache(Rule):
+    """Unbounded cache on a function that does not recurse; bound it with `lru_cache(maxsize=...)`.
+
+    ## What it does
+    Finds `functools.cache`, `lru_cache(maxsize=None)` and `lru_cache(None)` (in any import
+    form) on a function that never calls itself, and proposes `lru_cache(maxsize=128)` (the
+    `maxsize` option changes the figure). Not reported:
+
+    - recursive functions: there the cache holds the subproblems of one computation, and
+      bounding it can bring back the exponential running time (PCM401 proposes `cache` there);
+    - functions without parameters, or whose parameters all take few values (`bool`,
+      `Literal[...]`, an `Enum` of the module): such a cache cannot grow much;
+    - methods (PCM411 reports any cache on them) and nested functions, whose cache dies with
+      the call of the enclosing function.
+
+    This rule is opt-in: an unbounded cache is right when the set of arguments is known to be
+    small, which only the author knows.
+
+    ## Why is this bad?
+    The plan's risk 4, memory leaks from caching: an unbounded cache keeps every distinct
+    argument and result for the life of the process. Fed by user input, file names or
+    timestamps, it grows until the process is restarted:
+
+    ```python
+    import functools
+
+
+    @functools.cache
+    def normalize(name):
+        return name.strip().lower()
+
+
+    for number in range(100_000):
+        normalize(f"user-{number} ")
+    assert normalize.cache_info().currsize == 100_000  # every argument, forever
+    ```
+
+    ## Example
+    ```python
+    import functools
+
+
+    @functools.cache
+    def normalize(name):
+        return name.strip().lower()
+    ```
+
+    ## Use instead
+    ```python
+    import functools
+
+
+    @functools.lru_cache(maxsize=128)
+    def normalize(name):
+        return name.strip().lower()
+    ```
+
+    ## Fix safety
+    The fix replaces the decorator (keeping `typed=`, and the module's import style: a bare
+    `cache` imported from `functools` becomes `lru_cache`, imported next to it). It is **safe**
+    when the purity analysis proves the function pure and it returns no new mutable object:
+    then an evicted entry is recomputed to an equal, immutable value, and only speed and
+    `cache_info()` change. Otherwise it is **unsafe**: recomputing an impure function repeats
+    its effects, and callers may rely on getting the very same object back.
+    """
+
+    code = "PCM417"
+    name = "unbounded-cache"
+    message = (
+        "Unbounded cache on a function that does not recurse keeps every argument forever; "
+        "bound it with `lru_cache(maxsize=128)`"
+    )
+    fix_title = "Bound the cache with `lru_cache(maxsize=128)`"
+    default_enabled = False
+
+    VALID = (
+        "import functools\n\n@functools.lru_cache(maxsize=256)\ndef f(x):\n    return x\n",
+        "from functools import lru_cache\n\n@lru_cache\ndef f(x):\n    return x\n",
+        # Recursive: the cache holds one computation's subproblems.
+        "import functools\n\n@functools.cache\ndef fib(n):\n"
+        "    return n if n < 2 else fib(n - 1) + fib(n - 2)\n",
+        # No parameters (a lazily built singleton), or only few values.
+        "import functools\n\n@functools.cache\ndef settings():\n    return {'debug': False}\n",
+        "import functools\nfrom typing import Literal\n\n@functools.cache\n"
+        "def f(mode: Literal['r', 'w'], strict: bool = False):\n    return mode\n",
+        # Nested: the cache dies with the call.
+        "import functools\n\ndef outer(xs):\n    @functools.cache\n    def g(x):\n"
+        "        return x * 2\n    return [g(x) for x in xs]\n",
+        # Methods are PCM411's.
+        "import functools\n\nclass C:\n    @functools.cache\n    def f(self, x):\n        return x\n",
+    )
+    INVALID = (
+        Invalid(
+            "import functools\n\n@functools.cache\ndef normalize(name):\n"
+            "    return name.strip().lower()\n",
+            "import functools\n\n@functools.lru_cache(maxsize=128)\ndef normalize(name):\n"
+            "    return name.strip().lower()\n",
+            SAFE,
+        ),
+        Invalid(
+            "from functools import lru_cache\n\n@lru_cache(maxsize=None, typed=True)\n"
+            "def f(x):\n    return x * 2\n",
+            "from functools import lru_cache\n\n@lru_cache(maxsize=128, typed=True)\n"
+            "def f(x):\n    return x * 2\n",
+            SAFE,
+        ),
+        Invalid(
+            "from functools import lru_cache\n\n@lru_cache(None)\ndef f(x):\n    return [x]\n",
+            "from functools import lru_cache\n\n@lru_cache(128)\ndef f(x):\n    return [x]\n",
+            UNSAFE,
+        ),
+        # `cache` imported from functools: `lru_cache` is imported next to it.
+        Invalid(
+            "from functools import cache\nimport os\n\n@cache\ndef f(x):\n    return os.getcwd() + x\n",
+            "from functools import cache\nfrom functools import lru_cache\nimport os\n\n"
+            "@lru_cache(maxsize=128)\ndef f(x):\n    return os.getcwd() + x\n",
+            UNSAFE,
+        ),
+        Invalid(
+            "import functools as ft\n\nclass C:\n    @staticmethod\n    @ft.cache\n"
+            "    def f(x):\n        return x\n",
+            "import functools as ft\n\nclass C:\n    @staticmethod\n    @ft.lru_cache(maxsize=128)\n"
+            "    def f(x):\n        return x\n",
+            SAFE,
+        ),
+        Invalid(
+            "import functools\n\n@functools.cache\ndef f(x):\n    return x\n",
+            "import functools\n\n@functools.lru_cache(maxsize=500)\ndef f(x):\n    return x\n",
+            SAFE,
+            options={"maxsize": 500},
+        ),
+    )
+
+    @classmethod
+    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
+        for function, decorators in cached_functions(facts):
+            if any(d.unbounded for d in decorators) and unbounded_candidate(function, facts):
+                yield function
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        found = cached_twin(self.context, node)
+        if found is None:
+            return
+        function, decorators = found
+        unbounded = [d for d in decorators if d.unbounded]
+        if not unbounded or not unbounded_candidate(function, self.context.facts):
+            return
+        decorator = unbounded[0]
+        target = cst_decorator(node, function, decorator)
+        maxsize = int(self.context.family_options(self).get("maxsize", 128))
+        message = (
+            "Unbounded cache on a function that does not recurse keeps every argument forever; "
+            f"bound it with `lru_cache(maxsize={maxsize})`"
+        )
+        replacement = self._bounded(target.decorator, decorator, function, maxsize)
+        if replacement is None:
+            self.report(target, message)
+            return
+        expression, imports = replacement
+        analysis = module_purity(self.context, self)
+        if analysis.is_pure(function) and analysis.fresh_mutable_return(function) is None:
+            applicability, reason = SAFE, (
+                "the function is pure and returns immutable values: an evicted entry is "
+                "recomputed to an equal value"
+            )
+        else:
+            applicability, reason = UNSAFE, (
+                "the function is not proven pure, or returns a mutable object: recomputing an "
+                "evicted entry may repeat effects or hand out a different object"
+            )
+        self.report(
+            target,
+            message,
+            self.fix(
+                Change(target.decorator, expression),
+                applicability,
+                reason,
+                imports,
+                title=f"Bound the cache with `lru_cache(maxsize={maxsize})`",
+            ),
+        )
+
+    def _bounded(
+        self,
+        old: cst.BaseExpression,
+        decorator: CacheDecorator,
+        function: ast.FunctionDef | ast.AsyncFunctionDef,
+        maxsize: int,
+    ) -> tuple[cst.BaseExpression, tuple[ImportRequest, ...]] | None:
+        size = cst.Integer(str(maxsize))
+        if isinstance(old, cst.Call):  # lru_cache(None) / lru_cache(maxsize=None)
+            args = [
+                arg.with_changes(value=size)
+                if (arg.keyword is None and index == 0) or (arg.keyword and arg.keyword.value == "maxsize")
+                else arg
+                for index, arg in enumerate(old.args)
+            ]
+            return old.with_changes(args=args), ()
+        no_space = cst.SimpleWhitespace("")
+        equal = cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space)
+        call_args = [cst.Arg(keyword=cst.Name("maxsize"), value=size, equal=equal)]
+        if isinstance(old, cst.Attribute):  # functools.cache -> functools.lru_cache(maxsize=N)
+            func = old.with_changes(attr=cst.Name("lru_cache"))
+            return cst.Call(func=func, args=call_args), ()
+        row = toplevel_row(self.context.facts, function)
+        found = reference(self.context.facts, "functools", "lru_cache", row)
+        if found is None:
+            return None
+        return cst.Call(func=cst.parse_expression(found.expression), args=call_args), found.imports
