@@ -1,0 +1,154 @@
+"""Can evaluating this code have side effects, or see someone else's?
+
+Turning a list comprehension into a generator makes its code run later (when the generator is
+advanced) or not at all (when the consumer stops early). That is invisible when the code has no
+side effects and nothing it reads changes in between. This module answers the two halves on
+LibCST nodes of the chunk being visited:
+
+- :func:`first_side_effect` / :func:`is_side_effect_free`: an expression makes no call beyond the
+  pure builtins (``len``, ``str``, ``range``, ``isinstance``... the caching analysis's
+  :data:`perfcodemod.analysis.purity_data.PURE_BUILTINS`, minus the higher-order ones that call
+  what they are given: ``map``, ``filter``, and ``sorted``/``min``/``max`` with ``key=``), and
+  holds no ``await``, ``yield`` or ``:=``.
+- :func:`region_activity`: what a run of statements may do to the world: nothing visible
+  (``QUIET``: no calls beyond the pure builtins, no stores into objects, no suspension), only
+  print (``PRINTS``), or anything (``BUSY``: other calls, stores into attributes or items,
+  ``yield``/``await``, which let other code run).
+
+Like the rest of the analyses, this takes the usual liberty with dunder methods: operators,
+comparisons, attribute reads, ``str()`` and f-strings are assumed to run no user code with
+effects. Names are resolved (a local ``len`` is not the builtin).
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Sequence
+
+import libcst as cst
+
+from perfcodemod.analysis import names
+from perfcodemod.analysis.purity_data import CALLABLE_ARGUMENTS, PURE_BUILTINS
+from perfcodemod.analysis.uses import in_target_position
+from perfcodemod.engine import RuleContext, children
+
+#: Builtins whose call has no side effect when their arguments have none (and, for the
+#: higher-order ones, when they are given nothing to call).
+EFFECT_FREE_BUILTINS = PURE_BUILTINS - {"NotImplemented", "Ellipsis"}
+#: Higher-order builtins: positions and keywords of the arguments they call.
+_CALLED_ARGUMENTS = {
+    name.partition(".")[2]: spec
+    for name, spec in CALLABLE_ARGUMENTS.items()
+    if name.startswith("builtins.")
+}
+#: Builtins whose only effect is output (they call ``__str__``, assumed well-behaved).
+OUTPUT_BUILTINS = frozenset({"print"})
+
+
+class Activity(enum.IntEnum):
+    """What running some statements may do, from least to most."""
+
+    QUIET = 0
+    PRINTS = 1
+    BUSY = 2
+
+
+def _walk_evaluated(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``node`` and its descendants that run when ``node`` runs: a lambda's body and a nested
+    ``def``'s body run only when called, so they are left out (defaults and decorators stay)."""
+    stack: list[cst.CSTNode] = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        if isinstance(current, cst.Lambda):
+            stack.extend(p.default for p in _params(current.params) if p.default is not None)
+            continue
+        if isinstance(current, cst.FunctionDef):
+            stack.extend(d.decorator for d in current.decorators)
+            stack.extend(p.default for p in _params(current.params) if p.default is not None)
+            continue
+        stack.extend(children(current))
+
+
+def _params(params: cst.Parameters) -> Iterator[cst.Param]:
+    yield from params.posonly_params
+    yield from params.params
+    if isinstance(params.star_arg, cst.Param):
+        yield params.star_arg
+    yield from params.kwonly_params
+    if params.star_kwarg is not None:
+        yield params.star_kwarg
+
+
+def is_effect_free_call(context: RuleContext, call: cst.Call) -> bool:
+    """``call`` is a call of a pure builtin that is given nothing to call back."""
+    builtin = names.builtin_called(context, call)
+    if builtin is None or builtin not in EFFECT_FREE_BUILTINS:
+        return False
+    called = _CALLED_ARGUMENTS.get(builtin)
+    if called is not None:
+        positions, keywords = called
+        for index, arg in enumerate(call.args):
+            if arg.star:
+                return False  # unknown positions
+            keyword = arg.keyword.value if arg.keyword is not None else None
+            if (keyword is None and index in positions) or keyword in keywords:
+                if not (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
+                    return False
+    return True
+
+
+def first_side_effect(context: RuleContext, node: cst.CSTNode) -> cst.CSTNode | None:
+    """The first node in ``node`` that may have a side effect (see the module docstring), or
+    None when evaluating ``node`` has none."""
+    for current in _walk_evaluated(node):
+        if isinstance(current, (cst.Await, cst.Yield, cst.NamedExpr)):
+            return current
+        if isinstance(current, cst.Call) and not is_effect_free_call(context, current):
+            return current
+    return None
+
+
+def is_side_effect_free(context: RuleContext, node: cst.CSTNode) -> bool:
+    """Evaluating ``node`` calls nothing but pure builtins, and holds no ``await``, ``yield``
+    or assignment expression."""
+    return first_side_effect(context, node) is None
+
+
+def reads_object_state(node: cst.CSTNode) -> bool:
+    """``node`` reads an attribute or an item: state that other code may change."""
+    return any(isinstance(n, (cst.Attribute, cst.Subscript)) for n in _walk_evaluated(node))
+
+
+def region_activity(context: RuleContext, region: Sequence[cst.CSTNode]) -> Activity:
+    """What running ``region`` (statements or expressions) may do to state that other code can
+    see (see :class:`Activity`)."""
+    found = Activity.QUIET
+    for root in region:
+        for node in _walk_evaluated(root):
+            if isinstance(node, (cst.Await, cst.Yield)):
+                return Activity.BUSY
+            if isinstance(node, cst.Call):
+                if is_effect_free_call(context, node):
+                    continue
+                if names.is_builtin(context, node.func, *OUTPUT_BUILTINS):
+                    found = max(found, Activity.PRINTS)
+                    continue
+                return Activity.BUSY
+            if isinstance(node, (cst.Attribute, cst.Subscript)) and in_target_position(context, node):
+                return Activity.BUSY
+            if isinstance(node, cst.With):
+                return Activity.BUSY  # __enter__ and __exit__ run
+    return found
+
+
+__all__ = [
+    "Activity",
+    "EFFECT_FREE_BUILTINS",
+    "OUTPUT_BUILTINS",
+    "first_side_effect",
+    "is_effect_free_call",
+    "is_side_effect_free",
+    "reads_object_state",
+    "region_activity",
+]
