@@ -1,0 +1,112 @@
+"""Lookups that scan a collection: ``xs.index(v)``, ``xs.count(v)``, ``next(x for x in xs if ...)``.
+
+Shared by the linear-lookup rules (PCM301-PCM303): recognising a method call on a name, the
+``ast`` pre-check twins (which may say "maybe" where the LibCST side says no, never the other
+way round), and the name of the index a fix builds.
+
+The ast twin of :func:`perfcodemod.analysis.lists.known_list` lives here rather than in
+``analysis/lists.py`` because that module was being written by another engineer at the time;
+it belongs there.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+
+import libcst as cst
+
+from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.hoisting import Hoist, identifier_part
+from perfcodemod.analysis.lists import function_list_names_ast, is_module_list_ast
+from perfcodemod.analysis.loops import enclosing_loops_ast
+
+_AST_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def in_loop_ast(facts: ModuleFacts, node: ast.AST) -> bool:
+    """``node`` may be repeated by a loop or comprehension (not only inside a lambda)."""
+    loops, boundary = enclosing_loops_ast(facts, node)
+    return bool(loops) and not isinstance(boundary, ast.Lambda)
+
+
+def maybe_list_ast(facts: ModuleFacts, name: ast.Name) -> bool:
+    """The pre-check twin of ``known_list``: the innermost enclosing function that binds the
+    name binds it to lists only, or no function does and the module does."""
+    parents = facts.parents
+    cache: dict[ast.AST, dict[str, bool]] | None = getattr(facts, "_list_names_by_function", None)
+    if cache is None:
+        cache = {}
+        facts._list_names_by_function = cache  # type: ignore[attr-defined]
+    node: ast.AST | None = parents.get(name)
+    while node is not None:
+        if isinstance(node, _AST_FUNCTIONS):
+            known = cache.get(node)
+            if known is None:
+                known = cache[node] = function_list_names_ast(node, parents)
+            if name.id in known:
+                return known[name.id]
+        node = parents.get(node)
+    return is_module_list_ast(facts, name.id)
+
+
+def list_method_calls_ast(facts: ModuleFacts, method: str) -> Iterator[ast.Call]:
+    """``NAME.method(v)`` calls (one positional argument, nothing else) inside loops, on a
+    name that may be a list."""
+    for call in facts.nodes(ast.Call):
+        func = call.func
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == method
+            and isinstance(func.value, ast.Name)
+            and len(call.args) == 1
+            and not isinstance(call.args[0], ast.Starred)
+            and not call.keywords
+            and in_loop_ast(facts, call)
+            and maybe_list_ast(facts, func.value)
+        ):
+            yield call
+
+
+def list_method_receiver(node: cst.Call, method: str) -> cst.Name | None:
+    """The ``xs`` of ``xs.method(v)`` with exactly one plain positional argument."""
+    func = node.func
+    if not isinstance(func, cst.Attribute) or func.attr.value != method:
+        return None
+    if not isinstance(func.value, cst.Name) or len(node.args) != 1:
+        return None
+    (arg,) = node.args
+    if arg.keyword is not None or arg.star != "":
+        return None
+    return func.value
+
+
+def index_name(collection: str, suffix: str, hoist: Hoist) -> str:
+    """``files_by_path``, ``ordered_index``; ``MODELS_BY_TIER`` for a module-level constant
+    indexed at module level, ``models_by_tier`` for one indexed inside a function."""
+    base = f"{collection}_{suffix}"
+    if collection.isupper():
+        return base.upper() if isinstance(hoist.frame, cst.Module) else base.lower()
+    return base
+
+
+def key_suffix(value: object) -> str:
+    """The ``path`` of ``files_by_path``, from an attribute name or a subscript constant."""
+    if isinstance(value, bool) or value is None:
+        return identifier_part(repr(value))
+    if isinstance(value, int):
+        return "last" if value == -1 else (f"minus{-value}" if value < 0 else f"item{value}")
+    if isinstance(value, (str, bytes)):
+        text = value.decode("ascii", "replace") if isinstance(value, bytes) else value
+        return identifier_part(text)
+    return identifier_part(str(value))
+
+
+__all__ = [
+    "in_loop_ast",
+    "index_name",
+    "key_suffix",
+    "list_method_calls_ast",
+    "list_method_receiver",
+    "maybe_list_ast",
+]

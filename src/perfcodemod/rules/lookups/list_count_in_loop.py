@@ -1,0 +1,230 @@
+"""PCM303: ``xs.count(v)`` inside a loop, on a list the loop does not change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import libcst as cst
+
+from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
+from perfcodemod.analysis.imports import reference
+from perfcodemod.analysis.lists import known_list
+from perfcodemod.analysis.lookups import index_name, list_method_calls_ast, list_method_receiver
+from perfcodemod.diagnostic import Applicability
+from perfcodemod.engine import RuleContext
+from perfcodemod.rule import Candidate, ImportRequest, Invalid, Rule
+
+UNSAFE = Applicability.UNSAFE
+REASON = (
+    "Counter() raises TypeError on unhashable elements or values looked up, values whose "
+    "__eq__ and __hash__ disagree may be counted differently, and the Counter is built even "
+    "when no count runs"
+)
+
+
+class ListCountInLoop(Rule):
+    """`list.count()` inside a loop on a list the loop does not change; build a `collections.Counter` once before the loop.
+
+    ## What it does
+    Finds `xs.count(v)` inside a loop or comprehension, where `xs` is known to be a list
+    (bound to a list display, a list comprehension, `list()`, `sorted()`, `str.split()`...,
+    or annotated `list[...]`/`List[...]`; every binding must agree) that the loop does not
+    change, and counts every value once with `collections.Counter`, before the outermost loop
+    in which the list stays the same.
+
+    The list stays the same when nothing in the loop, its header and nested loops included,
+    rebinds the name, calls a method that changes the list, assigns, deletes or augments an
+    item, or lets the list escape; when it did not escape before the loop either; and, for a
+    module-level list, when no function of the module changes or rebinds it. Not reported:
+    one `.count()` outside a loop, `str.count` (it counts substrings) and any receiver not
+    known to be a list, lookups in a lambda or in a generator expression that is not consumed
+    on the spot, and class attributes used in a class body.
+
+    ## Why is this bad?
+    `.count()` compares the value with every element, every time: n counts over a list of n
+    items cost O(n²) comparisons; a `Counter` costs one O(n) pass and answers each count in
+    constant time. Measured on CPython 3.11 (`python benchmarks/rules/lookups.py --rule
+    PCM303`), counting each of n values in a list of n strings, before and after the fix
+    (building the Counter included): 10 items, 1.5 µs and 3.6 µs (the Counter does not pay off
+    on tiny lists); 1,000 items, 15 ms and 0.12 ms (120x faster); 100,000 items, about 150 s
+    and 20 ms (about 7,000x). The Counter costs memory: about 5 MB for 100,000 distinct items.
+
+    ## Example
+    ```python
+    def duplicates(words: list[str]) -> list[str]:
+        return [w for w in words if words.count(w) > 1]
+    ```
+
+    ## Use instead
+    ```python
+    import collections
+
+
+    def duplicates(words: list[str]) -> list[str]:
+        words_counts = collections.Counter(words)
+        return [w for w in words if words_counts[w] > 1]
+    ```
+
+    ## Fix safety
+    The fix is always **unsafe**. It inserts `xs_counts = Counter(xs)` (a name nothing in the
+    module uses; `Counter` written the way the module imports `collections`, with the import
+    added when it is missing) before the statement holding the outermost loop in which the
+    list stays the same, and rewrites each `xs.count(v)` of that statement as
+    `xs_counts[v]`. A value the list does not hold counts 0, as before (a `Counter` answers 0
+    for a missing key and does not store it); `.count()` raises no exception to keep.
+
+    Behaviour changes when:
+
+    - an element is unhashable: building the Counter raises `TypeError`, even if the loop runs
+      no count; an unhashable value looked up raises `TypeError` where `.count()` compared;
+    - elements or values looked up define `__eq__` without a matching `__hash__`, or unequal
+      values compare equal (`.count()` adds up every element equal to the value; the Counter
+      adds up equal elements only when their hashes agree too);
+    - something the analysis cannot see changes the list while the loop runs: a function that
+      received the list before the loop (for a parameter, whoever called the function), a
+      called function that changes a module-level list through another name, another thread;
+    - the loop runs no count at all: the Counter is built anyway (O(n) time and memory once).
+    """
+
+    code = "PCM303"
+    name = "list-count-in-loop"
+    message = (
+        "`list.count()` inside a loop scans the list on every iteration; build a "
+        "`collections.Counter` once before the loop"
+    )
+    fix_title = "Build a `collections.Counter` once before the loop"
+
+    VALID = (
+        # One count, not in a loop.
+        "def f(xs, y):\n    items = list(xs)\n    return items.count(y)\n",
+        # A `str`: `.count` counts substrings.
+        "def f(text: str, words):\n    return [text.count(w) for w in words]\n",
+        # Unknown type.
+        "def f(xs, ys):\n    return [xs.count(y) for y in ys]\n",
+        "def f(ys, db):\n    xs = db.rows()\n    return [xs.count(y) for y in ys]\n",
+        # The loop changes the list.
+        "def f(xs, ys):\n    items = list(xs)\n    for y in ys:\n        if items.count(y) > 1:\n            items.remove(y)\n",
+        "def f(xs, ys):\n    items = list(xs)\n    for y in ys:\n        print(items.count(y))\n        items[0] = y\n",
+        # The loop rebinds it.
+        "def f(xs, ys):\n    items = list(xs)\n    for y in ys:\n        print(items.count(y))\n        items = items[1:]\n",
+        # The list escapes in the loop.
+        "def f(xs, ys, sink):\n    items = list(xs)\n    for y in ys:\n        sink(items)\n        print(items.count(y))\n",
+        # A lambda runs at unknown times.
+        "def f(xs, ys):\n    items = list(xs)\n    return sorted(ys, key=lambda y: items.count(y))\n",
+        # A module-level list that a function rebinds.
+        "ITEMS = ['a']\ndef reset():\n    global ITEMS\n    ITEMS = []\nfor y in 'ab':\n    print(ITEMS.count(y))\n",
+    )
+    INVALID = (
+        Invalid(
+            "def duplicates(words: list[str]) -> list[str]:\n"
+            "    return [w for w in words if words.count(w) > 1]\n",
+            "import collections\n\n\n"
+            "def duplicates(words: list[str]) -> list[str]:\n"
+            "    words_counts = collections.Counter(words)\n"
+            "    return [w for w in words if words_counts[w] > 1]\n",
+            UNSAFE,
+            message="`words.count()`",
+        ),
+        # `import collections` is used as it is; the count of a call is fine (evaluated once).
+        Invalid(
+            "import collections\n\n"
+            "def f(text, rows):\n"
+            "    words = text.split()\n"
+            "    for row in rows:\n"
+            "        print(words.count(row.strip()))\n",
+            "import collections\n\n"
+            "def f(text, rows):\n"
+            "    words = text.split()\n"
+            "    words_counts = collections.Counter(words)\n"
+            "    for row in rows:\n"
+            "        print(words_counts[row.strip()])\n",
+            UNSAFE,
+        ),
+        # `Counter` already imported; a local named `collections` is left alone.
+        Invalid(
+            "from collections import Counter\n\n"
+            "def f(xs: list[int], collections):\n"
+            "    return {x: xs.count(x) for x in collections}\n",
+            "from collections import Counter\n\n"
+            "def f(xs: list[int], collections):\n"
+            "    xs_counts = Counter(xs)\n"
+            "    return {x: xs_counts[x] for x in collections}\n",
+            UNSAFE,
+        ),
+        # `Counter` means something else here: `import collections` is added.
+        Invalid(
+            "from typing import Counter\n\n"
+            "def f(xs: list[int]) -> Counter[int]:\n"
+            "    return {x: xs.count(x) for x in range(3)}\n",
+            "from typing import Counter\n"
+            "import collections\n\n"
+            "def f(xs: list[int]) -> Counter[int]:\n"
+            "    xs_counts = collections.Counter(xs)\n"
+            "    return {x: xs_counts[x] for x in range(3)}\n",
+            UNSAFE,
+        ),
+        # Module level, in a `while` loop.
+        Invalid(
+            "VOTES = 'a b a c'.split()\n"
+            "n = 0\n"
+            "while VOTES.count('a') > n:\n"
+            "    n += 1\n",
+            "import collections\n\n"
+            "VOTES = 'a b a c'.split()\n"
+            "n = 0\n"
+            "VOTES_COUNTS = collections.Counter(VOTES)\n"
+            "while VOTES_COUNTS['a'] > n:\n"
+            "    n += 1\n",
+            UNSAFE,
+        ),
+    )
+
+    @classmethod
+    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
+        return list_method_calls_ast(facts, "count")
+
+    def __init__(self, context: RuleContext) -> None:
+        super().__init__(context)
+        self._fixes = HoistedFixes(self, REASON)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        receiver = list_method_receiver(node, "count")
+        if receiver is None or known_list(self.context, receiver) is None:
+            return
+        hoist = hoist_point(self.context, node, receiver)
+        if hoist is None:
+            return
+        name = receiver.value
+        message = (
+            f"`{name}.count()` inside a loop scans the list on every iteration; build a "
+            "`collections.Counter` once before the loop"
+        )
+        counter = reference(self.context.facts, "collections", "Counter", self.context.first_row)
+        if counter is None:
+            self.report(node, message)
+            return
+        imports: tuple[ImportRequest, ...] = counter.imports
+        counts = self._fixes.define(
+            hoist.statement,
+            name,
+            index_name(name, "counts", hoist),
+            lambda _: cst.parse_expression(f"{counter.expression}({name})"),
+            imports,
+        )
+        self._fixes.replace(hoist.statement, node, lambda updated: _lookup(counts, updated))
+        self._fixes.report(hoist.statement, node, message)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        self._fixes.flush()
+
+
+def _lookup(counts: str, call: cst.CSTNode) -> cst.BaseExpression:
+    """``xs.count(v)`` -> ``counts[v]``, keeping the call's parentheses."""
+    assert isinstance(call, cst.Call)
+    return cst.Subscript(
+        value=cst.Name(counts),
+        slice=[cst.SubscriptElement(cst.Index(call.args[0].value))],
+        lpar=call.lpar,
+        rpar=call.rpar,
+    )

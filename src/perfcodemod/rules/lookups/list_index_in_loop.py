@@ -1,0 +1,305 @@
+"""PCM302: ``xs.index(v)`` inside a loop, on a list the loop does not change."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import libcst as cst
+
+from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.hoisting import (
+    HoistedFixes,
+    hoist_point,
+    is_fallback,
+    is_repeatable,
+    lookup_or_fallback,
+    needs_parentheses,
+)
+from perfcodemod.analysis.lists import known_list
+from perfcodemod.analysis.lookups import index_name, list_method_calls_ast, list_method_receiver
+from perfcodemod.analysis.uses import builtin_visible_at
+from perfcodemod.diagnostic import Applicability
+from perfcodemod.engine import RuleContext
+from perfcodemod.rule import Candidate, Invalid, Rule
+
+UNSAFE = Applicability.UNSAFE
+REASON = (
+    "building the dict raises TypeError on unhashable elements, values whose __eq__ and "
+    "__hash__ disagree may be found at other positions, and the dict is built even when no "
+    "lookup runs"
+)
+
+
+class ListIndexInLoop(Rule):
+    """`list.index()` inside a loop on a list the loop does not change; build a position dict once before the loop.
+
+    ## What it does
+    Finds `xs.index(v)` inside a loop or comprehension, where `xs` is known to be a list
+    (bound to a list display, a list comprehension, `list()`, `sorted()`, `str.split()`...,
+    or annotated `list[...]`/`List[...]`; every binding must agree) that the loop does not
+    change, and builds a dict from each value to its first position once, before the
+    outermost loop in which the list stays the same.
+
+    The list stays the same when nothing in the loop, its header and nested loops included,
+    rebinds the name, calls a method that changes the list (`append`, `remove`, `sort`...),
+    assigns, deletes or augments an item, or lets the list escape (passes it to a function
+    other than a builtin that only reads it, stores it elsewhere); when it did not escape
+    before the loop either; and, for a module-level list, when no function of the module
+    changes or rebinds it. Not reported: one `.index()` outside a loop (a single search costs
+    what the dict would), `str.index` (a substring search) and any receiver not known to be
+    a list, `.index(v, start)`, lookups in a lambda or in a generator expression that is not
+    consumed on the spot (they run at unknown times), and class attributes used in a class
+    body.
+
+    ## Why is this bad?
+    `.index()` compares the value with each element in turn: n lookups in a list of n items
+    cost O(n²) comparisons, where a dict answers each in constant time after one O(n) pass.
+    Measured on CPython 3.11 (`python benchmarks/rules/lookups.py --rule PCM302`), n lookups
+    of values spread over a list of n strings, before and after the fix (building the dict
+    included): 10 items, 1.3 µs and 2.5 µs (the dict does not pay off on tiny lists); 1,000
+    items, 8.3 ms and 0.14 ms (60x faster); 100,000 items, about 80 s and 29 ms (about
+    2,800x). The dict costs memory: about 5 MB for 100,000 items, next to the list's 0.8 MB.
+
+    ## Example
+    ```python
+    def ranks(names: list[str], wanted: list[str]) -> list[int]:
+        ordered = sorted(names)
+        return [ordered.index(name) for name in wanted]
+    ```
+
+    ## Use instead
+    ```python
+    def ranks(names: list[str], wanted: list[str]) -> list[int]:
+        ordered = sorted(names)
+        ordered_index = {v: i for i, v in reversed(list(enumerate(ordered)))}
+        return [ordered_index[name] if name in ordered_index else ordered.index(name) for name in wanted]
+    ```
+
+    ## Fix safety
+    The fix is always **unsafe**. It inserts `xs_index = {v: i for i, v in
+    reversed(list(enumerate(xs)))}` (a name nothing in the module uses) before the statement
+    holding the outermost loop in which the list stays the same, and rewrites each
+    `xs.index(v)` of that statement as `xs_index[v] if v in xs_index else xs.index(v)`.
+    Enumerating in reverse makes the first position of a repeated value win, as `.index()`
+    answers. A value that is not in the list still runs `.index()`, which raises the same
+    `ValueError` with the same message; the exception type never changes, but such misses
+    still cost a scan (where misses are common, `xs_index.get(v, -1)` is the faster rewrite).
+    The value looked up is evaluated twice, so the fix is offered only when it is a name, a
+    literal, or attributes and constant subscripts of a name; otherwise the lookup is
+    reported without a fix.
+
+    Behaviour changes when:
+
+    - an element is unhashable: building the dict raises `TypeError`, even if the loop runs
+      no lookup; an unhashable value looked up raises `TypeError` where `.index()` compared;
+    - elements or values looked up define `__eq__` without a matching `__hash__`: the dict
+      may find another position, or none (then the fallback still finds the right one);
+    - something the analysis cannot see changes the list while the loop runs: a function that
+      received the list before the loop (for a parameter, whoever called the function), a
+      called function that changes a module-level list through another name, another thread;
+    - the loop runs no lookup at all: the dict is built anyway (O(n) time and memory once).
+    """
+
+    code = "PCM302"
+    name = "list-index-in-loop"
+    message = (
+        "`list.index()` inside a loop scans the list on every iteration; build a position dict "
+        "once before the loop"
+    )
+    fix_title = "Build a position dict once before the loop"
+
+    VALID = (
+        # One lookup, not in a loop.
+        "def f(xs, y):\n    ordered = sorted(xs)\n    return ordered.index(y)\n",
+        # A `str`: `.index` is a substring search.
+        "def f(text: str, words):\n    return [text.index(w) for w in words]\n",
+        "def f(line, words):\n    text = line.strip()\n    return [text.index(w) for w in words]\n",
+        # Unknown type: a parameter without annotation, a call of anything.
+        "def f(xs, ys):\n    return [xs.index(y) for y in ys]\n",
+        "def f(ys):\n    xs = load()\n    return [xs.index(y) for y in ys]\n",
+        # The loop changes the list (a method call, an item assignment, `del`, `+=`).
+        "def f(xs, ys):\n    order = list(xs)\n    for y in ys:\n        i = order.index(y)\n        order.pop(i)\n",
+        "def f(xs, ys):\n    order = list(xs)\n    for y in ys:\n        order[order.index(y)] = None\n",
+        "def f(xs, ys):\n    order = list(xs)\n    for y in ys:\n        del order[order.index(y)]\n",
+        "def f(xs, ys):\n    order = list(xs)\n    for y in ys:\n        print(order.index(y))\n        order += [y]\n",
+        # ... in the loop's own header, or in a nested loop.
+        "def f(xs, ys):\n    order = list(xs)\n    while order.pop():\n        print(order.index(ys[0]))\n",
+        "def f(xs, ys):\n    order = list(xs)\n    for y in ys:\n        print(order.index(y))\n        for z in y:\n            order.append(z)\n",
+        # The loop rebinds the name.
+        "def f(groups, ys):\n    for order in groups:\n        order = sorted(order)\n        print([order.index(y) for y in ys])\n",
+        # The list escapes in the loop, or before it.
+        "def f(xs, ys, log):\n    order = list(xs)\n    for y in ys:\n        log(order)\n        print(order.index(y))\n",
+        "def f(self, xs, ys):\n    order = list(xs)\n    self.order = order\n    for y in ys:\n        self.step()\n        print(order.index(y))\n",
+        # A start position: not a plain lookup.
+        "def f(xs, ys):\n    order = list(xs)\n    return [order.index(y, 1) for y in ys]\n",
+        # A lazy generator or a lambda: runs at unknown times.
+        "def f(xs, ys):\n    order = list(xs)\n    return (order.index(y) for y in ys)\n",
+        "def f(xs, ys):\n    order = list(xs)\n    return sorted(ys, key=lambda y: order.index(y))\n",
+        # A module-level list that a function changes.
+        "ORDER = ['a', 'b']\ndef add(x):\n    ORDER.append(x)\ndef f(ys):\n    return [ORDER.index(y) for y in ys]\n",
+        # A closure variable: the enclosing function might change it between calls.
+        "def f(xs):\n    order = list(xs)\n    def g(ys):\n        return [order.index(y) for y in ys]\n    order.append(1)\n    return g\n",
+    )
+    INVALID = (
+        Invalid(
+            "def ranks(names: list[str], wanted: list[str]) -> list[int]:\n"
+            "    ordered = sorted(names)\n"
+            "    return [ordered.index(name) for name in wanted]\n",
+            "def ranks(names: list[str], wanted: list[str]) -> list[int]:\n"
+            "    ordered = sorted(names)\n"
+            "    ordered_index = {v: i for i, v in reversed(list(enumerate(ordered)))}\n"
+            "    return [ordered_index[name] if name in ordered_index else ordered.index(name) for name in wanted]\n",
+            UNSAFE,
+            message="`ordered.index()`",
+        ),
+        # Before the outermost loop in which the list stays the same; both lookups share it.
+        Invalid(
+            "def f(text, rows):\n"
+            "    words = text.split()\n"
+            "    out = []\n"
+            "    for row in rows:\n"
+            "        for word in row:\n"
+            "            out.append(words.index(word) - words.index(word.upper))\n"
+            "    return out\n",
+            "def f(text, rows):\n"
+            "    words = text.split()\n"
+            "    out = []\n"
+            "    words_index = {v: i for i, v in reversed(list(enumerate(words)))}\n"
+            "    for row in rows:\n"
+            "        for word in row:\n"
+            "            out.append((words_index[word] if word in words_index else words.index(word)) - (words_index[word.upper] if word.upper in words_index else words.index(word.upper)))\n"
+            "    return out\n",
+            UNSAFE,
+            count=2,
+        ),
+        # Only out of the inner loop: the outer one changes the list.
+        Invalid(
+            "def f(groups: list[list[str]]) -> list[int]:\n"
+            "    seen: list[str] = []\n"
+            "    out = []\n"
+            "    for group in groups:\n"
+            "        seen.extend(group)\n"
+            "        for g in group:\n"
+            "            out.append(seen.index(g))\n"
+            "    return out\n",
+            "def f(groups: list[list[str]]) -> list[int]:\n"
+            "    seen: list[str] = []\n"
+            "    out = []\n"
+            "    for group in groups:\n"
+            "        seen.extend(group)\n"
+            "        seen_index = {v: i for i, v in reversed(list(enumerate(seen)))}\n"
+            "        for g in group:\n"
+            "            out.append(seen_index[g] if g in seen_index else seen.index(g))\n"
+            "    return out\n",
+            UNSAFE,
+        ),
+        # A fresh name when `order_index` is taken; a `try` keeps catching the ValueError.
+        Invalid(
+            "def f(xs, ys):\n"
+            "    order = list(xs)\n"
+            "    order_index = 0\n"
+            "    for y in ys:\n"
+            "        try:\n"
+            "            print(order.index(y))\n"
+            "        except ValueError:\n"
+            "            print(order_index)\n",
+            "def f(xs, ys):\n"
+            "    order = list(xs)\n"
+            "    order_index = 0\n"
+            "    order_index_1 = {v: i for i, v in reversed(list(enumerate(order)))}\n"
+            "    for y in ys:\n"
+            "        try:\n"
+            "            print(order_index_1[y] if y in order_index_1 else order.index(y))\n"
+            "        except ValueError:\n"
+            "            print(order_index)\n",
+            UNSAFE,
+        ),
+        # A module-level comprehension over a module-level list.
+        Invalid(
+            "LEVELS = 'debug info warning error'.split()\n"
+            "RANKS = {name: LEVELS.index(name) for name in ('info', 'error')}\n",
+            "LEVELS = 'debug info warning error'.split()\n"
+            "LEVELS_INDEX = {v: i for i, v in reversed(list(enumerate(LEVELS)))}\n"
+            "RANKS = {name: LEVELS_INDEX[name] if name in LEVELS_INDEX else LEVELS.index(name) for name in ('info', 'error')}\n",
+            UNSAFE,
+        ),
+        # A comprehension in a class body cannot see class-level names: the dict goes
+        # before the class.
+        Invalid(
+            "LEVELS = ['debug', 'info']\n"
+            "class Config:\n"
+            "    ranks = [LEVELS.index(n) for n in ('info',)]\n",
+            "LEVELS = ['debug', 'info']\n"
+            "LEVELS_INDEX = {v: i for i, v in reversed(list(enumerate(LEVELS)))}\n"
+            "class Config:\n"
+            "    ranks = [LEVELS_INDEX[n] if n in LEVELS_INDEX else LEVELS.index(n) for n in ('info',)]\n",
+            UNSAFE,
+        ),
+        # The value looked up is a call: it would be evaluated twice; reported without a fix.
+        Invalid(
+            "def f(names: list[str], ys):\n    return [names.index(y.strip()) for y in ys]\n",
+            None,
+        ),
+    )
+
+    @classmethod
+    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
+        return list_method_calls_ast(facts, "index")
+
+    def __init__(self, context: RuleContext) -> None:
+        super().__init__(context)
+        self._fixes = HoistedFixes(self, REASON)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        receiver = list_method_receiver(node, "index")
+        if receiver is None or is_fallback(self.context, node):
+            return
+        if known_list(self.context, receiver) is None:
+            return
+        hoist = hoist_point(self.context, node, receiver)
+        if hoist is None:
+            return
+        name = receiver.value
+        message = (
+            f"`{name}.index()` inside a loop scans the list on every iteration; build a "
+            "position dict once before the loop"
+        )
+        needle = node.args[0].value
+        if not is_repeatable(needle) or not all(
+            builtin_visible_at(self.context, builtin, hoist.statement)
+            for builtin in ("reversed", "list", "enumerate")
+        ):
+            self.report(node, message)
+            return
+        position, value = ("j", "w") if name in ("i", "v") else ("i", "v")
+        index = self._fixes.define(
+            hoist.statement,
+            name,
+            index_name(name, "index", hoist),
+            lambda _: cst.parse_expression(
+                f"{{{value}: {position} for {position}, {value} in "
+                f"reversed(list(enumerate({name})))}}"
+            ),
+        )
+        parentheses = needs_parentheses(self.context, node)
+        self._fixes.replace(
+            hoist.statement,
+            node,
+            lambda updated: lookup_or_fallback(
+                index, _argument(updated), _expression(updated), parentheses
+            ),
+        )
+        self._fixes.report(hoist.statement, node, message)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        self._fixes.flush()
+
+
+def _argument(call: cst.CSTNode) -> cst.BaseExpression:
+    assert isinstance(call, cst.Call)
+    return call.args[0].value
+
+
+def _expression(node: cst.CSTNode) -> cst.BaseExpression:
+    assert isinstance(node, cst.BaseExpression)
+    return node
