@@ -301,7 +301,8 @@ def annotation_types(annotation: ast.expr) -> list[str]:
         head = annotation_types(annotation.value)
         items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
         if head in (["Optional"], ["Union"]):
-            return [name for item in items for name in annotation_types(item)]
+            found = [name for item in items for name in annotation_types(item)]
+            return found + ["None"] if head == ["Optional"] else found
         if head == ["Annotated"] and items:
             return annotation_types(items[0])
         return head

@@ -103,8 +103,8 @@ class Read:
     detail: str = ""
 
     def describe(self) -> str:
-        detail = f", {self.detail}," if self.detail else ""
-        where = f"`{self.what}`{detail} at line {self.line}"
+        detail = f" ({self.detail})" if self.detail else ""
+        where = f"`{self.what}` at line {self.line}{detail}"
         if self.via:
             where += " (via " + " -> ".join(f"`{name}()`" for name in self.via) + ")"
         return f"{EFFECT_WORDS.get(self.effect, self.effect)}: {where}"
@@ -227,7 +227,7 @@ class Purity:
                     continue
                 inner = self._fresh_return(callee, stop, seen)
                 if inner is not None:
-                    return statement, f"{inner[1]} (from `{callee.name}()`)"
+                    return statement, f"{inner[1]} from `{callee.name}()`"
         return None
 
     # -- module and enclosing variables ----------------------------------------------------
@@ -340,7 +340,7 @@ class Purity:
         if _match_prefix(name, self.extra_impure):
             return "configured"
         pattern = _match_prefix(name, data.NONDETERMINISTIC)
-        if pattern is None or name == "random.Random":
+        if pattern is None or name in data.SEEDED_CONSTRUCTORS:
             return None
         return data.NONDETERMINISTIC[pattern]
 
@@ -962,8 +962,12 @@ class _Walker(_Values):
         name = qualified_name_at(node, self.current, self.table)
         if name is not None and not name.startswith("builtins."):
             effect = self.analysis.nondeterministic(name)
-            if effect:
-                self.read(effect, name, node)
+            value = _match_prefix(name, data.NONDETERMINISTIC_VALUES)
+            if effect and value:
+                self.read(effect, value, node)
+            elif effect:
+                # A reference (``stamp = time.time``): calling it is what reads, through the alias.
+                self.impure(f"it refers to `{name}`", node)
             elif not (
                 data.matches(name, data.PURE_CONSTANTS) or self.analysis.is_pure_qualified(name)
             ):
@@ -1029,7 +1033,7 @@ class _Walker(_Values):
             self.read(effect, f"{display}()", node)
             return
         if not self.analysis.is_pure_qualified(name):
-            if name != "random.Random" or not node.args:
+            if name not in data.SEEDED_CONSTRUCTORS or not node.args:
                 self.impure(f"it calls `{display}()`, which is not known to be pure", node)
             return
         if name == "builtins.type" and len(node.args) != 1:
@@ -1120,6 +1124,7 @@ class _Walker(_Values):
     def method_call(self, func: ast.Attribute, node: ast.Call) -> None:
         receiver = func.value
         method = func.attr
+        self.visit(receiver)
         if method in data.FILE_READING_METHODS or (
             method in data.PATH_READING_METHODS and self.is_path(receiver)
         ):
@@ -1139,13 +1144,14 @@ class _Walker(_Values):
             pass
         elif not self._fresh_object(receiver):
             self.impure(f"it calls `.{method}()` on a value whose type is not known", node)
-        self.visit(receiver)
 
     def _fresh_object(self, receiver: ast.expr) -> bool:
         """An object this function made by calling a pure function (a ``hashlib`` hash, a
         ``re`` match, a ``Fraction``...): its methods read or change only that object."""
         if isinstance(receiver, ast.Call):
             name = qualified_name_at(receiver.func, self.current, self.table)
+            if name in data.SEEDED_CONSTRUCTORS:
+                return bool(receiver.args)
             return name is not None and self.analysis.is_pure_qualified(name)
         if isinstance(receiver, ast.Name):
             bindings = self.local_bindings(receiver.id)

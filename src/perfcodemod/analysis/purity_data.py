@@ -183,6 +183,12 @@ NONDETERMINISTIC: dict[str, str] = {
     "subprocess.*": "process", "os.system": "process", "os.popen": "process",
 }
 
+#: Entries of ``NONDETERMINISTIC`` that are values, read without a call (``os.environ["X"]``);
+#: the others are functions, and only calling them reads.
+NONDETERMINISTIC_VALUES = frozenset({"os.environ", "os.environb", "sys.argv", "sys.stdin"})
+#: Constructors of random generators: deterministic when given a seed.
+SEEDED_CONSTRUCTORS = frozenset({"random.Random"})
+
 #: Calls with other side effects (output, changes to the outside world): impure, but not a
 #: stale-cache read.
 IMPURE: frozenset[str] = frozenset(

@@ -82,15 +82,16 @@ class CacheableRecursiveFunction(Rule):
     ## Why is this bad?
     Without a cache, a recursion with overlapping subproblems recomputes the same values an
     exponential number of times; with one, each subproblem is computed once. Measured on CPython
-    3.11 (`python benchmarks/rules/caching.py`; the cache is emptied before each cold call; cache
-    memory is what `tracemalloc` sees the filled cache hold):
+    3.11 (`python benchmarks/rules/caching.py`: best of 5; *cold* is one call after
+    `cache_clear()`, *warm* the same call again; cache memory is what `tracemalloc` sees the
+    filled cache hold):
 
-    | function | without a cache | `@cache`, cold | `@cache`, warm | cache memory |
-    | --- | --- | --- | --- | --- |
-    | `fib(25)` | 17.6 ms | 12.3 µs | 0.06 µs | 4.1 KiB (26 entries) |
-    | `binomial(20, 10)` | 25.4 ms | 54.6 µs | 0.10 µs | 16.6 KiB (110 entries) |
-    | `catalan(14)` | 146 ms | 13.4 µs | 0.06 µs | 2.3 KiB (15 entries) |
-    | `edit_distance` (two 9-letter words) | 1,060 ms | 82.9 µs | 0.29 µs | 16.8 KiB (100 entries) |
+    | function | without a cache | `@cache`, cold | `@cache`, warm | speed-up (cold) | cache memory |
+    | --- | --- | --- | --- | --- | --- |
+    | `fib(25)` | 15.0 ms | 8.3 µs | 97 ns | 1,822x | 2.6 KiB (26 entries) |
+    | `binomial(20, 10)` | 50.5 ms | 51.5 µs | 109 ns | 981x | 12.5 KiB (120 entries) |
+    | `catalan(14)` | 828.0 ms | 23.1 µs | 68 ns | 35,835x | 2.1 KiB (15 entries) |
+    | `edit_distance("kitten", "sitting")` | 10.7 ms | 47.0 µs | 125 ns | 227x | 7.0 KiB (56 entries) |
 
     The price is memory held until the process ends (or `cache_clear()`): one entry per
     distinct argument tuple.
@@ -119,8 +120,9 @@ class CacheableRecursiveFunction(Rule):
     The fix is always **unsafe**, because a cache changes behaviour in three ways that the
     analysis cannot rule out:
 
-    - equal arguments of different types share one entry: after `f(1)`, the call `f(1.0)` or
-      `f(True)` returns the result computed for `1` (`lru_cache(typed=True)` separates types);
+    - equal arguments of different types can share one entry: after `f(1, 2)`, the calls
+      `f(1.0, 2)` and `f(True, 2)` return the result computed for `(1, 2)`
+      (`lru_cache(typed=True)` keeps types apart);
     - every argument and result stays alive as long as the function does;
     - the cache's C wrapper adds to the C stack on every recursive call: on CPython 3.11 the
       deepest recursion that still works halves (about 997 calls without the cache, about 498

@@ -14,6 +14,7 @@ from perfcodemod.analysis.caching import (
     cached_twin,
     cacheable_params,
     cst_decorator,
+    is_generator,
     module_purity,
     role,
     self_calls,
@@ -46,7 +47,9 @@ def grows_without_bound(function: ast.FunctionDef | ast.AsyncFunctionDef, facts:
 
 def unbounded_candidate(function: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts) -> bool:
     return (
-        role(function, facts) in ("module", "staticmethod", "classmethod")
+        isinstance(function, ast.FunctionDef)
+        and not is_generator(function)
+        and role(function, facts) in ("module", "staticmethod", "classmethod")
         and not self_calls(function, facts)
         and grows_without_bound(function, facts)
     )
@@ -65,7 +68,8 @@ class UnboundedCache(Rule):
     - functions without parameters, or whose parameters all take few values (`bool`,
       `Literal[...]`, an `Enum` of the module): such a cache cannot grow much;
     - methods (PCM411 reports any cache on them) and nested functions, whose cache dies with
-      the call of the enclosing function.
+      the call of the enclosing function;
+    - generator and `async` functions, whose cache is broken anyway (PCM412, PCM413).
 
     This rule is opt-in: an unbounded cache is right when the set of arguments is known to be
     small, which only the author knows.

@@ -1,0 +1,193 @@
+"""PCM402 (opt-in): a pure, non-trivial function called repeatedly, without a cache."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+
+import libcst as cst
+
+from perfcodemod.analysis.caching import (
+    cache_reference,
+    called_repeatedly,
+    does_work,
+    is_generator,
+    module_purity,
+    recursion,
+    role,
+    unhashable_parameter,
+)
+from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.twins import ast_function
+from perfcodemod.diagnostic import Applicability
+from perfcodemod.rule import Candidate, Change, Invalid, Rule
+
+UNSAFE = Applicability.UNSAFE
+
+
+def _shape_fits(function: ast.FunctionDef, facts: ModuleFacts) -> str | None:
+    """The cheap conditions: an undecorated module function with parameters, that loops, is
+    not PCM401's (overlapping recursion), and is called in a loop or from several places."""
+    args = function.args
+    if function.decorator_list or not (args.posonlyargs or args.args or args.kwonlyargs):
+        return None
+    if role(function, facts) != "module" or is_generator(function) or not does_work(function):
+        return None
+    if recursion(function, facts) == "overlapping":
+        return None
+    return called_repeatedly(function, facts)
+
+
+class CacheableFunction(Rule):
+    """Pure function that loops is called repeatedly; consider `@functools.lru_cache(maxsize=128)`.
+
+    ## What it does
+    Finds a module-level function that:
+
+    - does work (its body has a loop or a comprehension);
+    - is called in a loop or comprehension, or from two or more places in the module;
+    - is proven pure and deterministic by the purity analysis (as in PCM401: no global state,
+      no mutation of what it did not build, only calls of pure functions; extend the known
+      pure functions with `extra-pure-functions`), returns no new mutable object, and has
+      hashable parameters (annotated so, used only as numbers, or passed hashable values by
+      every call in the module);
+
+    and proposes `@functools.lru_cache(maxsize=128)` (the `maxsize` option changes the figure),
+    importing it in the module's style. Overlapping recursion is PCM401's; methods are never
+    proposed (a cache on a method is PCM411's mistake); nested functions neither (their cache
+    would last one call of the enclosing function, rarely enough to pay).
+
+    This rule is opt-in: the plan's decision tree asks whether the computation is expensive
+    and how often the same input repeats, and the code alone cannot say. Select it when looking
+    for candidates, and check the hit rate (`cache_info()`) after adding a cache; the
+    profile-guided mode (`--profile`, `--hot`) ranks findings by the time their function takes.
+
+    ## Why is this bad?
+    A pure function called again with the same arguments recomputes a result it already
+    produced. When the same inputs repeat (the plan's "hit rate above 10%"), a cache turns each
+    repeat into one dictionary lookup; when they do not, it only costs memory, which is why the
+    proposal is bounded.
+
+    ## Example
+    ```python
+    def word_score(word: str) -> int:
+        return sum(ord(letter) - 96 for letter in word.lower())
+
+
+    def best(words):
+        return max(words, key=lambda word: word_score(word))
+
+
+    def total(words):
+        return sum(word_score(word) for word in words)
+    ```
+
+    ## Use instead
+    ```python
+    import functools
+
+
+    @functools.lru_cache(maxsize=128)
+    def word_score(word: str) -> int:
+        return sum(ord(letter) - 96 for letter in word.lower())
+    ```
+
+    ## Fix safety
+    The fix is always **unsafe**: whether it pays depends on how often arguments repeat, and a
+    cache changes behaviour slightly (equal arguments of different types can share an entry:
+    `f(1, 2)` and `f(1.0, 2)`; arguments and results are kept alive until evicted).
+    """
+
+    code = "PCM402"
+    name = "cacheable-function"
+    message = (
+        "Pure function that loops is called repeatedly; consider "
+        "`@functools.lru_cache(maxsize=128)`"
+    )
+    fix_title = "Add `@functools.lru_cache(maxsize=128)`"
+    default_enabled = False
+
+    VALID = (
+        # Called once.
+        "def score(word: str) -> int:\n    return sum(ord(c) for c in word)\n\nprint(score('a'))\n",
+        # Trivial: no loop, a cache lookup costs as much as the call.
+        "def area(w: int, h: int) -> int:\n    return w * h\n\nfor i in range(3):\n    print(area(i, i))\n",
+        # Impure.
+        "def score(word: str) -> int:\n    print(word)\n    return sum(ord(c) for c in word)\n\n"
+        "for w in 'ab':\n    score(w)\n",
+        # Returns a list.
+        "def letters(word: str):\n    return [c for c in word]\n\nfor w in 'ab':\n    letters(w)\n",
+        # Called with a list.
+        "def total(xs):\n    return sum(x for x in xs)\n\nfor i in range(3):\n    total([i, i])\n",
+        # A method.
+        "class C:\n    def score(self, word: str):\n        return sum(ord(c) for c in word)\n",
+        # Already cached.
+        "import functools\n\n@functools.cache\ndef score(word: str):\n    return sum(ord(c) for c in word)\n\n"
+        "for w in 'ab':\n    score(w)\n",
+    )
+    INVALID = (
+        Invalid(
+            "def score(word: str) -> int:\n    return sum(ord(c) for c in word)\n\n"
+            "for w in ['a', 'b', 'a']:\n    print(score(w))\n",
+            "import functools\n\n\n@functools.lru_cache(maxsize=128)\ndef score(word: str) -> int:\n"
+            "    return sum(ord(c) for c in word)\n\nfor w in ['a', 'b', 'a']:\n    print(score(w))\n",
+            UNSAFE,
+            message="called in a loop at line 5",
+        ),
+        Invalid(
+            "from functools import reduce\n\ndef digits(n):\n    total = 0\n    while n:\n"
+            "        total += n % 10\n        n //= 10\n    return total\n\n"
+            "a = digits(123)\nb = digits(456)\n",
+            "from functools import reduce\nfrom functools import lru_cache\n\n"
+            "@lru_cache(maxsize=128)\ndef digits(n):\n    total = 0\n    while n:\n"
+            "        total += n % 10\n        n //= 10\n    return total\n\n"
+            "a = digits(123)\nb = digits(456)\n",
+            UNSAFE,
+            message="called from 2 places",
+        ),
+    )
+
+    @classmethod
+    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
+        for function in facts.nodes(ast.FunctionDef):
+            if _shape_fits(function, facts):
+                yield function
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if node.decorators or node.asynchronous is not None:
+            return
+        function = ast_function(self.context, node)
+        if not isinstance(function, ast.FunctionDef):
+            return
+        facts = self.context.facts
+        how = _shape_fits(function, facts)
+        if how is None:
+            return
+        analysis = module_purity(self.context, self)
+        if not analysis.is_pure(function) or analysis.fresh_mutable_return(function) is not None:
+            return
+        if unhashable_parameter(function, facts) is not None:
+            return
+        maxsize = str(self.context.family_options(self).get("maxsize", 128))
+        reference = cache_reference(self.context, function, maxsize=maxsize)
+        message = (
+            f"Pure function `{function.name}()` loops and is called {how}; consider "
+            f"`@functools.lru_cache(maxsize={maxsize})`"
+        )
+        if reference is None:
+            self.report(node.name, message)
+            return
+        expression, imports = reference
+        decorator = cst.Decorator(cst.parse_expression(expression))
+        self.report(
+            node.name,
+            message,
+            self.fix(
+                Change(node, node.with_changes(decorators=[decorator])),
+                UNSAFE,
+                "whether a cache pays depends on how often arguments repeat, and equal arguments "
+                "of different types share an entry",
+                imports,
+                title=f"Add `@{expression}`",
+            ),
+        )

@@ -1,0 +1,211 @@
+"""What the caching rules share (``analysis/caching.py``): cache decorators in every import form,
+roles, self-recursion, version parameters, hashability of parameters."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from perfcodemod.analysis.caching import (
+    annotation_types,
+    cache_decorators,
+    called_repeatedly,
+    parameter_use,
+    recursion,
+    role,
+    unhashable_parameter,
+    version_parameter,
+)
+from perfcodemod.analysis.facts import ModuleFacts
+
+
+def functions(code: str) -> tuple[ModuleFacts, dict[str, ast.FunctionDef]]:
+    code = textwrap.dedent(code)
+    facts = ModuleFacts(ast.parse(code), code)
+    return facts, {f.name: f for f in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef)}  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    ("imports", "decorator", "function", "unbounded"),
+    [
+        ("import functools", "@functools.cache", "functools.cache", True),
+        ("import functools", "@functools.lru_cache", "functools.lru_cache", False),
+        ("import functools", "@functools.lru_cache()", "functools.lru_cache", False),
+        ("import functools", "@functools.lru_cache(None)", "functools.lru_cache", True),
+        ("import functools", "@functools.lru_cache(maxsize=None)", "functools.lru_cache", True),
+        ("import functools", "@functools.lru_cache(maxsize=32, typed=True)", "functools.lru_cache", False),
+        ("import functools", "@functools.lru_cache(maxsize=SIZE)", "functools.lru_cache", False),
+        ("import functools as ft", "@ft.cache", "functools.cache", True),
+        ("from functools import cache", "@cache", "functools.cache", True),
+        ("from functools import cache as memo", "@memo", "functools.cache", True),
+        ("from functools import lru_cache as memo", "@memo(1000)", "functools.lru_cache", False),
+        ("import functools\nmemo = functools.cache", "@memo", "functools.cache", True),
+    ],
+)
+def test_cache_decorators_in_every_import_form(
+    imports: str, decorator: str, function: str, unbounded: bool
+) -> None:
+    facts, found = functions(f"{imports}\nSIZE = 8\n\n{decorator}\ndef f(x):\n    return x\n")
+    (described,) = cache_decorators(found["f"], facts)
+    assert (described.function, described.unbounded) == (function, unbounded)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "from mylib import cache\n\n@cache\ndef f(x):\n    return x\n",
+        "import functools\n\n@functools.wraps(len)\ndef f(x):\n    return x\n",
+        "from functools import cache\ncache = None\n\n@cache\ndef f(x):\n    return x\n",
+        "def f(x):\n    return x\n",
+    ],
+)
+def test_not_cache_decorators(code: str) -> None:
+    facts, found = functions(code)
+    assert cache_decorators(found["f"], facts) == []
+
+
+def test_roles_and_decorator_stacks() -> None:
+    facts, found = functions(
+        """
+        import functools
+
+        def module_function():
+            def nested():
+                pass
+
+        class C:
+            def method(self):
+                pass
+
+            @staticmethod
+            @functools.cache
+            def static():
+                pass
+
+            @classmethod
+            @functools.cache
+            def klass(cls):
+                pass
+
+            @property
+            @functools.cache
+            def prop(self):
+                pass
+
+            if True:
+                def conditional(self):
+                    pass
+        """
+    )
+    assert {name: role(f, facts) for name, f in found.items()} == {
+        "module_function": "module",
+        "nested": "nested",
+        "method": "method",
+        "static": "staticmethod",
+        "klass": "classmethod",
+        "prop": "property",
+        "conditional": "method",
+    }
+    assert all(cache_decorators(found[name], facts) for name in ("static", "klass", "prop"))
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("return f(n - 1) + f(n - 2)", "overlapping"),
+        ("return sum(f(k) for k in range(n))", "overlapping"),
+        ("total = 0\nfor k in range(n):\n    total += f(k)\nreturn total", "overlapping"),
+        ("return n * f(n - 1)", "linear"),
+        ("if n > 1:\n    return f(n - 1)\nreturn f(n - 2)", "linear"),
+        ("return f(n - 1) if n % 2 else f(n - 2)", "linear"),
+        ("if n > 1:\n    x = f(n - 1)\nreturn x + f(n - 2)", "overlapping"),
+        ("match n:\n    case 0:\n        return f(1)\n    case _:\n        return f(2)", "linear"),
+        ("return n", None),
+        ("def g(k):\n    return f(k) + f(k)\nreturn g(n)", None),
+    ],
+)
+def test_recursion_kind(body: str, expected: str | None) -> None:
+    facts, found = functions("def f(n):\n" + textwrap.indent(body, "    ") + "\n")
+    assert recursion(found["f"], facts) == expected
+
+
+def test_a_shadowed_name_is_not_self_recursion() -> None:
+    facts, found = functions("def f(n, f=len):\n    return f(n) + f(n)\n")
+    assert recursion(found["f"], facts) is None
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ("file_path, file_hash", "file_hash"),
+        ("path, mtime", "mtime"),
+        ("url, etag", "etag"),
+        ("name, schema_version", "schema_version"),
+        ("path, content_sha", "content_sha"),
+        ("path, rev", "rev"),
+        ("path, last_modified", "last_modified"),
+        ("path, reverse", None),
+        ("path, mode", None),
+    ],
+)
+def test_version_parameters(params: str, expected: str | None) -> None:
+    _, found = functions(f"def f({params}):\n    pass\n")
+    assert version_parameter(found["f"]) == expected
+
+
+def test_version_parameters_from_the_option() -> None:
+    _, found = functions("def f(path, serial):\n    pass\n")
+    assert version_parameter(found["f"], ["ser*"]) == "serial"
+
+
+@pytest.mark.parametrize(
+    ("annotation", "types"),
+    [
+        ("list[int]", ["list"]),
+        ("Optional[Dict[str, int]]", ["Dict", "None"]),
+        ("'set[str] | None'", ["set", "None"]),
+        ("Annotated[tuple[int, ...], 'x']", ["tuple"]),
+        ("np.ndarray", ["ndarray"]),
+    ],
+)
+def test_annotation_types(annotation: str, types: list[str]) -> None:
+    assert annotation_types(ast.parse(annotation, mode="eval").body) == types
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("def f(n):\n    return n + f(n - 1) + f(n - 2)\n", None),
+        ("def f(s: str, i):\n    return s[i] + f(s, i + 1) + f(s, i + 2)\n", None),
+        ("def f(s, i):\n    return s[i] + f(s, i + 1)\n", "may be a list"),
+        ("def f(s, i):\n    return s[i] + f(s, i + 1)\n\nf('abc', 0)\n", None),
+        ("def f(s, i):\n    return s[i] + f(s, i + 1)\n\nf(['a'], 0)\n", "may pass an unhashable"),
+        ("def f(xs: list[int]):\n    return xs\n", "annotated as an unhashable"),
+        ("def f(xs=[]):\n    return xs\n", "defaults to an unhashable"),
+    ],
+)
+def test_unhashable_parameter(code: str, expected: str | None) -> None:
+    facts, found = functions(code)
+    why = unhashable_parameter(found["f"], facts)
+    assert (why is None) if expected is None else (expected in (why or ""))
+
+
+def test_parameter_use() -> None:
+    facts, found = functions(
+        "import math\n\ndef f(n, s, k):\n    return math.sqrt(n) + len(s) + k * 2 + f(n - 1, s, k)\n"
+    )
+    assert [parameter_use(found["f"], p, facts) for p in ("n", "s", "k")] == [
+        "scalar", "container", "scalar",
+    ]
+
+
+def test_called_repeatedly() -> None:
+    facts, found = functions(
+        "def once(x):\n    return x\n\ndef twice(x):\n    return x\n\ndef looped(x):\n    return x\n\n"
+        "once(1)\ntwice(1)\ntwice(2)\nfor i in range(3):\n    looped(i)\n"
+    )
+    assert called_repeatedly(found["once"], facts) is None
+    assert called_repeatedly(found["twice"], facts) == "from 2 places"
+    assert called_repeatedly(found["looped"], facts) == "in a loop at line 14"
