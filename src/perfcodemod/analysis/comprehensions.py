@@ -60,6 +60,21 @@ def iterables(comp: Comprehension) -> list[cst.BaseExpression]:
     return [clause.iter for clause in comp_fors(comp)]
 
 
+def lazy_parts(comp: Comprehension) -> list[cst.CSTNode]:
+    """The parts of ``comp`` that a generator evaluates lazily, element by element: everything
+    but the first iterable (which is evaluated when the comprehension is)."""
+    parts: list[cst.CSTNode] = []
+    for index, clause in enumerate(comp_fors(comp)):
+        if index:
+            parts.append(clause.iter)
+        parts.extend(condition.test for condition in clause.ifs)
+    if isinstance(comp, cst.DictComp):
+        parts.extend((comp.key, comp.value))
+    else:
+        parts.append(comp.elt)
+    return parts
+
+
 #: Builtins that iterate their positional arguments (in full or until they have an answer).
 ITERATING_BUILTINS = frozenset(
     {
@@ -217,6 +232,7 @@ __all__ = [
     "ITERATING_BUILTINS",
     "is_async",
     "iterated_values",
+    "lazy_parts",
     "is_async_ast",
     "is_reiterable",
     "iterables",

@@ -1,0 +1,227 @@
+"""One binding of a name, its uses, and what happens between the binding and a use.
+
+Why a module of its own: :mod:`perfcodemod.analysis.uses` and :mod:`~perfcodemod.analysis.loops`
+answer "what does this occurrence do to the object" and "which loops repeat this node" by
+name, over a region; the generator rules (PCM103) need more, built on the chunk's scope tree
+(:mod:`perfcodemod.analysis.scopes`):
+
+- :func:`sole_binding_uses`: for a binding that is the only one of its name in its scope
+  (no other assignment, ``del``, augmented assignment, ``global``/``nonlocal`` anywhere),
+  every read that refers to it, closures included;
+- :func:`free_names`: the names an expression reads from outside itself (not the variables of
+  the comprehensions inside it);
+- :func:`path_after`: how control gets from a statement to a later node in the same run of
+  the function: the statements that may run in between, and the ``with``, ``try`` and loop
+  blocks that are left on the way (after which a lazily computed value sees a closed file, an
+  exception handler that no longer applies, a later iteration);
+- :func:`handlers_around`: the ``try`` and ``with`` statements around a node that do not
+  also hold an earlier statement (exceptions raised at the node now reach them);
+- :func:`first_change`: the first occurrence in a region that rebinds, mutates or lets escape
+  one of some names (:func:`perfcodemod.analysis.uses.classify_use`).
+
+It may be merged into ``uses.py``/``loops.py`` once those settle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import libcst as cst
+
+from perfcodemod.analysis.loops import statement_of
+from perfcodemod.analysis.scopes import Scope
+from perfcodemod.analysis.uses import Use, classify_use, name_occurrences
+from perfcodemod.engine import RuleContext, children
+
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+
+
+def sole_binding_uses(context: RuleContext, target: cst.Name) -> tuple[Scope, list[cst.Name]] | None:
+    """The scope of ``target``'s binding and every read of it, when that binding is the only
+    binding of the name in the scope: no other assignment, ``del``, augmented assignment,
+    ``for`` target..., no ``global`` or ``nonlocal`` declaration of the name in the scope or in
+    any scope nested in it. None otherwise (the reads may then see other values)."""
+    scopes = context.scopes
+    scope = scopes.scope_of.get(target)
+    if scope is None or scope.kind not in ("function", "module"):
+        return None
+    name = target.value
+    for inner in scope.walk():
+        if name in inner.declared_global or name in inner.declared_nonlocal:
+            return None
+    bindings = scopes.bindings_of(scope, name)
+    if len(bindings) != 1 or bindings[0].node is not target:
+        return None
+    return scope, scopes.reads_of(scope, name)
+
+
+def free_names(
+    context: RuleContext, node: cst.CSTNode, within: cst.CSTNode | None = None
+) -> list[cst.Name]:
+    """The reads in ``node`` of names bound outside ``within`` (by default ``node`` itself):
+    the variables of the comprehensions in ``within`` are not free (pass the comprehension as
+    ``within`` to ask about one of its parts); names in lambda bodies are included."""
+    scopes = context.scopes
+    inner_scopes: set[int] = set()
+    if within is not None:
+        for current in _descendants(within):
+            created = scopes.scope_for_node(current)
+            if created is not None:
+                inner_scopes.add(id(created))
+    stack: list[cst.CSTNode] = [node]
+    reads: list[cst.Name] = []
+    while stack:
+        current = stack.pop()
+        created = scopes.scope_for_node(current)
+        if created is not None:
+            inner_scopes.add(id(created))
+        if isinstance(current, cst.Name):
+            reads.append(current)
+        elif isinstance(current, cst.Attribute):
+            stack.append(current.value)
+            continue
+        elif isinstance(current, cst.Arg):
+            stack.append(current.value)
+            continue
+        stack.extend(children(current))
+    found = []
+    for read in reads:
+        scope = scopes.scope_of.get(read)
+        if scope is None or not any(r is read for r in scope.reads.get(read.value, ())):
+            continue  # a binding occurrence (a comprehension target)
+        resolved = scopes.resolve(read).scope
+        if resolved is None or id(resolved) not in inner_scopes:
+            found.append(read)
+    return found
+
+
+def _descendants(node: cst.CSTNode) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        stack.extend(children(current))
+    return found
+
+
+@dataclass(frozen=True)
+class Path:
+    """How control gets from a statement to a later node in the same run of its function."""
+
+    #: The statements that may run after the statement and before the node finishes, in
+    #: order; the last one holds the node.
+    region: tuple[cst.BaseStatement, ...]
+    #: The compound statements whose blocks are left on the way (``if``, ``with``, ``try``,
+    #: ``match``, a loop's ``else``), innermost first.
+    exits: tuple[cst.BaseCompoundStatement, ...]
+    #: The statement of ``region`` that holds the node.
+    holder: cst.BaseStatement
+
+    @property
+    def leaves_with_or_try(self) -> cst.BaseCompoundStatement | None:
+        """The first ``with`` or ``try`` statement left on the way, if any."""
+        return next((e for e in self.exits if isinstance(e, (cst.With, cst.Try, cst.TryStar))), None)
+
+
+def path_after(
+    context: RuleContext, statement: cst.BaseStatement, node: cst.CSTNode
+) -> Path | None:
+    """The :class:`Path` from ``statement`` (a statement of a block) to ``node``, when
+    ``node`` can only run after ``statement`` within the same run of the enclosing function or
+    module: ``node`` lies in a later statement of ``statement``'s block, or of the block of an
+    ``if``/``with``/``try``/``match`` statement (or a loop's ``else``) around it.
+
+    None when ``node`` is not after ``statement``, or when getting there leaves a loop body
+    (``node`` would see the value of the last iteration) or a function or class.
+    """
+    ancestors = {id(a) for a in context.ancestors(node)}
+    ancestors.add(id(node))
+    current: cst.CSTNode = statement
+    region: list[cst.BaseStatement] = []
+    exits: list[cst.BaseCompoundStatement] = []
+    while True:
+        block = context.parent(current)
+        if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+            return None
+        body = list(block.body)
+        index = next((i for i, s in enumerate(body) if s is current), None)
+        if index is None:
+            return None
+        for later in body[index + 1 :]:
+            region.append(later)
+            if id(later) in ancestors:
+                return Path(tuple(region), tuple(exits), later)
+        if isinstance(block, cst.Module):
+            return None
+        owner = context.parent(block)
+        if owner is None or isinstance(owner, (*_SCOPES, cst.For, cst.While)):
+            return None  # a loop body repeats; a def or class ends the search
+        compound = statement_of(context, owner)
+        if not isinstance(compound, cst.BaseCompoundStatement):
+            return None
+        exits.append(compound)
+        current = compound
+
+
+def handlers_around(
+    context: RuleContext, node: cst.CSTNode, earlier: cst.CSTNode
+) -> list[cst.CSTNode]:
+    """The ``try`` and ``with`` statements around ``node`` (innermost first, up to the
+    enclosing function) that do not also hold ``earlier``: an exception raised at ``node``
+    reaches their handlers (or context managers), one raised at ``earlier`` did not."""
+    earlier_ancestors = {id(a) for a in context.ancestors(earlier)}
+    found: list[cst.CSTNode] = []
+    for ancestor in context.ancestors(node):
+        if isinstance(ancestor, _SCOPES):
+            break
+        if isinstance(ancestor, (cst.Try, cst.TryStar, cst.With)) and id(ancestor) not in earlier_ancestors:
+            found.append(ancestor)
+    return found
+
+
+def first_change(
+    context: RuleContext,
+    region: Sequence[cst.CSTNode],
+    names: Iterable[str],
+    *,
+    in_place: Iterable[str] = (),
+    iteration_changes: Iterable[str] = (),
+) -> tuple[cst.Name, Use] | None:
+    """The first occurrence in ``region`` of one of ``names`` that rebinds the name, mutates
+    its object or lets it escape. For names in ``in_place`` only changes to the object count
+    (their value was taken before the region: rebinding the name no longer matters). Names in
+    ``iteration_changes`` hold iterators: any occurrence of them counts (iterating an iterator
+    consumes it)."""
+    consuming = set(iteration_changes)
+    rebinding_matters = set(names)
+    for name in dict.fromkeys([*rebinding_matters, *in_place]):
+        for occurrence in name_occurrences(list(region), name):
+            use = classify_use(context, occurrence)
+            if use is Use.REBIND and name not in rebinding_matters and name not in consuming:
+                continue
+            if use is not Use.READ or name in consuming:
+                return occurrence, use
+    return None
+
+
+def is_inside(context: RuleContext, node: cst.CSTNode, container: cst.CSTNode) -> bool:
+    """``node`` is ``container`` or one of its descendants."""
+    return node is container or any(a is container for a in context.ancestors(node))
+
+
+def is_in_comprehension(node: cst.CSTNode) -> bool:
+    return isinstance(node, _COMPREHENSIONS)
+
+
+__all__ = [
+    "Path",
+    "first_change",
+    "free_names",
+    "handlers_around",
+    "is_inside",
+    "path_after",
+    "sole_binding_uses",
+]
