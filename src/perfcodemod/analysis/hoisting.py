@@ -258,8 +258,8 @@ def _is_unconditional_toplevel(facts: ModuleFacts, binding: ast.Name) -> bool:
     )
 
 
-def _toplevel_statement_row(facts: ModuleFacts, node: ast.AST) -> int:
-    return int(getattr(node, "end_lineno", None) or getattr(node, "lineno", 0))
+def _toplevel_statement_row(facts: ModuleFacts, node: ast.Name) -> int:
+    return node.end_lineno or node.lineno
 
 
 def _bound_at_module_level(facts: ModuleFacts, name: str) -> bool:
@@ -511,7 +511,6 @@ class HoistedFixes:
         self.rule = rule
         self.reason = reason
         self._groups: dict[int, _Group] = {}
-        self._taken: set[str] = set()
 
     def _group(self, statement: cst.BaseStatement) -> _Group:
         group = self._groups.get(id(statement))
@@ -519,22 +518,39 @@ class HoistedFixes:
             group = self._groups[id(statement)] = _Group(statement)
         return group
 
+    def _taken(self, frame: Frame) -> set[str]:
+        """The names already chosen for new variables of ``frame`` in this round, by any rule:
+        for the module, in any chunk (two module-level loops must not both bind
+        ``LEVELS_INDEX``); for a function, in its chunk."""
+        context = self.rule.context
+        if isinstance(frame, cst.Module):
+            holder: object = context.facts
+            key = 0
+        else:
+            holder, key = context, id(frame)
+        table: dict[int, set[str]] | None = getattr(holder, "_hoisted_names", None)
+        if table is None:
+            table = {}
+            holder._hoisted_names = table  # type: ignore[attr-defined]
+        return table.setdefault(key, set())
+
     def define(
         self,
-        statement: cst.BaseStatement,
+        hoist: Hoist,
         key: Hashable,
         base_name: str,
         value: Callable[[str], cst.BaseExpression],
         imports: Sequence[ImportRequest] = (),
     ) -> str:
-        """The name of the index ``key`` built before ``statement`` (made on first request;
-        ``value`` receives its name and returns the expression that builds it)."""
-        group = self._group(statement)
+        """The name of the index ``key`` built before ``hoist.statement`` (made on first
+        request; ``value`` receives its name and returns the expression that builds it)."""
+        group = self._group(hoist.statement)
         known = group.definitions.get(key)
         if known is not None:
             return known[0]
-        name = fresh_name(self.rule.context, base_name, self._taken)
-        self._taken.add(name)
+        taken = self._taken(hoist.frame)
+        name = fresh_name(self.rule.context, base_name, taken)
+        taken.add(name)
         group.definitions[key] = (name, value(name))
         group.imports.extend(i for i in imports if i not in group.imports)
         return name
@@ -563,8 +579,16 @@ class HoistedFixes:
             )
             for name, value in group.definitions.values()
         ]
-        built[0] = built[0].with_changes(leading_lines=getattr(statement, "leading_lines", ()))
-        rewritten = rewritten.with_changes(leading_lines=())
+        leading = getattr(statement, "leading_lines", ())
+        built[0] = built[0].with_changes(leading_lines=leading)
+        spacing: Sequence[cst.EmptyLine] = ()
+        if isinstance(statement, cst.ClassDef):
+            # A class stays apart from the new statement: by its own blank lines, or by two
+            # at module level (the chunk holds no blank line before a top-level statement).
+            spacing = [line for line in leading if line.comment is None] or [
+                cst.EmptyLine()
+            ] * (2 if self.rule.context.parent(statement) is self.rule.context.module else 1)
+        rewritten = rewritten.with_changes(leading_lines=spacing)
         names = ", ".join(f"`{name}`" for name, _ in group.definitions.values())
         return self.rule.fix(
             Change(statement, cst.FlattenSentinel([*built, rewritten])),

@@ -357,7 +357,7 @@ class LinearSearchInLoop(Rule):
         source = collection if is_list else f"list({collection})"
         variable = match.variable
         index = self._fixes.define(
-            hoist.statement,
+            hoist,
             (collection, key_code, variable),
             index_name(collection, f"by_{suffix}", hoist),
             lambda _: cst.parse_expression(

@@ -206,7 +206,7 @@ class ListCountInLoop(Rule):
             return
         imports: tuple[ImportRequest, ...] = counter.imports
         counts = self._fixes.define(
-            hoist.statement,
+            hoist,
             name,
             index_name(name, "counts", hoist),
             lambda _: cst.parse_expression(f"{counter.expression}({name})"),

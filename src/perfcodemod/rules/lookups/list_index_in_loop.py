@@ -226,11 +226,11 @@ class ListIndexInLoop(Rule):
         # A comprehension in a class body cannot see class-level names: the dict goes
         # before the class.
         Invalid(
-            "LEVELS = ['debug', 'info']\n"
+            "LEVELS = ['debug', 'info']\n\n\n"
             "class Config:\n"
             "    ranks = [LEVELS.index(n) for n in ('info',)]\n",
-            "LEVELS = ['debug', 'info']\n"
-            "LEVELS_INDEX = {v: i for i, v in reversed(list(enumerate(LEVELS)))}\n"
+            "LEVELS = ['debug', 'info']\n\n\n"
+            "LEVELS_INDEX = {v: i for i, v in reversed(list(enumerate(LEVELS)))}\n\n\n"
             "class Config:\n"
             "    ranks = [LEVELS_INDEX[n] if n in LEVELS_INDEX else LEVELS.index(n) for n in ('info',)]\n",
             UNSAFE,
@@ -273,7 +273,7 @@ class ListIndexInLoop(Rule):
             return
         position, value = ("j", "w") if name in ("i", "v") else ("i", "v")
         index = self._fixes.define(
-            hoist.statement,
+            hoist,
             name,
             index_name(name, "index", hoist),
             lambda _: cst.parse_expression(
