@@ -33,6 +33,8 @@ UNSAFE = Applicability.UNSAFE
 
 #: Calls that let a function reach its own local variables by name.
 _FRAME_ACCESS = ("locals", "vars", "exec", "eval")
+#: Lists of fewer items than this, whose length is fixed, are not reported.
+SMALL = 8
 _UNHASHABLE_DISPLAYS = (cst.List, cst.ListComp, cst.Dict, cst.DictComp, cst.Set, cst.SetComp)
 
 
@@ -56,7 +58,9 @@ class ListMembershipInLoop(Rule):
     escaped before the loop, or is used by a nested function or lambda in any way other
     than reading it. Tests in a lambda, or in a generator expression that is not consumed on
     the spot, run at unknown times and are not reported. Module-level names are not reported.
-    A list of constants whose every use is a membership test is PCM202's business.
+    A list of constants whose every use is a membership test is PCM202's business, and a list
+    whose length is known and small (a display or a string literal's `split()` of fewer than
+    8 items, never changed) is not reported: with a small fixed m, O(n·m) is O(n).
 
     ## Why is this bad?
     Each test scans the list: a loop of n iterations over a list of m items costs O(n·m)
@@ -135,6 +139,9 @@ class ListMembershipInLoop(Rule):
         "def f(xs, ys):\n    pairs = [[x, x] for x in xs]\n    return [y for y in ys if y in pairs]\n",
         # A list of constants only used for membership tests: PCM202 reports it.
         "def f(ys):\n    names = ['a', 'b']\n    return [y for y in ys if y in names]\n",
+        # A short list of fixed length: the scan is short anyway.
+        "def f(ys):\n    choices = '1 2 3 4'.split()\n    return [y for y in ys if y in choices]\n",
+        "def f(a, b, ys):\n    pair = [a(), b()]\n    return [y for y in ys if y in pair]\n",
         # Module level.
         "NAMES = sorted(['b', 'a'])\nfor y in ['a', 'c']:\n    print(y in NAMES)\n",
         # `locals()` can reach the list.
@@ -238,6 +245,19 @@ class ListMembershipInLoop(Rule):
             "    return any(y in names_set for y in ys)\n",
             UNSAFE,
         ),
+        # A display that grows before the loop.
+        Invalid(
+            "def f(a, b, more, ys):\n"
+            "    pair = [a, b]\n"
+            "    pair.extend(more)\n"
+            "    return [y for y in ys if y in pair]\n",
+            "def f(a, b, more, ys):\n"
+            "    pair = [a, b]\n"
+            "    pair.extend(more)\n"
+            "    pair_set = set(pair)\n"
+            "    return [y for y in ys if y in pair_set]\n",
+            UNSAFE,
+        ),
         # `set` shadowed: reported without a fix.
         Invalid(
             "def f(xs, ys, set):\n"
@@ -291,6 +311,8 @@ class ListMembershipInLoop(Rule):
             return
         if self._constant_membership(variable, function) or _unhashable_elements(variable):
             return
+        if self._small_and_fixed(variable, function):
+            return
         if any(next(name_occurrences(function, f), None) for f in _FRAME_ACCESS):
             return
         statement = self._hoist_point(function, variable, loops.loops)
@@ -319,6 +341,18 @@ class ListMembershipInLoop(Rule):
         return all(
             is_membership_container(self.context, occurrence) or use is Use.REBIND
             for occurrence, use in uses_in(self.context, function, variable.name)
+        )
+
+    def _small_and_fixed(self, variable: ListVariable, function: cst.FunctionDef) -> bool:
+        """Every binding gives a list of fewer than ``SMALL`` items whose number is known (a
+        display, a string literal's ``split()``), and nothing changes the list: O(n·m) with a
+        small fixed m is O(n), and a set gains little over so short a scan."""
+        for binding in variable.bindings:
+            if _static_length(getattr(binding, "value", None)) >= SMALL:
+                return False
+        return not any(
+            use is Use.MUTATE or (use is Use.REBIND and isinstance(self.context.parent(n), cst.AugAssign))
+            for n, use in uses_in(self.context, function, variable.name)
         )
 
     def _hoist_point(
@@ -401,6 +435,26 @@ class _Rename(cst.CSTTransformer):
 def _inside_any(context: RuleContext, node: cst.CSTNode, statements: list[cst.BaseStatement]) -> bool:
     ancestors = {id(a) for a in context.ancestors(node)}
     return any(id(statement) in ancestors for statement in statements)
+
+
+def _static_length(value: cst.BaseExpression | None) -> int:
+    """The number of items of a list display or of ``"literal".split()`` (a large number
+    when it is not known)."""
+    unknown = 1 << 30
+    if isinstance(value, cst.List):
+        if any(isinstance(e, cst.StarredElement) for e in value.elements):
+            return unknown
+        return len(value.elements)
+    if (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value == "split"
+        and isinstance(value.func.value, cst.SimpleString)
+        and not value.args
+    ):
+        text = value.func.value.evaluated_value
+        return len(text.split()) if isinstance(text, str) else unknown
+    return unknown
 
 
 def _unhashable_elements(variable: ListVariable) -> bool:
