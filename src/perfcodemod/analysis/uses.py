@@ -67,21 +67,25 @@ _TARGET_WRAPPERS = (cst.Element, cst.StarredElement, cst.Tuple, cst.List)
 
 
 def name_occurrences(region: Region, name: str) -> Iterator[cst.Name]:
-    """Every ``Name`` node spelled ``name`` in ``region`` that refers to a variable: attribute
-    names (``x.name``) and keyword names (``f(name=1)``) are left out, nested scopes are not."""
+    """Every ``Name`` node spelled ``name`` in ``region`` that refers to a variable, in source
+    order: attribute names (``x.name``) and keyword names (``f(name=1)``) are left out, nested
+    scopes are not."""
     stack: list[cst.CSTNode] = list(region) if isinstance(region, Sequence) else [region]
+    stack.reverse()
     while stack:
         node = stack.pop()
         if isinstance(node, cst.Name):
             if node.value == name:
                 yield node
             continue
+        found = []
         for child in children(node):
             if isinstance(node, cst.Attribute) and child is node.attr:
                 continue
             if isinstance(node, cst.Arg) and child is node.keyword:
                 continue
-            stack.append(child)
+            found.append(child)
+        stack.extend(reversed(found))
 
 
 def classify_use(
