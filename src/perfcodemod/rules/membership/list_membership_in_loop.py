@@ -7,17 +7,11 @@ from collections.abc import Iterable
 
 import libcst as cst
 
-from perfcodemod.analysis.facts import BUILTIN_NAMES, ModuleFacts
+from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import is_hashable_constant
+from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
 from perfcodemod.analysis.lists import ListVariable, function_list_names_ast, known_list
-from perfcodemod.analysis.loops import (
-    changes_in,
-    dominates,
-    enclosing_loops,
-    enclosing_loops_ast,
-    statement_of,
-    statements_after,
-)
+from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast
 from perfcodemod.analysis.uses import (
     Use,
     builtin_visible_at,
@@ -27,12 +21,14 @@ from perfcodemod.analysis.uses import (
 )
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.engine import RuleContext
-from perfcodemod.rule import Candidate, Change, FixProposal, Invalid, Rule
+from perfcodemod.rule import Candidate, Invalid, Rule
 
 UNSAFE = Applicability.UNSAFE
 
-#: Calls that let a function reach its own local variables by name.
-_FRAME_ACCESS = ("locals", "vars", "exec", "eval")
+FIX_REASON = (
+    "set() raises TypeError on unhashable elements or values looked up, and values whose "
+    "__eq__ and __hash__ disagree may give other answers"
+)
 #: Lists of fewer items than this, whose length is fixed, are not reported.
 SMALL = 8
 _UNHASHABLE_DISPLAYS = (cst.List, cst.ListComp, cst.Dict, cst.DictComp, cst.Set, cst.SetComp)
@@ -292,11 +288,10 @@ class ListMembershipInLoop(Rule):
 
     def __init__(self, context: RuleContext) -> None:
         super().__init__(context)
-        self._fixes: dict[tuple[cst.CSTNode, str], FixProposal | None] = {}
+        self._fixes = HoistedFixes(self, FIX_REASON)
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
-        last = node.comparisons[-1]
-        container = last.comparator
+        container = node.comparisons[-1].comparator
         if not isinstance(container, cst.Name) or not is_membership_container(
             self.context, container
         ):
@@ -308,25 +303,33 @@ class ListMembershipInLoop(Rule):
         assert isinstance(function, cst.FunctionDef)
         variable = known_list(self.context, container)
         if variable is None or variable.owner is not function:
-            return
+            return  # only the function's own local variables
         if self._constant_membership(variable, function) or _unhashable_elements(variable):
             return
         if self._small_and_fixed(variable, function):
             return
-        if any(next(name_occurrences(function, f), None) for f in _FRAME_ACCESS):
+        hoist = hoist_point(self.context, node, container)
+        if hoist is None or hoist.kind != "local" or hoist.frame is not function:
             return
-        statement = self._hoist_point(function, variable, loops.loops)
-        if statement is None:
-            return
-        key = (statement, variable.name)
-        if key not in self._fixes:
-            self._fixes[key] = self._fix(function, statement, variable.name)
-        self.report(
-            container,
-            f"Membership test against list `{variable.name}` inside a loop; build a set "
-            "once before the loop",
-            self._fixes[key],
+        statement = hoist.statement
+        message = (
+            f"Membership test against list `{variable.name}` inside a loop; build a set once "
+            "before the loop"
         )
+        if builtin_visible_at(self.context, "set", statement):
+            name = variable.name
+            fresh = self._fixes.define(
+                hoist, ("set", name), f"{name}_set", lambda _: _set_of(name)
+            )
+            for occurrence in name_occurrences(statement, name):
+                if is_membership_container(self.context, occurrence):
+                    self._fixes.replace(
+                        statement, occurrence, lambda n, fresh=fresh: n.with_changes(value=fresh)
+                    )
+        self._fixes.report(statement, container, message)
+
+    def leave_Module(self, node: cst.Module) -> None:
+        self._fixes.flush()
 
     def _constant_membership(self, variable: ListVariable, function: cst.FunctionDef) -> bool:
         """PCM202's case: one binding to a display of constants, only membership tests."""
@@ -351,90 +354,14 @@ class ListMembershipInLoop(Rule):
             if _static_length(getattr(binding, "value", None)) >= SMALL:
                 return False
         return not any(
-            use is Use.MUTATE or (use is Use.REBIND and isinstance(self.context.parent(n), cst.AugAssign))
+            use is Use.MUTATE
+            or (use is Use.REBIND and isinstance(self.context.parent(n), cst.AugAssign))
             for n, use in uses_in(self.context, function, variable.name)
         )
 
-    def _hoist_point(
-        self, function: cst.FunctionDef, variable: ListVariable, loops: Iterable[cst.CSTNode]
-    ) -> cst.BaseStatement | None:
-        """The statement before which the set can be built: the one holding the outermost
-        loop in which the list cannot change, bound before it, and held by nobody else."""
-        context = self.context
-        name = variable.name
-        uses = uses_in(context, function, name)
-        escapes = []
-        for occurrence, use in uses:
-            if use is Use.READ:
-                continue
-            found = enclosing_loops(context, occurrence)
-            if found.boundary is not function:
-                return None  # a nested function, lambda or lazy generator changes it
-            if use is Use.ESCAPE:
-                escapes.append(occurrence)
-        best = None
-        for loop in loops:
-            statement = statement_of(context, loop)
-            if statement is None or changes_in(context, statement, name):
-                break
-            if not any(
-                isinstance(binding, cst.Param) or dominates(context, binding, statement, function)
-                for binding in variable.bindings
-            ):
-                break
-            later = list(statements_after(context, statement, function))
-            if not all(_inside_any(context, escape, later) for escape in escapes):
-                break
-            best = statement
-        return best
 
-    def _fix(
-        self, function: cst.FunctionDef, statement: cst.BaseStatement, name: str
-    ) -> FixProposal | None:
-        if not builtin_visible_at(self.context, "set", statement):
-            return None
-        fresh = _fresh_name(self.context.facts, f"{name}_set")
-        tests = {
-            occurrence
-            for occurrence in name_occurrences(statement, name)
-            if is_membership_container(self.context, occurrence)
-        }
-        rewritten = statement.visit(_Rename(tests, fresh))
-        assert isinstance(rewritten, cst.BaseStatement)
-        build = cst.SimpleStatementLine(
-            body=[
-                cst.Assign(
-                    targets=[cst.AssignTarget(cst.Name(fresh))],
-                    value=cst.Call(cst.Name("set"), args=[cst.Arg(cst.Name(name))]),
-                )
-            ],
-            leading_lines=statement.leading_lines,
-        )
-        rewritten = rewritten.with_changes(leading_lines=())
-        return self.fix(
-            Change(statement, cst.FlattenSentinel([build, rewritten])),
-            UNSAFE,
-            "set() raises TypeError on unhashable elements or values looked up, and values "
-            "whose __eq__ and __hash__ disagree may give other answers",
-            title=f"Build `{fresh} = set({name})` once before the loop",
-        )
-
-
-class _Rename(cst.CSTTransformer):
-    def __init__(self, targets: set[cst.Name], new: str) -> None:
-        super().__init__()
-        self.targets = targets
-        self.new = new
-
-    def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.Name:
-        if original_node in self.targets:
-            return updated_node.with_changes(value=self.new)
-        return updated_node
-
-
-def _inside_any(context: RuleContext, node: cst.CSTNode, statements: list[cst.BaseStatement]) -> bool:
-    ancestors = {id(a) for a in context.ancestors(node)}
-    return any(id(statement) in ancestors for statement in statements)
+def _set_of(name: str) -> cst.Call:
+    return cst.Call(cst.Name("set"), args=[cst.Arg(cst.Name(name))])
 
 
 def _static_length(value: cst.BaseExpression | None) -> int:
@@ -472,10 +399,3 @@ def _unhashable_elements(variable: ListVariable) -> bool:
     return False
 
 
-def _fresh_name(facts: ModuleFacts, base: str) -> str:
-    """``base``, or ``base_1``, ``base_2``... : a name nothing in the module binds or reads."""
-    candidate, counter = base, 0
-    while candidate in facts.bindings or candidate in facts.loads or candidate in BUILTIN_NAMES:
-        counter += 1
-        candidate = f"{base}_{counter}"
-    return candidate
