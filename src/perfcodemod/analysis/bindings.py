@@ -30,11 +30,26 @@ from dataclasses import dataclass
 import libcst as cst
 
 from perfcodemod.analysis.loops import statement_of
+from perfcodemod.analysis.names import dotted_name
 from perfcodemod.analysis.scopes import Scope
-from perfcodemod.analysis.uses import Use, classify_use, name_occurrences
+from perfcodemod.analysis.uses import (
+    LIST_MUTATING_METHODS,
+    Use,
+    classify_use,
+    in_target_position,
+    name_occurrences,
+)
 from perfcodemod.engine import RuleContext, children
 
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+#: Methods that change the list, dict, set or deque they are called on.
+CONTAINER_MUTATING_METHODS = LIST_MUTATING_METHODS | frozenset(
+    {
+        "update", "setdefault", "popitem", "add", "discard", "difference_update",
+        "intersection_update", "symmetric_difference_update", "appendleft", "extendleft",
+        "popleft", "rotate", "move_to_end",
+    }
+)
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
@@ -207,6 +222,63 @@ def first_change(
     return None
 
 
+def in_place_changes(
+    context: RuleContext, region: Sequence[cst.CSTNode], dotted: str
+) -> list[cst.CSTNode]:
+    """The places in ``region`` that change the container named ``dotted`` (``xs``,
+    ``self.items``, ``os.environ``) in place: item assignment or deletion (``del d[k]``,
+    ``xs[:] = ...``), augmented assignment, and calls of the container methods that mutate
+    (``remove``, ``pop``, ``update``...)."""
+    found: list[cst.CSTNode] = []
+    stack: list[cst.CSTNode] = list(region)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Subscript) and dotted_name(node.value) == dotted:
+            if in_target_position(context, node):
+                found.append(node)
+        elif isinstance(node, cst.AugAssign) and dotted_name(node.target) == dotted:
+            found.append(node)
+        elif (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in CONTAINER_MUTATING_METHODS
+            and dotted_name(node.func.value) == dotted
+        ):
+            found.append(node)
+        stack.extend(children(node))
+    return found
+
+
+def runs_before_within(
+    context: RuleContext, node: cst.CSTNode, holder: cst.CSTNode
+) -> list[cst.CSTNode]:
+    """What may run before ``node`` once ``holder`` (a statement around it) has started: the
+    earlier statements of each block between them, and the headers of the compound statements
+    in between (``if``/``while`` tests, ``with`` items, a ``for``'s iterable, a ``match``
+    subject)."""
+    found: list[cst.CSTNode] = []
+    child = node
+    for ancestor in context.ancestors(node):
+        body = getattr(ancestor, "body", None)
+        if isinstance(body, (list, tuple)):
+            for statement in body:
+                if statement is child:
+                    break
+                found.append(statement)
+        if isinstance(ancestor, (cst.If, cst.While)):
+            found.append(ancestor.test)
+        elif isinstance(ancestor, cst.For) and child is not ancestor.iter:
+            found.append(ancestor.iter)
+        elif isinstance(ancestor, cst.With):
+            found.extend(ancestor.items)
+        elif isinstance(ancestor, cst.Match):
+            found.append(ancestor.subject)
+        if ancestor is holder:
+            break
+        child = ancestor
+    return found
+
+
 def is_inside(context: RuleContext, node: cst.CSTNode, container: cst.CSTNode) -> bool:
     """``node`` is ``container`` or one of its descendants."""
     return node is container or any(a is container for a in context.ancestors(node))
@@ -221,6 +293,8 @@ __all__ = [
     "first_change",
     "free_names",
     "handlers_around",
+    "in_place_changes",
+    "runs_before_within",
     "is_inside",
     "path_after",
     "sole_binding_uses",

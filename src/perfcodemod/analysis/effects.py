@@ -23,13 +23,17 @@ effects. Names are resolved (a local ``len`` is not the builtin).
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import libcst as cst
 
 from perfcodemod.analysis import names
 from perfcodemod.analysis.purity_data import CALLABLE_ARGUMENTS, PURE_BUILTINS
-from perfcodemod.analysis.uses import in_target_position
+from perfcodemod.analysis.uses import (
+    LIST_MUTATING_METHODS,
+    LIST_READ_METHODS,
+    in_target_position,
+)
 from perfcodemod.engine import RuleContext, children
 
 #: Builtins whose call has no side effect when their arguments have none (and, for the
@@ -41,6 +45,8 @@ _CALLED_ARGUMENTS = {
     for name, spec in CALLABLE_ARGUMENTS.items()
     if name.startswith("builtins.")
 }
+#: Methods of ``list``: called on a list nobody else holds, they change only that list.
+LIST_METHODS = LIST_MUTATING_METHODS | LIST_READ_METHODS
 #: Builtins whose only effect is output (they call ``__str__``, assumed well-behaved).
 OUTPUT_BUILTINS = frozenset({"print"})
 
@@ -120,9 +126,14 @@ def reads_object_state(node: cst.CSTNode) -> bool:
     return any(isinstance(n, (cst.Attribute, cst.Subscript)) for n in _walk_evaluated(node))
 
 
-def region_activity(context: RuleContext, region: Sequence[cst.CSTNode]) -> Activity:
+def region_activity(
+    context: RuleContext,
+    region: Sequence[cst.CSTNode],
+    private_list: Callable[[cst.Name], bool] | None = None,
+) -> Activity:
     """What running ``region`` (statements or expressions) may do to state that other code can
-    see (see :class:`Activity`)."""
+    see (see :class:`Activity`). ``private_list`` says which names hold a list that no other
+    code can see: calling its methods (``out.append(x)``) changes only that list."""
     found = Activity.QUIET
     for root in region:
         for node in _walk_evaluated(root):
@@ -130,6 +141,15 @@ def region_activity(context: RuleContext, region: Sequence[cst.CSTNode]) -> Acti
                 return Activity.BUSY
             if isinstance(node, cst.Call):
                 if is_effect_free_call(context, node):
+                    continue
+                func = node.func
+                if (
+                    private_list is not None
+                    and isinstance(func, cst.Attribute)
+                    and isinstance(func.value, cst.Name)
+                    and func.attr.value in LIST_METHODS
+                    and private_list(func.value)
+                ):
                     continue
                 if names.is_builtin(context, node.func, *OUTPUT_BUILTINS):
                     found = max(found, Activity.PRINTS)

@@ -9,13 +9,15 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from perfcodemod.analysis import names
+from perfcodemod.analysis import lists, names
 from perfcodemod.analysis.bindings import (
     first_change,
     free_names,
     handlers_around,
+    in_place_changes,
     is_inside,
     path_after,
+    runs_before_within,
     sole_binding_uses,
 )
 from perfcodemod.analysis.comprehensions import (
@@ -33,7 +35,13 @@ from perfcodemod.analysis.effects import (
     region_activity,
 )
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.loops import enclosing_loops, escapes, is_consumed_on_the_spot
+from perfcodemod.analysis.loops import (
+    enclosing_loops,
+    escapes,
+    is_consumed_on_the_spot,
+    statement_of,
+    statements_after,
+)
 from perfcodemod.analysis.scopes import Scope
 from perfcodemod.analysis.uses import name_occurrences
 from perfcodemod.diagnostic import Applicability
@@ -83,6 +91,8 @@ class _Finding:
     region: tuple[cst.BaseStatement, ...]
     #: The reads that consume the list, and those that consume the lists built from it.
     reads: tuple[cst.Name, ...]
+    #: What runs after the assignment and before the consumer starts (through a chain).
+    intervening: tuple[cst.CSTNode, ...]
     unsafe_reason: str | None
 
 
@@ -396,12 +406,33 @@ class SingleUseList(Rule):
             return None  # the use repeats, the assignment does not
         region = list(path.region)
         consuming_reads = [read]
+        consumer_statement = (
+            consumer.node if isinstance(consumer.node, cst.For) else statement_of(context, consumer.node)
+        )
+        intervening = list(path.region[:-1])
+        if consumer_statement is not None and consumer_statement is not path.holder:
+            intervening.extend(runs_before_within(context, consumer_statement, path.holder))
         downstream = self._downstream(consumer)
         if downstream is not None:
             region.extend(s for s in downstream.region if all(s is not r for r in region))
             consuming_reads.extend(downstream.reads)
+            intervening.extend(downstream.intervening)
+        # The list is a snapshot: the code that consumes it changes the container it was
+        # taken from (`for k in [k for k in d if ...]: del d[k]`).
+        container = _iterated_container(comp.for_in.iter)
+        if container is not None and in_place_changes(context, region, container):
+            return None
+        # The elements' side effects were meant to happen now, before the code in between
+        # (`procs = [start() for ...]; wait(); for p in procs: ...`).
+        if first_side_effect(context, comp) is not None and (
+            region_activity(context, intervening) is not Activity.QUIET
+        ):
+            return None
         reason = self._unsafe_reason(comp, scope, tuple(region), consuming_reads, statement)
-        return _Finding(comp, target.value, consumer, tuple(region), tuple(consuming_reads), reason)
+        return _Finding(
+            comp, target.value, consumer, tuple(region), tuple(consuming_reads),
+            tuple(intervening), reason,
+        )
 
     def _is_plain_scope(self, scope: Scope, name: str) -> bool:
         """Every occurrence of ``name`` in the scope's code is the binding or the one read
@@ -509,7 +540,12 @@ class SingleUseList(Rule):
                 )
         # Names read element by element, and the object the first iterable evaluates to (a
         # name's list may be changed in place; a fresh `range()` or copy cannot be reached).
-        lazy = [n for part in lazy_parts(comp) for n in free_names(context, part, within=comp)]
+        lazy = [
+            n
+            for part in lazy_parts(comp)
+            for n in free_names(context, part, within=comp)
+            if not names.is_builtin(context, n)
+        ]
         first = comp.for_in.iter
         held = [first] if isinstance(first, cst.Name) else []
         unstable = [
@@ -527,7 +563,12 @@ class SingleUseList(Rule):
             occurrence, use = change
             verb = {"rebind": "rebound", "mutate": "changed"}.get(use.value, "passed elsewhere")
             return f"`{occurrence.value}`, which the comprehension reads, is {verb} before the list is consumed"
-        activity = region_activity(context, region)
+        def private_list(name: cst.Name) -> bool:
+            return lists.known_list(context, name) is not None and self._is_private_local(
+                name, scope, region
+            )
+
+        activity = region_activity(context, region, private_list)
         if activity is Activity.QUIET:
             return None
         if unstable:
@@ -545,31 +586,53 @@ class SingleUseList(Rule):
                 "comprehension reads"
             )
         for name in [*lazy, *held]:
-            if not self._is_private_local(name, scope):
+            if not self._is_private_local(name, scope, region):
                 return (
                     f"the code in between makes calls that may change `{name.value}`, which the "
                     "comprehension reads"
                 )
         return None
 
-    def _is_private_local(self, name: cst.Name, scope: Scope) -> bool:
+    def _is_private_local(
+        self, name: cst.Name, scope: Scope, region: tuple[cst.BaseStatement, ...]
+    ) -> bool:
         """``name`` is a builtin, or a local variable of ``scope`` (not a parameter) whose
-        object no other code can hold: it never escapes in the function."""
+        object no other code can hold while ``region`` runs: it escapes (is returned, stored,
+        passed to a call) only in statements that run after the region is over."""
         context = self.context
         resolution = context.scopes.resolve(name)
         if resolution.scope is None:
             return names.is_builtin(context, name)
-        if resolution.scope is not scope:
+        if resolution.scope is not scope or scope.kind != "function" or not region:
             return False
         if any(isinstance(b.binder, cst.Param) for b in resolution.bindings):
             return False
-        return not escapes(context, scope.node, name.value)
+        later = list(statements_after(context, region[-1], scope.node))
+        return all(
+            any(is_inside(context, occurrence, statement) for statement in later)
+            for occurrence in escapes(context, scope.node, name.value)
+        )
 
 
 def _snippet(context: object, node: cst.CSTNode) -> str:
     code = context.code_for(node).strip()  # type: ignore[attr-defined]
     first = code.splitlines()[0] if code else ""
     return first if len(first) <= 60 else first[:57] + "..."
+
+
+def _iterated_container(iterable: cst.BaseExpression) -> str | None:
+    """The dotted name of the container that ``iterable`` iterates in place: ``xs``,
+    ``self.items``, ``d`` for ``d.items()``/``d.keys()``; None for a fresh value (a call of
+    anything else, a display)."""
+    if isinstance(iterable, (cst.Name, cst.Attribute)):
+        return names.dotted_name(iterable)
+    if (
+        isinstance(iterable, cst.Call)
+        and isinstance(iterable.func, cst.Attribute)
+        and iterable.func.attr.value in ("items", "keys", "values")
+    ):
+        return names.dotted_name(iterable.func.value)
+    return None
 
 
 def _precheck_assignment(facts: ModuleFacts, assign: ast.Assign, name: str) -> Candidate | None:
