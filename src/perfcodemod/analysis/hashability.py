@@ -4,7 +4,8 @@ A set (or dict) raises ``TypeError`` on an unhashable key where a list or tuple 
 with ``False``; a fix that swaps one for the other is safe only when the value looked up is
 provably hashable. "Provably" here means: a literal, a call of a builtin that returns a hashable
 type, a method of ``str``/``bytes`` on a value that is itself provably a string, or a name whose
-annotation or every binding says so.
+annotation or every binding says so (a loop variable's binding says so when the items it runs
+over are provably hashable: :mod:`perfcodemod.analysis.elements`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import libcst as cst
 
 from perfcodemod.analysis import names
 from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.scopes import Scope
 from perfcodemod.engine import RuleContext
 
 #: Builtins whose result is always hashable (whatever the argument, or they raise).
@@ -270,7 +272,31 @@ def _name_is(
         return False
     if node.value in resolution.scope.declared_nonlocal:
         return False
-    for binding in context.scopes.bindings_of(resolution.scope, node.value):
+    # `s = s.strip()` refers back to the name being proven: assume the property for it
+    # (every value must come from some binding that does not, and that one is checked).
+    in_progress: set[tuple[int, str, object]] | None = getattr(context, "_hashability_proving", None)
+    if in_progress is None:
+        in_progress = set()
+        context._hashability_proving = in_progress  # type: ignore[attr-defined]
+    key = (id(resolution.scope), node.value, only)
+    if key in in_progress:
+        return True
+    in_progress.add(key)
+    try:
+        return _bindings_are(node, context, resolution.scope, only, acceptable, extra_types)
+    finally:
+        in_progress.discard(key)
+
+
+def _bindings_are(
+    node: cst.Name,
+    context: RuleContext,
+    scope: Scope,
+    only: tuple[str, ...] | None,
+    acceptable: Callable[[str], bool],
+    extra_types: Collection[str],
+) -> bool:
+    for binding in context.scopes.bindings_of(scope, node.value):
         binder = binding.binder
         if isinstance(binder, cst.Param):
             if binder.annotation is None or binder.star in ("*", "**"):
@@ -291,6 +317,16 @@ def _name_is(
             else:
                 ok = is_provably_hashable(value, context, extra_types)
             if not ok:
+                return False
+        elif (
+            isinstance(binder, (cst.For, cst.CompFor))
+            and binder.target is binding.node
+            and only is None
+        ):
+            # A loop variable over items that are provably hashable (`range()`, `s.split()`...).
+            from perfcodemod.analysis.elements import elements_are_provably_hashable
+
+            if not elements_are_provably_hashable(binder.iter, context, extra_types):
                 return False
         else:
             return False

@@ -131,14 +131,24 @@ class ConstantMembership(Rule):
     )
     INVALID = (
         Invalid(
+            "def f(users):\n"
+            "    valid = ['active', 'pending', 'reviewing']\n"
+            "    return [u for u in users if u in valid]\n",
+            "def f(users):\n"
+            "    valid = {'active', 'pending', 'reviewing'}\n"
+            "    return [u for u in users if u in valid]\n",
+            UNSAFE,  # `u` is an item of anything: its hashability is not proven
+            message="bind it to a set",
+        ),
+        # The items of a `list[str]` are strings: safe.
+        Invalid(
             "def f(users: list[str]):\n"
             "    valid = ['active', 'pending', 'reviewing']\n"
             "    return [u for u in users if u in valid]\n",
             "def f(users: list[str]):\n"
             "    valid = {'active', 'pending', 'reviewing'}\n"
             "    return [u for u in users if u in valid]\n",
-            UNSAFE,  # `u` is an element of a list: its hashability is not proven
-            message="bind it to a set",
+            SAFE,
         ),
         Invalid(
             "def f(words: list[str]):\n"

@@ -59,8 +59,9 @@ class LiteralMembership(Rule):
     a `str` method called on a value that is provably a string, a comparison with `in`/`is`,
     `not ...`, or a name whose every binding is a parameter or variable annotated with a hashable
     type (`str`, `int`, `bytes`, `bool`, `float`, `Optional[...]` of those, `Literal[...]`, an
-    `Enum` subclass of the module, or a type listed in `hashable-types`) or an assignment of a
-    provably hashable value. Then the set gives the same answer: for these types, equal values
+    `Enum` subclass of the module, or a type listed in `hashable-types`), an assignment of a
+    provably hashable value, or a loop variable over provably hashable items (`range()`, a
+    string, `str.split()` of a string, a set...). Then the set gives the same answer: for these types, equal values
     have equal hashes.
 
     Otherwise the fix is **unsafe**: a set raises `TypeError: unhashable type` where the
