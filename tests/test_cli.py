@@ -11,7 +11,10 @@ import json
 import re
 import subprocess
 import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -35,6 +38,17 @@ MESSAGE = "Membership test against a list of constants; use a set literal"
 TEXT_LINE = re.compile(r"^(?P<path>[^:]+):(?P<row>\d+):(?P<col>\d+): (?P<code>PCM\d{3}) (?P<rest>.*)$")
 
 
+T = TypeVar("T")
+
+
+def concurrently(*calls: Callable[[], T]) -> list[T]:
+    """Run independent command lines at the same time (each costs mostly interpreter and
+    import time), returning their results in order."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = [pool.submit(call) for call in calls]
+        return [future.result() for future in futures]
+
+
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
     write(tmp_path / "src" / "pkg" / "mod.py", CODE)
@@ -56,7 +70,11 @@ def diagnostics_of(stdout: str) -> list[tuple[str, int, int, str, str]]:
 
 
 def test_check_prints_flake8_lines_and_a_summary(project: Path) -> None:
-    result = run_cli("check", "src/", cwd=project)
+    result, bare, default = concurrently(
+        lambda: run_cli("check", "src/", cwd=project),
+        lambda: run_cli("src/", cwd=project),
+        lambda: run_cli(cwd=project),
+    )
     assert result.returncode == 1, result.stderr
     assert result.stderr == ""
     mod = str(Path("src/pkg/mod.py"))
@@ -70,8 +88,7 @@ def test_check_prints_flake8_lines_and_a_summary(project: Path) -> None:
         "1 hidden fix can be enabled with the `--unsafe-fixes` option.",
     ]
     # `check` is the default command, and `.` the default path.
-    assert run_cli("src/", cwd=project).stdout == result.stdout
-    default = run_cli(cwd=project)
+    assert bare.stdout == result.stdout
     assert diagnostics_of(default.stdout) == diagnostics_of(result.stdout)
 
 
@@ -81,27 +98,23 @@ def test_clean_code_exits_zero(tmp_path: Path) -> None:
     assert (result.returncode, result.stdout, result.stderr) == (0, "All checks passed!\n", "")
 
 
-def test_unsafe_fixes_flag_marks_unsafe_fixes_as_available(project: Path) -> None:
-    result = run_cli("src", "--unsafe-fixes", cwd=project)
-    assert [d[4] for d in diagnostics_of(result.stdout)] == [f"[*] {MESSAGE}"] * 2
-    assert "[*] 2 fixable with the `--fix` option." in result.stdout
-    assert "hidden" not in result.stdout
+def test_unsafe_fixes_quiet_and_statistics(project: Path) -> None:
+    unsafe, quiet, statistics = concurrently(
+        lambda: run_cli("src", "--unsafe-fixes", cwd=project),
+        lambda: run_cli("src", "-q", cwd=project),
+        lambda: run_cli("src", "--statistics", cwd=project),
+    )
+    # --unsafe-fixes: unsafe fixes count as available.
+    assert [d[4] for d in diagnostics_of(unsafe.stdout)] == [f"[*] {MESSAGE}"] * 2
+    assert "[*] 2 fixable with the `--fix` option." in unsafe.stdout
+    assert "hidden" not in unsafe.stdout
+    # -q: the diagnostics only.
+    assert len(lines_of(quiet.stdout)) == 2 and quiet.returncode == 1
+    assert lines_of(statistics.stdout) == ["    2\tPCM201\t[-] literal-membership"]
+    assert statistics.returncode == 1
 
 
-def test_quiet_prints_diagnostics_only(project: Path) -> None:
-    result = run_cli("src", "-q", cwd=project)
-    assert len(lines_of(result.stdout)) == 2 and result.returncode == 1
-
-
-def test_statistics(project: Path) -> None:
-    result = run_cli("src", "--statistics", cwd=project)
-    assert lines_of(result.stdout) == ["    2\tPCM201\t[-] literal-membership"]
-    assert result.returncode == 1
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
+USAGE_ERRORS = [
         (["--bogus"], "unrecognized arguments: --bogus"),
         (["missing.py"], "missing.py: no such file or directory"),
         (["--select", "PCM999"], "unknown rule selector `PCM999` in --select"),
@@ -114,11 +127,25 @@ def test_statistics(project: Path) -> None:
         (["--output-format", "xml"], "invalid choice: 'xml'"),
         (["rule", "PCM999"], "unknown rule `PCM999`"),
         (["rule"], "name a rule"),
-    ],
-    ids=lambda value: value if isinstance(value, str) else " ".join(value),
-)
-def test_usage_errors_exit_2_with_one_line(project: Path, args: list[str], message: str) -> None:
-    result = run_cli(*args, cwd=project)
+]
+
+
+@pytest.fixture(scope="module")
+def usage_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+    root = tmp_path_factory.mktemp("usage")
+    write(root / "src" / "mod.py", CODE)
+    results = concurrently(*(
+        (lambda args=args: run_cli(*args, cwd=root)) for args, _ in USAGE_ERRORS
+    ))
+    return {" ".join(args): result for (args, _), result in zip(USAGE_ERRORS, results)}
+
+
+@pytest.mark.parametrize(("args", "message"), USAGE_ERRORS,
+                         ids=[" ".join(args) for args, _ in USAGE_ERRORS])
+def test_usage_errors_exit_2_with_one_line(
+    usage_errors: dict[str, subprocess.CompletedProcess[str]], args: list[str], message: str
+) -> None:
+    result = usage_errors[" ".join(args)]
     assert result.returncode == 2
     assert result.stdout == ""
     assert len(result.stderr.splitlines()) == 1, result.stderr
@@ -127,11 +154,11 @@ def test_usage_errors_exit_2_with_one_line(project: Path, args: list[str], messa
 
 
 def test_version_and_help() -> None:
-    version = run_cli("--version")
+    version, top, check = concurrently(
+        lambda: run_cli("--version"), lambda: run_cli("--help"), lambda: run_cli("check", "--help")
+    )
     assert version.returncode == 0 and re.fullmatch(r"perfcodemod \S+\n", version.stdout)
-    top = run_cli("--help")
     assert top.returncode == 0 and "perfcodemod rule CODE" in top.stdout
-    check = run_cli("check", "--help")
     assert check.returncode == 0
     for flag in ("--fix", "--unsafe-fixes", "--diff", "--show-fixes", "--exit-zero",
                  "--exit-non-zero-on-fix", "--select", "--extend-select", "--ignore",
@@ -141,7 +168,7 @@ def test_version_and_help() -> None:
 
 
 def test_broken_pipe_is_not_a_traceback(tmp_path: Path) -> None:
-    write(tmp_path / "many.py", "".join(f"a{i} = x in [1, 2]\n" for i in range(3000)))
+    write(tmp_path / "many.py", "".join(f"a{i} = x in [1, 2]\n" for i in range(1500)))
     process = subprocess.Popen(
         [sys.executable, "-m", "perfcodemod", "many.py"], cwd=tmp_path,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -196,21 +223,24 @@ def test_unsafe_fixes_from_configuration_and_no_unsafe_fixes(project: Path) -> N
     assert (project / "src" / "pkg" / "mod.py").read_text() == ALL_FIXED
 
 
-def test_exit_zero_and_exit_non_zero_on_fix(project: Path) -> None:
-    assert run_cli("src", "--exit-zero", cwd=project).returncode == 0
-    mod = project / "src" / "pkg" / "mod.py"
-    write(mod, SAFE_FIXED.replace('["x", "y"]', "[x, y]"))  # one safe fix, nothing else
-    write(project / "src" / "pkg" / "two.py", CODE.split("\n\n\n")[0] + "\n")
-    plain = run_cli("--fix", "src", cwd=project)
+def test_exit_zero_and_exit_non_zero_on_fix(tmp_path: Path) -> None:
+    only_safe = CODE.replace('["x", "y"]', "[x, y]")  # one safe fix, nothing else
+    for name in ("plain", "strict", "nothing", "zero", "found"):
+        write(tmp_path / name / "mod.py", CODE if name in ("zero", "found") else only_safe)
+    write(tmp_path / "nothing" / "mod.py", SAFE_FIXED.replace('["x", "y"]', "[x, y]"))
+    plain, strict, nothing, zero, found = concurrently(
+        lambda: run_cli("--fix", "plain", cwd=tmp_path),
+        lambda: run_cli("--fix", "--exit-non-zero-on-fix", "strict", cwd=tmp_path),
+        lambda: run_cli("--fix", "--exit-non-zero-on-fix", "nothing", cwd=tmp_path),
+        lambda: run_cli("--fix", "--exit-non-zero-on-fix", "--exit-zero", "zero", cwd=tmp_path),
+        lambda: run_cli("--exit-zero", "found", cwd=tmp_path),
+    )
     assert plain.returncode == 0 and "(1 fixed, 0 remaining)" in plain.stdout
-    write(project / "src" / "pkg" / "two.py", CODE.split("\n\n\n")[0] + "\n")
-    strict = run_cli("--fix", "--exit-non-zero-on-fix", "src", cwd=project)
-    assert strict.returncode == 1
-    nothing = run_cli("--fix", "--exit-non-zero-on-fix", "src", cwd=project)
+    assert strict.returncode == 1 and "(1 fixed, 0 remaining)" in strict.stdout
     assert nothing.returncode == 0 and "All checks passed!" in nothing.stdout
     # --exit-zero wins over everything but errors.
-    write(project / "src" / "pkg" / "two.py", CODE)
-    assert run_cli("--fix", "--exit-non-zero-on-fix", "--exit-zero", "src", cwd=project).returncode == 0
+    assert zero.returncode == 0 and "(1 fixed, 1 remaining)" in zero.stdout
+    assert found.returncode == 0 and "Found 2 diagnostics." in found.stdout
 
 
 def test_diff_prints_a_patch_and_writes_nothing(project: Path) -> None:
@@ -251,49 +281,64 @@ def test_diff_of_a_file_without_final_newline_is_a_valid_patch(tmp_path: Path) -
 # -- selection and fixability ------------------------------------------------------------
 
 
-def test_select_ignore_extend_select(project: Path) -> None:
-    assert diagnostics_of(run_cli("src", "--select", "PCM001", cwd=project).stdout) == []
-    assert diagnostics_of(run_cli("src", "--ignore", "PCM2", cwd=project).stdout) == []
-    # Comma-separated and repeated flags both work; a more specific select beats an ignore.
-    both = run_cli("src", "--select", "PCM001,PCM2", "--ignore", "PCM", "--select", "PCM201",
-                   cwd=project)
-    assert len(diagnostics_of(both.stdout)) == 2
-    # The command line is a later layer than the configuration (as in ruff).
-    write(project / "pyproject.toml", '[tool.perfcodemod]\nignore = ["PCM201"]\n')
-    assert diagnostics_of(run_cli("src", cwd=project).stdout) == []
-    assert len(diagnostics_of(run_cli("src", "--extend-select", "PCM201", cwd=project).stdout)) == 2
-    assert len(diagnostics_of(run_cli("src", "--select", "PCM2", cwd=project).stdout)) == 2
-    write(project / "pyproject.toml", '[tool.perfcodemod]\nextend-select = ["PCM201"]\n')
-    assert diagnostics_of(run_cli("src", "--ignore", "PCM2", cwd=project).stdout) == []
+def test_select_ignore_extend_select(tmp_path: Path) -> None:
+    write(tmp_path / "plain" / "mod.py", CODE)
+    write(tmp_path / "ignoring" / "mod.py", CODE)
+    write(tmp_path / "ignoring" / "pyproject.toml", '[tool.perfcodemod]\nignore = ["PCM201"]\n')
+    write(tmp_path / "extending" / "mod.py", CODE)
+    write(tmp_path / "extending" / "pyproject.toml",
+          '[tool.perfcodemod]\nextend-select = ["PCM201"]\n')
+    runs = concurrently(
+        lambda: run_cli("--select", "PCM001", cwd=tmp_path / "plain"),
+        lambda: run_cli("--ignore", "PCM2", cwd=tmp_path / "plain"),
+        # Comma-separated and repeated flags both work; a more specific select beats an ignore.
+        lambda: run_cli("--select", "PCM001,PCM2", "--ignore", "PCM", "--select", "PCM201",
+                        cwd=tmp_path / "plain"),
+        # The command line is a later layer than the configuration (as in ruff).
+        lambda: run_cli(cwd=tmp_path / "ignoring"),
+        lambda: run_cli("--extend-select", "PCM201", cwd=tmp_path / "ignoring"),
+        lambda: run_cli("--select", "PCM2", cwd=tmp_path / "ignoring"),
+        lambda: run_cli("--ignore", "PCM2", cwd=tmp_path / "extending"),
+    )
+    assert [len(diagnostics_of(run.stdout)) for run in runs] == [0, 0, 2, 0, 2, 2, 0]
 
 
-def test_fixable_and_unfixable(project: Path) -> None:
-    mod = project / "src" / "pkg" / "mod.py"
-    unfixable = run_cli("src", "--unfixable", "PCM201", "--unsafe-fixes", cwd=project)
+def test_fixable_and_unfixable(tmp_path: Path) -> None:
+    for name in ("none", "other", "specific"):
+        write(tmp_path / name / "mod.py", CODE)
+    unfixable, _, _, as_json = concurrently(
+        lambda: run_cli("--unfixable", "PCM201", "--unsafe-fixes", "none", cwd=tmp_path),
+        lambda: run_cli("--fix", "--unsafe-fixes", "--fixable", "PCM001", "other", cwd=tmp_path),
+        # The most specific selector wins: fixable PCM201 over unfixable PCM2.
+        lambda: run_cli("--fix", "--unfixable", "PCM2", "--fixable", "PCM201", "specific",
+                        cwd=tmp_path),
+        lambda: run_cli("none", "--unfixable", "ALL", "--output-format", "json", cwd=tmp_path),
+    )
     assert [d[4] for d in diagnostics_of(unfixable.stdout)] == [MESSAGE, MESSAGE]
     assert "fixable" not in unfixable.stdout
-    run_cli("--fix", "--unsafe-fixes", "--fixable", "PCM001", "src", cwd=project)
-    assert mod.read_text() == CODE
-    # The most specific selector wins: fixable PCM201 over unfixable PCM2.
-    run_cli("--fix", "--unfixable", "PCM2", "--fixable", "PCM201", "src", cwd=project)
-    assert mod.read_text() == SAFE_FIXED
-    data = json.loads(run_cli("src", "--unfixable", "ALL", "--output-format", "json",
-                              cwd=project).stdout)
-    assert [d["fix"] for d in data] == [None]
+    assert (tmp_path / "other" / "mod.py").read_text() == CODE
+    assert (tmp_path / "specific" / "mod.py").read_text() == SAFE_FIXED
+    assert [d["fix"] for d in json.loads(as_json.stdout)] == [None, None]
 
 
 def test_config_path_and_isolated(project: Path) -> None:
     write(project / "pyproject.toml", '[tool.perfcodemod]\nignore = ["PCM201"]\n')
     write(project / "other" / "strict.toml", 'select = ["PCM2"]\n')
-    assert diagnostics_of(run_cli("src", cwd=project).stdout) == []
-    assert len(diagnostics_of(run_cli("src", "--isolated", cwd=project).stdout)) == 2
-    forced = run_cli("src", "--config", "other/strict.toml", cwd=project)
-    assert len(diagnostics_of(forced.stdout)) == 2
-    # --config replaces every discovered configuration, nested ones included.
-    write(project / "src" / "pkg" / ".perfcodemod.toml", 'ignore = ["PCM2"]\n')
-    assert len(diagnostics_of(run_cli("src", "--config", "other/strict.toml", cwd=project).stdout)) == 2
     no_table = write(project / "other" / "pyproject.toml", "[project]\nname = 'x'\n")
-    missing = run_cli("src", "--config", no_table, cwd=project)
+    write(project / "nested" / "mod.py", CODE)
+    write(project / "nested" / ".perfcodemod.toml", 'ignore = ["PCM2"]\n')
+    configured, isolated, forced, forced_nested, missing = concurrently(
+        lambda: run_cli("src", cwd=project),
+        lambda: run_cli("src", "--isolated", cwd=project),
+        lambda: run_cli("src", "--config", "other/strict.toml", cwd=project),
+        # --config replaces every discovered configuration, nested ones included.
+        lambda: run_cli("nested", "--config", "other/strict.toml", cwd=project),
+        lambda: run_cli("src", "--config", no_table, cwd=project),
+    )
+    assert diagnostics_of(configured.stdout) == []
+    assert len(diagnostics_of(isolated.stdout)) == 2
+    assert len(diagnostics_of(forced.stdout)) == 2
+    assert len(diagnostics_of(forced_nested.stdout)) == 2
     assert missing.returncode == 2 and "no [tool.perfcodemod] table" in missing.stderr
 
 
@@ -323,8 +368,10 @@ def apply_json_edits(text: str, objects: list[dict], unsafe: bool) -> str:
 def test_json_output_field_by_field(tmp_path: Path) -> None:
     fixture = (FIXTURES / "membership" / "PCM201.py").read_text(encoding="utf-8")
     path = write(tmp_path / "PCM201.py", fixture)
-    text_run = run_cli("PCM201.py", cwd=tmp_path)
-    result = run_cli("PCM201.py", "--output-format", "json", cwd=tmp_path)
+    text_run, result = concurrently(
+        lambda: run_cli("PCM201.py", cwd=tmp_path),
+        lambda: run_cli("PCM201.py", "--output-format", "json", cwd=tmp_path),
+    )
     assert result.returncode == 1 and result.stderr == ""
     data = json.loads(result.stdout)
     expected_rows = [(d[1], d[2]) for d in diagnostics_of(text_run.stdout)]
@@ -357,12 +404,14 @@ def test_json_output_field_by_field(tmp_path: Path) -> None:
     assert applicability == {15: "safe", 19: "safe", 23: "safe", 28: "unsafe", 32: "safe",
                              40: "safe", 61: "unsafe"}
     # Applying the JSON's edits gives exactly what --fix writes.
-    for unsafe in (False, True):
-        expected = apply_json_edits(fixture, data, unsafe)
-        path.write_text(fixture, encoding="utf-8")
-        flags = ["--fix", "--unsafe-fixes"] if unsafe else ["--fix"]
-        run_cli("PCM201.py", *flags, cwd=tmp_path)
-        assert path.read_text(encoding="utf-8") == expected
+    safe = write(tmp_path / "safe" / "PCM201.py", fixture)
+    unsafe = write(tmp_path / "unsafe" / "PCM201.py", fixture)
+    concurrently(
+        lambda: run_cli("--fix", "PCM201.py", cwd=safe.parent),
+        lambda: run_cli("--fix", "--unsafe-fixes", "PCM201.py", cwd=unsafe.parent),
+    )
+    assert safe.read_text(encoding="utf-8") == apply_json_edits(fixture, data, unsafe=False)
+    assert unsafe.read_text(encoding="utf-8") == apply_json_edits(fixture, data, unsafe=True)
 
 
 def test_json_columns_count_characters_not_bytes(tmp_path: Path) -> None:
@@ -375,10 +424,12 @@ def test_json_columns_count_characters_not_bytes(tmp_path: Path) -> None:
 
 
 def test_json_after_fix_and_empty(project: Path) -> None:
-    result = run_cli("--fix", "src", "--output-format", "json", cwd=project)
+    result, clean = concurrently(
+        lambda: run_cli("--fix", "src", "--output-format", "json", cwd=project),
+        lambda: run_cli("src", "--select", "PCM001", "--output-format", "json", cwd=project),
+    )
     [item] = json.loads(result.stdout)
     assert item["location"]["row"] == 6 and item["fix"]["applicability"] == "unsafe"
-    clean = run_cli("src", "--select", "PCM001", "--output-format", "json", cwd=project)
     assert (clean.returncode, json.loads(clean.stdout)) == (0, [])
 
 
@@ -386,32 +437,37 @@ def test_json_after_fix_and_empty(project: Path) -> None:
 
 
 def test_stdin_check(tmp_path: Path) -> None:
-    result = run_cli("-", "--stdin-filename", "pkg/mod.py", stdin=CODE, cwd=tmp_path)
+    result, anonymous, alone = concurrently(
+        lambda: run_cli("-", "--stdin-filename", "pkg/mod.py", stdin=CODE, cwd=tmp_path),
+        lambda: run_cli("-", stdin=CODE, cwd=tmp_path),
+        # --stdin-filename alone reads standard input too (as ruff does).
+        lambda: run_cli("--stdin-filename", "pkg/mod.py", stdin=CODE, cwd=tmp_path),
+    )
     assert result.returncode == 1
     assert [d[:4] for d in diagnostics_of(result.stdout)] == [
         ("pkg/mod.py", 2, 22, "PCM201"), ("pkg/mod.py", 6, 21, "PCM201"),
     ]
-    anonymous = run_cli("-", stdin=CODE, cwd=tmp_path)
     assert [d[0] for d in diagnostics_of(anonymous.stdout)] == ["-", "-"]
-    # --stdin-filename alone reads standard input too (as ruff does).
-    alone = run_cli("--stdin-filename", "pkg/mod.py", stdin=CODE, cwd=tmp_path)
     assert alone.stdout == result.stdout
 
 
 def test_stdin_fix_prints_the_fixed_source(tmp_path: Path) -> None:
     crlf = CODE.replace("\n", "\r\n").encode()
-    result = subprocess.run(
-        [sys.executable, "-m", "perfcodemod", "-", "--fix", "--stdin-filename", "m.py"],
-        input=crlf, capture_output=True, cwd=tmp_path,
+    result, everything, unchanged, diff = concurrently(
+        lambda: subprocess.run(
+            [sys.executable, "-m", "perfcodemod", "-", "--fix", "--stdin-filename", "m.py"],
+            input=crlf, capture_output=True, cwd=tmp_path,
+        ),
+        lambda: run_cli("-", "--fix", "--unsafe-fixes", stdin=CODE, cwd=tmp_path),
+        lambda: run_cli("-", "--fix", stdin=CLEAN, cwd=tmp_path),
+        lambda: run_cli("-", "--diff", "--stdin-filename", "m.py", stdin=CODE, cwd=tmp_path),
     )
+    # Byte for byte (CRLF kept); what remains goes to stderr.
     assert result.stdout == SAFE_FIXED.replace("\n", "\r\n").encode()
     assert result.returncode == 1
     assert b"m.py:6:21: PCM201" in result.stderr and b"1 fixed, 1 remaining" in result.stderr
-    everything = run_cli("-", "--fix", "--unsafe-fixes", stdin=CODE, cwd=tmp_path)
     assert (everything.stdout, everything.returncode) == (ALL_FIXED, 0)
-    unchanged = run_cli("-", "--fix", stdin=CLEAN, cwd=tmp_path)
     assert (unchanged.stdout, unchanged.returncode) == (CLEAN, 0)
-    diff = run_cli("-", "--diff", "--stdin-filename", "m.py", stdin=CODE, cwd=tmp_path)
     assert diff.returncode == 1 and diff.stdout.startswith("--- m.py\n+++ m.py\n")
 
 
@@ -419,19 +475,21 @@ def test_stdin_uses_the_configuration_of_its_filename(tmp_path: Path) -> None:
     write(tmp_path / "pyproject.toml",
           '[tool.perfcodemod]\nextend-exclude = ["generated"]\n'
           '[tool.perfcodemod.per-file-ignores]\n"tests/*" = ["PCM201"]\n')
-    ignored = run_cli("-", "--stdin-filename", "tests/test_x.py", stdin=CODE, cwd=tmp_path)
+    ignored, checked, excluded, echoed, not_forced = concurrently(
+        lambda: run_cli("-", "--stdin-filename", "tests/test_x.py", stdin=CODE, cwd=tmp_path),
+        lambda: run_cli("-", "--stdin-filename", "src/x.py", stdin=CODE, cwd=tmp_path),
+        lambda: run_cli("-", "--stdin-filename", "generated/x.py", "--force-exclude", stdin=CODE,
+                        cwd=tmp_path),
+        lambda: run_cli("-", "--fix", "--stdin-filename", "generated/x.py", "--force-exclude",
+                        stdin=CODE, cwd=tmp_path),
+        lambda: run_cli("-", "--stdin-filename", "generated/x.py", stdin=CODE, cwd=tmp_path),
+    )
     assert (ignored.returncode, diagnostics_of(ignored.stdout)) == (0, [])
-    checked = run_cli("-", "--stdin-filename", "src/x.py", stdin=CODE, cwd=tmp_path)
     assert checked.returncode == 1
     # --force-exclude: an excluded name (here by a directory above it) is neither reported
     # nor changed; with --fix the input comes back as it was.
-    excluded = run_cli("-", "--stdin-filename", "generated/x.py", "--force-exclude", stdin=CODE,
-                       cwd=tmp_path)
     assert (excluded.returncode, excluded.stdout) == (0, "")
-    echoed = run_cli("-", "--fix", "--stdin-filename", "generated/x.py", "--force-exclude",
-                     stdin=CODE, cwd=tmp_path)
     assert (echoed.returncode, echoed.stdout) == (0, CODE)
-    not_forced = run_cli("-", "--stdin-filename", "generated/x.py", stdin=CODE, cwd=tmp_path)
     assert not_forced.returncode == 1
 
 
@@ -444,13 +502,17 @@ def test_force_exclude_applies_excludes_to_named_files(tmp_path: Path) -> None:
     names = ["gen/deep/a.py", "legacy_b.py", "src/vendored/c.py", "build/d.py", "src/ok.py"]
     for name in names:
         write(tmp_path / name, CODE)
-    named = run_cli(*names, cwd=tmp_path)
+    named, forced, forced_dir, named_dir = concurrently(
+        lambda: run_cli(*names, cwd=tmp_path),
+        lambda: run_cli("--force-exclude", *names, cwd=tmp_path),
+        lambda: run_cli("--force-exclude", "gen", cwd=tmp_path),
+        lambda: run_cli("gen", cwd=tmp_path),
+    )
     assert {d[0] for d in diagnostics_of(named.stdout)} == {str(Path(n)) for n in names}
-    forced = run_cli("--force-exclude", *names, cwd=tmp_path)
     assert {d[0] for d in diagnostics_of(forced.stdout)} == {str(Path("src/ok.py"))}
     # Named directories too.
-    assert run_cli("--force-exclude", "gen", cwd=tmp_path).stdout == "All checks passed!\n"
-    assert run_cli("gen", cwd=tmp_path).returncode == 1
+    assert forced_dir.stdout == "All checks passed!\n"
+    assert named_dir.returncode == 1
     # And fixing leaves excluded files alone.
     run_cli("--fix", "--force-exclude", *names, cwd=tmp_path)
     assert (tmp_path / "gen/deep/a.py").read_text() == CODE
@@ -486,19 +548,23 @@ def test_add_noqa(tmp_path: Path) -> None:
 
 
 def test_rule_documentation() -> None:
-    by_code = run_cli("rule", "PCM201")
+    by_code, by_name, every, as_json, suggestion = concurrently(
+        lambda: run_cli("rule", "PCM201"),
+        lambda: run_cli("rule", "literal-membership"),
+        lambda: run_cli("rule", "--all"),
+        lambda: run_cli("rule", "PCM201", "--output-format", "json"),
+        lambda: run_cli("rule", "PCM21"),
+    )
     assert by_code.returncode == 0
     assert by_code.stdout.startswith("# PCM201: literal-membership\n")
     for section in ("## What it does", "## Why is this bad?", "## Example", "## Use instead",
                     "## Fix safety"):
         assert section in by_code.stdout
-    assert run_cli("rule", "literal-membership").stdout == by_code.stdout
-    every = run_cli("rule", "--all")
+    assert by_name.stdout == by_code.stdout
     assert every.returncode == 0
     headers = re.findall(r"^# (PCM\d{3}): ", every.stdout, re.MULTILINE)
     assert headers == [rule.code for rule in registry.all_rules()]
-    as_json = json.loads(run_cli("rule", "PCM201", "--output-format", "json").stdout)
-    assert as_json["code"] == "PCM201" and as_json["name"] == "literal-membership"
-    assert "## Fix safety" in as_json["explanation"]
-    suggestion = run_cli("rule", "PCM21")
+    data = json.loads(as_json.stdout)
+    assert data["code"] == "PCM201" and data["name"] == "literal-membership"
+    assert "## Fix safety" in data["explanation"]
     assert suggestion.returncode == 2 and "did you mean `PCM201`?" in suggestion.stderr

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+
+from perfcodemod.config import ConfigError, ConfigResolver
 
 from .conftest import run_cli, write
 
@@ -44,28 +47,25 @@ def files(root: Path, *names: str, code: str = CODE) -> None:
 # -- discovery -----------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("name", "text"),
-    [
-        ("pyproject.toml", '[tool.perfcodemod]\nignore = ["PCM201"]\n'),
-        ("perfcodemod.toml", 'ignore = ["PCM201"]\n'),
-        (".perfcodemod.toml", 'ignore = ["PCM201"]\n'),
-    ],
-)
-def test_each_configuration_file_is_read(tmp_path: Path, name: str, text: str) -> None:
-    files(tmp_path, "a.py")
-    assert reported("a.py", cwd=tmp_path) == {("a.py", 2), ("a.py", 6)}
-    write(tmp_path / name, text)
-    assert reported("a.py", cwd=tmp_path) == set()
-
-
-def test_precedence_in_one_directory(tmp_path: Path) -> None:
-    files(tmp_path, "a.py")
-    write(tmp_path / "pyproject.toml", '[tool.perfcodemod]\nignore = ["PCM201"]\n')
-    write(tmp_path / "perfcodemod.toml", 'select = ["PCM201"]\n')
-    assert reported("a.py", cwd=tmp_path) == {("a.py", 2), ("a.py", 6)}
-    write(tmp_path / ".perfcodemod.toml", 'ignore = ["PCM2"]\n')
-    assert reported("a.py", cwd=tmp_path) == set()
+def test_each_configuration_file_is_read_and_their_precedence(tmp_path: Path) -> None:
+    # One run over several projects: each file gets the configuration of its own directory.
+    configs = {
+        "none": {},
+        "pyproject": {"pyproject.toml": '[tool.perfcodemod]\nignore = ["PCM201"]\n'},
+        "plain": {"perfcodemod.toml": 'ignore = ["PCM201"]\n'},
+        "dotted": {".perfcodemod.toml": 'ignore = ["PCM201"]\n'},
+        # In one directory: .perfcodemod.toml, then perfcodemod.toml, then pyproject.toml.
+        "two": {"pyproject.toml": '[tool.perfcodemod]\nignore = ["PCM201"]\n',
+                "perfcodemod.toml": 'select = ["PCM201"]\n'},
+        "three": {"pyproject.toml": '[tool.perfcodemod]\nignore = ["PCM201"]\n',
+                  "perfcodemod.toml": 'select = ["PCM201"]\n',
+                  ".perfcodemod.toml": 'ignore = ["PCM2"]\n'},
+    }
+    for project, contents in configs.items():
+        files(tmp_path, f"{project}/a.py")
+        for name, text in contents.items():
+            write(tmp_path / project / name, text)
+    assert {path.split("/")[0] for path, _ in reported(".", cwd=tmp_path)} == {"none", "two"}
 
 
 def test_closest_configuration_applies_to_each_file(tmp_path: Path) -> None:
@@ -152,53 +152,63 @@ def test_exclude_replaces_the_defaults(tmp_path: Path) -> None:
 # -- fixes ---------------------------------------------------------------------------------------
 
 
-def test_fixable_and_unfixable_keys(tmp_path: Path) -> None:
-    files(tmp_path, "a.py")
-    write(tmp_path / "perfcodemod.toml", 'unfixable = ["PCM2"]\n')
-    result = run_cli("--fix", "a.py", cwd=tmp_path)
-    assert (tmp_path / "a.py").read_text() == CODE and "[*]" not in result.stdout
-    write(tmp_path / "perfcodemod.toml", 'fixable = ["PCM001"]\n')
-    run_cli("--fix", "a.py", cwd=tmp_path)
-    assert (tmp_path / "a.py").read_text() == CODE
-    write(tmp_path / "perfcodemod.toml", 'fixable = ["PCM201"]\nunfixable = ["PCM"]\n')
-    run_cli("--fix", "a.py", cwd=tmp_path)
-    assert (tmp_path / "a.py").read_text() == SAFE_FIXED
+def _json_by_project(root: Path, *args: str) -> dict[str, list[dict]]:
+    result = run_cli(".", "--output-format", "json", *args, cwd=root)
+    assert result.returncode in (0, 1), result.stderr
+    found: dict[str, list[dict]] = {}
+    for item in json.loads(result.stdout):
+        project = Path(item["filename"]).relative_to(root).parts[0]
+        found.setdefault(project, []).append(item)
+    return found
 
 
-def test_unsafe_fixes_key(tmp_path: Path) -> None:
-    files(tmp_path, "a.py")
-    write(tmp_path / "perfcodemod.toml", "unsafe-fixes = true\n")
-    result = run_cli("--fix", "a.py", cwd=tmp_path)
-    assert result.returncode == 0 and (tmp_path / "a.py").read_text() == ALL_FIXED
+def _projects(root: Path, configs: dict[str, str], name: str = "perfcodemod.toml") -> None:
+    for project, text in configs.items():
+        files(root, f"{project}/a.py")
+        write(root / project / name, text)
 
 
-def test_extend_safe_fixes_and_extend_unsafe_fixes(tmp_path: Path) -> None:
-    files(tmp_path, "a.py")
-    write(tmp_path / "perfcodemod.toml", 'extend-safe-fixes = ["PCM201"]\n')
-    data = json.loads(run_cli("a.py", "--output-format", "json", cwd=tmp_path).stdout)
-    assert [d["fix"]["applicability"] for d in data] == ["safe", "safe"]
-    assert "made safe by the `extend-safe-fixes` setting" in data[1]["fix"]["applicability_reason"]
-    run_cli("--fix", "a.py", cwd=tmp_path)
-    assert (tmp_path / "a.py").read_text() == ALL_FIXED
+def test_fix_keys(tmp_path: Path) -> None:
+    _projects(tmp_path, {
+        "unfixable": 'unfixable = ["PCM2"]\n',
+        "fixable": 'fixable = ["PCM001"]\n',
+        "specific": 'fixable = ["PCM201"]\nunfixable = ["PCM"]\n',
+        "unsafe": "unsafe-fixes = true\n",
+        "safe_ext": 'extend-safe-fixes = ["PCM201"]\n',
+        "unsafe_ext": 'extend-unsafe-fixes = ["PCM2"]\n',
+        "both_ext": 'extend-safe-fixes = ["PCM201"]\nextend-unsafe-fixes = ["PCM2"]\n',
+    })
+    data = _json_by_project(tmp_path)
+    applicability = {
+        project: [item["fix"] and item["fix"]["applicability"] for item in items]
+        for project, items in data.items()
+    }
+    assert applicability == {
+        "unfixable": [None, None], "fixable": [None, None], "specific": ["safe", "unsafe"],
+        "unsafe": ["safe", "unsafe"], "safe_ext": ["safe", "safe"],
+        "unsafe_ext": ["unsafe", "unsafe"], "both_ext": ["safe", "safe"],  # more specific wins
+    }
+    reason = data["safe_ext"][1]["fix"]["applicability_reason"]
+    assert "made safe by the `extend-safe-fixes` setting" in reason
+    reason = data["unsafe_ext"][0]["fix"]["applicability_reason"]
+    assert "made unsafe by the `extend-unsafe-fixes` setting" in reason
 
-    files(tmp_path, "a.py")
-    write(tmp_path / "perfcodemod.toml", 'extend-unsafe-fixes = ["PCM2"]\n')
-    data = json.loads(run_cli("a.py", "--output-format", "json", cwd=tmp_path).stdout)
-    assert [d["fix"]["applicability"] for d in data] == ["unsafe", "unsafe"]
-    assert "made unsafe by the `extend-unsafe-fixes` setting" in data[0]["fix"]["applicability_reason"]
-    run_cli("--fix", "a.py", cwd=tmp_path)
-    assert (tmp_path / "a.py").read_text() == CODE
-
-
-# -- target-version and family tables ------------------------------------------------------------
+    result = run_cli("--fix", ".", cwd=tmp_path)
+    assert "[*]" not in result.stdout
+    fixed = {project: (tmp_path / project / "a.py").read_text() for project in data}
+    assert fixed == {
+        "unfixable": CODE, "fixable": CODE, "specific": SAFE_FIXED, "unsafe": ALL_FIXED,
+        "safe_ext": ALL_FIXED, "unsafe_ext": CODE, "both_ext": ALL_FIXED,
+    }
 
 
 def test_target_version(tmp_path: Path) -> None:
-    files(tmp_path, "a.py")
-    for version in ("py39", "py310", "py311", "py312", "py313", "PY314"):
-        write(tmp_path / "perfcodemod.toml", f'target-version = "{version}"\n')
-        assert len(reported("a.py", cwd=tmp_path)) == 2
-    assert run_cli("a.py", "--target-version", "py313", cwd=tmp_path).returncode == 1
+    versions = ("py39", "py310", "py311", "py312", "py313", "PY314")
+    _projects(tmp_path, {version: f'target-version = "{version}"\n' for version in versions})
+    assert {project: len(items) for project, items in _json_by_project(tmp_path).items()} == {
+        version: 2 for version in versions
+    }
+    assert len(_json_by_project(tmp_path, "--target-version", "py313")) == len(versions)
 
 
 def test_family_option_table(tmp_path: Path) -> None:
@@ -206,18 +216,20 @@ def test_family_option_table(tmp_path: Path) -> None:
         "class Status(str):\n    pass\n\n\n"
         "def ok(s: Status):\n    return s in ['a', 'b']\n"
     )
-    write(tmp_path / "a.py", code)
-    data = json.loads(run_cli("a.py", "--output-format", "json", cwd=tmp_path).stdout)
-    assert data[0]["fix"]["applicability"] == "unsafe"
-    write(tmp_path / "pyproject.toml",
+    for project in ("none", "pyproject", "toml"):
+        write(tmp_path / project / "a.py", code)
+    write(tmp_path / "pyproject" / "pyproject.toml",
           '[tool.perfcodemod.membership]\nhashable-types = ["Status"]\n')
-    data = json.loads(run_cli("a.py", "--output-format", "json", cwd=tmp_path).stdout)
-    assert data[0]["fix"]["applicability"] == "safe"
     # The same table at the top level of perfcodemod.toml.
-    (tmp_path / "pyproject.toml").unlink()
-    write(tmp_path / "perfcodemod.toml", '[membership]\nhashable-types = ["Status"]\n')
-    run_cli("--fix", "a.py", cwd=tmp_path)
-    assert "s in {'a', 'b'}" in (tmp_path / "a.py").read_text()
+    write(tmp_path / "toml" / "perfcodemod.toml", '[membership]\nhashable-types = ["Status"]\n')
+    data = _json_by_project(tmp_path)
+    assert {project: [item["fix"]["applicability"] for item in items]
+            for project, items in data.items()} == {
+        "none": ["unsafe"], "pyproject": ["safe"], "toml": ["safe"],
+    }
+    run_cli("--fix", ".", cwd=tmp_path)
+    assert "s in {'a', 'b'}" in (tmp_path / "toml" / "a.py").read_text()
+    assert "s in ['a', 'b']" in (tmp_path / "none" / "a.py").read_text()
 
 
 # -- errors ---------------------------------------------------------------------------------------
@@ -236,8 +248,8 @@ ERRORS = [
         "perfcodemod.toml: unknown key `ignor` at the top level; did you mean `ignore`?",
         id="unknown-key-top-level"),
     pytest.param(
-        "pyproject.toml", '[tool.perfcodemod]\nselect = ["PCM202x"]\n',
-        "pyproject.toml: unknown rule selector `PCM202x` in `select` in [tool.perfcodemod]; "
+        "pyproject.toml", '[tool.perfcodemod]\nselect = ["PCM201x"]\n',
+        "pyproject.toml: unknown rule selector `PCM201x` in `select` in [tool.perfcodemod]; "
         "did you mean `PCM201`?", id="unknown-code"),
     pytest.param(
         ".perfcodemod.toml", 'ignore = ["literal-membership"]\n',
@@ -294,18 +306,42 @@ ERRORS = [
 
 
 @pytest.mark.parametrize(("name", "text", "message"), ERRORS)
-def test_configuration_errors(tmp_path: Path, name: str, text: str | bytes, message: str) -> None:
-    files(tmp_path, "a.py")
-    write(tmp_path / name, text)
-    result = run_cli("a.py", cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stdout == ""
-    assert "Traceback" not in result.stderr
-    [line] = result.stderr.splitlines()
-    assert line.startswith(f"perfcodemod: error: {tmp_path / name}: ")
+def test_configuration_error_messages(
+    tmp_path: Path, name: str, text: str | bytes, message: str
+) -> None:
+    """The message of each mistake (in-process: the same code the command line runs)."""
+    path = write(tmp_path / name, text)
+    with pytest.raises(ConfigError) as raised:
+        ConfigResolver(cwd=tmp_path).for_path(tmp_path / "a.py")
+    line = str(raised.value)
+    assert "\n" not in line
+    assert line.startswith(f"{path}: ")
     assert message in line
     if "invalid TOML" in message:
         assert re.search(r"\(at line \d+, column \d+\)|line \d+\)", line)
+
+
+CLI_ERRORS = ["unknown-key", "unknown-code", "string-instead-of-list", "family-unknown-key",
+              "malformed-toml", "not-utf8"]
+
+
+def test_configuration_errors_through_the_command_line(tmp_path: Path) -> None:
+    """Exit 2, one line on stderr naming the file, nothing on stdout, no traceback."""
+    cases = {case.id: case.values for case in ERRORS if case.id in CLI_ERRORS}
+    assert set(cases) == set(CLI_ERRORS)
+    for case_id, (name, text, _) in cases.items():
+        files(tmp_path, f"{case_id}/a.py")
+        write(tmp_path / case_id / name, text)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = dict(zip(cases, pool.map(lambda c: run_cli("a.py", cwd=tmp_path / c), cases)))
+    for case_id, (name, _, message) in cases.items():
+        result = results[case_id]
+        assert result.returncode == 2, case_id
+        assert result.stdout == ""
+        assert "Traceback" not in result.stderr
+        [line] = result.stderr.splitlines()
+        assert line.startswith(f"perfcodemod: error: {tmp_path / case_id / name}: ")
+        assert message in line
 
 
 def test_malformed_toml_names_the_line(tmp_path: Path) -> None:
