@@ -36,6 +36,8 @@ def test_directories_are_walked_for_py_and_pyi_files(tmp_path: Path) -> None:
         write(tmp_path / name, CODE)
     for name in ("notes.txt", "script", "f.pyc", "g.py.bak", "pkg/h.pyx", "pkg/data.json"):
         write(tmp_path / name, CODE)
+    # Not a regular file: reading a FIFO would block the run forever.
+    os.mkfifo(tmp_path / "pkg" / "pipe.py")
     found = {"a.py", "b.pyi", "pkg/c.py", "pkg/sub/d.py", "pkg/sub/e.pyi"}
     assert checked(".", cwd=tmp_path) == found
     assert checked("pkg/sub", "a.py", cwd=tmp_path) == {"pkg/sub/d.py", "pkg/sub/e.pyi", "a.py"}

@@ -270,7 +270,12 @@ def check_paths(
     resolver = resolver or ConfigResolver()
     run = RunReport()
     for target in discover(paths, resolver, force_exclude=force_exclude, errors=run.errors):
-        run.files.append(process_file(target, mode, unsafe))
+        try:
+            run.files.append(process_file(target, mode, unsafe))
+        except Exception as exc:  # a bug must not cost the other files their check
+            if engine.DEBUG:
+                raise
+            run.errors.append(ToolError(str(target.path), f"internal error: {exc!r}"))
     return run
 
 

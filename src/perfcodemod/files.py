@@ -290,8 +290,10 @@ def _walk(
                     is_file = entry.is_file()
                 except OSError:  # a symlink loop
                     is_file = False
-                if is_link and not is_file:
-                    continue  # a dangling link, a loop, a link to a directory: never followed
+                if not is_file:
+                    # A dangling link, a loop, a link to a directory (never followed), or not
+                    # a regular file at all (a FIFO would block the run).
+                    continue
                 if _excluded(path, settings, gitignore, is_dir=False):
                     continue
                 resolved = _resolve(path)

@@ -154,6 +154,11 @@ def _identity(diagnostic: Diagnostic, text: str) -> tuple[str, str]:
     return diagnostic.code, "\x00".join(text[e.start : e.end] + "\x01" + e.content for e in edits)
 
 
+def _owner(path: str) -> tuple[int, int]:
+    status = os.stat(path)
+    return status.st_uid, status.st_gid
+
+
 class FileChangedError(Exception):
     """The file on disk is no longer what was read; it was left alone."""
 
@@ -168,7 +173,8 @@ def write_atomic(path: Path, data: bytes, expected: bytes) -> None:
     with open(target, "rb") as stream:
         if stream.read() != expected:
             raise FileChangedError("the file changed on disk while it was being fixed; not written")
-    mode = stat.S_IMODE(os.stat(target).st_mode)
+    status = os.stat(target)
+    mode = stat.S_IMODE(status.st_mode)
     handle, temporary = tempfile.mkstemp(
         dir=target.parent, prefix=f".{target.name}.", suffix=".perfcodemod-tmp"
     )
@@ -178,6 +184,11 @@ def write_atomic(path: Path, data: bytes, expected: bytes) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
+        if hasattr(os, "chown") and (status.st_uid, status.st_gid) != _owner(temporary):
+            try:
+                os.chown(temporary, status.st_uid, status.st_gid)
+            except OSError:
+                pass  # not allowed to give it away: the file becomes ours, as an editor's would
         with open(target, "rb") as stream:
             if stream.read() != expected:
                 raise FileChangedError(

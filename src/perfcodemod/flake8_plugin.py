@@ -54,8 +54,11 @@ class Plugin:
         result = engine.check_source(SourceText(text), options, self.filename, tree=tree)
         # flake8 handles `# noqa` on a line itself; the file-level `# perfcodemod: noqa` is ours.
         exemptions = noqa.file_exemptions(text)
+        parse_errors_selected = any(rule.code == engine.PARSE_ERROR_CODE for rule in options.rules)
         for diagnostic in result.diagnostics:
             if diagnostic.code == engine.PARSE_ERROR_CODE:
+                if not parse_errors_selected:
+                    continue
                 if tree is not None and "LibCST" not in diagnostic.message:
                     continue  # flake8 reports syntax errors itself (E999)
             elif any(exemption.covers(diagnostic.code) for exemption in exemptions):

@@ -58,7 +58,7 @@ def json_object(report: FileReport, diagnostic: Diagnostic) -> dict[str, Any]:
         "cell": None,
         "code": diagnostic.code,
         "end_location": {"row": diagnostic.end_row, "column": diagnostic.end_col},
-        "filename": os.path.abspath(report.path) if report.path != "<stdin>" else report.path,
+        "filename": report.path if report.path in ("-", "<stdin>") else os.path.abspath(report.path),
         "fix": fix,
         "location": {"row": diagnostic.row, "column": diagnostic.col},
         "message": diagnostic.message,
