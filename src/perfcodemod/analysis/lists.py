@@ -260,6 +260,30 @@ def function_list_names_ast(function: ast.AST, parents: dict[ast.AST, ast.AST]) 
     return found
 
 
+def list_bound_names_ast(facts: ModuleFacts) -> frozenset[str]:
+    """Every name that some binding in the module (any scope) gives a list: a cheap first
+    filter for pre-checks, computed without the module's parent map."""
+    cached: frozenset[str] | None = getattr(facts, "_list_bound_names", None)
+    if cached is None:
+        found: set[str] = set()
+        for assign in facts.nodes(ast.Assign):
+            if len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Name):
+                if is_list_expression_ast(assign.value):
+                    found.add(assign.targets[0].id)
+        for annotated in facts.nodes(ast.AnnAssign):
+            if isinstance(annotated.target, ast.Name) and (
+                is_list_annotation_ast(annotated.annotation)
+                or (annotated.value is not None and is_list_expression_ast(annotated.value))
+            ):
+                found.add(annotated.target.id)
+        for argument in facts.nodes(ast.arg):
+            if is_list_annotation_ast(argument.annotation):
+                found.add(argument.arg)
+        cached = frozenset(found)
+        facts._list_bound_names = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def is_module_list_ast(facts: ModuleFacts, name: str) -> bool:
     """Every binding of ``name`` in the module is a module-level one that gives a list."""
     bindings = facts.bindings.get(name)
@@ -289,5 +313,6 @@ __all__ = [
     "is_list_expression",
     "is_list_expression_ast",
     "is_module_list_ast",
+    "list_bound_names_ast",
     "known_list",
 ]

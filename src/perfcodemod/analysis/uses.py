@@ -24,6 +24,7 @@ what an element's own methods (``__eq__``, ``__hash__``) might do to the contain
 
 from __future__ import annotations
 
+import ast
 import enum
 from collections.abc import Iterator, Sequence
 from typing import Union
@@ -31,6 +32,7 @@ from typing import Union
 import libcst as cst
 
 from perfcodemod.analysis import names
+from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.engine import RuleContext, children
 
 #: Methods of ``list`` that do not change the list (and return nothing that aliases it).
@@ -234,6 +236,21 @@ def membership_needle(context: RuleContext, name: cst.Name) -> cst.BaseExpressio
     return None
 
 
+def membership_containers_ast(facts: ModuleFacts) -> dict[str, list[ast.Name]]:
+    """The pre-check twin of :func:`is_membership_container`, for the whole module at once:
+    each name's reads that are the right side of the last ``in``/``not in`` of a comparison
+    (found from the ``Compare`` nodes, without the module's parent map)."""
+    cached: dict[str, list[ast.Name]] | None = getattr(facts, "_membership_containers", None)
+    if cached is None:
+        cached = {}
+        for compare in facts.nodes(ast.Compare):
+            container = compare.comparators[-1]
+            if isinstance(container, ast.Name) and isinstance(compare.ops[-1], (ast.In, ast.NotIn)):
+                cached.setdefault(container.id, []).append(container)
+        facts._membership_containers = cached  # type: ignore[attr-defined]
+    return cached
+
+
 def builtin_visible_at(context: RuleContext, builtin: str, node: cst.CSTNode) -> bool:
     """A new reference to ``builtin`` (``set``, ``dict``...) inserted at ``node`` would mean
     the builtin: nothing outside functions binds the name (module level, class bodies), and
@@ -266,6 +283,7 @@ __all__ = [
     "classify_use",
     "in_target_position",
     "is_membership_container",
+    "membership_containers_ast",
     "is_target",
     "membership_needle",
     "name_occurrences",

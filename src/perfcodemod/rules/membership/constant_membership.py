@@ -16,7 +16,12 @@ from perfcodemod.analysis.hashability import (
     is_provably_hashable,
 )
 from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast, loop_contains
-from perfcodemod.analysis.uses import is_membership_container, membership_needle, name_occurrences
+from perfcodemod.analysis.uses import (
+    is_membership_container,
+    membership_containers_ast,
+    membership_needle,
+    name_occurrences,
+)
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.engine import RuleContext
 from perfcodemod.rule import Candidate, Change, FixProposal, Invalid, Rule
@@ -231,15 +236,17 @@ class ConstantMembership(Rule):
 
     @classmethod
     def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
-        parents = facts.parents
+        containers = membership_containers_ast(facts)
+        if not containers:
+            return
+        toplevel = {id(statement) for statement in facts.tree.body}
         for statement in facts.nodes(ast.Assign, ast.AnnAssign):
             target = _single_target_ast(statement)
-            if target is None or target.id == "__all__":
-                continue
+            if target is None or target.id == "__all__" or target.id not in containers:
+                continue  # (a name never tested with `in` is never reported)
             if statement.value is None or not is_constant_display(statement.value):
                 continue
-            holder = parents.get(statement)
-            if holder is facts.tree:
+            if id(statement) in toplevel:
                 candidate = _module_candidate_ast(facts, statement, target)
                 if candidate is not None:
                     yield candidate
@@ -424,15 +431,6 @@ def _single_target_ast(statement: ast.Assign | ast.AnnAssign) -> ast.Name | None
     return None
 
 
-def _is_membership_container_ast(name: ast.Name, parents: dict[ast.AST, ast.AST]) -> bool:
-    compare = parents.get(name)
-    return (
-        isinstance(compare, ast.Compare)
-        and compare.comparators[-1] is name
-        and isinstance(compare.ops[-1], (ast.In, ast.NotIn))
-    )
-
-
 def _module_name_state(facts: ModuleFacts, name: str) -> tuple[bool, list[ast.Name]] | None:
     """For a module-level name bound once: (declared global somewhere, its loads), when every
     load is a membership test; None otherwise."""
@@ -441,8 +439,8 @@ def _module_name_state(facts: ModuleFacts, name: str) -> tuple[bool, list[ast.Na
     if len(real) != 1 or facts.has_star_import:
         return None
     loads = facts.loads.get(name, [])
-    parents = facts.parents
-    if not loads or not all(_is_membership_container_ast(load, parents) for load in loads):
+    tests = {id(container) for container in membership_containers_ast(facts).get(name, ())}
+    if not loads or not all(id(load) in tests for load in loads):
         return None
     return len(real) != len(bindings), loads
 
@@ -485,12 +483,13 @@ def _function_candidate_ast(
     says no, never the reverse)."""
     name = target.id
     parents = facts.parents
+    tests = {id(container) for container in membership_containers_ast(facts).get(name, ())}
     repeated = False
     for node in ast.walk(function):
         if isinstance(node, ast.Name) and node.id == name:
             if node is target:
                 continue
-            if not isinstance(node.ctx, ast.Load) or not _is_membership_container_ast(node, parents):
+            if not isinstance(node.ctx, ast.Load) or id(node) not in tests:
                 return False
             loops, boundary = enclosing_loops_ast(facts, node)
             if boundary is not function or any(

@@ -10,12 +10,18 @@ import libcst as cst
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import is_hashable_constant
 from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
-from perfcodemod.analysis.lists import ListVariable, function_list_names_ast, known_list
+from perfcodemod.analysis.lists import (
+    ListVariable,
+    function_list_names_ast,
+    known_list,
+    list_bound_names_ast,
+)
 from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast
 from perfcodemod.analysis.uses import (
     Use,
     builtin_visible_at,
     is_membership_container,
+    membership_containers_ast,
     name_occurrences,
     uses_in,
 )
@@ -267,22 +273,29 @@ class ListMembershipInLoop(Rule):
 
     @classmethod
     def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
+        # Cheap filters first: a test against a name that something binds to a list.
+        list_names = list_bound_names_ast(facts)
+        if not list_names:
+            return
+        tests = [
+            container
+            for name, containers in membership_containers_ast(facts).items()
+            if name in list_names
+            for container in containers
+        ]
+        if not tests:
+            return
         parents = facts.parents
-        list_names: dict[ast.AST, dict[str, bool]] = {}
-        for compare in facts.nodes(ast.Compare):
-            container = compare.comparators[-1]
-            if not isinstance(container, ast.Name) or not isinstance(
-                compare.ops[-1], (ast.In, ast.NotIn)
-            ):
-                continue
-            loops, boundary = enclosing_loops_ast(facts, compare)
+        list_names_of: dict[ast.AST, dict[str, bool]] = {}
+        for container in tests:
+            loops, boundary = enclosing_loops_ast(facts, container)
             if not loops or not isinstance(boundary, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 continue
-            known = list_names.get(boundary)
+            known = list_names_of.get(boundary)
             if known is None:
-                known = list_names[boundary] = function_list_names_ast(boundary, parents)
+                known = list_names_of[boundary] = function_list_names_ast(boundary, parents)
             if known.get(container.id):
-                yield compare
+                yield container
 
     # -- visitor --------------------------------------------------------------------------
 

@@ -232,12 +232,13 @@ class QuadraticDeduplication(Rule):
 
     @classmethod
     def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
+        found = [(s, _deduplicated_list_ast(s)) for s in facts.nodes(ast.If)]
+        candidates = [(statement, name) for statement, name in found if name is not None]
+        if not candidates:
+            return
         parents = facts.parents
         names_by_function: dict[ast.AST, dict[str, bool]] = {}
-        for statement in facts.nodes(ast.If):
-            name = _deduplicated_list_ast(statement)
-            if name is None:
-                continue
+        for statement, name in candidates:
             loops, _ = enclosing_loops_ast(facts, statement)
             if not loops:
                 continue
