@@ -24,6 +24,7 @@ It may be merged into ``uses.py``/``loops.py`` once those settle.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -53,7 +54,9 @@ CONTAINER_MUTATING_METHODS = LIST_MUTATING_METHODS | frozenset(
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 
 
-def sole_binding_uses(context: RuleContext, target: cst.Name) -> tuple[Scope, list[cst.Name]] | None:
+def sole_binding_uses(
+    context: RuleContext, target: cst.Name
+) -> tuple[Scope, list[cst.Name]] | None:
     """The scope of ``target``'s binding and every read of it, when that binding is the only
     binding of the name in the scope: no other assignment, ``del``, augmented assignment,
     ``for`` target..., no ``global`` or ``nonlocal`` declaration of the name in the scope or in
@@ -138,7 +141,8 @@ class Path:
     @property
     def leaves_with_or_try(self) -> cst.BaseCompoundStatement | None:
         """The first ``with`` or ``try`` statement left on the way, if any."""
-        return next((e for e in self.exits if isinstance(e, (cst.With, cst.Try, cst.TryStar))), None)
+        kinds = (cst.With, cst.Try, cst.TryStar)
+        return next((e for e in self.exits if isinstance(e, kinds)), None)
 
 
 def path_after(
@@ -192,8 +196,9 @@ def handlers_around(
     for ancestor in context.ancestors(node):
         if isinstance(ancestor, _SCOPES):
             break
-        if isinstance(ancestor, (cst.Try, cst.TryStar, cst.With)) and id(ancestor) not in earlier_ancestors:
-            found.append(ancestor)
+        if isinstance(ancestor, (cst.Try, cst.TryStar, cst.With)):
+            if id(ancestor) not in earlier_ancestors:
+                found.append(ancestor)
     return found
 
 
@@ -288,8 +293,63 @@ def is_in_comprehension(node: cst.CSTNode) -> bool:
     return isinstance(node, _COMPREHENSIONS)
 
 
+# -- the ast twins, for pre-checks -------------------------------------------------------------
+
+#: One level of :func:`statement_chain_ast`: a statement, and the name of the block of it that
+#: holds the node (``body``, ``orelse``, ``finalbody``, ``handlers``, ``cases``), or None when
+#: the node is in the statement itself (an ``if`` test, a ``for`` iterable, an expression).
+ChainLink = tuple[ast.stmt, "str | None"]
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def statement_chain_ast(tree: ast.Module, node: ast.AST) -> list[ChainLink]:
+    """The statements that hold ``node``, outermost first, found by position (no parent map:
+    it costs a walk of the whole tree), with the block of each that leads to ``node``."""
+    start = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+    end = (getattr(node, "end_lineno", 0), getattr(node, "end_col_offset", 0))
+    chain: list[ChainLink] = []
+    statements: list[ast.stmt] = tree.body
+    while True:
+        holder = next((s for s in statements if _spans(s, start, end)), None)
+        if holder is None:
+            return chain
+        found: tuple[str, list[ast.stmt]] | None = None
+        for block in _BLOCKS:
+            for inner in _block_statements(holder, block):
+                if _spans(inner, start, end):
+                    found = (block, _block_statements(holder, block))
+                    break
+            if found:
+                break
+        if found is None:
+            chain.append((holder, None))
+            return chain
+        chain.append((holder, found[0]))
+        statements = found[1]
+
+
+def _block_statements(statement: ast.stmt, block: str) -> list[ast.stmt]:
+    value = getattr(statement, block, None)
+    if not isinstance(value, list):
+        return []
+    if block in ("handlers", "cases"):
+        return [inner for part in value for inner in part.body]
+    return value
+
+
+def _spans(statement: ast.AST, start: tuple[int, int], end: tuple[int, int]) -> bool:
+    first = getattr(statement, "lineno", 0)
+    for decorator in getattr(statement, "decorator_list", ()):
+        first = min(first, decorator.lineno)
+    return (first, 0 if first != statement.lineno else statement.col_offset) <= start and end <= (
+        statement.end_lineno or 0,
+        statement.end_col_offset or 0,
+    )
+
+
 __all__ = [
     "Path",
+    "ChainLink",
     "first_change",
     "free_names",
     "handlers_around",
@@ -298,4 +358,5 @@ __all__ = [
     "is_inside",
     "path_after",
     "sole_binding_uses",
+    "statement_chain_ast",
 ]

@@ -96,8 +96,9 @@ def iterated_values(context: RuleContext, node: cst.CSTNode) -> list[cst.BaseExp
             continue
         if isinstance(current, cst.CompFor):
             found.append(current.iter)
-        elif isinstance(current, cst.Call) and names.builtin_called(context, current) in ITERATING_BUILTINS:
-            found.extend(arg.value for arg in current.args if arg.keyword is None and not arg.star)
+        elif isinstance(current, cst.Call):
+            if names.builtin_called(context, current) in ITERATING_BUILTINS:
+                found.extend(a.value for a in current.args if a.keyword is None and not a.star)
         stack.extend(children(current))
     return found
 
@@ -151,7 +152,8 @@ def is_reiterable(context: RuleContext, node: cst.BaseExpression, depth: int = 0
             return True
         if builtin in WRAPPING_BUILTINS:
             return all(
-                arg.keyword is not None or (not arg.star and is_reiterable(context, arg.value, depth + 1))
+                arg.keyword is not None
+                or (not arg.star and is_reiterable(context, arg.value, depth + 1))
                 for arg in node.args
             )
         return False
@@ -174,7 +176,8 @@ def _name_is_reiterable(context: RuleContext, name: cst.Name, depth: int) -> boo
         if isinstance(binder, cst.Param):
             if binder.star in ("*", "**"):
                 continue  # *args is a tuple, **kwargs a dict
-            if binder.annotation is None or not _annotation_is_reiterable(binder.annotation.annotation):
+            annotation = binder.annotation
+            if annotation is None or not _annotation_is_reiterable(annotation.annotation):
                 return False
         elif isinstance(binder, cst.AnnAssign) and binder.target is binding.node:
             if not _annotation_is_reiterable(binder.annotation.annotation):

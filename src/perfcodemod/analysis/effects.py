@@ -99,9 +99,25 @@ def is_effect_free_call(context: RuleContext, call: cst.Call) -> bool:
                 return False  # unknown positions
             keyword = arg.keyword.value if arg.keyword is not None else None
             if (keyword is None and index in positions) or keyword in keywords:
-                if not (isinstance(arg.value, cst.Name) and arg.value.value == "None"):
+                if not is_effect_free_callable(context, arg.value):
                     return False
     return True
+
+
+def is_effect_free_callable(context: RuleContext, node: cst.BaseExpression) -> bool:
+    """``node``, called, has no side effects: ``None`` (no function), a pure builtin that calls
+    nothing back (``len``, ``str``, ``abs``...), or a lambda whose body has none."""
+    if isinstance(node, cst.Name):
+        if node.value == "None":
+            return True
+        return (
+            node.value in EFFECT_FREE_BUILTINS
+            and node.value not in _CALLED_ARGUMENTS
+            and names.is_builtin(context, node)
+        )
+    if isinstance(node, cst.Lambda):
+        return is_side_effect_free(context, node.body)
+    return False
 
 
 def first_side_effect(context: RuleContext, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -155,8 +171,9 @@ def region_activity(
                     found = max(found, Activity.PRINTS)
                     continue
                 return Activity.BUSY
-            if isinstance(node, (cst.Attribute, cst.Subscript)) and in_target_position(context, node):
-                return Activity.BUSY
+            if isinstance(node, (cst.Attribute, cst.Subscript)):
+                if in_target_position(context, node):
+                    return Activity.BUSY
             if isinstance(node, cst.With):
                 return Activity.BUSY  # __enter__ and __exit__ run
     return found
@@ -167,6 +184,7 @@ __all__ = [
     "EFFECT_FREE_BUILTINS",
     "OUTPUT_BUILTINS",
     "first_side_effect",
+    "is_effect_free_callable",
     "is_effect_free_call",
     "is_side_effect_free",
     "reads_object_state",

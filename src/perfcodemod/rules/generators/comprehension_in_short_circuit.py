@@ -177,7 +177,8 @@ class ComprehensionInShortCircuit(Rule):
         ),
         # Nested comprehensions: both are reported; the fixes apply in turn.
         Invalid(
-            "def f(rows: list[list[int]]):\n    return all([any([v for v in row]) for row in rows])\n",
+            "def f(rows: list[list[int]]):\n"
+            "    return all([any([v for v in row]) for row in rows])\n",
             "def f(rows: list[list[int]]):\n    return all(any(v for v in row) for row in rows)\n",
             UNSAFE,
             count=2,

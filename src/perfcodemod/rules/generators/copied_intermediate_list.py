@@ -13,7 +13,12 @@ from perfcodemod.analysis.comprehensions import is_async, sole_argument, sole_ar
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
-from perfcodemod.transforms import generator_argument, has_comment, set_comprehension_from, set_display
+from perfcodemod.transforms import (
+    generator_argument,
+    has_comment,
+    set_comprehension_from,
+    set_display,
+)
 
 SAFE = Applicability.SAFE
 COPYING_BUILTINS = ("set", "frozenset", "dict", "list")
@@ -36,7 +41,8 @@ class CopiedIntermediateList(Rule):
     | `dict([(k, v) for k, v in pairs])` | `{k: v for k, v in pairs}` |
     | `dict([(a, 1), (b, 2)])`, `dict([])` | `{a: 1, b: 2}`, `{}` |
     | `list([f(x) for x in xs])`, `list([a, b])` | `[f(x) for x in xs]`, `[a, b]` |
-    | `frozenset([f(x) for x in xs])`, `frozenset([])` | `frozenset(f(x) for x in xs)`, `frozenset()` |
+    | `frozenset([f(x) for x in xs])` | `frozenset(f(x) for x in xs)` |
+    | `frozenset([])` | `frozenset()` |
 
     `frozenset([a, b])` (a display) is not reported: `frozenset({a, b})` measures slower, a
     set costing more to build than a list. Asynchronous comprehensions passed to `frozenset()`
@@ -121,7 +127,9 @@ class CopiedIntermediateList(Rule):
             SAFE,
             message="set comprehension",
         ),
-        Invalid("def f(a, b):\n    return set([a, b])\n", "def f(a, b):\n    return {a, b}\n", SAFE),
+        Invalid(
+            "def f(a, b):\n    return set([a, b])\n", "def f(a, b):\n    return {a, b}\n", SAFE
+        ),
         Invalid("def f():\n    return set([])\n", "def f():\n    return set()\n", SAFE),
         Invalid(
             "def f(users):\n    return dict([(u.id, u) for u in users if u])\n",
@@ -156,7 +164,8 @@ class CopiedIntermediateList(Rule):
         ),
         # Comments inside the brackets survive; the call's own parentheses stay as parentheses.
         Invalid(
-            "def f(xs):\n    return (set([  # the names\n        x.name\n        for x in xs\n    ]))\n",
+            "def f(xs):\n"
+            "    return (set([  # the names\n        x.name\n        for x in xs\n    ]))\n",
             "def f(xs):\n    return ({  # the names\n        x.name\n        for x in xs\n    })\n",
             SAFE,
         ),
@@ -215,15 +224,18 @@ class CopiedIntermediateList(Rule):
             return None
         outer = {"lpar": call.lpar, "rpar": call.rpar}
         if builtin == "list":
-            return Change(call, value.with_changes(lpar=[*call.lpar, *value.lpar], rpar=[*value.rpar, *call.rpar]))
+            parenthesized = value.with_changes(
+                lpar=[*call.lpar, *value.lpar], rpar=[*value.rpar, *call.rpar]
+            )
+            return Change(call, parenthesized)
         if value.lpar:
             return None  # `set(([...]))`: rare; the parentheses would need a home
         if builtin == "set":
             if isinstance(value, cst.ListComp):
                 return Change(call, set_comprehension_from(value).with_changes(**outer))
             return Change(call, set_display(value).with_changes(**outer))
-        new = _dict_from_pairs(value)
-        return None if new is None else Change(call, new.with_changes(**outer))
+        display = _dict_from_pairs(value)
+        return None if display is None else Change(call, display.with_changes(**outer))
 
     @staticmethod
     def _message(builtin: str, value: cst.List | cst.ListComp) -> str:
@@ -268,17 +280,11 @@ def _pairs(value: cst.List | cst.ListComp) -> bool:
 def _pair_is_plain(node: cst.BaseExpression) -> bool:
     """The pair's parentheses and comma hold no comment (a dict has no place for one)."""
     assert isinstance(node, cst.Tuple)
-    return not any(
-        has_comment(part)
-        for part in (*node.lpar, *node.rpar, *(e.comma for e in node.elements if isinstance(e.comma, cst.Comma)))
-    )
+    commas = [e.comma for e in node.elements if isinstance(e.comma, cst.Comma)]
+    return not any(has_comment(part) for part in (*node.lpar, *node.rpar, *commas))
 
 
 def _dict_from_pairs(value: cst.List | cst.ListComp) -> cst.Dict | cst.DictComp | None:
-    colon = {
-        "whitespace_before_colon": cst.SimpleWhitespace(""),
-        "whitespace_after_colon": cst.SimpleWhitespace(" "),
-    }
     lbrace = cst.LeftCurlyBrace(whitespace_after=value.lbracket.whitespace_after)
     rbrace = cst.RightCurlyBrace(whitespace_before=value.rbracket.whitespace_before)
     if isinstance(value, cst.ListComp):
@@ -286,7 +292,13 @@ def _dict_from_pairs(value: cst.List | cst.ListComp) -> cst.Dict | cst.DictComp 
         if pair is None or not _pair_is_plain(value.elt):
             return None
         return cst.DictComp(
-            key=pair[0], value=pair[1], for_in=value.for_in, lbrace=lbrace, rbrace=rbrace, **colon
+            key=pair[0],
+            value=pair[1],
+            for_in=value.for_in,
+            lbrace=lbrace,
+            rbrace=rbrace,
+            whitespace_before_colon=cst.SimpleWhitespace(""),
+            whitespace_after_colon=cst.SimpleWhitespace(" "),
         )
     elements = []
     for element in value.elements:

@@ -10,11 +10,7 @@ import libcst as cst
 
 from perfcodemod.analysis import names
 from perfcodemod.analysis.comprehensions import is_async, is_async_ast
-from perfcodemod.analysis.effects import (
-    EFFECT_FREE_BUILTINS,
-    first_side_effect,
-    is_side_effect_free,
-)
+from perfcodemod.analysis.effects import first_side_effect, is_effect_free_callable
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
@@ -165,13 +161,17 @@ class ListComprehensionInReducer(Rule):
             SAFE,
         ),
         Invalid(
-            "import collections\n\ndef f(words):\n    return collections.Counter([w.lower() for w in words])\n",
-            "import collections\n\ndef f(words):\n    return collections.Counter(w.lower() for w in words)\n",
+            "import collections\n\ndef f(words):\n"
+            "    return collections.Counter([w.lower() for w in words])\n",
+            "import collections\n\ndef f(words):\n"
+            "    return collections.Counter(w.lower() for w in words)\n",
             SAFE,
         ),
         Invalid(
-            "from heapq import nlargest\n\ndef f(xs):\n    return nlargest(3, [x.score for x in xs])\n",
-            "from heapq import nlargest\n\ndef f(xs):\n    return nlargest(3, (x.score for x in xs))\n",
+            "from heapq import nlargest\n\ndef f(xs):\n"
+            "    return nlargest(3, [x.score for x in xs])\n",
+            "from heapq import nlargest\n\ndef f(xs):\n"
+            "    return nlargest(3, (x.score for x in xs))\n",
             SAFE,
         ),
         # Comments inside the brackets survive.
@@ -218,7 +218,7 @@ class ListComprehensionInReducer(Rule):
         ]
         interleaving = [
             c for c in callbacks
-            if not (isinstance(c, cst.Name) and c.value == "None") and not self._is_pure_callable(c)
+            if not is_effect_free_callable(self.context, c)
         ]
         effect = first_side_effect(self.context, comp)
         if interleaving and effect is not None:
@@ -248,11 +248,3 @@ class ListComprehensionInReducer(Rule):
                 if qualified in REDUCERS:
                     return qualified
         return None
-
-    def _is_pure_callable(self, node: cst.BaseExpression) -> bool:
-        """A builtin without side effects (``len``, ``abs``...) or a lambda whose body has none."""
-        if isinstance(node, cst.Lambda):
-            return is_side_effect_free(self.context, node.body)
-        if isinstance(node, cst.Name):
-            return node.value in EFFECT_FREE_BUILTINS and names.is_builtin(self.context, node)
-        return False
