@@ -35,7 +35,9 @@ SAFE_FIXED = CODE.replace('["active", "pending"]', '{"active", "pending"}')
 ALL_FIXED = SAFE_FIXED.replace('["x", "y"]', '{"x", "y"}')
 CLEAN = "def f(x):\n    return x + 1\n"
 MESSAGE = "Membership test against a list of constants; use a set literal"
-TEXT_LINE = re.compile(r"^(?P<path>[^:]+):(?P<row>\d+):(?P<col>\d+): (?P<code>PCM\d{3}) (?P<rest>.*)$")
+TEXT_LINE = re.compile(
+    r"^(?P<path>[^:]+):(?P<row>\d+):(?P<col>\d+): (?P<code>PCM\d{3}) (?P<rest>.*)$"
+)
 
 
 T = TypeVar("T")
@@ -45,7 +47,8 @@ def concurrently(*calls: Callable[[], T]) -> list[T]:
     """Run independent command lines at the same time (each costs mostly interpreter and
     import time), returning their results in order."""
     with ThreadPoolExecutor(max_workers=4) as pool:
-        futures = [pool.submit(call) for call in calls]
+        # A list, not a generator: every call must start before the first result is awaited.
+        futures = [pool.submit(call) for call in calls]  # noqa: PCM103
         return [future.result() for future in futures]
 
 
@@ -131,7 +134,9 @@ USAGE_ERRORS = [
 
 
 @pytest.fixture(scope="module")
-def usage_errors(tmp_path_factory: pytest.TempPathFactory) -> dict[str, subprocess.CompletedProcess[str]]:
+def usage_errors(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, subprocess.CompletedProcess[str]]:
     root = tmp_path_factory.mktemp("usage")
     write(root / "src" / "mod.py", CODE)
     results = concurrently(*(
@@ -180,7 +185,7 @@ def test_broken_pipe_is_not_a_traceback(tmp_path: Path) -> None:
     process.stderr.close()
     process.wait(timeout=120)
     assert first.startswith(b"many.py:1:")
-    assert "Traceback" not in stderr and process.returncode in (0, 1)
+    assert "Traceback" not in stderr and process.returncode in {0, 1}
 
 
 # -- fixing ----------------------------------------------------------------------------------
@@ -191,7 +196,8 @@ def test_fix_applies_safe_fixes_and_reports_what_remains(project: Path) -> None:
     result = run_cli("check", "--fix", "src", cwd=project)
     assert result.returncode == 1
     assert mod.read_text() == SAFE_FIXED
-    assert diagnostics_of(result.stdout) == [(str(Path("src/pkg/mod.py")), 6, 21, "PCM201", MESSAGE)]
+    shown = str(Path("src/pkg/mod.py"))
+    assert diagnostics_of(result.stdout) == [(shown, 6, 21, "PCM201", MESSAGE)]
     assert lines_of(result.stdout)[1:] == [
         "Found 2 diagnostics (1 fixed, 1 remaining).",
         "1 hidden fix can be enabled with the `--unsafe-fixes` option.",
@@ -206,7 +212,10 @@ def test_unsafe_fixes_applies_everything(project: Path) -> None:
     result = run_cli("--fix", "--unsafe-fixes", "--show-fixes", "src", cwd=project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (project / "src" / "pkg" / "mod.py").read_text() == ALL_FIXED
-    assert f"Fixed 2 diagnostics:\n{Path('src/pkg/mod.py')}:\n    2 × PCM201 (literal-membership)\n" in result.stdout
+    listing = (
+        f"Fixed 2 diagnostics:\n{Path('src/pkg/mod.py')}:\n    2 × PCM201 (literal-membership)\n"
+    )
+    assert listing in result.stdout
     assert "Found 2 diagnostics (2 fixed, 0 remaining)." in result.stdout
 
 
@@ -226,7 +235,7 @@ def test_unsafe_fixes_from_configuration_and_no_unsafe_fixes(project: Path) -> N
 def test_exit_zero_and_exit_non_zero_on_fix(tmp_path: Path) -> None:
     only_safe = CODE.replace('["x", "y"]', "[x, y]")  # one safe fix, nothing else
     for name in ("plain", "strict", "nothing", "zero", "found"):
-        write(tmp_path / name / "mod.py", CODE if name in ("zero", "found") else only_safe)
+        write(tmp_path / name / "mod.py", CODE if name in {"zero", "found"} else only_safe)
     write(tmp_path / "nothing" / "mod.py", SAFE_FIXED.replace('["x", "y"]', "[x, y]"))
     plain, strict, nothing, zero, found = concurrently(
         lambda: run_cli("--fix", "plain", cwd=tmp_path),
@@ -393,7 +402,7 @@ def test_json_output_field_by_field(tmp_path: Path) -> None:
         assert lines[end["row"] - 1][end["column"] - 2] in "])"
         fix = item["fix"]
         assert set(fix) == {"applicability", "applicability_reason", "message", "edits"}
-        assert fix["applicability"] in ("safe", "unsafe")
+        assert fix["applicability"] in {"safe", "unsafe"}
         assert fix["message"] == "Use a set literal"
         assert isinstance(fix["applicability_reason"], str) and fix["applicability_reason"]
         [edit] = fix["edits"]

@@ -35,7 +35,7 @@ LINE = re.compile(r"^(?P<path>[^:\s]+):(?P<row>\d+):\d+: (?P<code>PCM\d{3}) ", r
 def reported(*args: str | Path, cwd: Path) -> set[tuple[str, int]]:
     """The (path, row) pairs the CLI reports (paths with forward slashes)."""
     result = run_cli(*args, cwd=cwd)
-    assert result.returncode in (0, 1), result.stderr
+    assert result.returncode in {0, 1}, result.stderr
     return {(m["path"].replace("\\", "/"), int(m["row"])) for m in LINE.finditer(result.stdout)}
 
 
@@ -81,7 +81,8 @@ def test_closest_configuration_applies_to_each_file(tmp_path: Path) -> None:
     elsewhere = tmp_path.parent / (tmp_path.name + "-elsewhere")
     elsewhere.mkdir()
     found = reported(tmp_path, cwd=elsewhere)
-    assert {row for _, row in found} == {2, 6} and all(p.endswith("inner/pkg/a.py") for p, _ in found)
+    assert {row for _, row in found} == {2, 6}
+    assert all(p.endswith("inner/pkg/a.py") for p, _ in found)
     # Fixing uses each file's configuration: the inner project enables unsafe fixes.
     run_cli("--fix", ".", cwd=tmp_path)
     assert (tmp_path / "inner/pkg/a.py").read_text() == ALL_FIXED
@@ -154,7 +155,7 @@ def test_exclude_replaces_the_defaults(tmp_path: Path) -> None:
 
 def _json_by_project(root: Path, *args: str) -> dict[str, list[dict]]:
     result = run_cli(".", "--output-format", "json", *args, cwd=root)
-    assert result.returncode in (0, 1), result.stderr
+    assert result.returncode in {0, 1}, result.stderr
     found: dict[str, list[dict]] = {}
     for item in json.loads(result.stdout):
         project = Path(item["filename"]).relative_to(root).parts[0]

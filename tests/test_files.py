@@ -19,7 +19,7 @@ LINE = re.compile(r"^(?P<path>[^:]+):\d+:\d+: (?P<code>PCM\d{3}) ", re.MULTILINE
 
 def checked(*args: str | Path, cwd: Path) -> set[str]:
     result = run_cli(*args, cwd=cwd)
-    assert result.returncode in (0, 1), result.stderr
+    assert result.returncode in {0, 1}, result.stderr
     return {m["path"].replace(os.sep, "/") for m in LINE.finditer(result.stdout)}
 
 
@@ -61,7 +61,8 @@ def test_default_excludes_and_virtual_environments(tmp_path: Path) -> None:
     write(tmp_path / "src" / "builder" / "ok.py", CODE)
     assert checked(".", cwd=tmp_path) == {"src/pkg/ok.py", "src/builder/ok.py"}
     # Named explicitly, excluded files are checked (unless --force-exclude).
-    assert checked("build/a.py", "myenv/lib/mod.py", cwd=tmp_path) == {"build/a.py", "myenv/lib/mod.py"}
+    named = ("build/a.py", "myenv/lib/mod.py")
+    assert checked(*named, cwd=tmp_path) == set(named)
     assert checked("--force-exclude", "build/a.py", cwd=tmp_path) == set()
     # A named directory is walked even when its name is excluded (as in ruff).
     assert checked("build", cwd=tmp_path) == {"build/a.py"}
@@ -80,8 +81,8 @@ docs/**/conf.py
 sub/*.py
 !sub/keep.py
 \\#hash.py
-spaced.py\\ 
-trailing.py   
+spaced.py\\\x20
+trailing.py\x20\x20\x20
 [abc]_class.py
 file_only.py/
 """
@@ -140,7 +141,7 @@ def test_nested_repository_uses_its_own_gitignore(tmp_path: Path) -> None:
     assert checked(".", cwd=tmp_path) == {"inner/ignored_by_outer.py"}
 
 
-# -- symlinks ---------------------------------------------------------------------------------------
+# -- symlinks -------------------------------------------------------------------------------
 
 
 def test_symlinked_file_inside_the_tree_is_fixed_at_its_target(tmp_path: Path) -> None:

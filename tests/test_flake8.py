@@ -45,13 +45,15 @@ def test_same_diagnostics_as_the_command_line(tmp_path: Path) -> None:
     ours = parsed(run_cli("PCM201.py", cwd=tmp_path).stdout)
     theirs = parsed(flake8("--select", "PCM", "PCM201.py", cwd=tmp_path).stdout)
     assert ours and theirs == ours
-    # The fixture's `# noqa: PCM201` line is suppressed by flake8's own noqa handling...
+    # The fixture's line with a noqa comment for PCM201 is suppressed by flake8 itself...
     suppressed_row = next(i for i, line in enumerate(fixture.read_text().splitlines(), 1)
                           if "# noqa: PCM201" in line)
-    assert suppressed_row not in {row for _, row, *_ in theirs}
+    assert suppressed_row not in (row for _, row, *_ in theirs)
     # ...and reported when flake8 is told to disregard noqa comments.
-    everything = parsed(flake8("--select", "PCM", "--disable-noqa", "PCM201.py", cwd=tmp_path).stdout)
-    assert suppressed_row in {row for _, row, *_ in everything}
+    everything = parsed(
+        flake8("--select", "PCM", "--disable-noqa", "PCM201.py", cwd=tmp_path).stdout
+    )
+    assert suppressed_row in (row for _, row, *_ in everything)
 
 
 def test_noqa_and_flake8_selection(tmp_path: Path) -> None:

@@ -41,7 +41,7 @@ LINES = [
 
 def reported_rows(*args: str, cwd: Path) -> dict[str, set[int]]:
     result = run_cli(*args, cwd=cwd)
-    assert result.returncode in (0, 1), result.stderr
+    assert result.returncode in {0, 1}, result.stderr
     rows: dict[str, set[int]] = {}
     for match in LINE.finditer(result.stdout):
         rows.setdefault(match["path"], set()).add(int(match["row"]))

@@ -1,7 +1,7 @@
 """The pre-commit hooks, through real pre-commit: ``try-repo`` builds a virtualenv from this
-repository's working tree (pip-installing it, which needs PyPI) and runs a hook in a scratch git
-repository. Two runs (one per hook) share one scratch repository: each installs the package,
-which takes a while."""
+repository's working tree (pip-installing it, which needs PyPI and takes a while) and runs the
+hooks in a scratch git repository. One run, without a hook id, runs both hooks in manifest order
+(the check, then the fix) with one installation; pre-commit reports each hook separately."""
 
 from __future__ import annotations
 
@@ -24,12 +24,14 @@ pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="pre-commit 
 
 
 def test_hooks_manifest() -> None:
-    hooks = {hook["id"]: hook for hook in yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())}
+    manifest = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    hooks = {hook["id"]: hook for hook in manifest}
     assert set(hooks) == {"perfcodemod", "perfcodemod-fix"}
     for hook in hooks.values():
         assert hook["language"] == "python"
         assert hook["types_or"] == ["python", "pyi"]
         assert "--force-exclude" in hook["entry"].split()
+        assert hook["require_serial"] is True  # one process, one summary
     assert "--fix" not in hooks["perfcodemod"]["entry"].split()
     assert {"--fix", "--exit-non-zero-on-fix"} <= set(hooks["perfcodemod-fix"]["entry"].split())
 
@@ -61,41 +63,49 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     write(project / "notes.txt", CODE)
     write(project / "clean.py", "x = 1\n")
     _git("add", "-A", cwd=project, env=env)
-    results = {}
-    for hook in ("perfcodemod", "perfcodemod-fix"):
-        results[hook] = subprocess.run(
-            [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), hook, "--all-files",
-             "--color", "never"],
-            cwd=project, env=env, capture_output=True, text=True, timeout=900,
-        )
-        results[f"{hook}:files"] = {
-            name: (project / name).read_text()
-            for name in ("a.py", "unsafe.py", "stub.pyi", "generated/g.py", "notes.txt")
-        }
-    return results
+    result = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "--all-files",
+         "--color", "never"],
+        cwd=project, env=env, capture_output=True, text=True, timeout=900,
+    )
+    output = result.stdout + result.stderr
+    # Each hook's report starts with its status line, then `- hook id: ID`.
+    sections = {}
+    for part in output.split("- hook id: ")[1:]:
+        hook_id, _, rest = part.partition("\n")
+        sections[hook_id] = rest
+    files = {
+        name: (project / name).read_text()
+        for name in ("a.py", "unsafe.py", "stub.pyi", "generated/g.py", "notes.txt")
+    }
+    return {"result": result, "output": output, "sections": sections, "files": files}
+
+
+def test_both_hooks_ran(runs: dict) -> None:
+    assert runs["result"].returncode == 1, runs["output"]
+    assert list(runs["sections"]) == ["perfcodemod", "perfcodemod-fix"], runs["output"]
 
 
 def test_check_hook(runs: dict) -> None:
-    result = runs["perfcodemod"]
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output
-    assert "- hook id: perfcodemod\n" in output
+    output = runs["sections"]["perfcodemod"]
+    assert "- exit code: 1\n" in output
     assert "a.py:2:17: PCM201 [*] " in output
     assert "stub.pyi:2:19: PCM201 [*] " in output
     assert "unsafe.py:2:21: PCM201 " in output
+    # The check hook writes nothing (pre-commit would say the files were modified).
+    assert "files were modified" not in output
     # Excluded by the project's configuration, although pre-commit names it; not Python.
-    assert "generated" not in output and "notes.txt" not in output
-    assert runs["perfcodemod:files"]["a.py"] == CODE  # the check hook writes nothing
+    assert "generated" not in runs["output"] and "notes.txt" not in runs["output"]
 
 
 def test_fix_hook(runs: dict) -> None:
-    result = runs["perfcodemod-fix"]
-    output = result.stdout + result.stderr
-    assert result.returncode == 1, output
-    assert "- files were modified by this hook" in output
-    files = runs["perfcodemod-fix:files"]
+    output = runs["sections"]["perfcodemod-fix"]
+    assert "- exit code: 1\n" in output
+    assert "- files were modified by this hook" in output  # so the user re-stages them
+    files = runs["files"]
     assert files["a.py"] == FIXED
     assert files["stub.pyi"].endswith("FLAG: bool = 1 in {1, 2}\n")
     assert files["unsafe.py"] == UNSAFE  # unsafe fixes are not applied by the hook
     assert files["generated/g.py"] == CODE and files["notes.txt"] == CODE
     assert "unsafe.py:2:21: PCM201 " in output
+    assert "Found 3 diagnostics (2 fixed, 1 remaining)." in output

@@ -177,8 +177,9 @@ def test_file_mode_is_preserved(fixed_tree: dict) -> None:
         owner = fixed_tree["stat_first"]["tabs.py"]
         assert (owner.st_uid, owner.st_gid) == (4321, 4322)
     # The files were replaced (atomically), not edited in place.
-    assert fixed_tree["stat_first"]["tabs.py"].st_ino != fixed_tree["before_stat"]["tabs.py"].st_ino
-    assert fixed_tree["stat_first"]["clean.py"].st_ino == fixed_tree["before_stat"]["clean.py"].st_ino
+    before, first = fixed_tree["before_stat"], fixed_tree["stat_first"]
+    assert first["tabs.py"].st_ino != before["tabs.py"].st_ino
+    assert first["clean.py"].st_ino == before["clean.py"].st_ino
 
 
 def test_broken_files_are_reported_and_left_alone(fixed_tree: dict) -> None:
@@ -265,7 +266,10 @@ def test_file_changed_while_fixing_is_an_error_not_a_write(tmp_path: Path) -> No
     assert final in versions or final in fixed_versions
     if "changed on disk" in result.stderr:
         assert result.returncode == 2
-        assert "error: race.py: the file changed on disk while it was being fixed; not written" in result.stderr
+        assert (
+            "error: race.py: the file changed on disk while it was being fixed; not written"
+            in result.stderr
+        )
 
 
 # -- properties ------------------------------------------------------------------------------------
@@ -323,7 +327,7 @@ try:
 except ImportError:  # pragma: no cover - hypothesmith is in the dev extra
     hypothesmith = None
 
-needs_hypothesmith = pytest.mark.skipif(hypothesmith is None, reason="hypothesmith is not installed")
+needs_hypothesmith = pytest.mark.skipif(hypothesmith is None, reason="needs hypothesmith")
 # Valid programs. `auto_target=False`: hypothesmith's targeting costs seconds per example.
 # Deferred: building hypothesmith's grammar takes seconds, paid only when these tests run.
 GRAMMAR = st.deferred(lambda: hypothesmith.from_grammar(auto_target=False))

@@ -16,7 +16,8 @@ from perfcodemod import engine, noqa
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, ToolError
 from perfcodemod.files import Target, discover
-from perfcodemod.fixer import FileChangedError, FixOutcome, fix_source as _fix_loop, write_atomic
+from perfcodemod.fixer import FileChangedError, FixOutcome, write_atomic
+from perfcodemod.fixer import fix_source as _fix_loop
 from perfcodemod.source import DecodeError, LineIndex, SourceText
 
 
@@ -27,7 +28,7 @@ class FixMode(enum.Enum):
     WRITE = "write"
     #: Compute fixes, write nothing (``--diff``, stdin).
     PREVIEW = "preview"
-    #: Add ``# noqa`` comments for every diagnostic.
+    #: Add noqa comments for every diagnostic.
     ADD_NOQA = "add-noqa"
 
 
@@ -147,7 +148,8 @@ def fix_source(
     *,
     unsafe: bool | None = None,
 ) -> FileReport:
-    """Fix one source text; ``report.fixed`` holds the result, ``report.diagnostics`` what remains."""
+    """Fix one source text: ``report.fixed`` holds the result (None: nothing changed),
+    ``report.diagnostics`` what remains."""
     settings = settings or default_settings()
     report = check_source(code, path, settings)
     if unsafe is not None:
@@ -246,7 +248,8 @@ def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> F
         _fix_report(report, source, settings, target.path, unsafe)
     if mode in (FixMode.WRITE, FixMode.ADD_NOQA) and report.changed and report.fixed is not None:
         if not target.writable:
-            report.errors.append(ToolError(display, "not written: the file is outside the named paths"))
+            message = "not written: the file is outside the named paths"
+            report.errors.append(ToolError(display, message))
             return report
         try:
             write_atomic(target.path, report.fixed.encode(), raw)
@@ -270,13 +273,18 @@ def check_paths(
     resolver = resolver or ConfigResolver()
     run = RunReport()
     for target in discover(paths, resolver, force_exclude=force_exclude, errors=run.errors):
-        try:
-            run.files.append(process_file(target, mode, unsafe))
-        except Exception as exc:  # a bug must not cost the other files their check
-            if engine.DEBUG:
-                raise
-            run.errors.append(ToolError(str(target.path), f"internal error: {exc!r}"))
+        _process_isolated(target, mode, unsafe, run)
     return run
+
+
+def _process_isolated(target: Target, mode: FixMode, unsafe: bool | None, run: RunReport) -> None:
+    """``process_file``, where a bug costs only this file its check, not the whole run."""
+    try:
+        run.files.append(process_file(target, mode, unsafe))
+    except Exception as exc:
+        if engine.DEBUG:
+            raise
+        run.errors.append(ToolError(str(target.path), f"internal error: {exc!r}"))
 
 
 def targets(

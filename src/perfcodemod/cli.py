@@ -40,7 +40,8 @@ def _check_parser() -> argparse.ArgumentParser:
         prog="perfcodemod check",
         description="Find performance antipatterns in Python files and fix them.",
     )
-    parser.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .); - for stdin")
+    parser.add_argument("paths", nargs="*", type=Path,
+                        help="files or directories (default: .); - for stdin")
     fixing = parser.add_argument_group("fixing")
     fixing.add_argument("--fix", action=argparse.BooleanOptionalAction, default=False,
                         help="apply fixes in place (safe ones; see --unsafe-fixes)")
@@ -97,10 +98,10 @@ def _rule_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        if args and args[0] in ("--version", "-V"):
+        if args and args[0] in {"--version", "-V"}:
             print(f"perfcodemod {__version__}")
             return EXIT_CLEAN
-        if args and args[0] in ("-h", "--help"):
+        if args and args[0] in {"-h", "--help"}:
             _top_help(sys.stdout)
             return EXIT_CLEAN
         if args and args[0] == "rule":
@@ -154,7 +155,7 @@ def _rule(args: argparse.Namespace) -> int:
         if rule is None:
             import difflib
 
-            choices = [r.code for r in registry.all_rules()] + [r.name for r in registry.all_rules()]
+            choices = [name for r in registry.all_rules() for name in (r.code, r.name)]
             close = difflib.get_close_matches(args.rule, choices, n=1)
             hint = f"; did you mean `{close[0]}`?" if close else ""
             return _error(f"unknown rule `{args.rule}`{hint}")

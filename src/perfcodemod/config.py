@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional, Tuple
+from typing import Any, Optional
 
 from perfcodemod import registry
 from perfcodemod.diagnostic import Applicability
@@ -65,7 +65,7 @@ class Overrides:
 
 #: One layer of rule selection (``select``, ``extend-select``, ``ignore``): the configuration
 #: file's, then the command line's, applied in order as ruff does.
-Selection = Tuple[Optional[Tuple[str, ...]], Tuple[str, ...], Tuple[str, ...]]
+Selection = tuple[Optional[tuple[str, ...]], tuple[str, ...], tuple[str, ...]]
 
 
 @dataclass(frozen=True)
@@ -287,7 +287,8 @@ _KEYS = (
 def _close(word: str, choices: Iterable[str]) -> str:
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     if not match:
-        match = difflib.get_close_matches(word.lower().replace("_", "-"), list(choices), n=1, cutoff=0.6)
+        normalized = word.lower().replace("_", "-")
+        match = difflib.get_close_matches(normalized, list(choices), n=1, cutoff=0.6)
     return f"; did you mean `{match[0]}`?" if match else ""
 
 
@@ -327,7 +328,10 @@ def check_selector(selector: str, where: str, path: Path | None = None) -> None:
         return
     choices = ["ALL", *(rule.code for rule in registry.all_rules())]
     by_name = registry.get_rule(selector)
-    hint = f"; did you mean `{by_name.code}` ({by_name.name})?" if by_name else _close(selector.upper(), choices)
+    if by_name is not None:
+        hint = f"; did you mean `{by_name.code}` ({by_name.name})?"
+    else:
+        hint = _close(selector.upper(), choices)
     prefix = f"{path}: " if path else ""
     raise ConfigError(f"{prefix}unknown rule selector `{selector}` in {where}{hint}")
 
@@ -347,7 +351,8 @@ def _target_version(value: object, key: str, path: Path | None, table: str = "")
 def _bool(value: object, key: str, path: Path | None, table: str) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(
-            f"{_where(path, table)}`{key}` {_in(table)} must be true or false, not {_type_name(value)}"
+            f"{_where(path, table)}`{key}` {_in(table)} must be true or false, "
+            f"not {_type_name(value)}"
         )
     return value
 
@@ -368,12 +373,12 @@ def settings_from_table(table: Mapping[str, Any], path: Path | None, root: Path)
                 f"{_close(key, (*_KEYS, *families))}"
             )
         attr = key.replace("-", "_")
-        if key in ("select", "extend-select", "ignore", "fixable", "unfixable",
-                   "extend-safe-fixes", "extend-unsafe-fixes"):
+        if key in {"select", "extend-select", "ignore", "fixable", "unfixable",
+                   "extend-safe-fixes", "extend-unsafe-fixes"}:
             values[attr] = _selectors(value, key, path, name)
-        elif key in ("exclude", "extend-exclude"):
+        elif key in {"exclude", "extend-exclude"}:
             values[attr] = _string_list(value, key, path, name)
-        elif key in ("unsafe-fixes", "respect-gitignore"):
+        elif key in {"unsafe-fixes", "respect-gitignore"}:
             values[attr] = _bool(value, key, path, name)
         elif key == "target-version":
             values[attr] = _target_version(value, key, path, name)
@@ -439,7 +444,9 @@ def load_config_file(path: Path) -> Settings | None:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(f"{path}: invalid TOML: not UTF-8 ({exc.reason} at line {line})") from None
+        raise ConfigError(
+            f"{path}: invalid TOML: not UTF-8 ({exc.reason} at line {line})"
+        ) from None
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

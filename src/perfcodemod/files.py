@@ -270,7 +270,8 @@ def _walk(
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            errors.append(ToolError(str(directory), f"cannot list directory: {exc.strerror or exc}"))
+            message = f"cannot list directory: {exc.strerror or exc}"
+            errors.append(ToolError(str(directory), message))
             continue
         settings = resolver.for_path(directory)
         subdirectories: list[Path] = []

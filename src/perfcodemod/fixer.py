@@ -80,14 +80,14 @@ def _choose(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
     """Applicable fixes, in order, skipping any that overlaps one already chosen. Identical
     edits (the same import added by two fixes) are shared, not overlapping."""
     chosen: list[Diagnostic] = []
-    taken: list[Edit] = []
+    taken: set[Edit] = set()
     for diagnostic in diagnostics:
         assert diagnostic.fix is not None
         edits = [edit for edit in diagnostic.fix.edits if edit not in taken]
         if any(edit.overlaps(other) for edit in edits for other in taken):
             continue
         chosen.append(diagnostic)
-        taken.extend(edits)
+        taken.update(edits)
     return chosen
 
 

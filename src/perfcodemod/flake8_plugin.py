@@ -37,7 +37,7 @@ class Plugin:
         return cls._resolver
 
     def run(self) -> Iterator[Flake8Result]:
-        path = Path(self.filename) if self.filename not in ("stdin", "-", "") else None
+        path = Path(self.filename) if self.filename not in {"stdin", "-", ""} else None
         try:
             resolver = self._settings_resolver()
             settings = resolver.for_path(path) if path is not None else resolver.default
@@ -52,7 +52,7 @@ class Plugin:
         tree = self.tree if isinstance(self.tree, ast.Module) else None
         text = "".join(self.lines)
         result = engine.check_source(SourceText(text), options, self.filename, tree=tree)
-        # flake8 handles `# noqa` on a line itself; the file-level `# perfcodemod: noqa` is ours.
+        # flake8 handles line-level noqa comments itself; the file-level directive is ours.
         exemptions = noqa.file_exemptions(text)
         parse_errors_selected = any(rule.code == engine.PARSE_ERROR_CODE for rule in options.rules)
         for diagnostic in result.diagnostics:
@@ -63,6 +63,7 @@ class Plugin:
                     continue  # flake8 reports syntax errors itself (E999)
             elif any(exemption.covers(diagnostic.code) for exemption in exemptions):
                 continue
-            yield diagnostic.row, diagnostic.col - 1, f"{diagnostic.code} {diagnostic.message}", type(self)
+            message = f"{diagnostic.code} {diagnostic.message}"
+            yield diagnostic.row, diagnostic.col - 1, message, type(self)
         for error in result.errors:
             yield 1, 0, f"PCM001 perfcodemod could not check this file: {error.message}", type(self)

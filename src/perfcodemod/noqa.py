@@ -96,8 +96,11 @@ def filter_suppressed(
             continue
         if any(exemption.covers(diagnostic.code) for exemption in exemptions):
             continue
-        noqa = line_noqa(lines.line(diagnostic.noqa_row)) if diagnostic.noqa_row <= len(lines) else False
-        if noqa is None or (noqa and any(diagnostic.code.startswith(p) for p in noqa)):
+        row = diagnostic.noqa_row
+        noqa = line_noqa(lines.line(row)) if 1 <= row <= len(lines) else False
+        if noqa is None:
+            continue
+        if isinstance(noqa, tuple) and any(diagnostic.code.startswith(p) for p in noqa):
             continue
         kept.append(diagnostic)
     return kept, len(diagnostics) - len(kept)
@@ -118,7 +121,8 @@ def add_noqa_comments(text: str, lines: LineIndex, diagnostics: Iterable[Diagnos
             existing = LINE_NOQA.search(body)
             if existing and existing.group("codes"):
                 merged = sorted(set(_codes(existing) or ()) | codes)
-                body = body[: existing.start()] + "# noqa: " + ", ".join(merged) + body[existing.end():]
+                comment = "# noqa: " + ", ".join(merged)
+                body = body[: existing.start()] + comment + body[existing.end() :]
             elif not existing:
                 body = body.rstrip() + "  # noqa: " + ", ".join(sorted(codes))
             line = body + ending

@@ -28,7 +28,8 @@ def text_line(report: FileReport, diagnostic: Diagnostic, unsafe: bool | None = 
     when ``unsafe``, which defaults to the file's own setting)."""
     unsafe = report.unsafe_fixes if unsafe is None else unsafe
     marker = "[*] " if is_applicable(diagnostic, unsafe) else ""
-    return f"{report.path}:{diagnostic.row}:{diagnostic.col}: {diagnostic.code} {marker}{diagnostic.message}"
+    position = f"{report.path}:{diagnostic.row}:{diagnostic.col}"
+    return f"{position}: {diagnostic.code} {marker}{diagnostic.message}"
 
 
 def _location(lines: LineIndex, offset: int) -> dict[str, int]:
@@ -58,7 +59,9 @@ def json_object(report: FileReport, diagnostic: Diagnostic) -> dict[str, Any]:
         "cell": None,
         "code": diagnostic.code,
         "end_location": {"row": diagnostic.end_row, "column": diagnostic.end_col},
-        "filename": report.path if report.path in ("-", "<stdin>") else os.path.abspath(report.path),
+        "filename": (
+            report.path if report.path in {"-", "<stdin>"} else os.path.abspath(report.path)
+        ),
         "fix": fix,
         "location": {"row": diagnostic.row, "column": diagnostic.col},
         "message": diagnostic.message,
