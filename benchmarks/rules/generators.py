@@ -4,8 +4,9 @@
     python benchmarks/rules/generators.py --rule PCM104  # one rule
     python benchmarks/rules/generators.py --sizes 10 1000000
 
-For each case and size: the best time per execution (``timeit``: autorange, best of 7 repeats)
-of the code the rule reports (*before*) and of its fix (*after*), their ratio (after / before:
+For each case and size: the best time per execution (``timeit``: autorange, best of 15 rounds
+that alternate the two, so that load slows both alike) of the code the rule reports (*before*)
+and of its fix (*after*), their ratio (after / before:
 below 1 is a speed-up), and the peak memory that one execution allocates (``tracemalloc``, in
 a separate run, since tracing slows everything down). The elements are ``x * 3`` of integers
 from 0 (most are distinct ``int`` objects of 28 bytes, as real elements are distinct objects):
@@ -111,11 +112,16 @@ CASES = (
 )
 
 
-def best_time(statement: str, setup: str) -> float:
-    timer = timeit.Timer(statement, setup)
-    number, _ = timer.autorange()
-    number = max(1, number // 2)
-    return min(timer.repeat(7, number)) / number
+def best_times(before: str, after: str, setup: str, repeats: int) -> tuple[float, float]:
+    """The best time per execution of each statement. The two are timed alternately, so that
+    a busy machine slows both alike and the ratio stays meaningful."""
+    timers = [timeit.Timer(before, setup), timeit.Timer(after, setup)]
+    numbers = [max(1, timer.autorange()[0] // 2) for timer in timers]
+    best = [float("inf"), float("inf")]
+    for _ in range(repeats):
+        for index, timer in enumerate(timers):
+            best[index] = min(best[index], timer.timeit(numbers[index]) / numbers[index])
+    return best[0], best[1]
 
 
 def peak_memory(statement: str, setup: str) -> int:
@@ -149,10 +155,15 @@ def human_bytes(count: int) -> str:
     return f"{count / 1024 / 1024:.2f} MiB"
 
 
+def ratio(value: float) -> str:
+    return f"{value:.2f}x" if value >= 0.01 else f"{value:.1e}x"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rule", help="only this rule's cases (PCM101...)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100_000])
+    parser.add_argument("--repeats", type=int, default=15, help="timing rounds (best is kept)")
     args = parser.parse_args(argv)
     print(f"CPython {platform.python_version()} ({sys.platform}), {platform.machine()}")
     print()
@@ -164,14 +175,13 @@ def main(argv: list[str] | None = None) -> int:
         sizes = args.sizes if "{n}" in case.setup else args.sizes[:1]
         for size in sizes:
             setup = case.setup.format(n=size)
-            before = best_time(case.before, setup)
-            after = best_time(case.after, setup)
+            before, after = best_times(case.before, case.after, setup, args.repeats)
             peak_before = peak_memory(case.before, setup)
             peak_after = peak_memory(case.after, setup)
             shown_size = f"{size:,}" if "{n}" in case.setup else "-"
             print(
                 f"| {case.rule} | {case.label} | {shown_size} | {human_time(before)} | "
-                f"{human_time(after)} | {after / before:.2f}x | {human_bytes(peak_before)} | "
+                f"{human_time(after)} | {ratio(after / before)} | {human_bytes(peak_before)} | "
                 f"{human_bytes(peak_after)} |",
                 flush=True,
             )

@@ -111,6 +111,8 @@ class ComprehensionInShortCircuit(Rule):
         # Not a single positional argument; the comprehension is not the container.
         "def f(xs):\n    return any(*[[x] for x in xs])\n",
         "def f(xs, y):\n    return [x for x in xs] in y\n",
+        # In a chained comparison the list is also compared with the next operand.
+        "def f(xs, y, z):\n    return y in [x for x in xs] == z\n",
         # Other consumers are other rules' business.
         "def f(xs):\n    return sum([x for x in xs])\n",
         "def f(xs):\n    return len([x for x in xs if x])\n",
@@ -220,10 +222,12 @@ class ComprehensionInShortCircuit(Rule):
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         left = node.left
+        last = node.comparisons[-1]
         for target in node.comparisons:
             comp = target.comparator
             if (
-                isinstance(target.operator, (cst.In, cst.NotIn))
+                target is last  # in `x in [...] == y` the list is compared too
+                and isinstance(target.operator, (cst.In, cst.NotIn))
                 and isinstance(comp, (cst.ListComp, cst.SetComp))
                 and not is_async(comp)
             ):

@@ -87,7 +87,8 @@ class CopiedIntermediateList(Rule):
     behaviour (as everywhere in perfcodemod, dunder methods are assumed well-behaved): a set or
     dict now hashes each element as soon as it is computed rather than after all of them are,
     and when an element is unhashable the `TypeError` comes before the later elements are
-    computed rather than after.
+    computed rather than after. The new list, set or dict may also have a different spare
+    capacity (`sys.getsizeof()` can differ), which only code measuring memory can see.
 
     No fix is offered when the call's parentheses or a `(key, value)` pair hold a comment
     that the new code would have no place for.

@@ -47,6 +47,7 @@ from perfcodemod.analysis.loops import (
 from perfcodemod.analysis.scopes import Scope
 from perfcodemod.analysis.uses import name_occurrences
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.engine import children
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
 from perfcodemod.transforms import generator_from
 
@@ -126,6 +127,14 @@ class SingleUseList(Rule):
       including nested functions; a name of the same spelling in a nested function also keeps
       the rule silent;
     - functions that call `locals()`, `vars()`, `eval()` or `exec()`;
+    - a snapshot: the code that consumes the list changes the container it was taken from
+      (`stale = [k for k in d if ...]`, then `del d[k]` in the loop; a generator would fail
+      with "dictionary changed size during iteration", or skip elements of a list);
+    - an assignment expression (`:=`) in the comprehension: it binds in the function, and the
+      binding would happen later, or never;
+    - a comprehension with side effects (calls) when other code runs between the assignment
+      and the consumer: those effects were meant to happen first (`procs = [start(c) for c in
+      cmds]; wait(); for p in procs: ...`);
     - annotated assignments (`files: list[Path] = [...]`: the annotation says list),
       asynchronous comprehensions, class bodies; at module level, a name read anywhere else
       in the module, or listed in `__all__`.
@@ -348,6 +357,34 @@ class SingleUseList(Rule):
         def f(groups):
             for g in groups:
                 ys = [x for x in g]
+            return sum(ys)
+        """),
+        # A snapshot: the loop changes the container the list was taken from.
+        dedent("""\
+        def f(counts):
+            empty = [k for k, v in counts.items() if not v]
+            for k in empty:
+                del counts[k]
+        """),
+        dedent("""\
+        def f(self):
+            done = [t for t in self.tasks if t.done]
+            for t in done:
+                self.tasks.remove(t)
+        """),
+        # Side effects meant to happen before the code in between.
+        dedent("""\
+        def f(commands, wait):
+            procs = [start(c) for c in commands]
+            wait()
+            for p in procs:
+                p.join()
+        """),
+        # An assignment expression binds in the function: it would happen later, or never.
+        dedent("""\
+        def f(xs):
+            ys = [(last := x) for x in xs]
+            print(last)
             return sum(ys)
         """),
         # Annotated: the annotation says list.
@@ -660,6 +697,8 @@ class SingleUseList(Rule):
         comp = assign.value
         if not isinstance(target, cst.Name) or not isinstance(comp, cst.ListComp) or is_async(comp):
             return None
+        if _binds_names(comp):
+            return None  # `:=` binds in the function: the binding would happen later, or never
         statement = context.parent(assign)
         if not isinstance(statement, cst.SimpleStatementLine):
             return None
@@ -904,6 +943,16 @@ def _snippet(context: object, node: cst.CSTNode) -> str:
     code = context.code_for(node).strip()  # type: ignore[attr-defined]
     first = code.splitlines()[0] if code else ""
     return first if len(first) <= 60 else first[:57] + "..."
+
+
+def _binds_names(comp: cst.ListComp) -> bool:
+    stack: list[cst.CSTNode] = [comp]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.NamedExpr):
+            return True
+        stack.extend(children(node))
+    return False
 
 
 def _iterated_container(iterable: cst.BaseExpression) -> str | None:
