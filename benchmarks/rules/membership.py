@@ -250,7 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     print(f"CPython {platform.python_version()} on {platform.machine()} ({sys.platform})")
-    header = ("rule", "case", "size", "before", "after", "after/before", "peak before", "peak after")
+    header = (
+        "rule", "case", "size", "before", "after", "after/before", "peak before", "peak after"
+    )
     rows = []
     for case in CASES:
         if args.rule and case.rule not in args.rule:

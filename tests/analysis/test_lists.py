@@ -45,7 +45,9 @@ LIST_EXPRESSIONS = [
 ]
 
 
-@pytest.mark.parametrize(("expression", "expected"), LIST_EXPRESSIONS, ids=[e for e, _ in LIST_EXPRESSIONS])
+@pytest.mark.parametrize(
+    ("expression", "expected"), LIST_EXPRESSIONS, ids=[e for e, _ in LIST_EXPRESSIONS]
+)
 def test_is_list_expression(expression: str, expected: bool) -> None:
     context = context_for(f"import os, re\ndef f(a, b, s):\n    return {expression}\n")
     value = find(context, cst.Return).value

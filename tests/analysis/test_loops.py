@@ -39,9 +39,17 @@ def loop_kinds(source: str, **options: bool) -> tuple[list[str], str | None]:
         ("def f(xs):\n    TARGET\n", [], "FunctionDef"),
         ("def f(xs):\n    for x in xs:\n        TARGET\n", ["For"], "FunctionDef"),
         ("def f(xs):\n    for x in TARGET:\n        pass\n", [], "FunctionDef"),
-        ("def f(xs):\n    for x in xs:\n        pass\n    else:\n        TARGET\n", [], "FunctionDef"),
+        (
+            "def f(xs):\n    for x in xs:\n        pass\n    else:\n        TARGET\n",
+            [],
+            "FunctionDef",
+        ),
         ("def f(xs):\n    while TARGET:\n        pass\n", ["While"], "FunctionDef"),
-        ("def f(xs):\n    while xs:\n        for x in xs:\n            TARGET\n", ["For", "While"], "FunctionDef"),
+        (
+            "def f(xs):\n    while xs:\n        for x in xs:\n            TARGET\n",
+            ["For", "While"],
+            "FunctionDef",
+        ),
         # A comprehension's first iterable runs once, in the enclosing scope.
         ("def f(xs):\n    return [x for x in TARGET]\n", [], "FunctionDef"),
         ("def f(xs):\n    return [x for x in xs if TARGET]\n", ["ListComp"], "FunctionDef"),
@@ -50,7 +58,11 @@ def loop_kinds(source: str, **options: bool) -> tuple[list[str], str | None]:
         ("def f(xs):\n    return [y for x in xs for y in TARGET]\n", ["ListComp"], "FunctionDef"),
         # Generators consumed on the spot are loops; others end the search.
         ("def f(xs):\n    return any(TARGET for x in xs)\n", ["GeneratorExp"], "FunctionDef"),
-        ("def f(xs):\n    for y in (TARGET for x in xs):\n        pass\n", ["GeneratorExp"], "FunctionDef"),
+        (
+            "def f(xs):\n    for y in (TARGET for x in xs):\n        pass\n",
+            ["GeneratorExp"],
+            "FunctionDef",
+        ),
         ("def f(xs):\n    return (TARGET for x in xs)\n", [], "GeneratorExp"),
         ("def f(xs):\n    for y in xs:\n        g = (TARGET for x in xs)\n", [], "GeneratorExp"),
         ("def f(xs):\n    return zip(TARGET for x in xs)\n", [], "GeneratorExp"),
@@ -120,14 +132,21 @@ def test_statements_before_and_after() -> None:
     function = find(context, cst.FunctionDef)
     statement = statement_of(context, marked(context))
     assert statement is not None and code(context, statement) == "TARGET"
-    before = [code(context, s).split("\n")[0] for s in statements_before(context, statement, function)]
+    before = [
+        code(context, s).split("\n")[0] for s in statements_before(context, statement, function)
+    ]
     assert before == ["e = 4", "if c:", "with open(xs) as handle:", "a = 1"]
     # `g = 5` runs before the next TARGET: not "after".
-    after = [code(context, s).split("\n")[0] for s in statements_after(context, statement, function)]
+    after = [
+        code(context, s).split("\n")[0] for s in statements_after(context, statement, function)
+    ]
     assert after == ["h = 6", "return h"]
 
 
-@pytest.mark.parametrize(("name", "expected"), [("a", True), ("b", True), ("d", False), ("e", True), ("g", False), ("h", False)])
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("a", True), ("b", True), ("d", False), ("e", True), ("g", False), ("h", False)],
+)
 def test_dominates(name: str, expected: bool) -> None:
     context = context_for(SOURCE)
     function = find(context, cst.FunctionDef)

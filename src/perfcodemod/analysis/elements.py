@@ -137,9 +137,8 @@ def annotation_yields_hashable(
         return True
     if not isinstance(annotation, ast.Subscript):
         return False
-    arguments = (
-        list(annotation.slice.elts) if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
-    )
+    index = annotation.slice
+    arguments = list(index.elts) if isinstance(index, ast.Tuple) else [index]
     if head_name in ELEMENT_CONTAINERS:
         return bool(arguments) and annotation_is_hashable(arguments[0], context.facts, extra_types)
     if head_name in ("tuple", "Tuple"):

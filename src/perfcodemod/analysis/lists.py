@@ -77,7 +77,9 @@ def is_list_expression(context: RuleContext, node: cst.BaseExpression) -> bool:
         return False
     if isinstance(node, cst.BinaryOperation):
         if isinstance(node.operator, cst.Add):
-            return is_list_expression(context, node.left) and is_list_expression(context, node.right)
+            return is_list_expression(context, node.left) and is_list_expression(
+                context, node.right
+            )
         if isinstance(node.operator, cst.Multiply):
             return is_list_expression(context, node.left) or is_list_expression(context, node.right)
     return False
@@ -294,7 +296,7 @@ def is_module_list_ast(facts: ModuleFacts, name: str) -> bool:
         if not binding_gives_list_ast(binding, parents):
             return False
         statement = parents.get(binding)
-        if parents.get(statement) is not facts.tree:
+        if statement is None or parents.get(statement) is not facts.tree:
             return False
     return True
 

@@ -291,7 +291,7 @@ def enclosing_loops_ast(
             if child is parent.test or _in_list(child, parent.body):
                 loops.append(parent)
         elif isinstance(parent, AST_COMPREHENSIONS):
-            if not (child is parent.generators[0]):
+            if child is not parent.generators[0]:
                 loops.append(parent)
         elif isinstance(parent, ast.comprehension):
             comprehension = parents.get(parent)

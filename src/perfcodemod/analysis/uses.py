@@ -104,7 +104,9 @@ def classify_use(
     parent = context.parent(name)
     if parent is None:
         return Use.ESCAPE
-    if isinstance(parent, (cst.FunctionDef, cst.ClassDef, cst.Param, cst.NameItem, cst.ImportAlias)):
+    if isinstance(
+        parent, (cst.FunctionDef, cst.ClassDef, cst.Param, cst.NameItem, cst.ImportAlias)
+    ):
         return Use.REBIND
     if isinstance(parent, (cst.MatchAs, cst.MatchStar, cst.MatchMapping)):
         return Use.REBIND
@@ -127,7 +129,7 @@ def classify_use(
         return _argument_use(context, parent)
     if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is name:
         return Use.READ
-    if isinstance(parent, (cst.If, cst.While, cst.Assert, cst.IfExp)) and getattr(parent, "test", None) is name:
+    if isinstance(parent, (cst.If, cst.While, cst.Assert, cst.IfExp)) and parent.test is name:
         return Use.READ
     if isinstance(parent, (cst.Expr, cst.FormattedStringExpression, cst.Annotation)):
         return Use.READ

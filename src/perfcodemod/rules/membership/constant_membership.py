@@ -34,7 +34,7 @@ Binding = Union[cst.Assign, cst.AnnAssign]
 
 
 class ConstantMembership(Rule):
-    """A name bound to a list or tuple of constants is only used for membership tests; bind it to a set.
+    """A list or tuple of constants bound to a name only used in membership tests; use a set.
 
     ## What it does
     Finds a name bound once to a list or tuple display of two or more hashable constants
@@ -104,20 +104,38 @@ class ConstantMembership(Rule):
 
     code = "PCM202"
     name = "constant-list-membership"
-    message = "Name bound to a list of constants is only used for membership tests; bind it to a set"
+    message = "A list of constants only used for membership tests; bind the name to a set"
     fix_title = "Bind the name to a set"
 
     VALID = (
         # A use that is not a membership test: the list is needed.
         "def f(xs):\n    ok = ['a', 'b']\n    return [x for x in xs if x in ok] + ok\n",
-        "def f(xs):\n    ok = ['a', 'b']\n    for o in ok:\n        print(o)\n    return [x for x in xs if x in ok]\n",
+        (
+            "def f(xs):\n"
+            "    ok = ['a', 'b']\n"
+            "    for o in ok:\n"
+            "        print(o)\n"
+            "    return [x for x in xs if x in ok]\n"
+        ),
         "def f(xs):\n    ok = ('a', 'b')\n    return [x for x in xs if x in ok and ok[0]]\n",
         # Bound twice, or a parameter of the same name.
-        "def f(xs, c):\n    ok = ('a', 'b')\n    if c:\n        ok = ('c', 'd')\n    return [x for x in xs if x in ok]\n",
+        (
+            "def f(xs, c):\n"
+            "    ok = ('a', 'b')\n"
+            "    if c:\n"
+            "        ok = ('c', 'd')\n"
+            "    return [x for x in xs if x in ok]\n"
+        ),
         # One test per call: building a set per call costs more than the scan saves.
         "def f(x):\n    ok = ('a', 'b', 'c')\n    return x in ok\n",
         # The binding is in the loop too: one test per binding.
-        "def f(xs):\n    for x in xs:\n        ok = ('a', 'b')\n        if x in ok:\n            print(x)\n",
+        (
+            "def f(xs):\n"
+            "    for x in xs:\n"
+            "        ok = ('a', 'b')\n"
+            "        if x in ok:\n"
+            "            print(x)\n"
+        ),
         # Not constants (names, calls), or a single element.
         "def f(xs, a, b):\n    ok = [a, b]\n    return [x for x in xs if x in ok]\n",
         "def f(xs):\n    ok = ['a']\n    return [x for x in xs if x in ok]\n",
@@ -128,7 +146,16 @@ class ConstantMembership(Rule):
         # A module name used otherwise somewhere in the module.
         "NAMES = ('a', 'b')\n\ndef f(x):\n    return x in NAMES\n\nprint(len(NAMES))\n",
         # Rebound elsewhere (a function's `global` assignment).
-        "NAMES = ('a', 'b')\n\ndef f(x):\n    return x in NAMES\n\ndef g():\n    global NAMES\n    NAMES = ()\n",
+        (
+            "NAMES = ('a', 'b')\n"
+            "\n"
+            "def f(x):\n"
+            "    return x in NAMES\n"
+            "\n"
+            "def g():\n"
+            "    global NAMES\n"
+            "    NAMES = ()\n"
+        ),
         # Class attributes are used through `self.`, invisibly.
         "class C:\n    KINDS = ('a', 'b')\n\n    def f(self, x):\n        return x in self.KINDS\n",
         # Already a set.
@@ -282,13 +309,15 @@ class ConstantMembership(Rule):
         for binding, target, display in self._module_bindings:
             self._check_module_name(binding, target, display)
 
-    def _binding(self, node: Binding, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+    def _binding(
+        self, node: Binding, target: cst.BaseExpression, value: cst.BaseExpression
+    ) -> None:
         if not isinstance(target, cst.Name) or target.value == "__all__":
             return
         if not _is_constant_display(value):
             return
         line = self.context.parent(node)
-        if isinstance(self.context.parent(line), cst.Module):
+        if line is not None and isinstance(self.context.parent(line), cst.Module):
             self._module_bindings.append((node, target, value))  # type: ignore[arg-type]
             return
         function = names.enclosing_function(self.context, node)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import libcst as cst
 
@@ -41,7 +41,7 @@ _UNHASHABLE_DISPLAYS = (cst.List, cst.ListComp, cst.Dict, cst.DictComp, cst.Set,
 
 
 class ListMembershipInLoop(Rule):
-    """Membership test inside a loop against a list the loop does not change; build a set once before the loop.
+    """Membership test in a loop against a list the loop does not change; build a set first.
 
     ## What it does
     Finds `x in NAME` and `x not in NAME` inside a loop or comprehension, where `NAME` is a
@@ -114,31 +114,92 @@ class ListMembershipInLoop(Rule):
         # Not in a loop.
         "def f(xs, y):\n    names = [x.name for x in xs]\n    return y in names\n",
         # The loop changes the list.
-        "def f(xs, ys):\n    seen = list(xs)\n    for y in ys:\n        if y not in seen:\n            seen.append(y)\n    return seen\n",
-        "def f(xs, ys):\n    names = sorted(xs)\n    for y in ys:\n        if y in names:\n            names.remove(y)\n",
-        "def f(xs, ys):\n    names = sorted(xs)\n    for y in ys:\n        names[0] = y\n        print(y in names)\n",
+        (
+            "def f(xs, ys):\n"
+            "    seen = list(xs)\n"
+            "    for y in ys:\n"
+            "        if y not in seen:\n"
+            "            seen.append(y)\n"
+            "    return seen\n"
+        ),
+        (
+            "def f(xs, ys):\n"
+            "    names = sorted(xs)\n"
+            "    for y in ys:\n"
+            "        if y in names:\n"
+            "            names.remove(y)\n"
+        ),
+        (
+            "def f(xs, ys):\n"
+            "    names = sorted(xs)\n"
+            "    for y in ys:\n"
+            "        names[0] = y\n"
+            "        print(y in names)\n"
+        ),
         # The loop rebinds the name.
-        "def f(xs, ys):\n    names = sorted(xs)\n    for y in ys:\n        if y in names:\n            names = names[1:]\n",
+        (
+            "def f(xs, ys):\n"
+            "    names = sorted(xs)\n"
+            "    for y in ys:\n"
+            "        if y in names:\n"
+            "            names = names[1:]\n"
+        ),
         # The list escapes in the loop, or escaped before it.
-        "def f(xs, ys, log):\n    names = sorted(xs)\n    for y in ys:\n        log(names)\n        print(y in names)\n",
-        "def f(self, xs, ys):\n    names = sorted(xs)\n    self.names = names\n    return [y for y in ys if y in names and self.check(y)]\n",
+        (
+            "def f(xs, ys, log):\n"
+            "    names = sorted(xs)\n"
+            "    for y in ys:\n"
+            "        log(names)\n"
+            "        print(y in names)\n"
+        ),
+        (
+            "def f(self, xs, ys):\n"
+            "    names = sorted(xs)\n"
+            "    self.names = names\n"
+            "    return [y for y in ys if y in names and self.check(y)]\n"
+        ),
         # A nested function that changes it.
-        "def f(xs, ys):\n    names = sorted(xs)\n    def add(v):\n        names.append(v)\n    return [add(y) for y in ys if y not in names]\n",
+        (
+            "def f(xs, ys):\n"
+            "    names = sorted(xs)\n"
+            "    def add(v):\n"
+            "        names.append(v)\n"
+            "    return [add(y) for y in ys if y not in names]\n"
+        ),
         # Not known to be a list: a parameter without annotation, a dict, a str, a call.
         "def f(names, ys):\n    return [y for y in ys if y in names]\n",
         "def f(xs, ys):\n    names = dict.fromkeys(xs)\n    return [y for y in ys if y in names]\n",
-        "def f(text: str, ys):\n    words = text.lower()\n    return [y for y in ys if y in words]\n",
+        (
+            "def f(text: str, ys):\n"
+            "    words = text.lower()\n"
+            "    return [y for y in ys if y in words]\n"
+        ),
         "def f(xs, ys):\n    names = load(xs)\n    return [y for y in ys if y in names]\n",
         # Bound to something else on one path.
-        "def f(xs, ys, c):\n    names = list(xs)\n    if c:\n        names = set(xs)\n    return [y for y in ys if y in names]\n",
+        (
+            "def f(xs, ys, c):\n"
+            "    names = list(xs)\n"
+            "    if c:\n"
+            "        names = set(xs)\n"
+            "    return [y for y in ys if y in names]\n"
+        ),
         # Not bound before the loop on every path.
-        "def f(xs, ys, c):\n    if c:\n        names = list(xs)\n    return [y for y in ys if c and y in names]\n",
+        (
+            "def f(xs, ys, c):\n"
+            "    if c:\n"
+            "        names = list(xs)\n"
+            "    return [y for y in ys if c and y in names]\n"
+        ),
         # A lazy generator: its tests run whenever it is advanced.
         "def f(xs, ys):\n    names = list(xs)\n    return (y for y in ys if y in names)\n",
         # A lambda: runs whenever it is called.
         "def f(xs, ys):\n    names = list(xs)\n    return sorted(ys, key=lambda y: y in names)\n",
         # Elements that are lists: `set()` would raise.
-        "def f(xs, ys):\n    pairs = [[x, x] for x in xs]\n    return [y for y in ys if y in pairs]\n",
+        (
+            "def f(xs, ys):\n"
+            "    pairs = [[x, x] for x in xs]\n"
+            "    return [y for y in ys if y in pairs]\n"
+        ),
         # A list of constants only used for membership tests: PCM202 reports it.
         "def f(ys):\n    names = ['a', 'b']\n    return [y for y in ys if y in names]\n",
         # A short list of fixed length: the scan is short anyway.
@@ -147,7 +208,13 @@ class ListMembershipInLoop(Rule):
         # Module level.
         "NAMES = sorted(['b', 'a'])\nfor y in ['a', 'c']:\n    print(y in NAMES)\n",
         # `locals()` can reach the list.
-        "def f(xs, ys):\n    names = list(xs)\n    for y in ys:\n        locals()['names'].append(y)\n        print(y in names)\n",
+        (
+            "def f(xs, ys):\n"
+            "    names = list(xs)\n"
+            "    for y in ys:\n"
+            "        locals()['names'].append(y)\n"
+            "        print(y in names)\n"
+        ),
     )
     INVALID = (
         Invalid(
@@ -336,9 +403,7 @@ class ListMembershipInLoop(Rule):
             )
             for occurrence in name_occurrences(statement, name):
                 if is_membership_container(self.context, occurrence):
-                    self._fixes.replace(
-                        statement, occurrence, lambda n, fresh=fresh: n.with_changes(value=fresh)
-                    )
+                    self._fixes.replace(statement, occurrence, _renamer(fresh))
         self._fixes.report(statement, container, message)
 
     def leave_Module(self, node: cst.Module) -> None:
@@ -371,6 +436,14 @@ class ListMembershipInLoop(Rule):
             or (use is Use.REBIND and isinstance(self.context.parent(n), cst.AugAssign))
             for n, use in uses_in(self.context, function, variable.name)
         )
+
+
+def _renamer(new: str) -> Callable[[cst.CSTNode], cst.BaseExpression]:
+    def rename(node: cst.CSTNode) -> cst.BaseExpression:
+        assert isinstance(node, cst.Name)
+        return node.with_changes(value=new)
+
+    return rename
 
 
 def _set_of(name: str) -> cst.Call:

@@ -61,8 +61,8 @@ class LiteralMembership(Rule):
     type (`str`, `int`, `bytes`, `bool`, `float`, `Optional[...]` of those, `Literal[...]`, an
     `Enum` subclass of the module, or a type listed in `hashable-types`), an assignment of a
     provably hashable value, or a loop variable over provably hashable items (`range()`, a
-    string, `str.split()` of a string, a set...). Then the set gives the same answer: for these types, equal values
-    have equal hashes.
+    string, `str.split()` of a string, a set...). Then the set gives the same answer: for these
+    types, equal values have equal hashes.
 
     Otherwise the fix is **unsafe**: a set raises `TypeError: unhashable type` where the
     list answered `False` (a list or dict needle), and a user-defined `__eq__` without a matching

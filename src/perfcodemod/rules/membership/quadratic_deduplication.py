@@ -31,7 +31,7 @@ _NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.GeneratorExp)
 
 
 class QuadraticDeduplication(Rule):
-    """De-duplication with `not in` on a list inside a loop is quadratic; use `dict.fromkeys` or a companion set.
+    """Quadratic de-duplication with `not in` on a list; use `dict.fromkeys` or a companion set.
 
     ## What it does
     Finds `if x not in lst: lst.append(x)` inside a loop, where `lst` is known to be a list.
@@ -110,19 +110,71 @@ class QuadraticDeduplication(Rule):
 
     VALID = (
         # Not in a loop.
-        "def add(tags, tag):\n    tags = list(tags)\n    if tag not in tags:\n        tags.append(tag)\n    return tags\n",
+        (
+            "def add(tags, tag):\n"
+            "    tags = list(tags)\n"
+            "    if tag not in tags:\n"
+            "        tags.append(tag)\n"
+            "    return tags\n"
+        ),
         # Not known to be a list (a parameter, an attribute).
-        "def f(items, out):\n    for x in items:\n        if x not in out:\n            out.append(x)\n",
-        "def f(self, items):\n    for x in items:\n        if x not in self.out:\n            self.out.append(x)\n",
+        (
+            "def f(items, out):\n"
+            "    for x in items:\n"
+            "        if x not in out:\n"
+            "            out.append(x)\n"
+        ),
+        (
+            "def f(self, items):\n"
+            "    for x in items:\n"
+            "        if x not in self.out:\n"
+            "            self.out.append(x)\n"
+        ),
         # Appends something else than what it tests.
-        "def f(items):\n    out = []\n    for x in items:\n        if x not in out:\n            out.append(x.upper())\n    return out\n",
+        (
+            "def f(items):\n"
+            "    out = []\n"
+            "    for x in items:\n"
+            "        if x not in out:\n"
+            "            out.append(x.upper())\n"
+            "    return out\n"
+        ),
         # `in`, not `not in`; or a condition with more to it.
-        "def f(items):\n    out = []\n    for x in items:\n        if x in out:\n            out.append(x)\n    return out\n",
-        "def f(items):\n    out = []\n    for x in items:\n        if x and x not in out:\n            out.append(x)\n    return out\n",
+        (
+            "def f(items):\n"
+            "    out = []\n"
+            "    for x in items:\n"
+            "        if x in out:\n"
+            "            out.append(x)\n"
+            "    return out\n"
+        ),
+        (
+            "def f(items):\n"
+            "    out = []\n"
+            "    for x in items:\n"
+            "        if x and x not in out:\n"
+            "            out.append(x)\n"
+            "    return out\n"
+        ),
         # Already uses a set.
-        "def f(items):\n    out, seen = [], set()\n    for x in items:\n        if x not in seen:\n            seen.add(x)\n            out.append(x)\n    return out\n",
+        (
+            "def f(items):\n"
+            "    out, seen = [], set()\n"
+            "    for x in items:\n"
+            "        if x not in seen:\n"
+            "            seen.add(x)\n"
+            "            out.append(x)\n"
+            "    return out\n"
+        ),
         # The list is rebuilt on every iteration.
-        "def f(groups):\n    for g in groups:\n        out = []\n        if g not in out:\n            out.append(g)\n        print(out)\n",
+        (
+            "def f(groups):\n"
+            "    for g in groups:\n"
+            "        out = []\n"
+            "        if g not in out:\n"
+            "            out.append(g)\n"
+            "        print(out)\n"
+        ),
     )
     INVALID = (
         # The whole construct, items provably hashable, loop variable unused afterwards: safe.
@@ -246,7 +298,9 @@ class QuadraticDeduplication(Rule):
             if fresh is not None:
                 # At module level `lst = []` is a top-level statement of its own: the
                 # visitor must see it together with the loop.
-                yield (fresh.lineno, loops[0].end_lineno or loops[0].lineno)
+                loop = loops[0]
+                assert isinstance(loop, ast.stmt)  # an `if` is only ever in statement loops
+                yield (fresh.lineno, loop.end_lineno or loop.lineno)
                 continue
             for function in _functions_around_ast(facts, statement):
                 known = names_by_function.get(function)
@@ -277,6 +331,7 @@ class QuadraticDeduplication(Rule):
         if not loops:
             return
         loop = loops.innermost
+        assert loop is not None
         name = container.value
         if any(use is Use.REBIND for _, use in uses_in(self.context, loop, name)):
             return  # a fresh list on every iteration
@@ -312,7 +367,9 @@ class QuadraticDeduplication(Rule):
         if not isinstance(loop, cst.For) or loop.orelse is not None or loop.asynchronous:
             return None
         body = loop.body
-        if not isinstance(body, cst.IndentedBlock) or len(body.body) != 1 or body.body[0] is not node:
+        if not isinstance(body, cst.IndentedBlock) or len(body.body) != 1:
+            return None
+        if body.body[0] is not node:
             return None
         if not isinstance(loop.target, cst.Name) or not isinstance(node.test, cst.Comparison):
             return None
@@ -559,7 +616,8 @@ def _fresh_list_before_ast(facts: ModuleFacts, loop: ast.AST, name: str) -> ast.
             index = next(i for i, s in enumerate(statements) if s is loop)
             if index == 0:
                 return None
-            previous = statements[index - 1]
+            previous: ast.stmt = statements[index - 1]
+            value: ast.expr | None
             if isinstance(previous, ast.Assign) and len(previous.targets) == 1:
                 target, value = previous.targets[0], previous.value
             elif isinstance(previous, ast.AnnAssign):
