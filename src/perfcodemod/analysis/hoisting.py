@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import ast
 import keyword
-from collections.abc import Callable, Hashable, Iterator, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -32,6 +32,7 @@ import libcst as cst
 
 from perfcodemod.analysis.facts import BUILTIN_NAMES, ModuleFacts
 from perfcodemod.analysis.loops import (
+    LoopNode,
     Loops,
     changes_in,
     dominates,
@@ -98,7 +99,7 @@ def hoist_point(
     attribute), so a loop in a class body gets its index before the ``class`` statement, in the
     enclosing function or module, and only for a collection that resolves there.
     """
-    found = enclosing_loops(context, lookup)
+    found = repeating_loops(context, lookup)
     if not found.loops:
         return None
     located = _frame_and_statements(context, found)
@@ -142,6 +143,87 @@ def hoist_point(
     if best is None:
         return None
     return Hoist(best, frame, kind)
+
+
+def repeating_loops(context: RuleContext, node: cst.CSTNode) -> Loops:
+    """The loops that run ``node`` more than once: :func:`enclosing_loops`, without the
+    ``for``/``while`` loops that ``node``'s statement always leaves once it has run (a
+    ``return`` or ``raise`` statement, or one followed in its block by ``break``, ``return``
+    or ``raise`` with no ``continue`` in between). ``for m in parts: if m.startswith(p):
+    i = parts.index(m); break`` searches once per run of the loop, not once per item."""
+    found = enclosing_loops(context, node)
+    statement = statement_of(context, node)
+    if statement is None or not found.loops:
+        return found
+    kept: list[LoopNode] = []
+    leaving = True
+    for loop in found.loops:
+        if (
+            isinstance(loop, (cst.For, cst.While))
+            and leaving
+            and _inside(context, statement, loop.body)  # not the `while` test itself
+        ):
+            exit = _always_leaves(context, statement, loop)
+            if exit == "loop":
+                statement = loop
+                continue
+            if exit == "function":
+                # Every enclosing loop of the frame is left too (comprehensions, which hold
+                # no statement, came first).
+                return Loops(tuple(kept), found.boundary)
+            leaving = False
+        kept.append(loop)
+    return Loops(tuple(kept), found.boundary)
+
+
+def _always_leaves(
+    context: RuleContext, statement: cst.BaseStatement, loop: cst.For | cst.While
+) -> str | None:
+    """``"loop"`` when running ``statement`` (inside ``loop``'s body) is always followed by
+    leaving ``loop`` (``break``), ``"function"`` when by leaving the function (``return``,
+    ``raise``), None when the loop may go on. Only ``if``/``else`` and ``with`` blocks are
+    looked through: a ``try`` may ``continue`` from its handlers, a nested loop repeats."""
+    if _exits(statement) in ("return", "raise"):
+        return "function"
+    current: cst.CSTNode = statement
+    while True:
+        block = context.parent(current)
+        if not isinstance(block, cst.IndentedBlock):
+            return None
+        later = block.body[next(i for i, s in enumerate(block.body) if s is current) + 1 :]
+        for following in later:
+            if any(isinstance(n, cst.Continue) for n in walk(following)):
+                return None
+            exit = _exits(following)
+            if exit == "break":
+                return "loop"
+            if exit in ("return", "raise"):
+                return "function"
+        owner = context.parent(block)
+        if owner is loop:
+            return None
+        if isinstance(owner, cst.Else):
+            owner = context.parent(owner)
+        if not isinstance(owner, (cst.If, cst.With)):
+            return None
+        holder = statement_of(context, owner)
+        if holder is None:
+            return None
+        current = holder
+
+
+def _exits(statement: cst.CSTNode) -> str | None:
+    """``break``, ``return`` or ``raise`` when ``statement`` is a simple statement line that
+    ends with one of them (``x = f(); return x`` on one line counts)."""
+    if isinstance(statement, cst.SimpleStatementLine) and statement.body:
+        last = statement.body[-1]
+        if isinstance(last, cst.Break):
+            return "break"
+        if isinstance(last, cst.Return):
+            return "return"
+        if isinstance(last, cst.Raise):
+            return "raise"
+    return None
 
 
 def _frame_and_statements(
@@ -313,7 +395,7 @@ def _module_name_is_stable(facts: ModuleFacts, name: str) -> bool:
     if any(isinstance(b, ast.Global) for b in facts.bindings.get(name, ())):
         return False
     for load in facts.loads.get(name, ()):
-        use = _ast_use(facts, load)
+        use = ast_use(facts, load)
         if use is Use.READ:
             continue
         if use is Use.ESCAPE or facts.enclosing_function(load) is not None:
@@ -321,7 +403,7 @@ def _module_name_is_stable(facts: ModuleFacts, name: str) -> bool:
     return True
 
 
-def _ast_use(facts: ModuleFacts, load: ast.Name) -> Use:
+def ast_use(facts: ModuleFacts, load: ast.Name) -> Use:
     """What a read of a name does to its object (the ``ast`` twin of
     :func:`perfcodemod.analysis.uses.classify_use`, for reads only)."""
     parents = facts.parents
@@ -460,7 +542,7 @@ def has_await_yield_or_walrus(node: cst.CSTNode) -> bool:
     return any(isinstance(n, (cst.Await, cst.Yield, cst.NamedExpr)) for n in walk(node))
 
 
-_BARE_CONDITIONAL_PARENTS = (cst.Element, cst.DictElement, cst.Index, cst.Return, cst.Expr)
+_BARE_CONDITIONAL_PARENTS = (cst.Element, cst.Index, cst.Return, cst.Expr)
 
 
 def needs_parentheses(context: RuleContext, node: cst.BaseExpression) -> bool:
@@ -473,12 +555,10 @@ def needs_parentheses(context: RuleContext, node: cst.BaseExpression) -> bool:
         return False
     if isinstance(parent, cst.Arg):
         return parent.star != ""
-    if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
-        return parent.value is not node
+    if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.DictElement, cst.DictComp)):
+        return parent.value is not node  # a dict key is valid bare, but hard to read
     if isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
         return parent.elt is not node
-    if isinstance(parent, cst.DictComp):
-        return parent.key is not node and parent.value is not node
     return True
 
 
@@ -614,6 +694,36 @@ class _Replacer(cst.CSTTransformer):
         return result
 
 
+def miss_is_caught(
+    context: RuleContext, node: cst.CSTNode, region: cst.CSTNode, exceptions: Collection[str]
+) -> bool:
+    """A ``try`` inside ``region`` (the loops) runs ``node`` in its body and has a handler for
+    one of ``exceptions`` (or ``Exception``, ``BaseException``, a bare ``except``): a search
+    that misses is then part of the loop's normal flow, not an error that ends it."""
+    caught = {*exceptions, "Exception", "BaseException"}
+    child: cst.CSTNode = node
+    for ancestor in context.ancestors(node):
+        if isinstance(ancestor, (cst.Try, cst.TryStar)) and child is ancestor.body:
+            for handler in ancestor.handlers:
+                if handler.type is None or _names_in(handler.type) & caught:
+                    return True
+        if ancestor is region:
+            return False
+        child = ancestor
+    return False
+
+
+def _names_in(node: cst.BaseExpression) -> set[str]:
+    """``ValueError``, ``(KeyError, builtins.ValueError)`` -> their last names."""
+    if isinstance(node, cst.Name):
+        return {node.value}
+    if isinstance(node, cst.Attribute):
+        return {node.attr.value}
+    if isinstance(node, cst.Tuple):
+        return {name for element in node.elements for name in _names_in(element.value)}
+    return {"<unknown>", "Exception"}  # a computed tuple of exceptions: assume it catches
+
+
 def is_fallback(context: RuleContext, node: cst.BaseExpression) -> bool:
     """``node`` is the miss path of :func:`lookup_or_fallback`'s shape: the ``else`` of
     ``index[key] if key in index else node`` (the original search, run only on a miss)."""
@@ -666,6 +776,7 @@ def lookup_or_fallback(
 
 __all__ = [
     "FRAME_ACCESS",
+    "ast_use",
     "Frame",
     "Hoist",
     "HoistedFixes",
@@ -679,8 +790,10 @@ __all__ = [
     "is_constant_index",
     "is_repeatable",
     "lookup_or_fallback",
+    "miss_is_caught",
     "module_name_is_stable",
     "needs_parentheses",
     "parenthesized",
+    "repeating_loops",
     "walk",
 ]

@@ -17,9 +17,11 @@ from collections.abc import Iterator
 import libcst as cst
 
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.hoisting import Hoist, identifier_part
-from perfcodemod.analysis.lists import function_list_names_ast, is_module_list_ast
+from perfcodemod.analysis.hoisting import Hoist, ast_use, identifier_part
+from perfcodemod.analysis.lists import ListVariable, function_list_names_ast, is_module_list_ast
 from perfcodemod.analysis.loops import enclosing_loops_ast
+from perfcodemod.analysis.uses import Use, uses_in
+from perfcodemod.engine import RuleContext
 
 _AST_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -81,6 +83,46 @@ def list_method_receiver(node: cst.Call, method: str) -> cst.Name | None:
     return func.value
 
 
+#: Lists of at most this many items are scanned about as fast as a dict is looked up: an
+#: index built for them costs more than it saves unless the loop is long (measured in
+#: ``benchmarks/rules/lookups.py``), so ``.index()``/``.count()`` on them are not reported.
+SMALL_LIST = 8
+
+
+def is_small_list(context: RuleContext, variable: ListVariable) -> bool:
+    """Every binding of the list is a display of at most :data:`SMALL_LIST` items (no
+    ``*rest``), and nothing changes it in place (an ``append`` could grow it)."""
+    if variable.bindings:
+        for binding in variable.bindings:
+            value = getattr(binding, "value", None)
+            if not isinstance(binding, (cst.Assign, cst.AnnAssign)) or not _small_display(value):
+                return False
+        return not any(
+            use is Use.MUTATE for _, use in uses_in(context, variable.owner, variable.name)
+        )
+    facts = context.facts
+    for binding in facts.bindings.get(variable.name, ()):
+        statement = facts.parents.get(binding)
+        value = getattr(statement, "value", None)
+        if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or not (
+            isinstance(value, (ast.List, ast.Tuple))
+            and len(value.elts) <= SMALL_LIST
+            and not any(isinstance(e, ast.Starred) for e in value.elts)
+        ):
+            return False
+    return not any(
+        ast_use(facts, load) is Use.MUTATE for load in facts.loads.get(variable.name, ())
+    )
+
+
+def _small_display(value: object) -> bool:
+    return (
+        isinstance(value, (cst.List, cst.Tuple))
+        and len(value.elements) <= SMALL_LIST
+        and all(isinstance(element, cst.Element) for element in value.elements)
+    )
+
+
 def index_name(collection: str, suffix: str, hoist: Hoist) -> str:
     """``files_by_path``, ``ordered_index``; ``MODELS_BY_TIER`` for a module-level constant
     indexed at module level, ``models_by_tier`` for one indexed inside a function."""
@@ -105,6 +147,7 @@ def key_suffix(value: object) -> str:
 __all__ = [
     "in_loop_ast",
     "index_name",
+    "is_small_list",
     "key_suffix",
     "list_method_calls_ast",
     "list_method_receiver",

@@ -20,6 +20,7 @@ from perfcodemod.analysis.hoisting import (
     is_fallback,
     is_repeatable,
     lookup_or_fallback,
+    miss_is_caught,
     needs_parentheses,
     walk,
 )
@@ -347,6 +348,13 @@ class LinearSearchInLoop(Rule):
         )
         is_list = known_list(self.context, match.collection) is not None
         builtins = ("reversed",) if is_list else ("reversed", "list")
+        if default is None:
+            miss = ("StopIteration",) if isinstance(node, cst.Call) else ("IndexError", "LookupError")
+            if miss_is_caught(self.context, node, hoist.statement, miss):
+                # Misses are expected here: the fallback would search for each of them.
+                self.report(node, message + f" and look keys up with `.get()` instead of "
+                            f"catching {miss[0]}")
+                return
         repeatable = default is not None or is_repeatable(match.value)
         if not repeatable or not all(
             builtin_visible_at(self.context, b, hoist.statement) for b in builtins

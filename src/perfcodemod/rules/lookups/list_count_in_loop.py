@@ -10,7 +10,12 @@ from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
 from perfcodemod.analysis.imports import reference
 from perfcodemod.analysis.lists import known_list
-from perfcodemod.analysis.lookups import index_name, list_method_calls_ast, list_method_receiver
+from perfcodemod.analysis.lookups import (
+    index_name,
+    is_small_list,
+    list_method_calls_ast,
+    list_method_receiver,
+)
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.engine import RuleContext
 from perfcodemod.rule import Candidate, ImportRequest, Invalid, Rule
@@ -110,6 +115,8 @@ class ListCountInLoop(Rule):
         "def f(xs, ys):\n    items = list(xs)\n    for y in ys:\n        print(items.count(y))\n        items = items[1:]\n",
         # The list escapes in the loop.
         "def f(xs, ys, sink):\n    items = list(xs)\n    for y in ys:\n        sink(items)\n        print(items.count(y))\n",
+        # A small list display, never changed.
+        "def f(ys):\n    items = ['a', 'b', 'a']\n    return [items.count(y) for y in ys]\n",
         # A lambda runs at unknown times.
         "def f(xs, ys):\n    items = list(xs)\n    return sorted(ys, key=lambda y: items.count(y))\n",
         # A module-level list that a function rebinds.
@@ -190,7 +197,10 @@ class ListCountInLoop(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         receiver = list_method_receiver(node, "count")
-        if receiver is None or known_list(self.context, receiver) is None:
+        if receiver is None:
+            return
+        variable = known_list(self.context, receiver)
+        if variable is None or is_small_list(self.context, variable):
             return
         hoist = hoist_point(self.context, node, receiver)
         if hoist is None:

@@ -13,10 +13,16 @@ from perfcodemod.analysis.hoisting import (
     is_fallback,
     is_repeatable,
     lookup_or_fallback,
+    miss_is_caught,
     needs_parentheses,
 )
 from perfcodemod.analysis.lists import known_list
-from perfcodemod.analysis.lookups import index_name, list_method_calls_ast, list_method_receiver
+from perfcodemod.analysis.lookups import (
+    index_name,
+    is_small_list,
+    list_method_calls_ast,
+    list_method_receiver,
+)
 from perfcodemod.analysis.uses import builtin_visible_at
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.engine import RuleContext
@@ -137,6 +143,12 @@ class ListIndexInLoop(Rule):
         "def f(xs, ys):\n    order = list(xs)\n    return sorted(ys, key=lambda y: order.index(y))\n",
         # A module-level list that a function changes.
         "ORDER = ['a', 'b']\ndef add(x):\n    ORDER.append(x)\ndef f(ys):\n    return [ORDER.index(y) for y in ys]\n",
+        # A small list display, never changed: scanning it costs about a dict lookup.
+        "def f(ys):\n    order = ['a', 'b', 'c']\n    return [order.index(y) for y in ys]\n",
+        "ORDER = ('a', 'b', 'c')\nLEVELS = ['a', 'b', 'c']\ndef f(ys):\n    return [LEVELS.index(y) for y in ys]\n",
+        # Run once per loop: followed by `break`, or in a `return`.
+        "def f(parts: list[str]):\n    for p in parts:\n        if p.startswith('m'):\n            i = parts.index(p)\n            break\n    return i\n",
+        "def f(parts: list[str], ys):\n    for y in ys:\n        if y:\n            return parts.index(y)\n",
         # A closure variable: the enclosing function might change it between calls.
         "def f(xs):\n    order = list(xs)\n    def g(ys):\n        return [order.index(y) for y in ys]\n    order.append(1)\n    return g\n",
     )
@@ -193,26 +205,33 @@ class ListIndexInLoop(Rule):
             "    return out\n",
             UNSAFE,
         ),
-        # A fresh name when `order_index` is taken; a `try` keeps catching the ValueError.
+        # A fresh name when `order_index` is taken; a miss still raises ValueError.
         Invalid(
             "def f(xs, ys):\n"
             "    order = list(xs)\n"
             "    order_index = 0\n"
             "    for y in ys:\n"
-            "        try:\n"
-            "            print(order.index(y))\n"
-            "        except ValueError:\n"
-            "            print(order_index)\n",
+            "        print(order.index(y), order_index)\n",
             "def f(xs, ys):\n"
             "    order = list(xs)\n"
             "    order_index = 0\n"
             "    order_index_1 = {v: i for i, v in reversed(list(enumerate(order)))}\n"
             "    for y in ys:\n"
-            "        try:\n"
-            "            print(order_index_1[y] if y in order_index_1 else order.index(y))\n"
-            "        except ValueError:\n"
-            "            print(order_index)\n",
+            "        print(order_index_1[y] if y in order_index_1 else order.index(y), order_index)\n",
             UNSAFE,
+        ),
+        # Misses are caught in the loop: they are expected, and the fallback would scan for
+        # each; reported without a fix.
+        Invalid(
+            "def f(xs, ys):\n"
+            "    order = list(xs)\n"
+            "    for y in ys:\n"
+            "        try:\n"
+            "            print(order.index(y))\n"
+            "        except (KeyError, ValueError):\n"
+            "            pass\n",
+            None,
+            message="instead of catching ValueError",
         ),
         # A module-level comprehension over a module-level list.
         Invalid(
@@ -226,10 +245,10 @@ class ListIndexInLoop(Rule):
         # A comprehension in a class body cannot see class-level names: the dict goes
         # before the class.
         Invalid(
-            "LEVELS = ['debug', 'info']\n\n\n"
+            "LEVELS = 'debug info warning error'.split()\n\n\n"
             "class Config:\n"
             "    ranks = [LEVELS.index(n) for n in ('info',)]\n",
-            "LEVELS = ['debug', 'info']\n\n\n"
+            "LEVELS = 'debug info warning error'.split()\n\n\n"
             "LEVELS_INDEX = {v: i for i, v in reversed(list(enumerate(LEVELS)))}\n\n\n"
             "class Config:\n"
             "    ranks = [LEVELS_INDEX[n] if n in LEVELS_INDEX else LEVELS.index(n) for n in ('info',)]\n",
@@ -254,7 +273,8 @@ class ListIndexInLoop(Rule):
         receiver = list_method_receiver(node, "index")
         if receiver is None or is_fallback(self.context, node):
             return
-        if known_list(self.context, receiver) is None:
+        variable = known_list(self.context, receiver)
+        if variable is None or is_small_list(self.context, variable):
             return
         hoist = hoist_point(self.context, node, receiver)
         if hoist is None:
@@ -264,6 +284,11 @@ class ListIndexInLoop(Rule):
             f"`{name}.index()` inside a loop scans the list on every iteration; build a "
             "position dict once before the loop"
         )
+        if miss_is_caught(self.context, node, hoist.statement, ("ValueError",)):
+            # Misses are expected here: the fallback would scan for each of them.
+            self.report(node, message + " and look values up with `.get()` instead of "
+                        "catching ValueError")
+            return
         needle = node.args[0].value
         if not is_repeatable(needle) or not all(
             builtin_visible_at(self.context, builtin, hoist.statement)
