@@ -209,20 +209,23 @@ def first_change(
     *,
     in_place: Iterable[str] = (),
     iteration_changes: Iterable[str] = (),
+    kinds: frozenset[Use] = frozenset({Use.REBIND, Use.MUTATE, Use.ESCAPE}),
 ) -> tuple[cst.Name, Use] | None:
     """The first occurrence in ``region`` of one of ``names`` that rebinds the name, mutates
     its object or lets it escape. For names in ``in_place`` only changes to the object count
     (their value was taken before the region: rebinding the name no longer matters). Names in
     ``iteration_changes`` hold iterators: any occurrence of them counts (iterating an iterator
-    consumes it)."""
+    consumes it). ``kinds`` limits what counts (rebinding, mutation, escape)."""
     consuming = set(iteration_changes)
     rebinding_matters = set(names)
     for name in dict.fromkeys([*rebinding_matters, *in_place]):
         for occurrence in name_occurrences(list(region), name):
-            use = classify_use(context, occurrence)
+            use = classify_use(
+                context, occurrence, mutating_methods=CONTAINER_MUTATING_METHODS
+            )
             if use is Use.REBIND and name not in rebinding_matters and name not in consuming:
                 continue
-            if use is not Use.READ or name in consuming:
+            if use in kinds or name in consuming:
                 return occurrence, use
     return None
 

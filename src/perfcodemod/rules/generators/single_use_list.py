@@ -45,7 +45,7 @@ from perfcodemod.analysis.loops import (
     statements_after,
 )
 from perfcodemod.analysis.scopes import Scope
-from perfcodemod.analysis.uses import name_occurrences
+from perfcodemod.analysis.uses import Use, name_occurrences
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.engine import children
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
@@ -127,6 +127,9 @@ class SingleUseList(Rule):
       including nested functions; a name of the same spelling in a nested function also keeps
       the rule silent;
     - functions that call `locals()`, `vars()`, `eval()` or `exec()`;
+    - the code up to the end of the consumer rebinds or changes (in place) a name the
+      elements are computed from (`ys = [x + k for x in xs]; for k in ys: ...`, or
+      `new = [x for x in xs if x not in seen]; for x in new: seen.add(x)`);
     - a snapshot: the code that consumes the list changes the container it was taken from
       (`stale = [k for k in d if ...]`, then `del d[k]` in the loop; a generator would fail
       with "dictionary changed size during iteration", or skip elements of a list);
@@ -134,7 +137,7 @@ class SingleUseList(Rule):
       binding would happen later, or never;
     - a comprehension with side effects (calls) when other code runs between the assignment
       and the consumer: those effects were meant to happen first (`procs = [start(c) for c in
-      cmds]; wait(); for p in procs: ...`);
+      cmds]; wait(); for p in procs: ...`); or when the consumer is in an `assert`;
     - annotated assignments (`files: list[Path] = [...]`: the annotation says list),
       asynchronous comprehensions, class bodies; at module level, a name read anywhere else
       in the module, or listed in `__all__`.
@@ -380,6 +383,25 @@ class SingleUseList(Rule):
             for p in procs:
                 p.join()
         """),
+        # The consumer rebinds or changes a name the elements are computed from.
+        dedent("""\
+        def f(xs, k):
+            ys = [x + k for x in xs]
+            for k in ys:
+                print(k)
+        """),
+        dedent("""\
+        def f(xs, seen):
+            new = [x for x in xs if x not in seen]
+            for x in new:
+                seen.add(x)
+        """),
+        # Side effects that `python -O` would skip with the assert.
+        dedent("""\
+        def f(xs):
+            ok = [check(x) for x in xs]
+            assert all(ok)
+        """),
         # An assignment expression binds in the function: it would happen later, or never.
         dedent("""\
         def f(xs):
@@ -500,23 +522,6 @@ class SingleUseList(Rule):
             """),
             UNSAFE,
         ),
-        # The consumer rebinds a name the comprehension reads: unsafe.
-        Invalid(
-            dedent("""\
-            def f(xs, k):
-                ys = [x + k for x in xs]
-                for k in ys:
-                    print(k)
-            """),
-            dedent("""\
-            def f(xs, k):
-                ys = (x + k for x in xs)
-                for k in ys:
-                    print(k)
-            """),
-            UNSAFE,
-        ),
-        # Only printing in between, over a container: safe.
         Invalid(
             dedent("""\
             def f(xs: list[int]):
@@ -741,10 +746,17 @@ class SingleUseList(Rule):
         container = _iterated_container(comp.for_in.iter)
         if container is not None and in_place_changes(context, region, container):
             return None
+        # A name the elements are computed from is rebound or changed before they would be
+        # computed: the generator would compute other values (`[x + k ...]; for k in ...`).
+        lazy = [n.value for n in self._lazy_free_names(comp)]
+        if first_change(context, region, lazy, kinds=frozenset({Use.REBIND, Use.MUTATE})):
+            return None
         # The elements' side effects were meant to happen now, before the code in between
-        # (`procs = [start() for ...]; wait(); for p in procs: ...`).
+        # (`procs = [start() for ...]; wait(); for p in procs: ...`), or even when the consumer
+        # does not run (an `assert`, stripped by `python -O`).
         if first_side_effect(context, comp) is not None and (
             region_activity(context, intervening) is not Activity.QUIET
+            or any(isinstance(a, cst.Assert) for a in context.ancestors(read))
         ):
             return None
         reason = self._unsafe_reason(comp, scope, tuple(region), consuming_reads, statement)
@@ -850,7 +862,8 @@ class SingleUseList(Rule):
         if effect is not None:
             return (
                 f"`{_snippet(context, effect)}` would run while the list is consumed, "
-                "interleaved with the code in between, instead of before it"
+                "interleaved with the consumer's code, and not at all for elements it does not "
+                "reach"
             )
         for read in consuming_reads:
             handlers = handlers_around(context, read, statement)
@@ -862,12 +875,7 @@ class SingleUseList(Rule):
                 )
         # Names read element by element, and the object the first iterable evaluates to (a
         # name's list may be changed in place; a fresh `range()` or copy cannot be reached).
-        lazy = [
-            n
-            for part in lazy_parts(comp)
-            for n in free_names(context, part, within=comp)
-            if not names.is_builtin(context, n)
-        ]
+        lazy = self._lazy_free_names(comp)
         first = comp.for_in.iter
         held = [first] if isinstance(first, cst.Name) else []
         unstable = [
@@ -917,6 +925,16 @@ class SingleUseList(Rule):
                     "comprehension reads"
                 )
         return None
+
+    def _lazy_free_names(self, comp: cst.ListComp) -> list[cst.Name]:
+        """The outside names a generator would read element by element (builtins left out)."""
+        context = self.context
+        return [
+            n
+            for part in lazy_parts(comp)
+            for n in free_names(context, part, within=comp)
+            if not names.is_builtin(context, n)
+        ]
 
     def _is_private_local(
         self, name: cst.Name, scope: Scope, region: tuple[cst.BaseStatement, ...]
