@@ -340,11 +340,12 @@ def _block_statements(statement: ast.stmt, block: str) -> list[ast.stmt]:
     return value
 
 
-def _spans(statement: ast.AST, start: tuple[int, int], end: tuple[int, int]) -> bool:
-    first = getattr(statement, "lineno", 0)
+def _spans(statement: ast.stmt, start: tuple[int, int], end: tuple[int, int]) -> bool:
+    first = statement.lineno
     for decorator in getattr(statement, "decorator_list", ()):
         first = min(first, decorator.lineno)
-    return (first, 0 if first != statement.lineno else statement.col_offset) <= start and end <= (
+    column = statement.col_offset if first == statement.lineno else 0
+    return (first, column) <= start and end <= (
         statement.end_lineno or 0,
         statement.end_col_offset or 0,
     )
