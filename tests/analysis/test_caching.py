@@ -122,6 +122,8 @@ def test_roles_and_decorator_stacks() -> None:
         ("return f(n - 1) if n % 2 else f(n - 2)", "linear"),
         ("if n > 1:\n    x = f(n - 1)\nreturn x + f(n - 2)", "overlapping"),
         ("match n:\n    case 0:\n        return f(1)\n    case _:\n        return f(2)", "linear"),
+        ("return all(f(c) for c in n) if len(n) > 1 else n == 'a'", "structural"),
+        ("mid = n // 2\nreturn f(mid) + f(n - mid)", "divide"),
         ("return n", None),
         ("def g(k):\n    return f(k) + f(k)\nreturn g(n)", None),
     ],

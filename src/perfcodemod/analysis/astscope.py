@@ -196,9 +196,26 @@ class _Collector:
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
+        value = node.value
         for target in node.targets:
-            single = len(node.targets) == 1 and isinstance(target, ast.Name)
-            self.target(target, "assign" if single else "unpack", node, node.value if single else None)
+            single = len(node.targets) == 1
+            if single and isinstance(target, ast.Name):
+                self.target(target, "assign", node, value)
+            elif (
+                single
+                and isinstance(target, (ast.Tuple, ast.List))
+                and isinstance(value, (ast.Tuple, ast.List))
+                and len(target.elts) == len(value.elts)
+                and not any(isinstance(e, ast.Starred) for e in (*target.elts, *value.elts))
+            ):
+                # ``a, b = b, a + b``: each name gets its own value.
+                for element, element_value in zip(target.elts, value.elts):
+                    if isinstance(element, ast.Name):
+                        self.bind(element.id, "assign", node, value=element_value)
+                    else:
+                        self.target(element, "unpack", node, None)
+            else:
+                self.target(target, "unpack", node, None)
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -297,6 +314,7 @@ class Scopes:
         self.facts = facts
         self._scopes: dict[ast.AST, Scope] = {}
         self._writers: dict[tuple[int, str], list[Binding]] = {}
+        self._owners: dict[ast.AST, ast.AST] | None = None
         self.module = self._build(facts.tree, None)
 
     def _build(self, node: ScopeNode, parent: Scope | None) -> Scope:
@@ -322,8 +340,32 @@ class Scopes:
             scope = self._build(node, visible)
         return scope
 
+    def _definition_owners(self) -> dict[ast.AST, ast.AST]:
+        """For each ``def`` and ``class``: the ``def``, ``class`` or module whose body holds it.
+        Built by walking statements only (a definition is never inside an expression), which is
+        much cheaper than the full parent map."""
+        owners = self._owners
+        if owners is None:
+            owners = {}
+            stack: list[tuple[ast.AST, ast.AST]] = [(self.facts.tree, self.facts.tree)]
+            while stack:
+                node, owner = stack.pop()
+                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    for child in getattr(node, field, ()):
+                        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                            owners[child] = owner
+                            stack.append((child, child))
+                        elif isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                            stack.append((child, owner))
+            self._owners = owners
+        return owners
+
     def enclosing_scope(self, node: ast.AST) -> Scope:
         """The scope in which ``node`` itself is evaluated (for a def: where its name is bound)."""
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            owner = self._definition_owners().get(node)
+            if owner is not None:
+                return self.module if owner is self.facts.tree else self.of(owner)  # type: ignore[arg-type]
         parents = self.facts.parents
         child = node
         parent = parents.get(node)

@@ -110,6 +110,10 @@ def decorator_names(function: FunctionNode, facts: ModuleFacts) -> list[str]:
     ]
 
 
+#: Methods that Python makes class methods without a decorator (``__new__`` is a static method).
+_IMPLICIT_CLASSMETHODS = frozenset({"__init_subclass__", "__class_getitem__"})
+
+
 def role(function: FunctionNode, facts: ModuleFacts) -> str:
     """``module`` (a function of the module, also under ``if``/``try``), ``method``,
     ``staticmethod``, ``classmethod``, ``property`` or ``nested`` (inside a function)."""
@@ -119,9 +123,9 @@ def role(function: FunctionNode, facts: ModuleFacts) -> str:
         return "module"
     if owner.is_class:
         names = decorator_names(function, facts)
-        if "builtins.staticmethod" in names:
+        if "builtins.staticmethod" in names or function.name == "__new__":
             return "staticmethod"
-        if "builtins.classmethod" in names:
+        if "builtins.classmethod" in names or function.name in _IMPLICIT_CLASSMETHODS:
             return "classmethod"
         if "builtins.property" in names or any(n.endswith((".setter", ".getter")) for n in names):
             return "property"
@@ -166,8 +170,10 @@ def _reaches(name: str, scope: Scope, function: FunctionNode, table: Scopes) -> 
 
 def recursion(function: FunctionNode, facts: ModuleFacts) -> str | None:
     """``overlapping`` when one call of ``function`` may call itself twice or more (two calls on
-    one path through the body, or a call in a loop or comprehension), ``linear`` when at most
-    once, None when it does not call itself."""
+    one path through the body, or a call in a loop or comprehension) on arguments that shrink by
+    steps; ``divide`` when the arguments are halved (divide and conquer: the subproblems do not
+    overlap); ``structural`` when a loop passes on the elements of a collection (each visited
+    once); ``linear`` when it calls itself at most once; None when it does not."""
     calls = self_calls(function, facts)
     if not calls:
         return None
@@ -177,9 +183,61 @@ def recursion(function: FunctionNode, facts: ModuleFacts) -> str | None:
         parent = parents.get(call)
         while parent is not None and parent is not function:
             if isinstance(parent, (ast.For, ast.While, ast.AsyncFor, *COMPREHENSIONS)):
+                if _walks_elements(call, parent):
+                    return "structural"
                 return "overlapping"
             parent = parents.get(parent)
+    if any(_halves(argument, function, facts) for call in calls for argument in _arguments(call)):
+        return "divide"
     return "overlapping" if _most_calls(function.body, wanted) >= 2 else "linear"
+
+
+def _walks_elements(call: ast.Call, loop: ast.AST) -> bool:
+    """The call passes on, unchanged, an element the loop takes from a collection (``for child
+    in node.children: f(child)``, ``all(f(c) for c in s)``): structural recursion, which visits
+    each element once; only loops over ``range()`` build overlapping subproblems that way."""
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        loops = [(loop.target, loop.iter)]
+    elif isinstance(loop, COMPREHENSIONS):
+        loops = [(g.target, g.iter) for g in loop.generators]
+    else:
+        return False
+    bare = {a.id for a in _arguments(call) if isinstance(a, ast.Name)}
+    for target, iterable in loops:
+        names = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        is_range = (
+            isinstance(iterable, ast.Call)
+            and isinstance(iterable.func, ast.Name)
+            and iterable.func.id in ("range", "enumerate", "zip")
+        )
+        if names & bare and not is_range:
+            return True
+    return False
+
+
+def _arguments(call: ast.Call) -> list[ast.expr]:
+    return [*call.args, *(k.value for k in call.keywords)]
+
+
+def _halves(expr: ast.expr, function: FunctionNode, facts: ModuleFacts, depth: int = 0) -> bool:
+    """``expr`` divides (``//``, ``/``, ``>>``, directly or through a variable of the function):
+    a divide-and-conquer recursion, whose subproblems do not overlap."""
+    if depth > 4:
+        return False
+    table = scopes(facts)
+    own = table.of(function)
+    for node in ast.walk(expr):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.FloorDiv, ast.Div, ast.RShift)):
+            return True
+        if isinstance(node, ast.Slice):
+            continue
+        if isinstance(node, ast.Name) and own.binds(node.id):
+            for binding in own.bindings[node.id]:
+                if binding.kind not in ("assign", "annassign", "augassign", "walrus"):
+                    continue
+                if binding.value is not None and _halves(binding.value, function, facts, depth + 1):
+                    return True
+    return False
 
 
 def _terminates(statements: list[ast.stmt]) -> bool:
@@ -364,6 +422,15 @@ def unhashable_arguments(
 
 
 # -- what every caching rule asks -------------------------------------------------------------
+
+
+def clears_cache(function: FunctionNode, facts: ModuleFacts) -> bool:
+    """The module calls ``function.cache_clear()`` somewhere (``f.cache_clear()``,
+    ``self.f.cache_clear()``, ``Cls.f.cache_clear()``): it manages the cache's invalidation."""
+    for attribute in facts.nodes(ast.Attribute):
+        if attribute.attr == "cache_clear" and _tail(attribute.value) == function.name:
+            return True
+    return False
 
 
 def cached_functions(facts: ModuleFacts) -> list[tuple[FunctionNode, list[CacheDecorator]]]:
@@ -617,8 +684,27 @@ def called_repeatedly(function: FunctionNode, facts: ModuleFacts) -> str | None:
 
 
 def does_work(function: FunctionNode) -> bool:
-    """The body loops (a ``for``/``while`` or a comprehension): a call costs more than a cache
-    lookup."""
-    return any(
-        isinstance(node, (ast.For, ast.While, *COMPREHENSIONS)) for node in own_nodes(function)
+    """The body loops over data (a ``while``, or a ``for`` or comprehension whose iterable is not
+    a display or a ``range`` of constants): a call costs more than a cache lookup."""
+    for node in own_nodes(function):
+        if isinstance(node, ast.While):
+            return True
+        if isinstance(node, ast.For) and not _fixed_iterable(node.iter):
+            return True
+        if isinstance(node, COMPREHENSIONS) and not all(
+            _fixed_iterable(generator.iter) for generator in node.generators
+        ):
+            return True
+    return False
+
+
+def _fixed_iterable(iterable: ast.expr) -> bool:
+    """A display (``for t in int, float``) or a ``range`` of constants: a few fixed steps."""
+    if isinstance(iterable, (ast.Tuple, ast.List, ast.Set)):
+        return True
+    return (
+        isinstance(iterable, ast.Call)
+        and isinstance(iterable.func, ast.Name)
+        and iterable.func.id == "range"
+        and all(isinstance(a, ast.Constant) for a in iterable.args)
     )

@@ -63,7 +63,6 @@ EFFECT_WORDS = {
     "random": "uses randomness",
     "file": "reads the file system",
     "environment": "reads the environment",
-    "input": "reads standard input",
     "network": "talks to the network",
     "process": "runs another process",
     "module-state": "reads module state that changes at run time",
@@ -229,6 +228,21 @@ class Purity:
                 if inner is not None:
                     return statement, f"{inner[1]} from `{callee.name}()`"
         return None
+
+    def returns_immutable(
+        self, function: FunctionNode, seen: set[ast.AST] | None = None
+    ) -> bool:
+        """Every ``return`` of ``function`` hands out a value proven immutable: a constant, a
+        number or string computed from its arguments, a tuple of such, the result of a builtin or
+        standard-library function that returns one, or of a function of the module that does
+        (recursion is assumed to). What a cache may safely hand to every caller."""
+        seen = seen if seen is not None else set()
+        seen.add(function)
+        values = _Values(self, self.scopes.of(function), function)
+        return all(
+            statement.value is None or values.immutable(statement.value, seen)
+            for statement in own_returns(function)
+        )
 
     # -- module and enclosing variables ----------------------------------------------------
 
@@ -446,6 +460,8 @@ class _Values:
         #: Comprehension variables in effect.
         self.comprehension: list[set[str]] = []
         self._depth_guard: set[str] = set()
+        #: Questions about variables being answered (``x = x.strip()`` asks about ``x`` again).
+        self._asking: set[tuple[str, str]] = set()
 
     @property
     def current(self) -> Scope:
@@ -553,7 +569,38 @@ class _Values:
         finally:
             self._depth_guard.discard(name)
 
+    def _guarded(self, question: str, expr: ast.expr, answer: Callable[[ast.expr], bool]) -> bool:
+        """``answer(expr)``, but False when the same question about the same variable is
+        already being answered (a cycle through its bindings)."""
+        if not isinstance(expr, ast.Name):
+            return answer(expr)
+        key = (question, expr.id)
+        if key in self._asking:
+            return False
+        self._asking.add(key)
+        try:
+            return answer(expr)
+        finally:
+            self._asking.discard(key)
+
     def is_known_value(self, expr: ast.expr) -> bool:
+        """``expr`` is a builtin value whose reading methods and attributes are pure: a
+        constant, something this function built, a parameter annotated with a builtin type, a
+        module constant, or the result of a pure call."""
+        return self._guarded("known", expr, self._is_known_value_unguarded)
+
+    def is_path(self, expr: ast.expr) -> bool:
+        """``expr`` is certainly a ``pathlib.Path`` (a call of it, a ``/`` on one, a parameter
+        or variable annotated so, or a variable bound only to those)."""
+        return self._guarded("path", expr, self._is_path_unguarded)
+
+    def _fresh_object(self, receiver: ast.expr) -> bool:
+        """An object this function made by calling a pure function (a ``hashlib`` hash, a
+        ``re`` match, a ``Fraction``...): its methods read or change only that object."""
+        return self._guarded("fresh", receiver, self._fresh_object_unguarded)
+
+
+    def _is_known_value_unguarded(self, expr: ast.expr) -> bool:
         """``expr`` is a builtin value whose reading methods and attributes are pure: a
         constant, something this function built, a parameter annotated with a builtin type, a
         module constant, or the result of a pure call."""
@@ -596,7 +643,7 @@ class _Values:
             return self.is_known_value(binding.value)
         return False
 
-    def is_path(self, expr: ast.expr) -> bool:
+    def _is_path_unguarded(self, expr: ast.expr) -> bool:
         """``expr`` is certainly a ``pathlib.Path`` (a call of it, a ``/`` on one, a parameter
         or variable annotated so, or a variable bound only to those)."""
         if isinstance(expr, ast.Call):
@@ -604,8 +651,7 @@ class _Values:
             if name in data.PATH_TYPES or (name or "").rpartition(".")[0] in data.PATH_TYPES:
                 return True
             if isinstance(expr.func, ast.Attribute) and expr.func.attr in (
-                "with_name", "with_suffix", "with_stem", "joinpath", "resolve", "absolute",
-                "expanduser",
+                "with_name", "with_suffix", "with_stem", "joinpath", *data.PATH_NORMALISING_METHODS,
             ):
                 return self.is_path(expr.func.value)
             return False
@@ -700,6 +746,90 @@ class _Values:
                     if isinstance(value, (ast.List, ast.Dict, ast.Set)):
                         return type(value).__name__.lower()
         return None
+
+    def immutable(self, expr: ast.expr, seen: set[ast.AST], guard: frozenset[str] = frozenset()) -> bool:
+        """``expr`` certainly evaluates to an immutable value (see ``Purity.returns_immutable``).
+        A parameter counts as one: the caching rules have checked that it is hashable."""
+        if isinstance(expr, (ast.Constant, ast.JoinedStr, ast.Compare)):
+            return True
+        if isinstance(expr, ast.Tuple):
+            return all(self.immutable(e, seen, guard) for e in expr.elts)
+        if isinstance(expr, ast.BinOp):
+            return self.immutable(expr.left, seen, guard) and self.immutable(expr.right, seen, guard)
+        if isinstance(expr, ast.UnaryOp):
+            return self.immutable(expr.operand, seen, guard)
+        if isinstance(expr, (ast.BoolOp, ast.IfExp)):
+            parts = expr.values if isinstance(expr, ast.BoolOp) else [expr.body, expr.orelse]
+            return all(self.immutable(p, seen, guard) for p in parts)
+        if isinstance(expr, ast.Call):
+            return self._immutable_call(expr, seen, guard)
+        if isinstance(expr, ast.Subscript):
+            base = expr.value
+            if isinstance(base, ast.Name):
+                bindings = self.local_bindings(base.id) or []
+                return bool(bindings) and all(b.kind == "param" for b in bindings)
+            return isinstance(base, ast.Constant)
+        if isinstance(expr, ast.Name):
+            if expr.id in guard:
+                return True  # ``x = x + 1``: a cycle adds no mutable value
+            bindings = self.local_bindings(expr.id)
+            if bindings is None:
+                owner = self.table.resolve(expr.id, self.current)
+                if owner is None:
+                    return expr.id in ("True", "False", "None")
+                if self.analysis.variable_status(expr.id, owner)[0] != "constant":
+                    return False
+                binding = owner.bindings[expr.id][0]
+                return binding.kind == "param" or (
+                    binding.value is not None and _immutable_constant(binding.value)
+                )
+            inner = guard | {expr.id}
+            for binding in bindings:
+                if binding.kind == "param":
+                    continue
+                if binding.kind in ("assign", "annassign", "walrus", "augassign") and binding.value is not None:
+                    if not self.immutable(binding.value, seen, inner):
+                        return False
+                elif binding.kind == "for" and isinstance(binding.value, ast.Call):
+                    name = qualified_name_at(binding.value.func, self.current, self.table)
+                    if name != "builtins.range":
+                        return False
+                else:
+                    return False
+            return bool(bindings)
+        return False
+
+    def _immutable_call(self, call: ast.Call, seen: set[ast.AST], guard: frozenset[str]) -> bool:
+        name = qualified_name_at(call.func, self.current, self.table)
+        if name is not None:
+            if name in ("builtins.min", "builtins.max"):
+                if len(call.args) == 1 and isinstance(call.args[0], COMPREHENSIONS):
+                    element = getattr(call.args[0], "elt", None)
+                    return element is not None and self._immutable_element(element, seen)
+                return bool(call.args) and all(self.immutable(a, seen, guard) for a in call.args)
+            return data.matches(name, data.IMMUTABLE_RESULTS) is not None
+        if isinstance(call.func, ast.Name):
+            function = self.resolve_function(call.func.id)
+            if function is None:
+                return False
+            return function in seen or self.analysis.returns_immutable(function, seen)
+        if isinstance(call.func, ast.Attribute):
+            return call.func.attr in data.STRING_RESULT_METHODS
+        return False
+
+    def _immutable_element(self, element: ast.expr, seen: set[ast.AST]) -> bool:
+        """An element of a comprehension: its variables are not ours, so only calls and
+        constants count."""
+        if isinstance(element, ast.Call):
+            return self._immutable_call(element, seen, frozenset())
+        if isinstance(element, ast.BinOp):
+            return all(
+                isinstance(side, (ast.Constant, ast.Call, ast.BinOp))
+                and self._immutable_element(side, seen)
+                if not isinstance(side, ast.Constant) else True
+                for side in (element.left, element.right)
+            )
+        return isinstance(element, ast.Constant)
 
     def returned_calls(self, expr: ast.expr) -> list[FunctionNode]:
         """Same-module functions whose result ``expr`` hands on unchanged."""
@@ -1129,6 +1259,8 @@ class _Walker(_Values):
             method in data.PATH_READING_METHODS and self.is_path(receiver)
         ):
             self.read("file", f".{method}()", node)
+        elif method in data.PATH_NORMALISING_METHODS and self.is_path(receiver):
+            self.impure(f"it calls `.{method}()`, which reads the file system", node)
         elif self.is_path(receiver):
             pass  # pure path arithmetic: .with_suffix(), .joinpath(), .relative_to()...
         elif method in MUTATING_METHODS:
@@ -1145,7 +1277,7 @@ class _Walker(_Values):
         elif not self._fresh_object(receiver):
             self.impure(f"it calls `.{method}()` on a value whose type is not known", node)
 
-    def _fresh_object(self, receiver: ast.expr) -> bool:
+    def _fresh_object_unguarded(self, receiver: ast.expr) -> bool:
         """An object this function made by calling a pure function (a ``hashlib`` hash, a
         ``re`` match, a ``Fraction``...): its methods read or change only that object."""
         if isinstance(receiver, ast.Call):

@@ -141,7 +141,7 @@ NONDETERMINISTIC: dict[str, str] = {
     # randomness
     "random.*": "random", "secrets.*": "random", "os.urandom": "random",
     "os.getrandom": "random", "uuid.uuid1": "random", "uuid.uuid4": "random",
-    "numpy.random.*": "random", "tempfile.*": "random",
+    "numpy.random.*": "random",
     # files and the file system
     "builtins.open": "file", "io.open": "file", "io.open_code": "file", "os.open": "file",
     "codecs.open": "file", "gzip.open": "file", "bz2.open": "file", "lzma.open": "file",
@@ -151,15 +151,12 @@ NONDETERMINISTIC: dict[str, str] = {
     "os.path.exists": "file", "os.path.lexists": "file", "os.path.isfile": "file",
     "os.path.isdir": "file", "os.path.islink": "file", "os.path.ismount": "file",
     "os.path.getmtime": "file", "os.path.getctime": "file", "os.path.getatime": "file",
-    "os.path.getsize": "file", "os.path.realpath": "file", "os.path.samefile": "file",
+    "os.path.getsize": "file", "os.path.samefile": "file",
     "glob.glob": "file", "glob.iglob": "file", "linecache.getline": "file",
     "linecache.getlines": "file", "filecmp.cmp": "file", "filecmp.dircmp": "file",
     "json.load": "file", "pickle.load": "file", "marshal.load": "file", "tomllib.load": "file",
     "plistlib.load": "file", "csv.reader": "file", "csv.DictReader": "file",
-    "configparser.ConfigParser": "file", "importlib.resources.read_text": "file",
-    "importlib.resources.read_binary": "file", "importlib.resources.files": "file",
-    "pkgutil.get_data": "file", "sqlite3.connect": "file", "shutil.which": "file",
-    "pathlib.Path.cwd": "environment", "pathlib.Path.home": "environment",
+    "configparser.ConfigParser": "file", "sqlite3.connect": "file", "shutil.which": "file",
     # the environment and the process
     "os.getenv": "environment", "os.environ": "environment", "os.environb": "environment",
     "os.getcwd": "environment", "os.getcwdb": "environment", "os.getpid": "environment",
@@ -167,11 +164,7 @@ NONDETERMINISTIC: dict[str, str] = {
     "locale.getlocale": "environment", "locale.getpreferredencoding": "environment",
     "locale.setlocale": "environment", "platform.node": "environment",
     "socket.gethostname": "environment", "os.get_terminal_size": "environment",
-    "shutil.get_terminal_size": "environment", "sys.argv": "environment",
-    "os.path.abspath": "environment", "os.path.expanduser": "environment",
-    "os.path.expandvars": "environment", "os.path.relpath": "environment",
-    # standard input
-    "builtins.input": "input", "sys.stdin": "input", "getpass.getpass": "input",
+    "shutil.get_terminal_size": "environment",
     # the network and other processes
     "urllib.request.urlopen": "network", "urllib.request.urlretrieve": "network",
     "http.client.HTTPConnection": "network", "http.client.HTTPSConnection": "network",
@@ -185,7 +178,7 @@ NONDETERMINISTIC: dict[str, str] = {
 
 #: Entries of ``NONDETERMINISTIC`` that are values, read without a call (``os.environ["X"]``);
 #: the others are functions, and only calling them reads.
-NONDETERMINISTIC_VALUES = frozenset({"os.environ", "os.environb", "sys.argv", "sys.stdin"})
+NONDETERMINISTIC_VALUES = frozenset({"os.environ", "os.environb"})
 #: Constructors of random generators: deterministic when given a seed.
 SEEDED_CONSTRUCTORS = frozenset({"random.Random"})
 
@@ -203,6 +196,14 @@ IMPURE: frozenset[str] = frozenset(
         "os.kill", "shutil.*", "sys.exit", "sys.stdout", "sys.stderr", "atexit.register",
         "gc.collect", "importlib.import_module", "threading.*", "multiprocessing.*",
         "asyncio.*", "signal.*", "sys.setrecursionlimit", "random.seed",
+        # Impure, but caching them is not a stale-cache bug: standard input can be read only
+        # once (a cache is how it is shared), the package's own files do not change, temporary
+        # files are made anew, paths are normalised against a working directory and links that
+        # do not move in practice, and the command line is fixed at start-up.
+        "builtins.input", "sys.stdin", "getpass.getpass", "importlib.resources.*",
+        "pkgutil.get_data", "tempfile.*", "os.path.abspath", "os.path.realpath",
+        "os.path.expanduser", "os.path.expandvars", "os.path.relpath", "pathlib.Path.cwd",
+        "pathlib.Path.home", "sys.argv",
     }
 )
 
@@ -214,10 +215,11 @@ FILE_READING_METHODS = frozenset({"read_text", "read_bytes", "iterdir", "rglob"}
 PATH_READING_METHODS = frozenset(
     {
         "read_text", "read_bytes", "open", "iterdir", "glob", "rglob", "exists", "is_file",
-        "is_dir", "is_symlink", "stat", "lstat", "resolve", "readlink", "samefile", "owner",
-        "group", "absolute", "expanduser",
+        "is_dir", "is_symlink", "stat", "lstat", "readlink", "samefile", "owner", "group",
     }
 )
+#: Methods of ``pathlib.Path`` that normalise against the file system (impure, not stale).
+PATH_NORMALISING_METHODS = frozenset({"resolve", "absolute", "expanduser"})
 PATH_TYPES = frozenset({"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath"})
 
 #: Module attributes that are constants (reading them is pure).
@@ -248,6 +250,43 @@ FRESH_MUTABLE_CALLS: dict[str, str] = {
     "pickle.loads": "object from pickle.loads", "pickle.load": "object from pickle.load",
     "tomllib.loads": "dict", "tomllib.load": "dict",
 }
+#: Calls whose result is an immutable value (numbers, strings, and the standard library's
+#: immutable value types), whatever their (valid) arguments: a cached function that returns one
+#: hands out nothing a caller could change.
+IMMUTABLE_RESULTS = frozenset(
+    {
+        "builtins.int", "builtins.float", "builtins.complex", "builtins.str", "builtins.bytes",
+        "builtins.bool", "builtins.len", "builtins.abs", "builtins.round", "builtins.hash",
+        "builtins.ord", "builtins.chr", "builtins.repr", "builtins.ascii", "builtins.format",
+        "builtins.hex", "builtins.oct", "builtins.bin", "builtins.frozenset", "builtins.divmod",
+        "builtins.isinstance", "builtins.issubclass", "builtins.callable", "builtins.any",
+        "builtins.all", "builtins.sum", "builtins.pow",
+        "math.*", "cmath.*", "statistics.*", "datetime.timedelta", "datetime.date",
+        "datetime.datetime", "datetime.time", "datetime.timezone", "decimal.Decimal",
+        "fractions.Fraction", "ipaddress.*", "uuid.UUID", "uuid.uuid3", "uuid.uuid5",
+        "pathlib.PurePath", "pathlib.PurePosixPath", "pathlib.PureWindowsPath",
+        "json.dumps", "re.escape", "re.sub", "html.escape", "html.unescape", "shlex.quote",
+        "shlex.join", "textwrap.dedent", "textwrap.indent", "textwrap.fill", "textwrap.shorten",
+        "base64.*", "binascii.hexlify", "binascii.unhexlify", "zlib.crc32", "zlib.adler32",
+        "zlib.compress", "zlib.decompress", "os.path.join", "os.path.basename",
+        "os.path.dirname", "os.path.normpath", "os.path.normcase", "os.path.splitext",
+        "posixpath.join", "posixpath.basename", "posixpath.dirname", "posixpath.normpath",
+        "unicodedata.*", "struct.pack", "struct.calcsize", "keyword.iskeyword",
+        "fnmatch.fnmatch", "fnmatch.fnmatchcase", "fnmatch.translate",
+    }
+)
+#: Methods of ``str`` (and ``bytes``) that return a ``str`` (``bytes``), a number or a bool.
+STRING_RESULT_METHODS = frozenset(
+    {
+        "lower", "upper", "casefold", "capitalize", "title", "swapcase", "strip", "lstrip",
+        "rstrip", "startswith", "endswith", "isdigit", "isalpha", "isalnum", "isspace",
+        "isupper", "islower", "isdecimal", "isnumeric", "isidentifier", "isascii", "ljust",
+        "rjust", "center", "zfill", "expandtabs", "removeprefix", "removesuffix", "replace",
+        "join", "format", "count", "find", "rfind", "index", "rindex", "encode", "decode",
+        "hexdigest", "digest", "bit_length", "bit_count", "is_integer", "translate",
+    }
+)
+
 #: Methods that return a new list whatever (builtin) object they are called on.
 FRESH_LIST_METHODS = frozenset({"split", "rsplit", "splitlines", "readlines"})
 

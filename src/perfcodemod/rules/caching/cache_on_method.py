@@ -13,6 +13,10 @@ from perfcodemod.analysis.hashability import enum_classes
 from perfcodemod.rule import Candidate, Invalid, Rule
 
 
+#: First-parameter names of methods whose receiver is a class.
+_CLASS_RECEIVERS = frozenset({"cls", "mcs", "mcls", "metacls", "klass"})
+
+
 class CacheOnMethod(Rule):
     """Cache decorator on an instance method; use `functools.cached_property` or a per-instance cache.
 
@@ -21,7 +25,10 @@ class CacheOnMethod(Rule):
     `@functools.lru_cache(maxsize=None)`, `from functools import cache as memo`...) on an
     instance method, sync or async, also under `@property`. Static methods and class methods
     are not reported: their cache holds no instance (a class lives as long as its module
-    anyway). Methods of `Enum` classes are not reported either: their members live forever.
+    anyway); neither are `__new__` (a static method without the decorator), `__init_subclass__`
+    and `__class_getitem__` (class methods without it), and methods whose first parameter is
+    `cls` (a metaclass's). Methods of `Enum` classes are not reported either: their members
+    live forever.
 
     This is the ground of flake8-bugbear's `B019` and pylint's `W1518`
     (`method-cache-max-size-none`), for projects that run perfcodemod alone; with bugbear
@@ -118,6 +125,9 @@ class CacheOnMethod(Rule):
         # A cache on a function nested in a method lives as long as one call.
         "import functools\n\nclass C:\n    def f(self, n):\n        @functools.cache\n"
         "        def g(k):\n            return k * n\n        return g(1) + g(2)\n",
+        # `__new__` is a static method: interning instances by argument is what it is for.
+        "import functools\n\nclass Path:\n    @functools.lru_cache()\n    def __new__(cls, root):\n"
+        "        return super().__new__(cls)\n",
         # Members of an Enum live forever anyway.
         "import enum\nimport functools\n\nclass Color(enum.Enum):\n    RED = 1\n\n"
         "    @functools.cache\n    def label(self):\n        return self.name.lower()\n",
@@ -164,6 +174,9 @@ class CacheOnMethod(Rule):
         function_role = role(function, facts)
         if function_role not in ("method", "property") or self._in_enum(function):
             return
+        params = function.args.posonlyargs + function.args.args
+        if params and params[0].arg in _CLASS_RECEIVERS:
+            return  # a metaclass's method: its "instances" are classes, which live anyway
         message = None
         if function_role == "property":
             message = (

@@ -10,12 +10,15 @@ import libcst as cst
 
 from perfcodemod.analysis.caching import (
     VERSIONABLE_EFFECTS,
+    cacheable_params,
     cached_functions,
     cached_nodes,
+    clears_cache,
     cached_twin,
     cst_decorator,
     is_generator,
     module_purity,
+    role,
     version_parameter,
 )
 from perfcodemod.analysis.facts import ModuleFacts
@@ -26,7 +29,6 @@ _REMEDIES = {
     "clock": "the cache keeps the first call's time: drop the cache, or pass the time in as an argument",
     "random": "the cache keeps the first draw forever: drop the cache",
     "environment": "the cache keeps the first value it saw: pass the value in as an argument, or drop the cache",
-    "input": "the cache keeps the first input: drop the cache",
 }
 _VERSIONABLE_REMEDY = (
     "the cache goes stale when that changes: add a version argument (mtime, content hash, etag) "
@@ -50,8 +52,8 @@ class CacheReadsOutsideState(Rule):
     - the file system: `open()`, `Path.read_text()`, `os.stat()`, `os.listdir()`, `glob`...
     - the clock: `time.time()`, `datetime.now()`, `date.today()`...
     - randomness: `random.*`, `secrets.*`, `uuid.uuid4()`, `os.urandom()`...
-    - the environment and the process: `os.environ`, `os.getenv()`, `os.getcwd()`, `sys.argv`...
-    - standard input, the network, other processes (`subprocess`);
+    - the environment: `os.environ`, `os.getenv()`, `os.getcwd()`, the locale...
+    - the network and other processes (`subprocess`);
     - a module variable that some function rebinds (`global`) or mutates at run time, or a
       variable of the enclosing function that changes after the cached function is defined;
     - any function named in the `extra-impure-functions` option (a database query, a service).
@@ -65,7 +67,17 @@ class CacheReadsOutsideState(Rule):
     it matches the `version-parameters` option. The parameter need not be used in the body:
     being part of the key is its job. A version legitimises reads of files, the network, other
     processes, functions configured as impure and changing variables; never the clock,
-    randomness, standard input or the environment, which no argument can version.
+    randomness or the environment, which no argument can version.
+
+    Not reported, because there the cache is how the author wants it to behave:
+
+    - a function without parameters (besides `self`/`cls`): a value computed once per
+      process, by design (the lazy-singleton idiom: `@cache def settings(): ...`);
+    - a function whose `cache_clear()` the module calls: it invalidates the cache itself;
+    - reads that a cache does not make stale: standard input (it can be read only once, and a
+      cache is how it is shared), the package's own files (`importlib.resources`,
+      `pkgutil.get_data`), temporary files, path normalisation (`os.path.abspath`,
+      `realpath`, `Path.resolve()`), `sys.argv`. They still make a function impure.
 
     Methods are checked like functions (their `self` is PCM411's business; reading `self.x` is
     not reported here). Nested functions are checked too: their cache lives for one call of the
@@ -159,6 +171,15 @@ class CacheReadsOutsideState(Rule):
         # Module state mutated only at import time.
         "import functools\n\nTABLE = {}\nTABLE['a'] = 1\n\n@functools.cache\ndef f(k):\n"
         "    return TABLE.get(k)\n",
+        # No parameters: a value computed once per process, by design.
+        "import functools\nimport os\n\n@functools.cache\ndef settings():\n"
+        "    return os.environ.get('APP_MODE', 'dev')\n",
+        # The module invalidates the cache itself.
+        "import functools\n\n@functools.cache\ndef load(path):\n    with open(path) as f:\n"
+        "        return f.read()\n\ndef reload():\n    load.cache_clear()\n",
+        # Standard input can be read once: the cache shares it.
+        "import functools\nimport sys\n\n@functools.lru_cache(maxsize=1)\ndef stdin_value(encoding):\n"
+        "    return sys.stdin.buffer.read().decode(encoding)\n",
         # Not cached.
         "import time\n\ndef f():\n    return time.time()\n",
         # A local `open` is not the builtin.
@@ -198,14 +219,14 @@ class CacheReadsOutsideState(Rule):
             message="(via `jitter()`)",
         ),
         Invalid(
-            "import functools\nimport os\n\n@functools.cache\ndef home():\n"
-            "    return os.environ.get('HOME')\n",
+            "import functools\nimport os\n\n@functools.cache\ndef home(default):\n"
+            "    return os.environ.get('HOME', default)\n",
             message="reads the environment",
         ),
         # Module state rebound or mutated by a function.
         Invalid(
             "import functools\n\nRULES = []\n\ndef add(rule):\n    RULES.append(rule)\n\n"
-            "@functools.cache\ndef compiled():\n    return tuple(RULES)\n",
+            "@functools.cache\ndef compiled(prefix):\n    return tuple(prefix + r for r in RULES)\n",
             message="`RULES",
         ),
         # A variable of the enclosing function reassigned after the definition.
@@ -240,6 +261,9 @@ class CacheReadsOutsideState(Rule):
             return
         function, decorators = found
         if isinstance(function, ast.AsyncFunctionDef) or is_generator(function):
+            return
+        facts = self.context.facts
+        if not cacheable_params(function, role(function, facts)) or clears_cache(function, facts):
             return
         read = self._stale_read(function)
         if read is None:

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 import libcst as cst
 
 from perfcodemod.analysis.caching import (
+    annotation_types,
     cached_functions,
     cached_nodes,
     cached_twin,
@@ -17,6 +18,21 @@ from perfcodemod.analysis.caching import (
 )
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.rule import Candidate, Invalid, Rule
+
+#: Return annotations that declare the result read-only: a type checker stops a caller that
+#: mutates it.
+READ_ONLY_TYPES = frozenset(
+    {
+        "Mapping", "Sequence", "AbstractSet", "Collection", "Iterable", "Container",
+        "Reversible", "frozenset", "FrozenSet", "tuple", "Tuple", "MappingProxyType",
+    }
+)
+
+
+def _declared_read_only(annotation: ast.expr) -> bool:
+    types = [t for t in annotation_types(annotation) if t != "None"]
+    return bool(types) and all(t in READ_ONLY_TYPES for t in types)
+
 
 _TUPLE_LIKE = {"list": "a tuple", "set": "a frozenset", "dict": "a `types.MappingProxyType`"}
 
@@ -31,7 +47,10 @@ class CacheReturnsMutable(Rule):
     `copy.deepcopy()`, `collections` containers, `str.split()`, a variable bound only to such
     values (`result = []` ... `return result`), or the result of a function of the same module
     that returns one (unless that function is cached itself: it is reported on its own).
-    Methods and nested functions are reported alike: the failure is the same.
+    Methods and nested functions are reported alike: the failure is the same. A return
+    annotation of a read-only type (`Mapping`, `Sequence`, `AbstractSet`, `Collection`,
+    `Iterable`, `frozenset`, `tuple`) is taken as the author's declaration that callers must not
+    mutate the result (a type checker holds them to it), and is not reported.
 
     ## Why is this bad?
     A cache hands the *same* object to every caller with the same arguments. A caller that
@@ -98,6 +117,9 @@ class CacheReturnsMutable(Rule):
         # The list of another cached function is reported there.
         "import functools\n\n@functools.cache\ndef base(n):\n    return tuple(range(n))\n\n"
         "@functools.cache\ndef f(n):\n    return base(n)\n",
+        # Declared read-only: a type checker stops callers that mutate it.
+        "import functools\nfrom typing import Mapping\n\n@functools.cache\n"
+        "def table(n) -> Mapping[int, int]:\n    return {i: i * i for i in range(n)}\n",
         # A lambda's list is not the function's result.
         "import functools\n\n@functools.cache\ndef f(n):\n    make = lambda: [n]\n"
         "    return len(make())\n",
@@ -153,6 +175,8 @@ class CacheReturnsMutable(Rule):
             return
         function, decorators = found
         if isinstance(function, ast.AsyncFunctionDef) or is_generator(function):
+            return
+        if function.returns is not None and _declared_read_only(function.returns):
             return
         analysis = module_purity(self.context, self)
         others = cached_nodes(self.context.facts) - {function}

@@ -52,8 +52,10 @@ def unhashable_calls(facts: ModuleFacts) -> dict[ast.Call, tuple[str, list[tuple
     )
     if cached is None:
         cached = {}
-        analysis = purity(facts)
-        for function, _ in cached_functions(facts):
+        functions = cached_functions(facts)
+        analysis = purity(facts) if functions else None
+        for function, _ in functions:
+            assert analysis is not None
             for call in calls_of(function, facts):
                 found = list(unhashable_arguments(call, analysis))
                 if found:

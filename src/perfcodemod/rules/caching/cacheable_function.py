@@ -48,7 +48,7 @@ class CacheableFunction(Rule):
     - is called in a loop or comprehension, or from two or more places in the module;
     - is proven pure and deterministic by the purity analysis (as in PCM401: no global state,
       no mutation of what it did not build, only calls of pure functions; extend the known
-      pure functions with `extra-pure-functions`), returns no new mutable object, and has
+      pure functions with `extra-pure-functions`), returns values proven immutable, and has
       hashable parameters (annotated so, used only as numbers, or passed hashable values by
       every call in the module);
 
@@ -117,6 +117,9 @@ class CacheableFunction(Rule):
         "for w in 'ab':\n    score(w)\n",
         # Returns a list.
         "def letters(word: str):\n    return [c for c in word]\n\nfor w in 'ab':\n    letters(w)\n",
+        # Returns a bytearray on some path (not provably immutable).
+        "def pack(n: int):\n    s = bytes(n) if n else bytearray(2)\n    for i in range(n):\n"
+        "        s = s + b'x'\n    return s\n\npack(1)\npack(2)\n",
         # Called with a list.
         "def total(xs):\n    return sum(x for x in xs)\n\nfor i in range(3):\n    total([i, i])\n",
         # A method.
@@ -164,7 +167,7 @@ class CacheableFunction(Rule):
         if how is None:
             return
         analysis = module_purity(self.context, self)
-        if not analysis.is_pure(function) or analysis.fresh_mutable_return(function) is not None:
+        if not analysis.is_pure(function) or not analysis.returns_immutable(function):
             return
         if unhashable_parameter(function, facts) is not None:
             return

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from collections import Counter
+from collections import defaultdict
 from collections.abc import Iterable
 
 import libcst as cst
@@ -28,13 +28,20 @@ UNSAFE = Applicability.UNSAFE
 def recursive_candidates(facts: ModuleFacts) -> Iterable[ast.FunctionDef]:
     """Undecorated plain functions (module level or nested) that may call themselves twice:
     the cheap part of the rule, shared by the pre-check and the visitor."""
-    called = Counter(
-        call.func.id for call in facts.nodes(ast.Call) if isinstance(call.func, ast.Name)
-    )
+    # Rows of the calls by name: a function that never calls its name inside its own rows is
+    # ruled out without building any scope (most functions, in most modules).
+    rows: dict[str, list[int]] = defaultdict(list)
+    for call in facts.nodes(ast.Call):
+        if isinstance(call.func, ast.Name):
+            rows[call.func.id].append(call.lineno)
     for function in facts.nodes(ast.FunctionDef):
-        if called[function.name] and not function.decorator_list and all_args(function):
-            if role(function, facts) in ("module", "nested") and recursion(function, facts) == "overlapping":
-                yield function
+        if function.decorator_list or not all_args(function) or function.name not in rows:
+            continue
+        first, last = function.body[0].lineno, function.end_lineno or function.lineno
+        if not any(first <= row <= last for row in rows[function.name]):
+            continue
+        if role(function, facts) in ("module", "nested") and recursion(function, facts) == "overlapping":
+            yield function
 
 
 def all_args(function: ast.FunctionDef) -> bool:
@@ -49,7 +56,8 @@ class CacheableRecursiveFunction(Rule):
     Finds a function that calls itself more than once per call (two self-calls on one path
     through its body, or a self-call in a loop or comprehension: overlapping subproblems),
     that the purity analysis proves pure and deterministic (see below), whose parameters are
-    hashable and which returns no new mutable object, and adds `@functools.cache` (or
+    hashable and whose results are proven immutable (numbers, strings, tuples of them: a cache
+    hands the same result to every caller), and adds `@functools.cache` (or
     `@functools.lru_cache(maxsize=None)` when `target-version` is below 3.9), importing it in
     the module's style: `functools.cache` after an existing `import functools`, `ft.cache` after
     `import functools as ft`, `cache` after `from functools import cache`, a new
@@ -61,7 +69,11 @@ class CacheableRecursiveFunction(Rule):
     only calls of itself, of functions of the module proven pure, and of builtins and
     standard-library functions known to be pure (extend the list with the
     `extra-pure-functions` option). Anything unknown makes a function impure, so the rule
-    stays silent rather than guess. Reading an attribute of a parameter (`node.left`) counts as
+    stays silent rather than guess. Divide-and-conquer recursions (arguments halved with `//`,
+    `/` or `>>`: merge sort, binary splitting) are not reported: their subproblems do not
+    overlap, so a cache would only hold memory. Nor are structural recursions, whose loop
+    hands each element of a collection to the self-call (`all(f(c) for c in s)`): each element
+    is visited once. Reading an attribute of a parameter (`node.left`) counts as
     impure: the object may change, and such recursions (tree walks) visit each node once, so a
     cache would only cost memory.
 
@@ -157,6 +169,12 @@ class CacheableRecursiveFunction(Rule):
         "def total(xs: list, i):\n    return 0 if i >= len(xs) else xs[i] + total(xs, i + 1) + total(xs, i + 2)\n",
         "def count(coins, n):\n    return 1 if n == 0 else sum(count(coins, n - c) for c in coins if c <= n)\n\n"
         "print(count([1, 2, 5], 10))\n",
+        # Structural recursion over the characters of a string: each visited once.
+        "def check(s: str) -> bool:\n    if len(s) != 1:\n        return all(check(c) for c in s)\n"
+        "    return s.isalpha()\n",
+        # Divide and conquer: the halves do not overlap.
+        "def product(lo, hi):\n    if hi - lo < 2:\n        return lo\n    mid = (lo + hi) // 2\n"
+        "    return product(lo, mid) * product(mid, hi)\n",
         # Returns a new list: a cache would hand the same list to every caller.
         "def perms(s: str):\n    if len(s) <= 1:\n        return [s]\n"
         "    return [c + p for i, c in enumerate(s) for p in perms(s[:i] + s[i + 1:])]\n",
@@ -165,7 +183,7 @@ class CacheableRecursiveFunction(Rule):
         # Generators are not cacheable.
         "def walk(n):\n    if n:\n        yield from walk(n - 1)\n        yield from walk(n - 2)\n    yield n\n",
         # A function of another module is unknown, hence impure (unless configured as pure).
-        "from mylib import weight\n\ndef f(n: int):\n    return weight(n) if n < 2 else f(n - 1) + f(n - 2)\n",
+        "from mylib import weight\n\ndef f(n: int):\n    return n if weight(n) < 2 else f(n - 1) + f(n - 2)\n",
         # A mutable enclosing variable.
         "def outer(xs):\n    def f(i):\n        return 0 if i < 0 else xs[i] + f(i - 1) + f(i - 2)\n"
         "    xs.append(1)\n    return f(len(xs) - 1)\n",
@@ -241,9 +259,9 @@ class CacheableRecursiveFunction(Rule):
         ),
         # A function of another module configured as pure.
         Invalid(
-            "from mylib import weight\n\ndef f(n: int):\n    return weight(n) if n < 2 else f(n - 1) + f(n - 2)\n",
+            "from mylib import weight\n\ndef f(n: int):\n    return n if weight(n) < 2 else f(n - 1) + f(n - 2)\n",
             "from functools import cache\nfrom mylib import weight\n\n@cache\n"
-            "def f(n: int):\n    return weight(n) if n < 2 else f(n - 1) + f(n - 2)\n",
+            "def f(n: int):\n    return n if weight(n) < 2 else f(n - 1) + f(n - 2)\n",
             UNSAFE,
             options={"extra-pure-functions": ["mylib.weight"]},
         ),
@@ -287,7 +305,7 @@ class CacheableRecursiveFunction(Rule):
         if recursion(function, facts) != "overlapping":
             return False
         analysis = module_purity(self.context, self)
-        if not analysis.is_pure(function) or analysis.fresh_mutable_return(function) is not None:
+        if not analysis.is_pure(function) or not analysis.returns_immutable(function):
             return False
         return unhashable_parameter(function, facts) is None
 

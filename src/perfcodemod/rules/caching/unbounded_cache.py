@@ -23,6 +23,7 @@ from perfcodemod.analysis.caching import (
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import enum_classes
 from perfcodemod.analysis.imports import reference
+from perfcodemod.analysis.purity import own_returns
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import Candidate, Change, ImportRequest, Invalid, Rule
 
@@ -45,10 +46,15 @@ def grows_without_bound(function: ast.FunctionDef | ast.AsyncFunctionDef, facts:
     return False
 
 
+def returns_a_value(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    return any(statement.value is not None for statement in own_returns(function))
+
+
 def unbounded_candidate(function: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts) -> bool:
     return (
         isinstance(function, ast.FunctionDef)
         and not is_generator(function)
+        and returns_a_value(function)
         and role(function, facts) in ("module", "staticmethod", "classmethod")
         and not self_calls(function, facts)
         and grows_without_bound(function, facts)
@@ -69,7 +75,9 @@ class UnboundedCache(Rule):
       `Literal[...]`, an `Enum` of the module): such a cache cannot grow much;
     - methods (PCM411 reports any cache on them) and nested functions, whose cache dies with
       the call of the enclosing function;
-    - generator and `async` functions, whose cache is broken anyway (PCM412, PCM413).
+    - generator and `async` functions, whose cache is broken anyway (PCM412, PCM413);
+    - functions that return nothing: there the cache is a "once per argument" guard (warn once,
+      register once), and bounding it would repeat the effect.
 
     This rule is opt-in: an unbounded cache is right when the set of arguments is known to be
     small, which only the author knows.
@@ -116,10 +124,11 @@ class UnboundedCache(Rule):
     ## Fix safety
     The fix replaces the decorator (keeping `typed=`, and the module's import style: a bare
     `cache` imported from `functools` becomes `lru_cache`, imported next to it). It is **safe**
-    when the purity analysis proves the function pure and it returns no new mutable object:
-    then an evicted entry is recomputed to an equal, immutable value, and only speed and
-    `cache_info()` change. Otherwise it is **unsafe**: recomputing an impure function repeats
-    its effects, and callers may rely on getting the very same object back.
+    when the purity analysis proves the function pure and its results immutable (numbers,
+    strings, tuples of them, the standard library's value types such as `timedelta`): then an
+    evicted entry is recomputed to an equal, immutable value, and only speed and `cache_info()`
+    change. Otherwise it is **unsafe**: recomputing an impure function repeats its effects, and
+    callers may rely on getting the very same object back.
     """
 
     code = "PCM417"
@@ -144,6 +153,9 @@ class UnboundedCache(Rule):
         # Nested: the cache dies with the call.
         "import functools\n\ndef outer(xs):\n    @functools.cache\n    def g(x):\n"
         "        return x * 2\n    return [g(x) for x in xs]\n",
+        # Returns nothing: a "warn once per argument" guard.
+        "import functools\nimport warnings\n\n@functools.cache\ndef warn_once(key):\n"
+        "    warnings.warn(key)\n",
         # Methods are PCM411's.
         "import functools\n\nclass C:\n    @functools.cache\n    def f(self, x):\n        return x\n",
     )
@@ -216,15 +228,15 @@ class UnboundedCache(Rule):
             return
         expression, imports = replacement
         analysis = module_purity(self.context, self)
-        if analysis.is_pure(function) and analysis.fresh_mutable_return(function) is None:
+        if analysis.is_pure(function) and analysis.returns_immutable(function):
             applicability, reason = SAFE, (
-                "the function is pure and returns immutable values: an evicted entry is "
+                "the function is pure and its results are immutable: an evicted entry is "
                 "recomputed to an equal value"
             )
         else:
             applicability, reason = UNSAFE, (
-                "the function is not proven pure, or returns a mutable object: recomputing an "
-                "evicted entry may repeat effects or hand out a different object"
+                "the function is not proven pure, or its results not proven immutable: "
+                "recomputing an evicted entry may repeat effects or hand out a different object"
             )
         self.report(
             target,
