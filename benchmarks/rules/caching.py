@@ -1,4 +1,4 @@
-"""Before and after for PCM401 (pure recursion with overlapping subproblems), on the running CPython.
+"""Before and after for PCM401 (pure recursion, overlapping subproblems), on the running CPython.
 
     python benchmarks/rules/caching.py            # the table quoted in PCM401's documentation
     python benchmarks/rules/caching.py --quick    # fewer repeats
@@ -81,7 +81,8 @@ _SOURCES = {
     ),
     "edit_distance": (
         "def edit_distance(a, b):\n    if not a or not b:\n        return len(a) + len(b)\n"
-        "    return min(\n        edit_distance(a[1:], b) + 1,\n        edit_distance(a, b[1:]) + 1,\n"
+        "    return min(\n        edit_distance(a[1:], b) + 1,\n"
+        "        edit_distance(a, b[1:]) + 1,\n"
         "        edit_distance(a[1:], b[1:]) + (a[0] != b[0]),\n    )\n"
     ),
 }
@@ -95,10 +96,10 @@ class Case:
 
 
 CASES = (
-    Case("fib(25)", fib, (25,)),
-    Case("binomial(20, 10)", binomial, (20, 10)),
-    Case("catalan(14)", catalan, (14,)),
-    Case('edit_distance("kitten", "sitting")', edit_distance, ("kitten", "sitting")),
+    Case("`fib(25)`", fib, (25,)),
+    Case("`binomial(20, 10)`", binomial, (20, 10)),
+    Case("`catalan(14)`", catalan, (14,)),
+    Case("`edit_distance` (kitten, sitting)", edit_distance, ("kitten", "sitting")),
 )
 
 
@@ -162,12 +163,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     repeat = 2 if args.quick else 5
     print(f"# CPython {platform.python_version()} on {platform.machine()} ({sys.platform})")
-    print("| function | without a cache | `@cache`, cold | `@cache`, warm | speed-up (cold) | cache memory |")
+    print("| function | no cache | `@cache`, cold | `@cache`, warm | speed-up | cache memory |")
     print("| --- | --- | --- | --- | --- | --- |")
     for case in CASES:
         row = measure(case, repeat)
         print(
-            f"| `{row['label']}` | {duration(row['plain'])} | {duration(row['cold'])} | "
+            f"| {row['label']} | {duration(row['plain'])} | {duration(row['cold'])} | "
             f"{duration(row['warm'])} | {row['plain'] / row['cold']:,.0f}x | "
             f"{row['memory'] / 1024:,.1f} KiB ({row['entries']} entries) |"
         )

@@ -14,7 +14,9 @@ from perfcodemod.analysis.astscope import scopes
 from perfcodemod.analysis.facts import ModuleFacts
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
-SAMPLES = ["functools.py", "ast.py", "textwrap.py", "argparse.py", "json/encoder.py", "dataclasses.py"]
+SAMPLES = [
+    "functools.py", "ast.py", "textwrap.py", "argparse.py", "json/encoder.py", "dataclasses.py",
+]
 
 
 def facts_of(code: str) -> ModuleFacts:
@@ -44,7 +46,9 @@ def compare_with_symtable(code: str) -> list[str]:
             ):
                 theirs = {
                     s.get_name() for s in child.get_symbols()
-                    if (s.is_local() or s.is_parameter()) and not s.is_global() and not s.is_nonlocal()
+                    if (s.is_local() or s.is_parameter())
+                    and not s.is_global()
+                    and not s.is_nonlocal()
                     and (s.is_assigned() or s.is_imported() or s.is_parameter() or s.is_namespace())
                 }
                 key = (child.get_name(), child.get_lineno())
@@ -52,7 +56,9 @@ def compare_with_symtable(code: str) -> list[str]:
                 if key not in ours:
                     problems.append(f"{key}: not found by us")
                 elif ours[key] != theirs:
-                    problems.append(f"{key}: ours-only {ours[key] - theirs}, theirs-only {theirs - ours[key]}")
+                    problems.append(
+                        f"{key}: ours-only {ours[key] - theirs}, theirs-only {theirs - ours[key]}"
+                    )
             visit(child)
 
     visit(symtable.symtable(textwrap.dedent(code), "<m>", "exec"))

@@ -24,7 +24,8 @@ from perfcodemod.analysis.facts import ModuleFacts
 def functions(code: str) -> tuple[ModuleFacts, dict[str, ast.FunctionDef]]:
     code = textwrap.dedent(code)
     facts = ModuleFacts(ast.parse(code), code)
-    return facts, {f.name: f for f in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef)}  # type: ignore[misc]
+    found = {f.name: f for f in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef)}
+    return facts, found  # type: ignore[return-value]
 
 
 @pytest.mark.parametrize(
@@ -35,7 +36,10 @@ def functions(code: str) -> tuple[ModuleFacts, dict[str, ast.FunctionDef]]:
         ("import functools", "@functools.lru_cache()", "functools.lru_cache", False),
         ("import functools", "@functools.lru_cache(None)", "functools.lru_cache", True),
         ("import functools", "@functools.lru_cache(maxsize=None)", "functools.lru_cache", True),
-        ("import functools", "@functools.lru_cache(maxsize=32, typed=True)", "functools.lru_cache", False),
+        (
+            "import functools", "@functools.lru_cache(maxsize=32, typed=True)",
+            "functools.lru_cache", False,
+        ),
         ("import functools", "@functools.lru_cache(maxsize=SIZE)", "functools.lru_cache", False),
         ("import functools as ft", "@ft.cache", "functools.cache", True),
         ("from functools import cache", "@cache", "functools.cache", True),
@@ -196,7 +200,8 @@ def test_unhashable_parameter(code: str, expected: str | None) -> None:
 
 def test_parameter_use() -> None:
     facts, found = functions(
-        "import math\n\ndef f(n, s, k):\n    return math.sqrt(n) + len(s) + k * 2 + f(n - 1, s, k)\n"
+        "import math\n\ndef f(n, s, k):\n"
+        "    return math.sqrt(n) + len(s) + k * 2 + f(n - 1, s, k)\n"
     )
     assert [parameter_use(found["f"], p, facts) for p in ("n", "s", "k")] == [
         "scalar", "container", "scalar",
@@ -205,7 +210,8 @@ def test_parameter_use() -> None:
 
 def test_called_repeatedly() -> None:
     facts, found = functions(
-        "def once(x):\n    return x\n\ndef twice(x):\n    return x\n\ndef looped(x):\n    return x\n\n"
+        "def once(x):\n    return x\n\ndef twice(x):\n    return x\n\ndef looped(x):\n"
+        "    return x\n\n"
         "once(1)\ntwice(1)\ntwice(2)\nfor i in range(3):\n    looped(i)\n"
     )
     assert called_repeatedly(found["once"], facts) is None

@@ -51,14 +51,17 @@ def facts_of(code: str) -> ModuleFacts:
         ),
     ],
 )
-def test_reference_in_the_module_style(code: str, expression: str, imports: tuple[ImportRequest, ...]) -> None:
+def test_reference_in_the_module_style(
+    code: str, expression: str, imports: tuple[ImportRequest, ...]
+) -> None:
     found = reference(facts_of(code), "functools", "cache", 100)
     assert found is not None
     assert (found.expression, found.imports) == (expression, imports)
 
 
 def test_no_reference_when_every_spelling_collides() -> None:
-    assert reference(facts_of("def f():\n    cache = functools = 1\n"), "functools", "cache", 9) is None
+    facts = facts_of("def f():\n    cache = functools = 1\n")
+    assert reference(facts, "functools", "cache", 9) is None
 
 
 def test_an_import_after_the_place_of_use_does_not_count() -> None:
@@ -83,7 +86,8 @@ def test_an_import_after_the_place_of_use_does_not_count() -> None:
             id="next-to-its-module",
         ),
         pytest.param(
-            "from __future__ import annotations\n\ndef f():\n    pass\n", ImportRequest("functools"),
+            "from __future__ import annotations\n\ndef f():\n    pass\n",
+            ImportRequest("functools"),
             "from __future__ import annotations\nimport functools\n\ndef f():\n    pass\n",
             id="after-future",
         ),
@@ -95,7 +99,9 @@ def test_an_import_after_the_place_of_use_does_not_count() -> None:
             "x = 1\n", ImportRequest("functools"), "import functools\n\nx = 1\n",
             id="first-import-before-a-statement",
         ),
-        pytest.param("x = 1", ImportRequest("functools"), "import functools\n\nx = 1", id="no-newline"),
+        pytest.param(
+            "x = 1", ImportRequest("functools"), "import functools\n\nx = 1", id="no-newline"
+        ),
         pytest.param("", ImportRequest("functools"), "import functools\n", id="empty"),
         pytest.param(
             "import os\r\n\r\nx = 1\r\n", ImportRequest("functools"),
@@ -122,7 +128,7 @@ def test_an_import_that_is_there_is_not_added(code: str, request_: ImportRequest
     assert import_edit(request_, facts_of(code)) is None
 
 
-# -- through the fixer: one import per file, and none on the second run -----------------------------
+# -- through the fixer: one import per file, and none on the second run ------------------------
 
 TWO_RECURSIONS = '''\
 """Two pure recursions, one import."""
@@ -173,4 +179,5 @@ def test_two_rules_asking_for_the_same_import_add_it_once() -> None:
     report = api.fix_source(code, "example.py", settings, unsafe=True)
     fixed = (report.fixed or report.original).text  # type: ignore[union-attr]
     assert fixed.count("import functools") == 1
-    assert "@functools.cache\ndef fib" in fixed and "@functools.lru_cache(maxsize=128)\ndef score" in fixed
+    assert "@functools.cache\ndef fib" in fixed
+    assert "@functools.lru_cache(maxsize=128)\ndef score" in fixed

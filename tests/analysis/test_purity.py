@@ -16,7 +16,8 @@ def analyse(code: str, **options: object) -> tuple[Purity, dict[str, ast.Functio
     code = textwrap.dedent(code)
     facts = ModuleFacts(ast.parse(code), code)
     functions = {f.name: f for f in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef)}
-    return purity(facts, {k.replace("_", "-"): v for k, v in options.items()}), functions  # type: ignore[return-value]
+    table = {k.replace("_", "-"): v for k, v in options.items()}
+    return purity(facts, table), functions  # type: ignore[return-value]
 
 
 def pure(code: str, name: str, **options: object) -> bool:
@@ -37,17 +38,25 @@ def effects(code: str, name: str, **options: object) -> list[tuple[str, str]]:
     [
         pytest.param("return n if n < 2 else f(n - 1) + f(n - 2)", id="recursion"),
         pytest.param("return sorted(str(n), key=lambda c: -ord(c))", id="pure-higher-order"),
-        pytest.param("table = [[0] * n for _ in range(n)]\ntable[0][0] = 1\nreturn table[0][0]", id="own-table"),
-        pytest.param("out = []\nfor i in range(n):\n    out.append(i)\nreturn len(out)", id="own-list"),
+        pytest.param(
+            "table = [[0] * n for _ in range(n)]\ntable[0][0] = 1\nreturn table[0][0]",
+            id="own-table",
+        ),
+        pytest.param(
+            "out = []\nfor i in range(n):\n    out.append(i)\nreturn len(out)", id="own-list"
+        ),
         pytest.param("return math.comb(n, 2) + math.pi", id="math"),
-        pytest.param("import hashlib\nreturn hashlib.sha256(str(n).encode()).hexdigest()", id="hash-object"),
+        pytest.param(
+            "import hashlib\nreturn hashlib.sha256(str(n).encode()).hexdigest()", id="hash-object"
+        ),
         pytest.param("if n < 0:\n    raise ValueError('negative')\nreturn n", id="raise"),
         pytest.param("return LIMITS[0] + TABLE.get(n, 0)", id="module-constants"),
         pytest.param("return random.Random(n).random()", id="seeded-random"),
     ],
 )
 def test_pure_functions(body: str) -> None:
-    code = "import math\nimport random\nLIMITS = (1, 2)\nTABLE = {1: 2}\n\ndef f(n):\n" + textwrap.indent(body, "    ") + "\n"
+    code = "import math\nimport random\nLIMITS = (1, 2)\nTABLE = {1: 2}\n\ndef f(n):\n"
+    code += textwrap.indent(body, "    ") + "\n"
     analysis, functions = analyse(code)
     assert analysis.is_pure(functions["f"]), analysis.impurity(functions["f"])
 
@@ -58,12 +67,17 @@ def test_pure_functions(body: str) -> None:
         pytest.param("print(n)\nreturn n", "`print()`", id="print"),
         pytest.param("global COUNT\nCOUNT += 1\nreturn n", "global COUNT", id="global"),
         pytest.param("n.append(1)\nreturn n", "`.append()` on `n`", id="mutates-parameter"),
-        pytest.param("rows = [n]\nrows[0].append(1)\nreturn rows", "`.append()` on `rows[0]`", id="mutates-element"),
+        pytest.param(
+            "rows = [n]\nrows[0].append(1)\nreturn rows", "`.append()` on `rows[0]`",
+            id="mutates-element",
+        ),
         pytest.param("n.x = 1\nreturn n", "changes `n.x`", id="attribute-store"),
         pytest.param("return n.value", "attribute `.value`", id="attribute-read"),
         pytest.param("return helper_from_elsewhere(n)", "helper_from_elsewhere", id="unknown-call"),
         pytest.param("return n()", "the parameter `n`", id="calls-parameter"),
-        pytest.param("return sorted(n, key=n.get)", "a function it cannot see", id="unknown-key-function"),
+        pytest.param(
+            "return sorted(n, key=n.get)", "a function it cannot see", id="unknown-key-function"
+        ),
         pytest.param("return REGISTRY.get(n)", "REGISTRY", id="mutated-module-state"),
         pytest.param("yield n", "generator", id="generator"),
         pytest.param("with n:\n    return 1", "context manager", id="context-manager"),
@@ -117,7 +131,9 @@ def test_nested_functions_and_closures() -> None:
     code = """
         def solve(a: str, b: str) -> int:
             def d(i, j):
-                return i + j if not i or not j else min(d(i - 1, j), d(i, j - 1)) + (a[i - 1] != b[j - 1])
+                if not i or not j:
+                    return i + j
+                return min(d(i - 1, j), d(i, j - 1)) + (a[i - 1] != b[j - 1])
             return d(len(a), len(b))
 
         def stale():
@@ -141,7 +157,7 @@ def test_nested_functions_and_closures() -> None:
     assert not analysis.is_pure(functions["total"])
 
 
-# -- names are resolved: an alias of the clock is the clock -----------------------------------------
+# -- names are resolved: an alias of the clock is the clock ------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -160,7 +176,9 @@ def test_nested_functions_and_closures() -> None:
         ("import subprocess", "subprocess.run(n)", ("process", "subprocess.run()")),
     ],
 )
-def test_outside_reads_are_found_through_aliases(imports: str, call: str, effect: tuple[str, str]) -> None:
+def test_outside_reads_are_found_through_aliases(
+    imports: str, call: str, effect: tuple[str, str]
+) -> None:
     code = f"{imports}\n\ndef f(n):\n    return {call}\n"
     assert effects(code, "f") == [effect]
     assert not pure(code, "f")
@@ -172,7 +190,10 @@ def test_local_import_and_local_alias() -> None:
 
 
 def test_reads_follow_calls_of_the_module() -> None:
-    code = "import random\n\ndef jitter():\n    return random.random()\n\ndef f(n):\n    return n + jitter()\n"
+    code = (
+        "import random\n\ndef jitter():\n    return random.random()\n\n"
+        "def f(n):\n    return n + jitter()\n"
+    )
     analysis, functions = analyse(code)
     (read,) = analysis.reads(functions["f"])
     assert read.via == ("jitter",) and read.describe() == (
@@ -183,9 +204,15 @@ def test_reads_follow_calls_of_the_module() -> None:
 @pytest.mark.parametrize(
     "code",
     [
-        pytest.param("def open(x):\n    return x\n\ndef f(n):\n    return open(n)\n", id="shadowed-open"),
-        pytest.param("import time\n\ndef f(n):\n    return time.localtime(n)\n", id="localtime-of-a-value"),
-        pytest.param("import random\n\ndef f(n):\n    return random.Random(n).random()\n", id="seeded"),
+        pytest.param(
+            "def open(x):\n    return x\n\ndef f(n):\n    return open(n)\n", id="shadowed-open"
+        ),
+        pytest.param(
+            "import time\n\ndef f(n):\n    return time.localtime(n)\n", id="localtime-of-a-value"
+        ),
+        pytest.param(
+            "import random\n\ndef f(n):\n    return random.Random(n).random()\n", id="seeded"
+        ),
         # Impure, but not what makes a cache stale.
         pytest.param("import sys\n\ndef f(n):\n    return sys.argv[n]\n", id="argv"),
         pytest.param("import sys\n\ndef f(n):\n    return sys.stdin.read(n)\n", id="stdin"),
@@ -206,7 +233,7 @@ def test_module_state_changed_only_at_import_time_is_not_a_run_time_read() -> No
     assert not pure(code, "f")  # still not proven constant
 
 
-# -- the data and its extension ---------------------------------------------------------------------
+# -- the data and its extension ----------------------------------------------------------------
 
 
 def test_extra_pure_functions_make_a_function_provably_pure() -> None:
@@ -218,7 +245,8 @@ def test_extra_pure_functions_make_a_function_provably_pure() -> None:
 
 def test_extra_impure_functions_are_outside_reads() -> None:
     code = "import math\nfrom myapp import db\n\ndef f(n):\n    return db.query(n)\n"
-    assert effects(code, "f", extra_impure_functions=("myapp.db.query",)) == [("configured", "myapp.db.query()")]
+    found = effects(code, "f", extra_impure_functions=("myapp.db.query",))
+    assert found == [("configured", "myapp.db.query()")]
     code = "import math\n\ndef f(n):\n    return math.sqrt(n)\n"
     assert pure(code, "f")
     assert not pure(code, "f", extra_impure_functions=("math.sqrt",))
@@ -238,7 +266,7 @@ def test_the_lists_do_not_contradict_each_other() -> None:
             assert "." in name
 
 
-# -- fresh mutable results (PCM415) -----------------------------------------------------------------
+# -- fresh mutable results (PCM415) ------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -257,7 +285,8 @@ def test_the_lists_do_not_contradict_each_other() -> None:
     ],
 )
 def test_fresh_mutable_returns(body: str, kind: str | None) -> None:
-    code = "import json\n\ndef helper(n):\n    return set(n)\n\ndef f(n):\n" + textwrap.indent(body, "    ") + "\n"
+    code = "import json\n\ndef helper(n):\n    return set(n)\n\ndef f(n):\n"
+    code += textwrap.indent(body, "    ") + "\n"
     analysis, functions = analyse(code)
     found = analysis.fresh_mutable_return(functions["f"])
     assert (found[1] if found else None) == kind

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -122,9 +122,12 @@ class _Collector:
         self.scope = scope
 
     def bind(self, name: str, kind: str, node: ast.AST, **extra: object) -> None:
-        self.scope.bindings[name].append(Binding(name, kind, node, **extra))  # type: ignore[arg-type]
+        binding = Binding(name, kind, node, **extra)  # type: ignore[arg-type]
+        self.scope.bindings[name].append(binding)
 
-    def target(self, target: ast.expr, kind: str, statement: ast.AST, value: ast.expr | None) -> None:
+    def target(
+        self, target: ast.expr, kind: str, statement: ast.AST, value: ast.expr | None
+    ) -> None:
         if isinstance(target, ast.Name):
             self.bind(target.id, kind, statement, value=value)
         elif isinstance(target, (ast.Tuple, ast.List)):
@@ -143,7 +146,7 @@ class _Collector:
             for child in ast.iter_child_nodes(node):
                 self.visit(child)
 
-    def visit_all(self, nodes: list[ast.AST] | list[ast.expr] | list[ast.stmt]) -> None:
+    def visit_all(self, nodes: Sequence[ast.AST | None]) -> None:
         for node in nodes:
             if node is not None:
                 self.visit(node)
@@ -222,7 +225,9 @@ class _Collector:
             self.visit(node.value)
         self.visit(node.annotation)
         if isinstance(node.target, ast.Name):
-            self.bind(node.target.id, "annassign", node, value=node.value, annotation=node.annotation)
+            self.bind(
+                node.target.id, "annassign", node, value=node.value, annotation=node.annotation
+            )
         else:
             self.visit(node.target)
 
@@ -268,7 +273,8 @@ class _Collector:
         module = "." * node.level + (node.module or "")
         for alias in node.names:
             if alias.name != "*":
-                self.bind(alias.asname or alias.name, "import", node, qualified=f"{module}.{alias.name}")
+                qualified = f"{module}.{alias.name}"
+                self.bind(alias.asname or alias.name, "import", node, qualified=qualified)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
@@ -322,7 +328,8 @@ class Scopes:
         collector = _Collector(scope)
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             for arg in all_params(node.args):
-                scope.bindings[arg.arg].append(Binding(arg.arg, "param", arg, annotation=arg.annotation))
+                param = Binding(arg.arg, "param", arg, annotation=arg.annotation)
+                scope.bindings[arg.arg].append(param)
         if isinstance(node, ast.Lambda):
             collector.visit(node.body)
         else:
@@ -350,8 +357,8 @@ class Scopes:
             stack: list[tuple[ast.AST, ast.AST]] = [(self.facts.tree, self.facts.tree)]
             while stack:
                 node, owner = stack.pop()
-                for field in ("body", "orelse", "finalbody", "handlers", "cases"):
-                    for child in getattr(node, field, ()):
+                for part in ("body", "orelse", "finalbody", "handlers", "cases"):
+                    for child in getattr(node, part, ()):
                         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                             owners[child] = owner
                             stack.append((child, child))
@@ -365,13 +372,15 @@ class Scopes:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             owner = self._definition_owners().get(node)
             if owner is not None:
-                return self.module if owner is self.facts.tree else self.of(owner)  # type: ignore[arg-type]
+                if owner is self.facts.tree:
+                    return self.module
+                return self.of(owner)  # type: ignore[arg-type]
         parents = self.facts.parents
         child = node
         parent = parents.get(node)
         while parent is not None:
             if isinstance(parent, _SCOPE_TYPES) and not _evaluated_outside(child, parent):
-                return self.of(parent)  # type: ignore[arg-type]
+                return self.of(parent)
             child = parent
             parent = parents.get(parent)
         return self.module
@@ -471,7 +480,8 @@ def use_of(name: ast.Name, facts: ModuleFacts) -> str:
         if isinstance(parent.ctx, (ast.Store, ast.Del)):
             return "mutate"
         grand = parents.get(parent)
-        if isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call) and grand.func is parent:
+        is_method = isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call)
+        if is_method and grand.func is parent:  # type: ignore[union-attr]
             if parent.attr in MUTATING_METHODS:
                 return "mutate"
             if parent.attr in READING_METHODS:
@@ -483,12 +493,19 @@ def use_of(name: ast.Name, facts: ModuleFacts) -> str:
         if parent.func is expr:
             return "call"
         func = parent.func
-        if isinstance(func, ast.Name) and func.id in _NON_MUTATING_BUILTINS and facts.is_unbound_builtin(func.id):
+        if (
+            isinstance(func, ast.Name)
+            and func.id in _NON_MUTATING_BUILTINS
+            and facts.is_unbound_builtin(func.id)
+        ):
             return "read"
         return "escape"
     if isinstance(parent, ast.keyword):
         return "escape"
-    if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and getattr(parent, "value", None) is expr:
+    if (
+        isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr))
+        and getattr(parent, "value", None) is expr
+    ):
         return "escape"
     if isinstance(parent, (ast.Return, ast.Yield, ast.YieldFrom, ast.Await)):
         return "escape"
@@ -496,7 +513,9 @@ def use_of(name: ast.Name, facts: ModuleFacts) -> str:
         return "escape"
     if isinstance(parent, ast.AugAssign) and parent.value is expr:
         return "escape"  # ``other += X`` may keep references to X's elements
-    if isinstance(parent, (ast.List, ast.Tuple, ast.Set, ast.Dict)) and not isinstance(expr, ast.Starred):
+    if isinstance(parent, (ast.List, ast.Tuple, ast.Set, ast.Dict)) and not isinstance(
+        expr, ast.Starred
+    ):
         return "escape"  # stored in a container
     return "read"
 
@@ -535,7 +554,9 @@ def _writers_elsewhere(name: str, scope: Scope, table: Scopes) -> list[Binding]:
             found.extend(writer.bindings[name])
         return found
     for node in ast.walk(scope.node):
-        if node is scope.node or not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+        if node is scope.node or not isinstance(
+            node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
+        ):
             continue
         inner = table.of(node)
         if name in inner.nonlocals and name in inner.bindings:
@@ -544,4 +565,8 @@ def _writers_elsewhere(name: str, scope: Scope, table: Scopes) -> list[Binding]:
 
 
 def is_builtin_name(name: str, scope: Scope, table: Scopes) -> bool:
-    return name in BUILTIN_NAMES and table.resolve(name, scope) is None and not table.facts.has_star_import
+    return (
+        name in BUILTIN_NAMES
+        and table.resolve(name, scope) is None
+        and not table.facts.has_star_import
+    )

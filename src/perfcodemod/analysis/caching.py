@@ -253,7 +253,9 @@ def _most_calls(statements: list[ast.stmt], wanted: set[int]) -> int:
         if isinstance(statement, ast.If):
             rest = statements[index + 1 :]
             after = _most_calls(rest, wanted)
-            body = _most_calls(statement.body, wanted) + (0 if _terminates(statement.body) else after)
+            body = _most_calls(statement.body, wanted) + (
+                0 if _terminates(statement.body) else after
+            )
             orelse = _most_calls(statement.orelse, wanted) + (
                 0 if _terminates(statement.orelse) else after
             )
@@ -357,7 +359,8 @@ def annotation_types(annotation: ast.expr) -> list[str]:
         return annotation_types(annotation.left) + annotation_types(annotation.right)
     if isinstance(annotation, ast.Subscript):
         head = annotation_types(annotation.value)
-        items = annotation.slice.elts if isinstance(annotation.slice, ast.Tuple) else [annotation.slice]
+        index = annotation.slice
+        items = index.elts if isinstance(index, ast.Tuple) else [index]
         if head in (["Optional"], ["Union"]):
             found = [name for item in items for name in annotation_types(item)]
             return found + ["None"] if head == ["Optional"] else found
@@ -404,6 +407,11 @@ def defaults_by_param(function: FunctionNode) -> dict[str, ast.expr]:
     return found
 
 
+_UNHASHABLE_KINDS = frozenset(
+    {"list", "dict", "set", "bytearray", "defaultdict", "OrderedDict", "Counter", "deque"}
+)
+
+
 def unhashable_arguments(
     call: ast.Call, analysis: Purity
 ) -> Iterator[tuple[ast.expr, str]]:
@@ -411,13 +419,14 @@ def unhashable_arguments(
     a comprehension, ``list(...)``...), or a variable bound only to such values."""
     table = analysis.scopes
     scope = table.scope_at(call)
-    function = scope.node if isinstance(scope.node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    node = scope.node
+    function = node if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
     values = _Values(analysis, scope, function)  # type: ignore[arg-type]
     for argument in [*call.args, *(k.value for k in call.keywords if k.arg is not None)]:
         if isinstance(argument, ast.Starred):
             continue
         kind = values.fresh_mutable(argument, every_path=True)
-        if kind in ("list", "dict", "set", "bytearray", "defaultdict", "OrderedDict", "Counter", "deque"):
+        if kind in _UNHASHABLE_KINDS:
             yield argument, kind
 
 
@@ -500,7 +509,9 @@ def cached_twin(
     return (function, decorators) if decorators else None
 
 
-def cst_decorator(node: cst.FunctionDef, function: FunctionNode, decorator: CacheDecorator) -> cst.Decorator:
+def cst_decorator(
+    node: cst.FunctionDef, function: FunctionNode, decorator: CacheDecorator
+) -> cst.Decorator:
     """The LibCST twin of one of ``function``'s decorators (same position in the list)."""
     index = next(i for i, d in enumerate(function.decorator_list) if d is decorator.node)
     return node.decorators[index]
@@ -524,11 +535,15 @@ _HASHABLE_RESULTS = frozenset(
 )
 
 
-def parameter_use(function: FunctionNode, name: str, facts: ModuleFacts) -> str:
+def parameter_use(
+    function: FunctionNode, name: str, facts: ModuleFacts, seen: frozenset[ast.AST] = frozenset()
+) -> str:
     """``scalar`` when ``function`` uses parameter ``name`` only as a number or opaque value
-    (arithmetic, comparisons, an index, an argument of a call of itself, a format value), so
-    that a list would not work anyway; ``container`` when it indexes, iterates, measures or
-    passes it on, which a list would satisfy."""
+    (arithmetic, comparisons, an index, an argument of a call of itself, or of a function of the
+    module that uses it so, a format value), so that a list would not work anyway;
+    ``container`` when it indexes, iterates, measures or passes it on, which a list would
+    satisfy."""
+    seen = seen | {function}
     table = scopes(facts)
     own = table.of(function)
     parents = facts.parents
@@ -562,8 +577,35 @@ def parameter_use(function: FunctionNode, name: str, facts: ModuleFacts) -> str:
             name_of = qualified_name_at(func, table.scope_at(parent), table) or ""
             if name_of.startswith(("math.", "cmath.", "operator.")):
                 continue
+            if _passed_as_scalar(parent, node, table, facts, seen):
+                continue
             return "container"
     return "scalar"
+
+
+def _passed_as_scalar(
+    call: ast.Call, value: ast.Name, table: Scopes, facts: ModuleFacts, seen: frozenset[ast.AST]
+) -> bool:
+    """``value`` is passed to a function of the module that uses that parameter as a scalar."""
+    if not isinstance(call.func, ast.Name):
+        return False
+    owner = table.resolve(call.func.id, table.scope_at(call))
+    bindings = owner.bindings.get(call.func.id, []) if owner else []
+    if len(bindings) != 1 or bindings[0].kind != "def":
+        return False
+    callee = bindings[0].node
+    assert isinstance(callee, (ast.FunctionDef, ast.AsyncFunctionDef))
+    if callee in seen:
+        return True
+    positional = [*callee.args.posonlyargs, *callee.args.args]
+    target: str | None = None
+    for index, argument in enumerate(call.args):
+        if argument is value and index < len(positional):
+            target = positional[index].arg
+    for keyword in call.keywords:
+        if keyword.value is value:
+            target = keyword.arg
+    return target is not None and parameter_use(callee, target, facts, seen) == "scalar"
 
 
 def is_hashable_value(expr: ast.expr, scope: Scope, facts: ModuleFacts, depth: int = 0) -> bool:
@@ -653,7 +695,9 @@ def _inside(node: ast.AST, function: FunctionNode, facts: ModuleFacts) -> bool:
 
 
 def _argument_for(call: ast.Call, arg: ast.arg, positional: list[ast.arg]) -> ast.expr | None:
-    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+    if any(isinstance(a, ast.Starred) for a in call.args):
+        return None
+    if any(k.arg is None for k in call.keywords):
         return None
     for keyword in call.keywords:
         if keyword.arg == arg.arg:

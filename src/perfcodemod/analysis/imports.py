@@ -50,9 +50,8 @@ def _binds_only(facts: ModuleFacts, local: str, target: str) -> bool:
     bindings = facts.bindings.get(local, [])
     if not bindings:
         return True
-    return all(isinstance(b, (ast.Import, ast.ImportFrom)) for b in bindings) and facts.imported_as.get(
-        local, set()
-    ) == {target}
+    only_imports = all(isinstance(b, (ast.Import, ast.ImportFrom)) for b in bindings)
+    return only_imports and facts.imported_as.get(local, set()) == {target}
 
 
 def _module_binding(facts: ModuleFacts, target: str, before_row: int) -> str | None:
@@ -106,7 +105,11 @@ def reference(facts: ModuleFacts, module: str, name: str, before_row: int) -> Re
     module_local = _module_binding(facts, module, before_row)
     if module_local is not None:
         return Reference(f"{module_local}.{name}")
-    from_form = Reference(name, (ImportRequest(module, name),)) if _binds_only(facts, name, target) else None
+    from_form = (
+        Reference(name, (ImportRequest(module, name),))
+        if _binds_only(facts, name, target)
+        else None
+    )
     plain_form = (
         Reference(f"{module}.{name}", (ImportRequest(module),))
         if "." not in module and _binds_only(facts, module, module)
@@ -151,7 +154,7 @@ def _leading_block(facts: ModuleFacts) -> list[ast.stmt]:
 
 
 def _first_row(statement: ast.stmt) -> int:
-    decorators = getattr(statement, "decorator_list", ())
+    decorators: list[ast.expr] = getattr(statement, "decorator_list", [])
     return min([statement.lineno] + [d.lineno for d in decorators])
 
 
@@ -177,9 +180,9 @@ def insertion_row(request: ImportRequest, facts: ModuleFacts) -> int:
             return (siblings[-1].end_lineno or siblings[-1].lineno) + 1
     else:
         plain = [s for s in imports if isinstance(s, ast.Import)]
-        for statement in plain:
-            if statement.names[0].name > request.module:
-                return statement.lineno
+        for plain_import in plain:
+            if plain_import.names[0].name > request.module:
+                return plain_import.lineno
         if plain:
             return (plain[-1].end_lineno or plain[-1].lineno) + 1
     if block:

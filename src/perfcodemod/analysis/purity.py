@@ -34,6 +34,7 @@ import ast
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from perfcodemod.analysis import purity_data as data
 from perfcodemod.analysis.astscope import (
@@ -390,9 +391,14 @@ def qualified_name_at(expr: ast.expr, scope: Scope, table: Scopes, depth: int = 
     (binding,) = bindings
     if binding.kind == "import":
         return binding.qualified
-    if binding.kind in ("assign", "annassign") and isinstance(binding.value, (ast.Name, ast.Attribute)):
+    if binding.kind in ("assign", "annassign") and isinstance(
+        binding.value, (ast.Name, ast.Attribute)
+    ):
         return qualified_name_at(binding.value, owner, table, depth + 1)
     return None
+
+
+_NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
 
 def own_returns(function: FunctionNode) -> Iterator[ast.Return]:
@@ -402,7 +408,7 @@ def own_returns(function: FunctionNode) -> Iterator[ast.Return]:
         node = stack.pop()
         if isinstance(node, ast.Return):
             yield node
-        elif not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+        elif not isinstance(node, _NESTED_SCOPES):
             stack.extend(ast.iter_child_nodes(node))
 
 
@@ -427,9 +433,12 @@ def _immutable_constant(node: ast.expr) -> bool:
         return _immutable_constant(node.operand)
     if isinstance(node, ast.BinOp):
         return _immutable_constant(node.left) and _immutable_constant(node.right)
-    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "frozenset":
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in (
+        "frozenset",
+    ):
         return not node.keywords and all(
-            isinstance(a, (ast.Set, ast.List, ast.Tuple)) and all(_immutable_constant(e) for e in a.elts)
+            isinstance(a, (ast.Set, ast.List, ast.Tuple))
+            and all(_immutable_constant(e) for e in a.elts)
             for a in node.args
         )
     return False
@@ -530,7 +539,7 @@ class _Values:
             if name in ("copy.deepcopy", "json.loads", "pickle.loads", "ast.literal_eval"):
                 return DEEP
             short = name[len("builtins."):] if name.startswith("builtins.") else ""
-            if short in ("str", "int", "float", "bool", "bytes", "len", "repr", "hash", "abs", "round"):
+            if short in _IMMUTABLE_BUILTIN_RESULTS:
                 return DEEP
             if short in _FRESH_BUILTINS or name in data.FRESH_MUTABLE_CALLS:
                 return 1
@@ -543,7 +552,8 @@ class _Values:
             if call.func.attr == "copy":
                 return 1
             if self.is_known_value(call.func.value) and call.func.attr in READING_METHODS:
-                return DEEP if call.func.attr not in ("copy", "items", "keys", "values", "get") else 0
+                shared = ("copy", "items", "keys", "values", "get")
+                return DEEP if call.func.attr not in shared else 0
         return 0
 
     def _name_depth(self, name: str) -> int:
@@ -558,7 +568,12 @@ class _Values:
                     depth = min(depth, self.depth(binding.value))
                 elif binding.kind == "augassign" and binding.value is not None:
                     depth = min(depth, max(1, self.depth(binding.value)))
-                elif binding.kind == "for" and binding.value is not None and isinstance(binding.node, ast.For) and isinstance(binding.node.target, ast.Name):
+                elif (
+                    binding.kind == "for"
+                    and binding.value is not None
+                    and isinstance(binding.node, ast.For)
+                    and isinstance(binding.node.target, ast.Name)
+                ):
                     inner = self.depth(binding.value)
                     depth = min(depth, inner if inner >= DEEP else max(0, inner - 1))
                 elif binding.kind in ("def", "import"):
@@ -600,6 +615,24 @@ class _Values:
         return self._guarded("fresh", receiver, self._fresh_object_unguarded)
 
 
+    def _fresh_object_unguarded(self, receiver: ast.expr) -> bool:
+        """An object this function made by calling a pure function (a ``hashlib`` hash, a
+        ``re`` match, a ``Fraction``...): its methods read or change only that object."""
+        if isinstance(receiver, ast.Call):
+            name = qualified_name_at(receiver.func, self.current, self.table)
+            if name in data.SEEDED_CONSTRUCTORS:
+                return bool(receiver.args)
+            return name is not None and self.analysis.is_pure_qualified(name)
+        if isinstance(receiver, ast.Name):
+            bindings = self.local_bindings(receiver.id)
+            return bool(bindings) and all(
+                b.kind in ("assign", "walrus")
+                and b.value is not None
+                and self._fresh_object(b.value)
+                for b in bindings or ()
+            )
+        return False
+
     def _is_known_value_unguarded(self, expr: ast.expr) -> bool:
         """``expr`` is a builtin value whose reading methods and attributes are pure: a
         constant, something this function built, a parameter annotated with a builtin type, a
@@ -621,9 +654,10 @@ class _Values:
                 if status == "constant":
                     binding = owner.bindings[expr.id][0]
                     if binding.kind == "param":
-                        return _annotation_is(binding.annotation, IMMUTABLE_ANNOTATIONS | _CONTAINERS)
+                        allowed = IMMUTABLE_ANNOTATIONS | _CONTAINERS
+                        return _annotation_is(binding.annotation, allowed)
                     return binding.value is not None and (
-                        isinstance(binding.value, (ast.Constant, ast.Tuple, ast.List, ast.Dict, ast.Set))
+                        isinstance(binding.value, _DISPLAYS)
                         or _immutable_constant(binding.value)
                     )
         return False
@@ -632,14 +666,15 @@ class _Values:
         if isinstance(expr, ast.Name):
             bindings = self.local_bindings(expr.id) or []
             return bool(bindings) and all(
-                b.kind == "param" and _annotation_is(b.annotation, IMMUTABLE_ANNOTATIONS) for b in bindings
+                b.kind == "param" and _annotation_is(b.annotation, IMMUTABLE_ANNOTATIONS)
+                for b in bindings
             )
         return self.depth(expr) >= DEEP
 
     def _binding_known(self, binding: Binding) -> bool:
         if binding.kind == "param":
             return _annotation_is(binding.annotation, IMMUTABLE_ANNOTATIONS | _CONTAINERS)
-        if binding.kind in ("assign", "annassign", "walrus", "augassign") and binding.value is not None:
+        if binding.kind in _VALUE_BINDINGS and binding.value is not None:
             return self.is_known_value(binding.value)
         return False
 
@@ -747,7 +782,9 @@ class _Values:
                         return type(value).__name__.lower()
         return None
 
-    def immutable(self, expr: ast.expr, seen: set[ast.AST], guard: frozenset[str] = frozenset()) -> bool:
+    def immutable(
+        self, expr: ast.expr, seen: set[ast.AST], guard: frozenset[str] = frozenset()
+    ) -> bool:
         """``expr`` certainly evaluates to an immutable value (see ``Purity.returns_immutable``).
         A parameter counts as one: the caching rules have checked that it is hashable."""
         if isinstance(expr, (ast.Constant, ast.JoinedStr, ast.Compare)):
@@ -755,7 +792,7 @@ class _Values:
         if isinstance(expr, ast.Tuple):
             return all(self.immutable(e, seen, guard) for e in expr.elts)
         if isinstance(expr, ast.BinOp):
-            return self.immutable(expr.left, seen, guard) and self.immutable(expr.right, seen, guard)
+            return all(self.immutable(side, seen, guard) for side in (expr.left, expr.right))
         if isinstance(expr, ast.UnaryOp):
             return self.immutable(expr.operand, seen, guard)
         if isinstance(expr, (ast.BoolOp, ast.IfExp)):
@@ -766,8 +803,8 @@ class _Values:
         if isinstance(expr, ast.Subscript):
             base = expr.value
             if isinstance(base, ast.Name):
-                bindings = self.local_bindings(base.id) or []
-                return bool(bindings) and all(b.kind == "param" for b in bindings)
+                base_bindings = self.local_bindings(base.id) or []
+                return bool(base_bindings) and all(b.kind == "param" for b in base_bindings)
             return isinstance(base, ast.Constant)
         if isinstance(expr, ast.Name):
             if expr.id in guard:
@@ -787,7 +824,7 @@ class _Values:
             for binding in bindings:
                 if binding.kind == "param":
                     continue
-                if binding.kind in ("assign", "annassign", "walrus", "augassign") and binding.value is not None:
+                if binding.kind in _VALUE_BINDINGS and binding.value is not None:
                     if not self.immutable(binding.value, seen, inner):
                         return False
                 elif binding.kind == "for" and isinstance(binding.value, ast.Call):
@@ -842,7 +879,7 @@ class _Values:
             return [function] if function is not None else []
         if isinstance(expr, ast.Name):
             bindings = self.local_bindings(expr.id) or []
-            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].value is not None:
+            if len(bindings) == 1 and bindings[0].kind == "assign" and bindings[0].value:
                 return self.returned_calls(bindings[0].value)
         return []
 
@@ -863,6 +900,11 @@ class _Values:
         return node
 
 
+_DISPLAYS = (ast.Constant, ast.Tuple, ast.List, ast.Dict, ast.Set)
+_VALUE_BINDINGS = ("assign", "annassign", "walrus", "augassign")
+_IMMUTABLE_BUILTIN_RESULTS = frozenset(
+    {"str", "int", "float", "bool", "bytes", "len", "repr", "hash", "abs", "round"}
+)
 _CONTAINERS = frozenset({"list", "List", "dict", "Dict", "set", "Set", "Sequence", "Mapping"})
 
 
@@ -983,7 +1025,8 @@ class _Walker(_Values):
         """An assignment target: a variable of ours is fine; a part of an object is fine only
         when this function built that object (as deep as the target goes)."""
         if isinstance(target, ast.Name):
-            if self.local_bindings(target.id) is None and not self.is_comprehension_variable(target.id):
+            ours = self.local_bindings(target.id) is not None
+            if not ours and not self.is_comprehension_variable(target.id):
                 self.impure(f"it assigns to `{target.id}` outside its scope", target)
             return
         if isinstance(target, (ast.Tuple, ast.List)):
@@ -1037,7 +1080,9 @@ class _Walker(_Values):
         self.visit_all(node.args.kw_defaults)
         self._enter(node)
 
-    def _comprehension(self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp) -> None:
+    def _comprehension(
+        self, node: ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp
+    ) -> None:
         generators = node.generators
         if any(g.is_async for g in generators):
             self.impure("it iterates asynchronously", node)
@@ -1196,7 +1241,11 @@ class _Walker(_Values):
                 b.kind == "assign" and isinstance(b.value, ast.Lambda) for b in bindings
             ):
                 return
-        if isinstance(value, ast.Attribute) and value.attr in READING_METHODS and self.is_known_value(value.value):
+        if (
+            isinstance(value, ast.Attribute)
+            and value.attr in READING_METHODS
+            and self.is_known_value(value.value)
+        ):
             return
         self.impure(f"it passes a function it cannot see to `{caller}()`", value)
 
@@ -1226,7 +1275,9 @@ class _Walker(_Values):
             return
         bindings = self.local_bindings(name)
         if bindings is not None:
-            if bindings and all(b.kind == "assign" and isinstance(b.value, ast.Lambda) for b in bindings):
+            if bindings and all(
+                b.kind == "assign" and isinstance(b.value, ast.Lambda) for b in bindings
+            ):
                 return
             kind = "parameter" if any(b.kind == "param" for b in bindings) else "variable"
             self.impure(f"it calls the {kind} `{name}`", node)
@@ -1277,22 +1328,6 @@ class _Walker(_Values):
         elif not self._fresh_object(receiver):
             self.impure(f"it calls `.{method}()` on a value whose type is not known", node)
 
-    def _fresh_object_unguarded(self, receiver: ast.expr) -> bool:
-        """An object this function made by calling a pure function (a ``hashlib`` hash, a
-        ``re`` match, a ``Fraction``...): its methods read or change only that object."""
-        if isinstance(receiver, ast.Call):
-            name = qualified_name_at(receiver.func, self.current, self.table)
-            if name in data.SEEDED_CONSTRUCTORS:
-                return bool(receiver.args)
-            return name is not None and self.analysis.is_pure_qualified(name)
-        if isinstance(receiver, ast.Name):
-            bindings = self.local_bindings(receiver.id)
-            return bool(bindings) and all(
-                b.kind in ("assign", "walrus") and b.value is not None and self._fresh_object(b.value)
-                for b in bindings or ()
-            )
-        return False
-
     def _self_method(self, receiver: ast.expr, method: str, node: ast.Call) -> bool:
         """``self.method()`` in a method: impure (``self`` is state), but its reads count."""
         if not isinstance(receiver, ast.Name):
@@ -1332,14 +1367,15 @@ def _decorator_callee(decorator: ast.expr) -> ast.expr:
     return decorator.func if isinstance(decorator, ast.Call) else decorator
 
 
-def purity(facts: ModuleFacts, options: Mapping[str, object] | None = None) -> Purity:
+def purity(facts: ModuleFacts, options: Mapping[str, Any] | None = None) -> Purity:
     """The module's purity analysis for these ``[tool.perfcodemod.caching]`` options (computed
     once per module and options, and cached on ``facts``)."""
     options = options or {}
-    extra_pure = tuple(options.get("extra-pure-functions", ()) or ())  # type: ignore[call-overload]
-    extra_impure = tuple(options.get("extra-impure-functions", ()) or ())  # type: ignore[call-overload]
+    extra_pure: tuple[str, ...] = tuple(options.get("extra-pure-functions", ()) or ())
+    extra_impure: tuple[str, ...] = tuple(options.get("extra-impure-functions", ()) or ())
     key = (extra_pure, extra_impure)
-    cache: dict[tuple[tuple[str, ...], tuple[str, ...]], Purity] | None = getattr(facts, "_purity", None)
+    cache: dict[tuple[tuple[str, ...], tuple[str, ...]], Purity] | None
+    cache = getattr(facts, "_purity", None)
     if cache is None:
         cache = {}
         facts._purity = cache  # type: ignore[attr-defined]

@@ -29,7 +29,8 @@ PURE_BUILTINS = frozenset(
 BUILTIN_EXCEPTIONS = frozenset(
     name
     for name in dir(builtins)
-    if isinstance(getattr(builtins, name), type) and issubclass(getattr(builtins, name), BaseException)
+    if isinstance(getattr(builtins, name), type)
+    and issubclass(getattr(builtins, name), BaseException)
 )
 
 #: Pure functions of the standard library.

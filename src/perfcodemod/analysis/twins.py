@@ -26,7 +26,8 @@ _KINDS: dict[type[cst.CSTNode], tuple[type[ast.AST], ...]] = {
 
 
 def _pairs(context: RuleContext, kind: type[cst.CSTNode]) -> dict[cst.CSTNode, ast.AST]:
-    cache: dict[type[cst.CSTNode], dict[cst.CSTNode, ast.AST]] | None = getattr(context, "_twins", None)
+    cache: dict[type[cst.CSTNode], dict[cst.CSTNode, ast.AST]] | None
+    cache = getattr(context, "_twins", None)
     if cache is None:
         cache = {}
         context._twins = cache  # type: ignore[attr-defined]

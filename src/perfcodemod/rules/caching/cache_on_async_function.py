@@ -13,7 +13,7 @@ from perfcodemod.rule import Candidate, Invalid, Rule
 
 
 class CacheOnAsyncFunction(Rule):
-    """Cache decorator on an `async def` caches the coroutine; the second await raises `RuntimeError`.
+    """Cache decorator on an `async def` caches the coroutine; a second await raises `RuntimeError`.
 
     ## What it does
     Finds `functools.cache` and `functools.lru_cache` (in any import form) on a coroutine

@@ -1,4 +1,4 @@
-"""PCM413: ``functools.cache``/``lru_cache`` on a generator function (or one returning an iterator)."""
+"""PCM413: a cache decorator on a generator function, or on one that returns an iterator."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ ITERATOR_CALLS = frozenset(
 )
 
 
-def returned_iterator(function: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts) -> str | None:
+def returned_iterator(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts
+) -> str | None:
     """What one-shot iterator a ``return`` of ``function`` hands out, if one does."""
     table = scopes(facts)
     inside = table.of(function)
@@ -39,7 +41,7 @@ def returned_iterator(function: ast.FunctionDef | ast.AsyncFunctionDef, facts: M
 
 
 class CacheOnGenerator(Rule):
-    """Cache decorator on a generator function: every caller gets the same generator, exhausted after the first.
+    """Cache decorator on a generator function: callers share one generator, exhausted at once.
 
     ## What it does
     Finds `functools.cache` and `functools.lru_cache` (in any import form) on a generator
@@ -129,7 +131,8 @@ class CacheOnGenerator(Rule):
             message="same generator",
         ),
         Invalid(
-            "import functools\n\n@functools.lru_cache\ndef f(n):\n    return (i * i for i in range(n))\n",
+            "import functools\n\n@functools.lru_cache\ndef f(n):\n"
+            "    return (i * i for i in range(n))\n",
             message="generator expression",
         ),
         Invalid(

@@ -18,7 +18,7 @@ _CLASS_RECEIVERS = frozenset({"cls", "mcs", "mcls", "metacls", "klass"})
 
 
 class CacheOnMethod(Rule):
-    """Cache decorator on an instance method; use `functools.cached_property` or a per-instance cache.
+    """Cache decorator on an instance method; use `cached_property` or a per-instance cache.
 
     ## What it does
     Finds `functools.cache` and `functools.lru_cache` (however they are imported: `@cache`,
@@ -114,7 +114,8 @@ class CacheOnMethod(Rule):
         # Static and class methods hold no instance.
         "import functools\n\nclass C:\n    @staticmethod\n    @functools.cache\n"
         "    def f(x):\n        return x * 2\n",
-        "from functools import lru_cache\n\nclass C:\n    @classmethod\n    @lru_cache(maxsize=None)\n"
+        "from functools import lru_cache\n\nclass C:\n    @classmethod\n"
+        "    @lru_cache(maxsize=None)\n"
         "    def f(cls, x):\n        return x * 2\n",
         # A module function, and a cached_property (the per-instance remedy).
         "import functools\n\n@functools.cache\ndef f(x):\n    return x * 2\n",

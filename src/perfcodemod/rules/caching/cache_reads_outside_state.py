@@ -26,9 +26,14 @@ from perfcodemod.analysis.purity import Read
 from perfcodemod.rule import Candidate, Invalid, Rule
 
 _REMEDIES = {
-    "clock": "the cache keeps the first call's time: drop the cache, or pass the time in as an argument",
+    "clock": (
+        "the cache keeps the first call's time: drop the cache, or pass the time in as an argument"
+    ),
     "random": "the cache keeps the first draw forever: drop the cache",
-    "environment": "the cache keeps the first value it saw: pass the value in as an argument, or drop the cache",
+    "environment": (
+        "the cache keeps the first value it saw: pass the value in as an argument, or drop the "
+        "cache"
+    ),
 }
 _VERSIONABLE_REMEDY = (
     "the cache goes stale when that changes: add a version argument (mtime, content hash, etag) "
@@ -41,7 +46,7 @@ _STATE_REMEDY = (
 
 
 class CacheReadsOutsideState(Rule):
-    """Cached function reads files, the clock, randomness, the environment or changing state; its cache goes stale.
+    """Cached function reads files, the clock, randomness, the environment: its cache goes stale.
 
     ## What it does
     Finds a function with a cache decorator (`functools.cache`, `lru_cache`, in any import
@@ -157,14 +162,17 @@ class CacheReadsOutsideState(Rule):
 
     VALID = (
         # A version parameter makes the file read part of the key.
-        "import ast\nimport functools\nfrom pathlib import Path\n\n@functools.lru_cache(maxsize=500)\n"
-        "def parse(file_path: str, file_hash: str):\n    return ast.parse(Path(file_path).read_text())\n",
+        "import ast\nimport functools\nfrom pathlib import Path\n\n"
+        "@functools.lru_cache(maxsize=500)\n"
+        "def parse(file_path: str, file_hash: str):\n"
+        "    return ast.parse(Path(file_path).read_text())\n",
         "import functools\n\n@functools.cache\ndef load(path, mtime):\n    with open(path) as f:\n"
         "        return f.read()\n",
         # Pure functions.
         "import functools\nimport math\n\n@functools.cache\ndef f(n):\n    return math.sqrt(n)\n",
         # `time.localtime(ts)` converts the time it is given.
-        "import functools\nimport time\n\n@functools.cache\ndef f(ts):\n    return time.localtime(ts)\n",
+        "import functools\nimport time\n\n@functools.cache\ndef f(ts):\n"
+        "    return time.localtime(ts)\n",
         # A seeded generator is deterministic.
         "import functools\nimport random\n\n@functools.cache\ndef f(seed):\n"
         "    return random.Random(seed).random()\n",
@@ -178,7 +186,8 @@ class CacheReadsOutsideState(Rule):
         "import functools\n\n@functools.cache\ndef load(path):\n    with open(path) as f:\n"
         "        return f.read()\n\ndef reload():\n    load.cache_clear()\n",
         # Standard input can be read once: the cache shares it.
-        "import functools\nimport sys\n\n@functools.lru_cache(maxsize=1)\ndef stdin_value(encoding):\n"
+        "import functools\nimport sys\n\n@functools.lru_cache(maxsize=1)\n"
+        "def stdin_value(encoding):\n"
         "    return sys.stdin.buffer.read().decode(encoding)\n",
         # Not cached.
         "import time\n\ndef f():\n    return time.time()\n",
@@ -226,7 +235,8 @@ class CacheReadsOutsideState(Rule):
         # Module state rebound or mutated by a function.
         Invalid(
             "import functools\n\nRULES = []\n\ndef add(rule):\n    RULES.append(rule)\n\n"
-            "@functools.cache\ndef compiled(prefix):\n    return tuple(prefix + r for r in RULES)\n",
+            "@functools.cache\ndef compiled(prefix):\n"
+            "    return tuple(prefix + r for r in RULES)\n",
             message="`RULES",
         ),
         # A variable of the enclosing function reassigned after the definition.
@@ -282,7 +292,7 @@ class CacheReadsOutsideState(Rule):
     def _stale_read(self, function: ast.FunctionDef) -> Read | None:
         analysis = module_purity(self.context, self)
         others = cached_nodes(self.context.facts) - {function}
-        reads = analysis.reads(function, stop=others)  # type: ignore[arg-type]
+        reads = analysis.reads(function, stop=others)
         if not reads:
             return None
         options = self.context.family_options(self)

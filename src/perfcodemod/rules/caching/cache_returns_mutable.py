@@ -140,7 +140,8 @@ class CacheReturnsMutable(Rule):
             message="json.loads",
         ),
         Invalid(
-            "import functools\n\n@functools.cache\ndef f(xs):\n    return {x: len(x) for x in xs}\n",
+            "import functools\n\n@functools.cache\ndef f(xs):\n"
+            "    return {x: len(x) for x in xs}\n",
             message="MappingProxyType",
         ),
         Invalid(

@@ -65,7 +65,7 @@ def unhashable_calls(facts: ModuleFacts) -> dict[ast.Call, tuple[str, list[tuple
 
 
 class CacheUnhashableArgument(Rule):
-    """Cached function takes an unhashable argument (a list, dict or set); the call raises `TypeError`.
+    """Cached function takes an unhashable argument (list, dict, set); the call raises TypeError.
 
     ## What it does
     Finds, for a function with a cache decorator (`functools.cache`, `lru_cache`, in any

@@ -111,7 +111,8 @@ class CacheableFunction(Rule):
         # Called once.
         "def score(word: str) -> int:\n    return sum(ord(c) for c in word)\n\nprint(score('a'))\n",
         # Trivial: no loop, a cache lookup costs as much as the call.
-        "def area(w: int, h: int) -> int:\n    return w * h\n\nfor i in range(3):\n    print(area(i, i))\n",
+        "def area(w: int, h: int) -> int:\n    return w * h\n\nfor i in range(3):\n"
+        "    print(area(i, i))\n",
         # Impure.
         "def score(word: str) -> int:\n    print(word)\n    return sum(ord(c) for c in word)\n\n"
         "for w in 'ab':\n    score(w)\n",
@@ -125,15 +126,18 @@ class CacheableFunction(Rule):
         # A method.
         "class C:\n    def score(self, word: str):\n        return sum(ord(c) for c in word)\n",
         # Already cached.
-        "import functools\n\n@functools.cache\ndef score(word: str):\n    return sum(ord(c) for c in word)\n\n"
+        "import functools\n\n@functools.cache\ndef score(word: str):\n"
+        "    return sum(ord(c) for c in word)\n\n"
         "for w in 'ab':\n    score(w)\n",
     )
     INVALID = (
         Invalid(
             "def score(word: str) -> int:\n    return sum(ord(c) for c in word)\n\n"
             "for w in ['a', 'b', 'a']:\n    print(score(w))\n",
-            "import functools\n\n\n@functools.lru_cache(maxsize=128)\ndef score(word: str) -> int:\n"
-            "    return sum(ord(c) for c in word)\n\nfor w in ['a', 'b', 'a']:\n    print(score(w))\n",
+            "import functools\n\n\n@functools.lru_cache(maxsize=128)\n"
+            "def score(word: str) -> int:\n"
+            "    return sum(ord(c) for c in word)\n\nfor w in ['a', 'b', 'a']:\n"
+            "    print(score(w))\n",
             UNSAFE,
             message="called in a loop at line 5",
         ),

@@ -40,7 +40,9 @@ def recursive_candidates(facts: ModuleFacts) -> Iterable[ast.FunctionDef]:
         first, last = function.body[0].lineno, function.end_lineno or function.lineno
         if not any(first <= row <= last for row in rows[function.name]):
             continue
-        if role(function, facts) in ("module", "nested") and recursion(function, facts) == "overlapping":
+        if role(function, facts) not in ("module", "nested"):
+            continue
+        if recursion(function, facts) == "overlapping":
             yield function
 
 
@@ -49,8 +51,11 @@ def all_args(function: ast.FunctionDef) -> bool:
     return bool(args.posonlyargs or args.args or args.kwonlyargs or args.vararg or args.kwarg)
 
 
+_LOOPS = (ast.For, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+
+
 class CacheableRecursiveFunction(Rule):
-    """Pure recursive function recomputes overlapping subproblems; decorate it with `@functools.cache`.
+    """Pure recursive function recomputes overlapping subproblems; add `@functools.cache`.
 
     ## What it does
     Finds a function that calls itself more than once per call (two self-calls on one path
@@ -98,12 +103,12 @@ class CacheableRecursiveFunction(Rule):
     `cache_clear()`, *warm* the same call again; cache memory is what `tracemalloc` sees the
     filled cache hold):
 
-    | function | without a cache | `@cache`, cold | `@cache`, warm | speed-up (cold) | cache memory |
+    | function | no cache | `@cache`, cold | `@cache`, warm | speed-up | cache memory |
     | --- | --- | --- | --- | --- | --- |
     | `fib(25)` | 15.0 ms | 8.3 µs | 97 ns | 1,822x | 2.6 KiB (26 entries) |
     | `binomial(20, 10)` | 50.5 ms | 51.5 µs | 109 ns | 981x | 12.5 KiB (120 entries) |
     | `catalan(14)` | 828.0 ms | 23.1 µs | 68 ns | 35,835x | 2.1 KiB (15 entries) |
-    | `edit_distance("kitten", "sitting")` | 10.7 ms | 47.0 µs | 125 ns | 227x | 7.0 KiB (56 entries) |
+    | `edit_distance` (kitten, sitting) | 10.7 ms | 47.0 µs | 125 ns | 227x | 7.0 KiB (56 entries) |
 
     The price is memory held until the process ends (or `cache_clear()`): one entry per
     distinct argument tuple.
@@ -154,10 +159,13 @@ class CacheableRecursiveFunction(Rule):
         # Linear recursion: each value is computed once anyway.
         "def fact(n):\n    return 1 if n < 2 else n * fact(n - 1)\n",
         # Two calls on exclusive paths are still linear.
-        "def gcd(a, b):\n    if a > b:\n        return gcd(a - b, b)\n    return gcd(a, b - a) if b > a else a\n",
+        "def gcd(a, b):\n    if a > b:\n        return gcd(a - b, b)\n"
+        "    return gcd(a, b - a) if b > a else a\n",
         # Already cached, or decorated with something else.
-        "import functools\n\n@functools.cache\ndef fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n",
-        "import mylib\n\n@mylib.trace\ndef fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n",
+        "import functools\n\n@functools.cache\ndef fib(n):\n"
+        "    return n if n < 2 else fib(n - 1) + fib(n - 2)\n",
+        "import mylib\n\n@mylib.trace\ndef fib(n):\n"
+        "    return n if n < 2 else fib(n - 1) + fib(n - 2)\n",
         # Impure: prints, reads a global that changes, reads the clock.
         "def fib(n):\n    print(n)\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n",
         "STEP = 1\n\ndef bump():\n    global STEP\n    STEP += 1\n\n"
@@ -166,8 +174,10 @@ class CacheableRecursiveFunction(Rule):
         # A tree walk reads attributes of its argument (and visits each node once).
         "def size(node):\n    return 1 + sum(size(child) for child in node.children)\n",
         # A list parameter would make the cache raise TypeError.
-        "def total(xs: list, i):\n    return 0 if i >= len(xs) else xs[i] + total(xs, i + 1) + total(xs, i + 2)\n",
-        "def count(coins, n):\n    return 1 if n == 0 else sum(count(coins, n - c) for c in coins if c <= n)\n\n"
+        "def total(xs: list, i):\n"
+        "    return 0 if i >= len(xs) else xs[i] + total(xs, i + 1) + total(xs, i + 2)\n",
+        "def count(coins, n):\n"
+        "    return 1 if n == 0 else sum(count(coins, n - c) for c in coins if c <= n)\n\n"
         "print(count([1, 2, 5], 10))\n",
         # Structural recursion over the characters of a string: each visited once.
         "def check(s: str) -> bool:\n    if len(s) != 1:\n        return all(check(c) for c in s)\n"
@@ -179,13 +189,17 @@ class CacheableRecursiveFunction(Rule):
         "def perms(s: str):\n    if len(s) <= 1:\n        return [s]\n"
         "    return [c + p for i, c in enumerate(s) for p in perms(s[:i] + s[i + 1:])]\n",
         # A method (a cache there is PCM411's mistake).
-        "class C:\n    def fib(self, n):\n        return n if n < 2 else self.fib(n - 1) + self.fib(n - 2)\n",
+        "class C:\n    def fib(self, n):\n"
+        "        return n if n < 2 else self.fib(n - 1) + self.fib(n - 2)\n",
         # Generators are not cacheable.
-        "def walk(n):\n    if n:\n        yield from walk(n - 1)\n        yield from walk(n - 2)\n    yield n\n",
+        "def walk(n):\n    if n:\n        yield from walk(n - 1)\n        yield from walk(n - 2)\n"
+        "    yield n\n",
         # A function of another module is unknown, hence impure (unless configured as pure).
-        "from mylib import weight\n\ndef f(n: int):\n    return n if weight(n) < 2 else f(n - 1) + f(n - 2)\n",
+        "from mylib import weight\n\ndef f(n: int):\n"
+        "    return n if weight(n) < 2 else f(n - 1) + f(n - 2)\n",
         # A mutable enclosing variable.
-        "def outer(xs):\n    def f(i):\n        return 0 if i < 0 else xs[i] + f(i - 1) + f(i - 2)\n"
+        "def outer(xs):\n    def f(i):\n"
+        "        return 0 if i < 0 else xs[i] + f(i - 1) + f(i - 2)\n"
         "    xs.append(1)\n    return f(len(xs) - 1)\n",
     )
     INVALID = (
@@ -217,15 +231,18 @@ class CacheableRecursiveFunction(Rule):
         # An alias of the module.
         Invalid(
             "import functools as ft\n\ndef f(n):\n    return n if n < 2 else f(n - 1) + f(n - 2)\n",
-            "import functools as ft\n\n@ft.cache\ndef f(n):\n    return n if n < 2 else f(n - 1) + f(n - 2)\n",
+            "import functools as ft\n\n@ft.cache\ndef f(n):\n"
+            "    return n if n < 2 else f(n - 1) + f(n - 2)\n",
             UNSAFE,
         ),
         # A nested dynamic-programming function reading the outer arguments.
         Invalid(
-            "def edit_distance(a: str, b: str) -> int:\n    def d(i, j):\n        if i == 0 or j == 0:\n"
+            "def edit_distance(a: str, b: str) -> int:\n    def d(i, j):\n"
+            "        if i == 0 or j == 0:\n"
             "            return i + j\n        return min(d(i - 1, j) + 1, d(i, j - 1) + 1,"
             " d(i - 1, j - 1) + (a[i - 1] != b[j - 1]))\n    return d(len(a), len(b))\n",
-            "import functools\n\n\ndef edit_distance(a: str, b: str) -> int:\n    @functools.cache\n"
+            "import functools\n\n\ndef edit_distance(a: str, b: str) -> int:\n"
+            "    @functools.cache\n"
             "    def d(i, j):\n        if i == 0 or j == 0:\n"
             "            return i + j\n        return min(d(i - 1, j) + 1, d(i, j - 1) + 1,"
             " d(i - 1, j - 1) + (a[i - 1] != b[j - 1]))\n    return d(len(a), len(b))\n",
@@ -236,7 +253,8 @@ class CacheableRecursiveFunction(Rule):
             "def ways(s, i=0):\n    if i >= len(s):\n        return 1\n"
             "    return ways(s, i + 1) + (ways(s, i + 2) if s[i:i + 2] < '27' else 0)\n\n"
             "print(ways('1226'))\n",
-            "import functools\n\n\n@functools.cache\ndef ways(s, i=0):\n    if i >= len(s):\n        return 1\n"
+            "import functools\n\n\n@functools.cache\ndef ways(s, i=0):\n    if i >= len(s):\n"
+            "        return 1\n"
             "    return ways(s, i + 1) + (ways(s, i + 2) if s[i:i + 2] < '27' else 0)\n\n"
             "print(ways('1226'))\n",
             UNSAFE,
@@ -244,7 +262,8 @@ class CacheableRecursiveFunction(Rule):
         # `cache` is taken by a variable: the module form is used.
         Invalid(
             "cache = {}\n\ndef f(n):\n    return n if n < 2 else f(n - 1) + f(n - 2)\n",
-            "import functools\n\ncache = {}\n\n@functools.cache\ndef f(n):\n    return n if n < 2 else f(n - 1) + f(n - 2)\n",
+            "import functools\n\ncache = {}\n\n@functools.cache\ndef f(n):\n"
+            "    return n if n < 2 else f(n - 1) + f(n - 2)\n",
             UNSAFE,
         ),
         # Interprocedural: a pure helper of the module, and a known-pure stdlib function.
@@ -259,7 +278,8 @@ class CacheableRecursiveFunction(Rule):
         ),
         # A function of another module configured as pure.
         Invalid(
-            "from mylib import weight\n\ndef f(n: int):\n    return n if weight(n) < 2 else f(n - 1) + f(n - 2)\n",
+            "from mylib import weight\n\ndef f(n: int):\n"
+            "    return n if weight(n) < 2 else f(n - 1) + f(n - 2)\n",
             "from functools import cache\nfrom mylib import weight\n\n@cache\n"
             "def f(n: int):\n    return n if weight(n) < 2 else f(n - 1) + f(n - 2)\n",
             UNSAFE,
@@ -280,14 +300,19 @@ class CacheableRecursiveFunction(Rule):
         how = self._how(function)
         reference = cache_reference(self.context, function)
         if reference is None:
-            self.report(node.name, f"Pure recursive function `{function.name}()` {how}; decorate it with `@functools.cache`")
+            self.report(
+                node.name,
+                f"Pure recursive function `{function.name}()` {how}; decorate it with "
+                "`@functools.cache`",
+            )
             return
         expression, imports = reference
+        decorator = cst.Decorator(cst.parse_expression(expression))
         self.report(
             node.name,
             f"Pure recursive function `{function.name}()` {how}; decorate it with `@{expression}`",
             self.fix(
-                Change(node, node.with_changes(decorators=[cst.Decorator(cst.parse_expression(expression))])),
+                Change(node, node.with_changes(decorators=[decorator])),
                 UNSAFE,
                 "a cache lets equal arguments of different types share a result, keeps every "
                 "argument alive, and halves the recursion depth CPython reaches",
@@ -316,7 +341,7 @@ class CacheableRecursiveFunction(Rule):
         for call in calls:
             parent = parents.get(call)
             while parent is not None and parent is not function:
-                if isinstance(parent, (ast.For, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)):
+                if isinstance(parent, _LOOPS):
                     return "calls itself in a loop, recomputing overlapping subproblems"
                 parent = parents.get(parent)
         return "calls itself more than once, recomputing overlapping subproblems"

@@ -34,7 +34,9 @@ UNSAFE = Applicability.UNSAFE
 _FEW_VALUES = frozenset({"bool", "Literal", "None", "NoneType"})
 
 
-def grows_without_bound(function: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts) -> bool:
+def grows_without_bound(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts
+) -> bool:
     """Some parameter can take unboundedly many values (not all are `bool`, `Literal` or an
     `Enum` of the module), so the cache can keep growing."""
     few = _FEW_VALUES | enum_classes(facts)
@@ -50,7 +52,15 @@ def returns_a_value(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
     return any(statement.value is not None for statement in own_returns(function))
 
 
-def unbounded_candidate(function: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts) -> bool:
+def _is_maxsize(arg: cst.Arg, index: int) -> bool:
+    if arg.keyword is None:
+        return index == 0
+    return arg.keyword.value == "maxsize"
+
+
+def unbounded_candidate(
+    function: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts
+) -> bool:
     return (
         isinstance(function, ast.FunctionDef)
         and not is_generator(function)
@@ -157,7 +167,8 @@ class UnboundedCache(Rule):
         "import functools\nimport warnings\n\n@functools.cache\ndef warn_once(key):\n"
         "    warnings.warn(key)\n",
         # Methods are PCM411's.
-        "import functools\n\nclass C:\n    @functools.cache\n    def f(self, x):\n        return x\n",
+        "import functools\n\nclass C:\n    @functools.cache\n    def f(self, x):\n"
+        "        return x\n",
     )
     INVALID = (
         Invalid(
@@ -181,7 +192,8 @@ class UnboundedCache(Rule):
         ),
         # `cache` imported from functools: `lru_cache` is imported next to it.
         Invalid(
-            "from functools import cache\nimport os\n\n@cache\ndef f(x):\n    return os.getcwd() + x\n",
+            "from functools import cache\nimport os\n\n@cache\ndef f(x):\n"
+            "    return os.getcwd() + x\n",
             "from functools import cache\nfrom functools import lru_cache\nimport os\n\n"
             "@lru_cache(maxsize=128)\ndef f(x):\n    return os.getcwd() + x\n",
             UNSAFE,
@@ -189,7 +201,8 @@ class UnboundedCache(Rule):
         Invalid(
             "import functools as ft\n\nclass C:\n    @staticmethod\n    @ft.cache\n"
             "    def f(x):\n        return x\n",
-            "import functools as ft\n\nclass C:\n    @staticmethod\n    @ft.lru_cache(maxsize=128)\n"
+            "import functools as ft\n\nclass C:\n    @staticmethod\n"
+            "    @ft.lru_cache(maxsize=128)\n"
             "    def f(x):\n        return x\n",
             SAFE,
         ),
@@ -261,7 +274,7 @@ class UnboundedCache(Rule):
         if isinstance(old, cst.Call):  # lru_cache(None) / lru_cache(maxsize=None)
             args = [
                 arg.with_changes(value=size)
-                if (arg.keyword is None and index == 0) or (arg.keyword and arg.keyword.value == "maxsize")
+                if _is_maxsize(arg, index)
                 else arg
                 for index, arg in enumerate(old.args)
             ]
