@@ -182,7 +182,14 @@ def _always_leaves(
     """``"loop"`` when running ``statement`` (inside ``loop``'s body) is always followed by
     leaving ``loop`` (``break``), ``"function"`` when by leaving the function (``return``,
     ``raise``), None when the loop may go on. Only ``if``/``else`` and ``with`` blocks are
-    looked through: a ``try`` may ``continue`` from its handlers, a nested loop repeats."""
+    looked through, and no ``try`` may lie between ``statement`` and the loop: the statement
+    may raise into a handler that goes on looping (``try: i = xs.index(v); break`` /
+    ``except ValueError: pass`` searches once per miss)."""
+    for ancestor in context.ancestors(statement):
+        if ancestor is loop:
+            break
+        if isinstance(ancestor, (cst.Try, cst.TryStar)):
+            return None  # the statement may raise into a handler that goes on looping
     if _exits(statement) in ("return", "raise"):
         return "function"
     current: cst.CSTNode = statement

@@ -18,7 +18,13 @@ import libcst as cst
 
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hoisting import Hoist, ast_use, identifier_part
-from perfcodemod.analysis.lists import ListVariable, function_list_names_ast, is_module_list_ast
+from perfcodemod.analysis.lists import (
+    ListVariable,
+    function_list_names_ast,
+    is_list_annotation_ast,
+    is_list_expression_ast,
+    is_module_list_ast,
+)
 from perfcodemod.analysis.loops import enclosing_loops_ast
 from perfcodemod.analysis.uses import Use, uses_in
 from perfcodemod.engine import RuleContext
@@ -55,19 +61,57 @@ def maybe_list_ast(facts: ModuleFacts, name: ast.Name) -> bool:
 def list_method_calls_ast(facts: ModuleFacts, method: str) -> Iterator[ast.Call]:
     """``NAME.method(v)`` calls (one positional argument, nothing else) inside loops, on a
     name that may be a list."""
-    for call in facts.nodes(ast.Call):
-        func = call.func
-        if (
-            isinstance(func, ast.Attribute)
-            and func.attr == method
-            and isinstance(func.value, ast.Name)
-            and len(call.args) == 1
-            and not isinstance(call.args[0], ast.Starred)
-            and not call.keywords
-            and in_loop_ast(facts, call)
-            and maybe_list_ast(facts, func.value)
-        ):
+    candidates = _one_argument_method_calls(facts).get(method)
+    if not candidates:
+        return
+    listed = _names_bound_to_lists(facts)
+    for call in candidates:
+        receiver = call.func.value  # type: ignore[attr-defined]
+        if receiver.id in listed and in_loop_ast(facts, call) and maybe_list_ast(facts, receiver):
             yield call
+
+
+def _one_argument_method_calls(facts: ModuleFacts) -> dict[str, list[ast.Call]]:
+    """``NAME.method(v)`` calls by method name, found in one pass for the rules that share it."""
+    cached: dict[str, list[ast.Call]] | None = getattr(facts, "_one_argument_method_calls", None)
+    if cached is None:
+        cached = {}
+        for call in facts.nodes(ast.Call):
+            func = call.func
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and len(call.args) == 1
+                and not call.keywords
+                and not isinstance(call.args[0], ast.Starred)
+            ):
+                cached.setdefault(func.attr, []).append(call)
+        facts._one_argument_method_calls = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def _names_bound_to_lists(facts: ModuleFacts) -> frozenset[str]:
+    """Names that some binding gives a list (every binding must, for ``known_list``): a cheap
+    filter that needs no parent map (``"abc".index`` calls on strings are common)."""
+    cached: frozenset[str] | None = getattr(facts, "_names_bound_to_lists", None)
+    if cached is not None:
+        return cached
+    found: set[str] = set()
+    for assign in facts.nodes(ast.Assign):
+        if is_list_expression_ast(assign.value):
+            found.update(t.id for t in assign.targets if isinstance(t, ast.Name))
+    for annotated in facts.nodes(ast.AnnAssign):
+        if isinstance(annotated.target, ast.Name) and (
+            is_list_annotation_ast(annotated.annotation)
+            or (annotated.value is not None and is_list_expression_ast(annotated.value))
+        ):
+            found.add(annotated.target.id)
+    for argument in facts.nodes(ast.arg):
+        if is_list_annotation_ast(argument.annotation):
+            found.add(argument.arg)
+    cached = frozenset(found)
+    facts._names_bound_to_lists = cached  # type: ignore[attr-defined]
+    return cached
 
 
 def list_method_receiver(node: cst.Call, method: str) -> cst.Name | None:
@@ -101,8 +145,8 @@ def is_small_list(context: RuleContext, variable: ListVariable) -> bool:
             use is Use.MUTATE for _, use in uses_in(context, variable.owner, variable.name)
         )
     facts = context.facts
-    for binding in facts.bindings.get(variable.name, ()):
-        statement = facts.parents.get(binding)
+    for node in facts.bindings.get(variable.name, ()):
+        statement = facts.parents.get(node) if isinstance(node, ast.Name) else None
         value = getattr(statement, "value", None)
         if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or not (
             isinstance(value, (ast.List, ast.Tuple))
