@@ -90,7 +90,9 @@ def index_setup(n: int, m: int) -> str:
         "    return [ordered.index(v) for v in wanted]\n"
         "def after():\n"
         "    ordered_index = {v: i for i, v in reversed(list(enumerate(ordered)))}\n"
-        "    return [ordered_index[v] if v in ordered_index else ordered.index(v) for v in wanted]\n"
+        "    return [\n"
+        "        ordered_index[v] if v in ordered_index else ordered.index(v) for v in wanted\n"
+        "    ]\n"
     )
 
 
@@ -182,7 +184,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     print(f"CPython {platform.python_version()} on {platform.machine()} ({sys.platform})")
-    header = ("rule", "case", "items", "before", "after", "after/before", "peak before", "peak after")
+    header = (
+        "rule", "case", "items", "before", "after", "after/before", "peak before", "peak after"
+    )
     rows = []
     for case in CASES:
         if args.rule and case.rule not in args.rule:

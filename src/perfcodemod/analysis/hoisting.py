@@ -39,6 +39,7 @@ from perfcodemod.analysis.loops import (
     enclosing_loops,
     statement_of,
     statements_after,
+    statements_before,
 )
 from perfcodemod.analysis.uses import (
     LIST_MUTATING_METHODS,
@@ -53,6 +54,8 @@ from perfcodemod.engine import RuleContext, children
 from perfcodemod.rule import Change, FixProposal, ImportRequest, Rule
 
 Frame = Union[cst.FunctionDef, cst.Module]
+FUNCTION_OR_CLASS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+_READING_PARENTS = (ast.Compare, ast.BinOp, ast.UnaryOp, ast.Expr, ast.FormattedValue, ast.Starred)
 
 #: Calls that let a function reach its own local variables by name.
 FRAME_ACCESS = ("locals", "vars", "exec", "eval")
@@ -333,7 +336,18 @@ def _module_binding_before(
     ]
 
     def bound_before(statement: cst.BaseStatement) -> bool:
-        return any(dominates(context, node, statement, context.module) for node in nodes)
+        # `loops.dominates` answers False whenever the binding's block is the module itself
+        # (its owner is None), so at module level: the binding's statement is one of those
+        # that always run before, or sits in a `with` block of one.
+        before = list(statements_before(context, statement, context.module))
+        for node in nodes:
+            holder = statement_of(context, node)
+            while holder is not None and not any(holder is s for s in before):
+                owner = context.parent(context.parent(holder) or holder)
+                holder = statement_of(context, owner) if isinstance(owner, cst.With) else None
+            if holder is not None:
+                return True
+        return False
 
     return bound_before
 
@@ -358,7 +372,7 @@ def _bound_at_module_level(facts: ModuleFacts, name: str) -> bool:
     return any(
         isinstance(b, ast.Name) for b in facts.module_level_bindings.get(name, ())
     ) and not any(
-        isinstance(b, (ast.Import, ast.ImportFrom, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
+        isinstance(b, (ast.Import, ast.ImportFrom, *FUNCTION_OR_CLASS))
         for b in bindings
     )
 
@@ -427,7 +441,7 @@ def ast_use(facts: ModuleFacts, load: ast.Name) -> Use:
         return Use.ESCAPE
     if isinstance(parent, ast.Subscript) and parent.value is load:
         return Use.READ if isinstance(parent.ctx, ast.Load) else Use.MUTATE
-    if isinstance(parent, (ast.Compare, ast.BinOp, ast.UnaryOp, ast.Expr, ast.FormattedValue, ast.Starred)):
+    if isinstance(parent, _READING_PARENTS):
         return Use.READ
     if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is load:
         return Use.READ
@@ -454,7 +468,9 @@ def ast_use(facts: ModuleFacts, load: ast.Name) -> Use:
 # -- names ------------------------------------------------------------------------------------
 
 
-def fresh_name(context: RuleContext, base: str, taken: set[str] | frozenset[str] = frozenset()) -> str:
+def fresh_name(
+    context: RuleContext, base: str, taken: set[str] | frozenset[str] = frozenset()
+) -> str:
     """``base``, or ``base_1``, ``base_2``...: a name that nothing in the module binds or reads
     (in any scope), that is no builtin or keyword, and that is not in ``taken``."""
     used = _used_names(context)
@@ -550,6 +566,7 @@ def has_await_yield_or_walrus(node: cst.CSTNode) -> bool:
 
 
 _BARE_CONDITIONAL_PARENTS = (cst.Element, cst.Index, cst.Return, cst.Expr)
+_VALUE_PARENTS = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.DictElement, cst.DictComp)
 
 
 def needs_parentheses(context: RuleContext, node: cst.BaseExpression) -> bool:
@@ -562,7 +579,7 @@ def needs_parentheses(context: RuleContext, node: cst.BaseExpression) -> bool:
         return False
     if isinstance(parent, cst.Arg):
         return parent.star != ""
-    if isinstance(parent, (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.DictElement, cst.DictComp)):
+    if isinstance(parent, _VALUE_PARENTS):
         return parent.value is not node  # a dict key is valid bare, but hard to read
     if isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
         return parent.elt is not node
