@@ -9,6 +9,7 @@ import pytest
 
 from perfcodemod.analysis.loops import (
     dominates,
+    in_type_error_handler,
     enclosing_loops,
     enclosing_loops_ast,
     escapes,
@@ -187,3 +188,29 @@ def test_statement_of_elif_is_the_whole_if() -> None:
     context = context_for("def f(a, b):\n    if a:\n        pass\n    elif TARGET:\n        pass\n")
     statement = statement_of(context, marked(context))
     assert isinstance(statement, cst.If) and statement is find_all(context, cst.If)[0]
+
+
+@pytest.mark.parametrize(
+    ("handler", "expected"),
+    [
+        ("except TypeError:", True),
+        ("except (KeyError, TypeError):", True),
+        ("except builtins.TypeError:", True),
+        ("except Exception as error:", True),
+        ("except:", True),
+        ("except KeyError:", False),
+    ],
+)
+def test_in_type_error_handler(handler: str, expected: bool) -> None:
+    source = f"def f(x):\n    try:\n        pass\n    {handler}\n        TARGET\n"
+    context = context_for(source)
+    assert in_type_error_handler(context, marked(context)) is expected
+
+
+def test_type_error_handler_of_an_outer_function_does_not_count() -> None:
+    source = (
+        "def f(x):\n    try:\n        pass\n    except TypeError:\n"
+        "        def g():\n            TARGET\n"
+    )
+    context = context_for(source)
+    assert not in_type_error_handler(context, marked(context))

@@ -223,6 +223,33 @@ def dominates(
     return False
 
 
+#: Exceptions whose handler may be the fallback for an unhashable value.
+_TYPE_ERROR_CATCHERS = frozenset({"TypeError", "Exception", "BaseException"})
+
+
+def in_type_error_handler(context: RuleContext, node: cst.CSTNode) -> bool:
+    """``node`` runs in an ``except`` clause that catches ``TypeError`` (by name, or a bare
+    ``except``, ``Exception``, ``BaseException``), within its function: the classic fallback
+    for values a set or dict rejects as unhashable (``try: x in seen_set except TypeError:
+    x in seen_list``). A set there would defeat the purpose."""
+    for ancestor in context.ancestors(node):
+        if isinstance(ancestor, SCOPE_BOUNDARIES):
+            return False
+        if isinstance(ancestor, (cst.ExceptHandler, cst.ExceptStarHandler)):
+            caught = ancestor.type
+            if caught is None:
+                return True
+            names = caught.elements if isinstance(caught, cst.Tuple) else [caught]
+            for item in names:
+                value = item.value if isinstance(item, cst.Element) else item
+                spelled = value.attr.value if isinstance(value, cst.Attribute) else getattr(
+                    value, "value", None
+                )
+                if spelled in _TYPE_ERROR_CATCHERS:
+                    return True
+    return False
+
+
 # -- regions ---------------------------------------------------------------------------------
 
 
@@ -321,6 +348,7 @@ __all__ = [
     "enclosing_loops",
     "enclosing_loops_ast",
     "escapes",
+    "in_type_error_handler",
     "is_consumed_on_the_spot",
     "is_loop_invariant",
     "is_rebound_or_mutated_in",

@@ -16,7 +16,11 @@ from perfcodemod.analysis.lists import (
     known_list,
     list_bound_names_ast,
 )
-from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast
+from perfcodemod.analysis.loops import (
+    enclosing_loops,
+    enclosing_loops_ast,
+    in_type_error_handler,
+)
 from perfcodemod.analysis.uses import (
     Use,
     builtin_visible_at,
@@ -59,7 +63,9 @@ class ListMembershipInLoop(Rule):
     passes it to any function other than a builtin that only reads it), and when the list
     escaped before the loop, or is used by a nested function or lambda in any way other
     than reading it. Tests in a lambda, or in a generator expression that is not consumed on
-    the spot, run at unknown times and are not reported. Module-level names are not reported.
+    the spot, run at unknown times and are not reported, nor are tests in an `except
+    TypeError:` clause (the fallback for unhashable values). Module-level names are not
+    reported.
     A list of constants whose every use is a membership test is PCM202's business, and a list
     whose length is known and small (a display or a string literal's `split()` of fewer than
     8 items, never changed) is not reported: with a small fixed m, O(n·m) is O(n).
@@ -194,6 +200,11 @@ class ListMembershipInLoop(Rule):
         "def f(xs, ys):\n    names = list(xs)\n    return (y for y in ys if y in names)\n",
         # A lambda: runs whenever it is called.
         "def f(xs, ys):\n    names = list(xs)\n    return sorted(ys, key=lambda y: y in names)\n",
+        # The fallback for unhashable values.
+        (
+            "def f(xs, ys):\n    names = list(xs)\n    for y in ys:\n        try:\n"
+            "            hash(y)\n        except TypeError:\n            print(y in names)\n"
+        ),
         # Elements that are lists: `set()` would raise.
         (
             "def f(xs, ys):\n"
@@ -377,8 +388,8 @@ class ListMembershipInLoop(Rule):
         ):
             return
         loops = enclosing_loops(self.context, container)
-        if not loops or not loops.in_function:
-            return
+        if not loops or not loops.in_function or in_type_error_handler(self.context, container):
+            return  # (a test in `except TypeError:` is the fallback for unhashable values)
         function = loops.boundary
         assert isinstance(function, cst.FunctionDef)
         variable = known_list(self.context, container)

@@ -12,7 +12,11 @@ import libcst as cst
 from perfcodemod.analysis.elements import elements_are_provably_hashable
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.lists import function_list_names_ast, is_module_list_ast, known_list
-from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast
+from perfcodemod.analysis.loops import (
+    enclosing_loops,
+    enclosing_loops_ast,
+    in_type_error_handler,
+)
 from perfcodemod.analysis.uses import (
     Use,
     builtin_visible_at,
@@ -48,6 +52,9 @@ class QuadraticDeduplication(Rule):
     equal items in their original order, as the loop did. When the loop does more, the rule
     reports without a fix: keep a `set` of the items seen beside the list, test the set, and
     add to both.
+
+    A test in an `except TypeError:` clause (or a bare `except:`, `except Exception:`) is not
+    reported: that is the classic fallback for items a set rejects as unhashable.
 
     A list comprehension cannot do this (it cannot test the list it is building); the
     advice some linters give to use one here is wrong.
@@ -155,6 +162,13 @@ class QuadraticDeduplication(Rule):
             "        if x and x not in out:\n"
             "            out.append(x)\n"
             "    return out\n"
+        ),
+        # The fallback for unhashable items: a set is what failed.
+        (
+            "def f(items):\n    seen, unhashable = set(), []\n    for x in items:\n"
+            "        try:\n            if x not in seen:\n                seen.add(x)\n"
+            "        except TypeError:\n            if x not in unhashable:\n"
+            "                unhashable.append(x)\n"
         ),
         # Already uses a set.
         (
@@ -328,8 +342,8 @@ class QuadraticDeduplication(Rule):
         if not any(_is_append(s, container.value, test.left) for s in statements):
             return
         loops = enclosing_loops(self.context, node)
-        if not loops:
-            return
+        if not loops or in_type_error_handler(self.context, node):
+            return  # not in a loop, or the fallback for unhashable items
         loop = loops.innermost
         assert loop is not None
         name = container.value
