@@ -159,6 +159,24 @@ def is_small_list(context: RuleContext, variable: ListVariable) -> bool:
     )
 
 
+_UNHASHABLE_DISPLAYS = (cst.List, cst.ListComp, cst.Dict, cst.DictComp, cst.Set, cst.SetComp)
+
+
+def has_unhashable_elements(variable: ListVariable) -> bool:
+    """Some binding gives a list whose elements are lists, dicts or sets (a display or
+    comprehension of them): an index keyed by the elements cannot be built."""
+    for binding in variable.bindings:
+        value = getattr(binding, "value", None)
+        if isinstance(value, cst.ListComp) and isinstance(value.elt, _UNHASHABLE_DISPLAYS):
+            return True
+        if isinstance(value, cst.List) and any(
+            isinstance(e, cst.Element) and isinstance(e.value, _UNHASHABLE_DISPLAYS)
+            for e in value.elements
+        ):
+            return True
+    return False
+
+
 def _small_display(value: object) -> bool:
     return (
         isinstance(value, (cst.List, cst.Tuple))
@@ -190,6 +208,7 @@ def key_suffix(value: object) -> str:
 
 __all__ = [
     "in_loop_ast",
+    "has_unhashable_elements",
     "index_name",
     "is_small_list",
     "key_suffix",

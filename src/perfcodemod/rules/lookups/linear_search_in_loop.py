@@ -25,7 +25,12 @@ from perfcodemod.analysis.hoisting import (
     walk,
 )
 from perfcodemod.analysis.lists import known_list
-from perfcodemod.analysis.lookups import in_loop_ast, index_name, key_suffix
+from perfcodemod.analysis.lookups import (
+    has_unhashable_elements,
+    in_loop_ast,
+    index_name,
+    key_suffix,
+)
 from perfcodemod.analysis.uses import builtin_visible_at, in_target_position
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.engine import RuleContext
@@ -214,6 +219,10 @@ class LinearSearchInLoop(Rule):
         # The collection is an attribute (any call may change it) or a closure variable.
         "def f(self, paths):\n"
         "    return [next((f for f in self.files if f.path == p), None) for p in paths]\n",
+        # The items are the keys, and they are lists: a dict cannot hold them.
+        "def f(ys):\n"
+        "    pairs = [[y, y] for y in ys]\n"
+        "    return [next((p for p in pairs if p == [y, y]), None) for y in ys]\n",
         # A class attribute in a class body.
         "class C:\n"
         "    files = []\n"
@@ -391,7 +400,10 @@ class LinearSearchInLoop(Rule):
             f"Linear search of `{collection}` for a matching `{key_code}` inside a loop; "
             "build a dict index once before the loop"
         )
-        is_list = known_list(self.context, match.collection) is not None
+        known = known_list(self.context, match.collection)
+        if known is not None and not match.accessors and has_unhashable_elements(known):
+            return  # the items themselves are the keys, and they are lists or dicts
+        is_list = known is not None
         builtins = ("reversed",) if is_list else ("reversed", "list")
         if default is None:
             miss = ("StopIteration",) if isinstance(node, cst.Call) else INDEX_ERRORS

@@ -11,6 +11,7 @@ from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
 from perfcodemod.analysis.imports import reference
 from perfcodemod.analysis.lists import known_list
 from perfcodemod.analysis.lookups import (
+    has_unhashable_elements,
     index_name,
     is_small_list,
     list_method_calls_ast,
@@ -250,7 +251,11 @@ class ListCountInLoop(Rule):
         if receiver is None:
             return
         variable = known_list(self.context, receiver)
-        if variable is None or is_small_list(self.context, variable):
+        if (
+            variable is None
+            or is_small_list(self.context, variable)
+            or has_unhashable_elements(variable)
+        ):
             return
         hoist = hoist_point(self.context, node, receiver)
         if hoist is None:

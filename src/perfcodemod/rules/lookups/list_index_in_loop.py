@@ -18,6 +18,7 @@ from perfcodemod.analysis.hoisting import (
 )
 from perfcodemod.analysis.lists import known_list
 from perfcodemod.analysis.lookups import (
+    has_unhashable_elements,
     index_name,
     is_small_list,
     list_method_calls_ast,
@@ -227,6 +228,10 @@ class ListIndexInLoop(Rule):
         "    for y in ys:\n"
         "        if y:\n"
         "            return parts.index(y)\n",
+        # Elements that are lists: a dict cannot hold them as keys.
+        "def f(xs, ys):\n"
+        "    pairs = [[x, x] for x in xs]\n"
+        "    return [pairs.index(y) for y in ys]\n",
         # A closure variable: the enclosing function might change it between calls.
         "def f(xs):\n"
         "    order = list(xs)\n"
@@ -381,7 +386,11 @@ class ListIndexInLoop(Rule):
         if receiver is None or is_fallback(self.context, node):
             return
         variable = known_list(self.context, receiver)
-        if variable is None or is_small_list(self.context, variable):
+        if (
+            variable is None
+            or is_small_list(self.context, variable)
+            or has_unhashable_elements(variable)
+        ):
             return
         hoist = hoist_point(self.context, node, receiver)
         if hoist is None:
