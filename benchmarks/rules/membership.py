@@ -290,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
                     size,
                     marker + human_time(before),
                     human_time(after),
-                    f"{after / before:.3f}",
+                    f"{after / before:.3g}",
                     human_bytes(before_memory),
                     human_bytes(after_memory),
                 )
