@@ -173,7 +173,7 @@ def test_version_and_help() -> None:
 
 
 def test_broken_pipe_is_not_a_traceback(tmp_path: Path) -> None:
-    write(tmp_path / "many.py", "".join(f"a{i} = x in [1, 2]\n" for i in range(1500)))
+    write(tmp_path / "many.py", "".join(f"a{i} = x in [1, 2]\n" for i in range(800)))
     process = subprocess.Popen(
         [sys.executable, "-m", "perfcodemod", "many.py"], cwd=tmp_path,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
