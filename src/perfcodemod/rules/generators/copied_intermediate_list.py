@@ -14,7 +14,6 @@ from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
 from perfcodemod.transforms import (
-    generator_argument,
     has_comment,
     set_comprehension_from,
     set_display,
