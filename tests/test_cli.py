@@ -97,8 +97,14 @@ def test_check_prints_flake8_lines_and_a_summary(project: Path) -> None:
 
 def test_clean_code_exits_zero(tmp_path: Path) -> None:
     write(tmp_path / "ok.py", CLEAN)
-    result = run_cli("check", "ok.py", cwd=tmp_path)
+    (tmp_path / "empty").mkdir()
+    result, empty = concurrently(
+        lambda: run_cli("check", "ok.py", cwd=tmp_path),
+        lambda: run_cli("check", "empty", cwd=tmp_path),
+    )
     assert (result.returncode, result.stdout, result.stderr) == (0, "All checks passed!\n", "")
+    assert (empty.returncode, empty.stdout) == (0, "All checks passed!\n")
+    assert empty.stderr == "warning: no Python files found under the given paths\n"
 
 
 def test_unsafe_fixes_quiet_and_statistics(project: Path) -> None:
@@ -377,9 +383,11 @@ def apply_json_edits(text: str, objects: list[dict], unsafe: bool) -> str:
 def test_json_output_field_by_field(tmp_path: Path) -> None:
     fixture = (FIXTURES / "membership" / "PCM201.py").read_text(encoding="utf-8")
     path = write(tmp_path / "PCM201.py", fixture)
+    # PCM201's fixture, with PCM201 alone selected (other rules may fire on it too).
     text_run, result = concurrently(
-        lambda: run_cli("PCM201.py", cwd=tmp_path),
-        lambda: run_cli("PCM201.py", "--output-format", "json", cwd=tmp_path),
+        lambda: run_cli("PCM201.py", "--select", "PCM201", cwd=tmp_path),
+        lambda: run_cli("PCM201.py", "--select", "PCM201", "--output-format", "json",
+                        cwd=tmp_path),
     )
     assert result.returncode == 1 and result.stderr == ""
     data = json.loads(result.stdout)
@@ -416,8 +424,9 @@ def test_json_output_field_by_field(tmp_path: Path) -> None:
     safe = write(tmp_path / "safe" / "PCM201.py", fixture)
     unsafe = write(tmp_path / "unsafe" / "PCM201.py", fixture)
     concurrently(
-        lambda: run_cli("--fix", "PCM201.py", cwd=safe.parent),
-        lambda: run_cli("--fix", "--unsafe-fixes", "PCM201.py", cwd=unsafe.parent),
+        lambda: run_cli("--fix", "--select", "PCM201", "PCM201.py", cwd=safe.parent),
+        lambda: run_cli("--fix", "--unsafe-fixes", "--select", "PCM201", "PCM201.py",
+                        cwd=unsafe.parent),
     )
     assert safe.read_text(encoding="utf-8") == apply_json_edits(fixture, data, unsafe=False)
     assert unsafe.read_text(encoding="utf-8") == apply_json_edits(fixture, data, unsafe=True)

@@ -229,6 +229,8 @@ def _check(args: argparse.Namespace) -> int:
         )
     except (ConfigError, DiscoveryError) as exc:
         return _error(str(exc))
+    if not run.files and not run.errors:
+        print("warning: no Python files found under the given paths", file=sys.stderr)
     return _report(args, run, mode)
 
 
