@@ -185,6 +185,40 @@ def _small_display(value: object) -> bool:
     )
 
 
+_ALIAS_VALUES = (cst.Name, cst.Attribute, cst.Subscript)
+_AST_ALIAS_VALUES = (ast.Name, ast.Attribute, ast.Subscript)
+
+
+def bound_to_shared_object(context: RuleContext, name: cst.Name) -> bool:
+    """Some binding of ``name`` makes it refer to an object that something else certainly
+    holds too: another name, an attribute or an item (``rows = self.rows``), or an item of
+    another collection (a ``for`` target). Whoever else holds it may change it while a loop
+    runs (``self.add_row(...)``), and the analysis only sees changes made through ``name``.
+    Parameters and call results are taken to be the function's own."""
+    resolution = context.scopes.resolve(name)
+    if resolution.scope is not None and resolution.scope.kind != "module":
+        for binding in context.scopes.bindings_of(resolution.scope, name.value):
+            binder = binding.binder
+            if isinstance(binder, (cst.For, cst.CompFor, cst.WithItem)):
+                return True
+            value = getattr(binder, "value", None)
+            if isinstance(binder, (cst.Assign, cst.AnnAssign, cst.NamedExpr)) and isinstance(
+                value, _ALIAS_VALUES
+            ):
+                return True
+        return False
+    facts = context.facts
+    for node in facts.module_level_bindings.get(name.value, ()):
+        parent = facts.parents.get(node)
+        if isinstance(parent, (ast.For, ast.AsyncFor, ast.withitem)):
+            return True
+        if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and isinstance(
+            parent.value, _AST_ALIAS_VALUES
+        ):
+            return True
+    return False
+
+
 def index_name(collection: str, suffix: str, hoist: Hoist) -> str:
     """``files_by_path``, ``ordered_index``; ``MODELS_BY_TIER`` for a module-level constant
     indexed at module level, ``models_by_tier`` for one indexed inside a function."""
@@ -207,6 +241,7 @@ def key_suffix(value: object) -> str:
 
 
 __all__ = [
+    "bound_to_shared_object",
     "in_loop_ast",
     "has_unhashable_elements",
     "index_name",

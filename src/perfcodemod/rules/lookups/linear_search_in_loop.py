@@ -26,6 +26,7 @@ from perfcodemod.analysis.hoisting import (
 )
 from perfcodemod.analysis.lists import known_list
 from perfcodemod.analysis.lookups import (
+    bound_to_shared_object,
     has_unhashable_elements,
     in_loop_ast,
     index_name,
@@ -74,12 +75,14 @@ class LinearSearchInLoop(Rule):
     `xs`; and builds a dict from each key to the first item with that key once, before the
     outermost loop in which `xs` stays the same (the plan's `files_by_path`).
 
-    `xs` must be a variable (a local, or a module-level one that no function of the module
-    changes), and stays the same when nothing in the loop, its header and nested loops
-    included, rebinds it, calls a method on it other than one that only reads a list, assigns,
-    deletes or augments an item of it, or lets it escape; when it did not escape before the
-    loop either; and when the loop assigns no attribute or constant subscript that the key
-    reads (`x.name = ...` in the loop could change an item's key).
+    `xs` must be a variable (a parameter, a local, or a module-level one that no function of
+    the module changes) that holds its own object: not an alias of another name, an
+    attribute or an item (`files = self.files`), nor a `for` target, since changes made
+    through those are invisible. It stays the same when nothing in the loop, its header and
+    nested loops included, rebinds it, calls a method on it other than one that only reads a
+    list, assigns, deletes or augments an item of it, or lets it escape; when it did not
+    escape before the loop either; and when the loop assigns no attribute or constant
+    subscript that the key reads (`x.name = ...` in the loop could change an item's key).
 
     Not reported: one search outside a loop, or one that the loop always leaves right after
     (a `return`, or a `break` that follows it); keys that are calls (`x.key()`), comparisons
@@ -223,6 +226,17 @@ class LinearSearchInLoop(Rule):
         "def f(ys):\n"
         "    pairs = [[y, y] for y in ys]\n"
         "    return [next((p for p in pairs if p == [y, y]), None) for y in ys]\n",
+        # An alias of an attribute or of another name: changes made through that one (a call
+        # in the loop may) are invisible.
+        "def f(self, paths):\n"
+        "    files = self.files\n"
+        "    for p in paths:\n"
+        "        self.load(p)\n"
+        "        print(next((f for f in files if f.path == p), None))\n",
+        "def f(groups, paths):\n"
+        "    for files in groups:\n"
+        "        pass\n"
+        "    return [next((f for f in files if f.path == p), None) for p in paths]\n",
         # A class attribute in a class body.
         "class C:\n"
         "    files = []\n"
@@ -386,6 +400,8 @@ class LinearSearchInLoop(Rule):
         match = _match(self.context, search)
         if match is None or is_fallback(self.context, node):
             return
+        if bound_to_shared_object(self.context, match.collection):
+            return  # an alias of something the loop may change through another name
         hoist = hoist_point(
             self.context,
             node,
