@@ -142,17 +142,49 @@ def is_generator(function: FunctionNode) -> bool:
 
 def self_calls(function: FunctionNode, facts: ModuleFacts) -> list[ast.Call]:
     """The calls in ``function``'s own body that call ``function`` itself by name."""
-    table = scopes(facts)
-    inside = table.of(function)
-    found = []
-    for node in own_nodes(function):
+    return [call for call, _ in self_calls_in_loops(function, facts)]
+
+
+def self_calls_in_loops(
+    function: FunctionNode, facts: ModuleFacts
+) -> list[tuple[ast.Call, ast.AST | None]]:
+    """Each call of ``function`` by itself, with the innermost loop or comprehension (of its own
+    body) it sits in. A walk of the body alone: no parent map is needed."""
+    found: list[tuple[ast.Call, ast.AST | None]] = []
+    stack: list[tuple[ast.AST, ast.AST | None]] = [(child, None) for child in function.body]
+    while stack:
+        node, loop = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
             and node.func.id == function.name
-            and _reaches(node.func.id, inside, function, table)
         ):
-            found.append(node)
+            found.append((node, loop))
+        if isinstance(node, (ast.For, ast.AsyncFor)):
+            stack += [(node.iter, loop), (node.target, loop)]
+            stack += [(child, node) for child in (*node.body, *node.orelse)]
+        elif isinstance(node, ast.While):
+            stack += [(child, node) for child in (node.test, *node.body, *node.orelse)]
+        elif isinstance(node, COMPREHENSIONS):
+            generators = node.generators
+            stack.append((generators[0].iter, loop))
+            stack += [
+                (child, node)
+                for child in ast.iter_child_nodes(node)
+                if child is not generators[0] and not isinstance(child, ast.comprehension)
+            ]
+            for index, generator in enumerate(generators):
+                parts = [generator.target, *generator.ifs] + ([generator.iter] if index else [])
+                stack += [(part, node) for part in parts]
+        else:
+            stack += [(child, loop) for child in ast.iter_child_nodes(node)]
+    if found:
+        table = scopes(facts)
+        if not _reaches(function.name, table.of(function), function, table):
+            return []
+    found.sort(key=lambda item: (item[0].lineno, item[0].col_offset))
     return found
 
 
@@ -174,19 +206,14 @@ def recursion(function: FunctionNode, facts: ModuleFacts) -> str | None:
     steps; ``divide`` when the arguments are halved (divide and conquer: the subproblems do not
     overlap); ``structural`` when a loop passes on the elements of a collection (each visited
     once); ``linear`` when it calls itself at most once; None when it does not."""
-    calls = self_calls(function, facts)
-    if not calls:
+    found = self_calls_in_loops(function, facts)
+    if not found:
         return None
+    calls = [call for call, _ in found]
     wanted = set(map(id, calls))
-    parents = facts.parents
-    for call in calls:
-        parent = parents.get(call)
-        while parent is not None and parent is not function:
-            if isinstance(parent, (ast.For, ast.While, ast.AsyncFor, *COMPREHENSIONS)):
-                if _walks_elements(call, parent):
-                    return "structural"
-                return "overlapping"
-            parent = parents.get(parent)
+    for call, loop in found:
+        if loop is not None:
+            return "structural" if _walks_elements(call, loop) else "overlapping"
     if any(_halves(argument, function, facts) for call in calls for argument in _arguments(call)):
         return "divide"
     return "overlapping" if _most_calls(function.body, wanted) >= 2 else "linear"

@@ -1367,6 +1367,12 @@ def _decorator_callee(decorator: ast.expr) -> ast.expr:
     return decorator.func if isinstance(decorator, ast.Call) else decorator
 
 
+#: Options under which every function of another module counts as pure: the most a user's
+#: ``extra-pure-functions`` could prove, for pre-checks, which must not miss what the rule
+#: would report under any configuration.
+OPTIMISTIC = {"extra-pure-functions": ("*",)}
+
+
 def purity(facts: ModuleFacts, options: Mapping[str, Any] | None = None) -> Purity:
     """The module's purity analysis for these ``[tool.perfcodemod.caching]`` options (computed
     once per module and options, and cached on ``facts``)."""

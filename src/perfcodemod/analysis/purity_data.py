@@ -293,9 +293,12 @@ FRESH_LIST_METHODS = frozenset({"split", "rsplit", "splitlines", "readlines"})
 
 
 def matches(name: str, patterns: frozenset[str] | set[str] | dict[str, str]) -> str | None:
-    """The pattern of ``patterns`` that covers the qualified ``name`` (exact, or ``module.*``)."""
+    """The pattern of ``patterns`` that covers the qualified ``name`` (exact, ``module.*``, or
+    ``*`` for everything)."""
     if name in patterns:
         return name
+    if "*" in patterns:
+        return "*"
     parts = name.split(".")
     for index in range(len(parts) - 1, 0, -1):
         wildcard = ".".join(parts[:index]) + ".*"

@@ -18,6 +18,7 @@ from perfcodemod.analysis.caching import (
     unhashable_parameter,
 )
 from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.purity import OPTIMISTIC, purity
 from perfcodemod.analysis.twins import ast_function
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
@@ -158,7 +159,9 @@ class CacheableFunction(Rule):
     def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
         for function in facts.nodes(ast.FunctionDef):
             if _shape_fits(function, facts):
-                yield function
+                analysis = purity(facts, OPTIMISTIC)  # the most any configuration could prove
+                if analysis.is_pure(function) and analysis.returns_immutable(function):
+                    yield function
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if node.decorators or node.asynchronous is not None:

@@ -14,10 +14,11 @@ from perfcodemod.analysis.caching import (
     module_purity,
     recursion,
     role,
-    self_calls,
+    self_calls_in_loops,
     unhashable_parameter,
 )
 from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.purity import OPTIMISTIC, purity
 from perfcodemod.analysis.twins import ast_function
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
@@ -42,16 +43,24 @@ def recursive_candidates(facts: ModuleFacts) -> Iterable[ast.FunctionDef]:
             continue
         if role(function, facts) not in ("module", "nested"):
             continue
-        if recursion(function, facts) == "overlapping":
+        if recursion(function, facts) == "overlapping" and could_be_cacheable(function, facts):
             yield function
+
+
+def could_be_cacheable(function: ast.FunctionDef, facts: ModuleFacts) -> bool:
+    """What the rule requires besides the recursion, under the most generous options (a
+    pre-check must not depend on the configuration it cannot see)."""
+    analysis = purity(facts, OPTIMISTIC)
+    return (
+        analysis.is_pure(function)
+        and analysis.returns_immutable(function)
+        and unhashable_parameter(function, facts) is None
+    )
 
 
 def all_args(function: ast.FunctionDef) -> bool:
     args = function.args
     return bool(args.posonlyargs or args.args or args.kwonlyargs or args.vararg or args.kwarg)
-
-
-_LOOPS = (ast.For, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 class CacheableRecursiveFunction(Rule):
@@ -335,13 +344,6 @@ class CacheableRecursiveFunction(Rule):
         return unhashable_parameter(function, facts) is None
 
     def _how(self, function: ast.FunctionDef) -> str:
-        facts = self.context.facts
-        calls = self_calls(function, facts)
-        parents = facts.parents
-        for call in calls:
-            parent = parents.get(call)
-            while parent is not None and parent is not function:
-                if isinstance(parent, _LOOPS):
-                    return "calls itself in a loop, recomputing overlapping subproblems"
-                parent = parents.get(parent)
+        if any(loop is not None for _, loop in self_calls_in_loops(function, self.context.facts)):
+            return "calls itself in a loop, recomputing overlapping subproblems"
         return "calls itself more than once, recomputing overlapping subproblems"
