@@ -285,6 +285,17 @@ class QuadraticDeduplication(Rule):
             None,
             message="set",
         ),
+        # A loop variable declared global outlives the loop: no fix.
+        Invalid(
+            "def f(items: list[str]):\n"
+            "    global last\n"
+            "    out = []\n"
+            "    for last in items:\n"
+            "        if last not in out:\n"
+            "            out.append(last)\n"
+            "    return out\n",
+            None,
+        ),
         # A `while` loop over a list that is not new.
         Invalid(
             "def f(queue, known: list[str]):\n"
@@ -457,8 +468,10 @@ class QuadraticDeduplication(Rule):
             for occurrence in name_occurrences(function, variable):
                 if any(a is loop for a in context.ancestors(occurrence)):
                     continue
-                if classify_use(context, occurrence) is not Use.REBIND or _is_deleted(
-                    context, occurrence
+                if (
+                    classify_use(context, occurrence) is not Use.REBIND
+                    or _is_deleted(context, occurrence)
+                    or isinstance(context.parent(occurrence), cst.NameItem)  # global x: seen
                 ):
                     return True
             return False
