@@ -28,7 +28,8 @@ class CacheOnMethod(Rule):
     anyway); neither are `__new__` (a static method without the decorator), `__init_subclass__`
     and `__class_getitem__` (class methods without it), and methods whose first parameter is
     `cls` (a metaclass's). Methods of `Enum` classes are not reported either: their members
-    live forever.
+    live forever. A cached function nested in a method (a closure over `self`) is not a method:
+    its cache is made anew by each call and dies with it, so it keeps nothing alive.
 
     This is the ground of flake8-bugbear's `B019` and pylint's `W1518`
     (`method-cache-max-size-none`), for projects that run perfcodemod alone; with bugbear
