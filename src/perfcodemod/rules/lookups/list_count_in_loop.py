@@ -30,7 +30,7 @@ REASON = (
 
 
 class ListCountInLoop(Rule):
-    """`list.count()` inside a loop on a list the loop does not change; build a `collections.Counter` once before the loop.
+    """`list.count()` in a loop, on a list the loop does not change; build a `Counter` first.
 
     ## What it does
     Finds `xs.count(v)` inside a loop or comprehension, where `xs` is known to be a list

@@ -38,7 +38,7 @@ REASON = (
 
 
 class ListIndexInLoop(Rule):
-    """`list.index()` inside a loop on a list the loop does not change; build a position dict once before the loop.
+    """`list.index()` in a loop, on a list the loop does not change; build a position dict first.
 
     ## What it does
     Finds `xs.index(v)` inside a loop or comprehension, where `xs` is known to be a list
@@ -82,16 +82,16 @@ class ListIndexInLoop(Rule):
     ## Example
     ```python
     def ranks(names: list[str], wanted: list[str]) -> list[int]:
-        ordered = sorted(names)
-        return [ordered.index(name) for name in wanted]
+        order = sorted(names)
+        return [order.index(n) for n in wanted]
     ```
 
     ## Use instead
     ```python
     def ranks(names: list[str], wanted: list[str]) -> list[int]:
-        ordered = sorted(names)
-        ordered_index = {v: i for i, v in reversed(list(enumerate(ordered)))}
-        return [ordered_index[name] if name in ordered_index else ordered.index(name) for name in wanted]
+        order = sorted(names)
+        order_index = {v: i for i, v in reversed(list(enumerate(order)))}
+        return [order_index[n] if n in order_index else order.index(n) for n in wanted]
     ```
 
     ## Fix safety
