@@ -3,6 +3,8 @@ whitespace inside the brackets it rewrites."""
 
 from __future__ import annotations
 
+from typing import Union
+
 import libcst as cst
 
 
@@ -77,9 +79,11 @@ def set_comprehension_from(comp: cst.ListComp) -> cst.SetComp:
     )
 
 
-def _brackets(
-    comp: cst.ListComp | cst.SetComp,
-) -> tuple[cst.LeftSquareBracket | cst.LeftCurlyBrace, cst.RightSquareBracket | cst.RightCurlyBrace]:
+_Opening = Union[cst.LeftSquareBracket, cst.LeftCurlyBrace]
+_Closing = Union[cst.RightSquareBracket, cst.RightCurlyBrace]
+
+
+def _brackets(comp: cst.ListComp | cst.SetComp) -> tuple[_Opening, _Closing]:
     if isinstance(comp, cst.ListComp):
         return comp.lbracket, comp.rbracket
     return comp.lbrace, comp.rbrace
