@@ -120,3 +120,27 @@ def test_noqa_does_not_hide_a_syntax_error(tmp_path: Path) -> None:
 )
 def test_line_noqa_parsing(comment: str, expected: object) -> None:
     assert noqa.line_noqa(comment) == expected
+
+
+def test_a_suppressed_diagnostic_keeps_a_shared_fix_away_from_its_code() -> None:
+    """Rules that give every diagnostic of one statement one shared fix must not rewrite the
+    suppressed line through the diagnostic that is still reported."""
+    from perfcodemod import api
+    from perfcodemod.config import settings_from_table
+
+    code = (
+        "def f(names: list[str], wanted: list[str]) -> list[int]:\n"
+        "    ordered = sorted(names)\n"
+        "    return [\n"
+        "        ordered.index(a)  # noqa: PCM302\n"
+        "        + ordered.index(b)\n"
+        "        for a, b in zip(wanted, wanted)\n"
+        "    ]\n"
+    )
+    settings = settings_from_table({"select": ["PCM302"]}, None, Path.cwd())
+    unsuppressed = api.check_source(code.replace("  # noqa: PCM302", ""), "a.py", settings)
+    assert [d.fix is not None for d in unsuppressed.diagnostics] == [True, True]
+    report = api.check_source(code, "a.py", settings)
+    assert [(d.row, d.fix) for d in report.diagnostics] == [(5, None)]
+    fixed = api.fix_source(code, "a.py", settings, unsafe=True)
+    assert fixed.fixed is None

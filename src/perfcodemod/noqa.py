@@ -12,7 +12,7 @@ import io
 import re
 import tokenize
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from perfcodemod.diagnostic import Diagnostic
 from perfcodemod.source import LineIndex
@@ -103,7 +103,26 @@ def filter_suppressed(
         if isinstance(noqa, tuple) and any(diagnostic.code.startswith(p) for p in noqa):
             continue
         kept.append(diagnostic)
-    return kept, len(diagnostics) - len(kept)
+    suppressed = len(diagnostics) - len(kept)
+    if suppressed:
+        kept = _without_suppressed_fixes(kept, diagnostics)
+    return kept, suppressed
+
+
+def _without_suppressed_fixes(
+    kept: list[Diagnostic], diagnostics: Sequence[Diagnostic]
+) -> list[Diagnostic]:
+    """Some rules give every diagnostic of a statement one shared fix (two fixes that both
+    rewrote the statement would overlap). When one of them is suppressed, the fix would still
+    rewrite the suppressed code through the others: drop it from them too."""
+    kept_ids = {id(d) for d in kept}
+    suppressed_fixes = [d.fix for d in diagnostics if id(d) not in kept_ids and d.fix is not None]
+    if not suppressed_fixes:
+        return kept
+    return [
+        replace(d, fix=None) if d.fix is not None and d.fix in suppressed_fixes else d
+        for d in kept
+    ]
 
 
 def add_noqa_comments(text: str, lines: LineIndex, diagnostics: Iterable[Diagnostic]) -> str:

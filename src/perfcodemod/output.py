@@ -92,8 +92,12 @@ def summary(run: RunReport, *, unsafe: bool | None = None, fixing: bool) -> str:
     fixed = sum(sum(r.applied.values()) for r in run.files if "noqa" not in r.applied)
     lines: list[str] = []
     if not remaining:
+        errors = len(run.all_errors)
         if fixed:
             lines.append(f"Found {_plural(fixed, 'diagnostic')} ({fixed} fixed, 0 remaining).")
+        elif errors:
+            # Not "All checks passed!": some checks did not run.
+            lines.append(f"No diagnostics, but {_plural(errors, 'error')} stopped some checks.")
         else:
             lines.append("All checks passed!")
         return "\n".join(lines) + "\n"
