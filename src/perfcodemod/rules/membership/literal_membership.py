@@ -95,6 +95,8 @@ class LiteralMembership(Rule):
         "def f(x):\n    return [1, 2] in x\n",
         "def f(x, other):\n    return x in [1, 2] + other\n",
         "def f(x, rest):\n    return x in [*rest, 1]\n",
+        # In a chain, the list is also compared with the next operand: a set would change that.
+        "def f(x: int, y):\n    return x in [1, 2] == y\n",
         # Iterating is not a membership test.
         "for x in [1, 2, 3]:\n    print(x)\n",
     )
@@ -165,17 +167,21 @@ class LiteralMembership(Rule):
     @classmethod
     def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
         for compare in facts.nodes(ast.Compare):
-            for op, comparator in zip(compare.ops, compare.comparators):
-                if isinstance(op, (ast.In, ast.NotIn)) and is_constant_display(comparator):
-                    yield compare
-                    break
+            if isinstance(compare.ops[-1], (ast.In, ast.NotIn)) and is_constant_display(
+                compare.comparators[-1]
+            ):
+                yield compare
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         left = node.left
-        for target in node.comparisons:
+        last = len(node.comparisons) - 1
+        for index, target in enumerate(node.comparisons):
             container = target.comparator
             if (
-                isinstance(target.operator, (cst.In, cst.NotIn))
+                # In a chain (`x in [1, 2] == y`) the container is also compared with the next
+                # operand, and a set is not equal to a list: only the last link is a pure test.
+                index == last
+                and isinstance(target.operator, (cst.In, cst.NotIn))
                 and isinstance(container, (cst.List, cst.Tuple))
                 and len(container.elements) >= 2
                 and all(
