@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Mapping
 from functools import cache
+from types import MappingProxyType
 
 from perfcodemod import rules as rules_package
 from perfcodemod.rule import CODE_PATTERN, NAME_PATTERN, OptionSpec, Rule
@@ -52,8 +54,9 @@ def _check_rule(rule: type[Rule]) -> None:
 
 
 @cache
-def rules_by_code() -> dict[str, type[Rule]]:
-    return {rule.code: rule for rule in all_rules()}
+def rules_by_code() -> Mapping[str, type[Rule]]:
+    # Read-only: the cached mapping is shared by every caller.
+    return MappingProxyType({rule.code: rule for rule in all_rules()})
 
 
 def get_rule(code_or_name: str) -> type[Rule] | None:
@@ -77,14 +80,15 @@ def is_valid_selector(selector: str) -> bool:
 
 
 @cache
-def family_options() -> dict[str, dict[str, OptionSpec]]:
-    """Each family's option table, from the ``OPTIONS`` of its package."""
-    found: dict[str, dict[str, OptionSpec]] = {}
+def family_options() -> Mapping[str, Mapping[str, OptionSpec]]:
+    """Each family's option table, from the ``OPTIONS`` of its package (read-only: the cached
+    mapping is shared by every caller)."""
+    found: dict[str, Mapping[str, OptionSpec]] = {}
     prefix = rules_package.__name__ + "."
     for module_info in pkgutil.iter_modules(rules_package.__path__, prefix):
         if module_info.ispkg:
             package = importlib.import_module(module_info.name)
             options = getattr(package, "OPTIONS", {})
             if options:
-                found[module_info.name[len(prefix):]] = dict(options)
-    return found
+                found[module_info.name[len(prefix) :]] = MappingProxyType(dict(options))
+    return MappingProxyType(found)
