@@ -15,7 +15,9 @@ again, so the engine works in this order:
    records every node). Edits are the old node's exact span and the new node's code generated
    at the same indentation.
 
-Scope metadata (``ScopeProvider``) is resolved per chunk, only when a rule asks for it.
+No LibCST metadata provider runs: names and scopes come from ``analysis/scopes.py`` (one walk
+per chunk, built only when a rule asks), parents from one walk of the chunk, positions from the
+code-generation pass above.
 """
 
 from __future__ import annotations
@@ -26,12 +28,10 @@ import os
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
-from libcst.metadata import MetadataWrapper, ScopeProvider
-from libcst.metadata.scope_provider import Scope
 
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.diagnostic import Diagnostic, Edit, Fix, ToolError
@@ -82,7 +82,8 @@ def check_source(
             return CheckResult([_syntax_error(exc, lines)], [])
         except (ValueError, RecursionError, MemoryError) as exc:
             message = str(exc) if isinstance(exc, ValueError) else "the code is nested too deeply"
-            return CheckResult([parse_error_diagnostic(f"cannot parse: {message}", 1, 1, lines)], [])
+            diagnostic = parse_error_diagnostic(f"cannot parse: {message}", 1, 1, lines)
+            return CheckResult([diagnostic], [])
     facts = ModuleFacts(tree, source.text, lines)
     plan = _plan_chunks(facts, options.rules, path)
     result = CheckResult([], list(plan.errors))
@@ -168,9 +169,7 @@ class RuleContext:
         self.path = path
         self.reports: list[_Report] = []
         self._parents: dict[cst.CSTNode, cst.CSTNode] | None = None
-        self._scopes: Mapping[cst.CSTNode, Optional[Scope]] | None = None
         self._scope_tree: ScopeTree | None = None
-        self._wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
 
     def report(
         self, rule: Rule, node: cst.CSTNode, message: str, fix: FixProposal | None
@@ -188,10 +187,7 @@ class RuleContext:
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         if self._parents is None:
-            parents: dict[cst.CSTNode, cst.CSTNode] = {}
-            for parent, child in _edges(self.module):
-                parents[child] = parent
-            self._parents = parents
+            self._parents = {child: parent for parent, child in _edges(self.module)}
         return self._parents.get(node)
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -204,19 +200,12 @@ class RuleContext:
     @property
     def scopes(self) -> ScopeTree:
         """Bindings and reads of every name in this chunk (``analysis/scopes.py``), built on
-        first use. Prefer it to :meth:`scope`: it is several times cheaper."""
+        first use (LibCST's ``ScopeProvider`` answers the same at several times the cost)."""
         if self._scope_tree is None:
             from perfcodemod.analysis.scopes import ScopeTree
 
             self._scope_tree = ScopeTree(self.module)
         return self._scope_tree
-
-    def scope(self, node: cst.CSTNode) -> Scope | None:
-        """LibCST's ``ScopeProvider`` scope of ``node`` within this chunk (resolved on first
-        use; it costs about three times the parse: prefer :attr:`scopes`)."""
-        if self._scopes is None:
-            self._scopes = self._wrapper.resolve(ScopeProvider)
-        return self._scopes.get(node)
 
     def code_for(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
@@ -450,7 +439,9 @@ class _SpanState(CodegenState):
     """Code generation that counts characters and records only the target nodes."""
 
     def __init__(self, module: cst.Module, targets: set[cst.CSTNode]) -> None:
-        super().__init__(default_indent=module.default_indent, default_newline=module.default_newline)
+        super().__init__(
+            default_indent=module.default_indent, default_newline=module.default_newline
+        )
         self.targets = targets
         self.offset = 0
         self.inclusive: dict[cst.CSTNode, tuple[int, int]] = {}
