@@ -138,8 +138,11 @@ def main() -> int:
             command += ["--limit", str(args.limit)]
         if args.select:
             command += ["--select", args.select]
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        results[phase] = json.loads(output.strip().splitlines()[-1])
+        child = subprocess.run(command, capture_output=True, text=True)
+        if child.returncode != 0:
+            print(f"the {phase} phase failed:\n{child.stderr}", file=sys.stderr)
+            return 1
+        results[phase] = json.loads(child.stdout.strip().splitlines()[-1])
     if args.json:
         print(json.dumps({"files": len(files), "lines": lines, "results": results}, indent=2))
         return 0
