@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from perfcodemod.analysis import bindings, comprehensions, effects
+from perfcodemod.analysis import bindings, comprehensions, effects, flow, uses
 from perfcodemod.analysis.uses import Use
 
 from .helpers import code, context_for, find, find_all, name_nodes
@@ -189,12 +189,12 @@ def test_path_after_through_if_and_with() -> None:
         "    sum(zs)\n"
     )
     ys_statement = _statement_holding(context, "ys")
-    path = bindings.path_after(context, ys_statement, name_nodes(context, "ys")[1])
+    path = flow.path_after(context, ys_statement, name_nodes(context, "ys")[1])
     assert path is not None
     assert [type(s).__name__ for s in path.region] == ["SimpleStatementLine", "For"]
     assert path.leaves_with_or_try is None
     zs_statement = _statement_holding(context, "zs")
-    path = bindings.path_after(context, zs_statement, name_nodes(context, "zs")[1])
+    path = flow.path_after(context, zs_statement, name_nodes(context, "zs")[1])
     assert path is not None and isinstance(path.leaves_with_or_try, cst.With)
 
 
@@ -208,9 +208,9 @@ def test_path_after_refuses_loops_and_earlier_uses() -> None:
         "    zs = [1]\n"
     )
     ys_statement = _statement_holding(context, "ys")
-    assert bindings.path_after(context, ys_statement, name_nodes(context, "ys")[1]) is None
+    assert flow.path_after(context, ys_statement, name_nodes(context, "ys")[1]) is None
     zs_statement = _statement_holding(context, "zs", 1)
-    assert bindings.path_after(context, zs_statement, name_nodes(context, "zs")[0]) is None
+    assert flow.path_after(context, zs_statement, name_nodes(context, "zs")[0]) is None
 
 
 def test_handlers_around() -> None:
@@ -225,9 +225,9 @@ def test_handlers_around() -> None:
     )
     use = name_nodes(context, "ys")[1]
     inner = _statement_holding(context, "a")
-    assert [type(h).__name__ for h in bindings.handlers_around(context, use, inner)] == ["With"]
+    assert [type(h).__name__ for h in flow.handlers_around(context, use, inner)] == ["With"]
     outer = find(context, cst.FunctionDef).body.body[0]
-    handlers = bindings.handlers_around(context, use, outer)
+    handlers = flow.handlers_around(context, use, outer)
     assert [type(h).__name__ for h in handlers] == ["With", "Try"]
 
 
@@ -241,14 +241,14 @@ def test_first_change_and_in_place_changes() -> None:
         "    self.items.remove(k)\n"
     )
     body = list(find(context, cst.FunctionDef).body.body)
-    change = bindings.first_change(context, body, ["xs"])
+    change = uses.first_change(context, body, ["xs"])
     assert change is not None and change[1] is Use.REBIND
-    assert bindings.first_change(context, body, [], in_place=["xs"]) is None  # rebinding only
-    assert bindings.first_change(context, body[:1], ["k"]) is None
-    assert bindings.first_change(context, body[:1], ["k"], iteration_changes=["k"]) is not None
-    assert len(bindings.in_place_changes(context, body, "d")) == 2
-    assert len(bindings.in_place_changes(context, body, "self.items")) == 1
-    assert bindings.in_place_changes(context, body, "xs") == []
+    assert uses.first_change(context, body, [], in_place=["xs"]) is None  # rebinding only
+    assert uses.first_change(context, body[:1], ["k"]) is None
+    assert uses.first_change(context, body[:1], ["k"], iteration_changes=["k"]) is not None
+    assert len(uses.in_place_changes(context, body, "d")) == 2
+    assert len(uses.in_place_changes(context, body, "self.items")) == 1
+    assert uses.in_place_changes(context, body, "xs") == []
 
 
 def test_runs_before_within() -> None:
@@ -261,6 +261,6 @@ def test_runs_before_within() -> None:
     )
     holder = find(context, cst.If)
     loop = find(context, cst.For)
-    assert [code(context, n) for n in bindings.runs_before_within(context, loop, holder)] == [
+    assert [code(context, n) for n in flow.runs_before_within(context, loop, holder)] == [
         "prepare()", "check(c)"
     ]

@@ -10,24 +10,22 @@ import libcst as cst
 import pytest
 
 from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.expressions import is_repeatable, needs_parentheses
+from perfcodemod.analysis.flow import miss_is_caught
 from perfcodemod.analysis.hoisting import (
     fresh_name,
     hoist_point,
     identifier_part,
-    is_repeatable,
-    miss_is_caught,
     module_name_is_stable,
-    needs_parentheses,
-    repeating_loops,
 )
-from perfcodemod.analysis.lists import known_list
+from perfcodemod.analysis.lists import is_small_fixed_list, known_list, maybe_list_ast
 from perfcodemod.analysis.lookups import (
+    SMALL_LIST,
     index_name,
-    is_small_list,
     key_suffix,
     list_method_calls_ast,
-    maybe_list_ast,
 )
+from perfcodemod.analysis.loops import repeating_loops
 from perfcodemod.engine import RuleContext
 
 from .helpers import code, context_for, find_all
@@ -438,7 +436,7 @@ def test_small_never_changed_displays() -> None:
     for context, expected in ((small, True), (grown, False), (large, False)):
         variable = known_list(context, receiver(lookup(context)))
         assert variable is not None
-        assert is_small_list(context, variable) is expected
+        assert is_small_fixed_list(context, variable, SMALL_LIST) is expected
 
 
 def test_precheck_twin_is_a_superset() -> None:
@@ -455,4 +453,4 @@ def test_precheck_twin_is_a_superset() -> None:
     found = [ast.unparse(call) for call in list_method_calls_ast(facts, "index")]
     assert found == ["words.index(y)"]
     name = next(n for n in facts.nodes(ast.Name) if n.id == "words" and isinstance(n.ctx, ast.Load))
-    assert maybe_list_ast(facts, name)
+    assert maybe_list_ast(facts, name.id, name)

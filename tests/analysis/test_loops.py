@@ -1,4 +1,5 @@
-"""analysis/loops.py: which loops repeat a node, statements before and after, invariance."""
+"""analysis/loops.py: which loops repeat a node, invariance; analysis/flow.py: statements before
+and after, dominance."""
 
 from __future__ import annotations
 
@@ -7,18 +8,19 @@ import ast
 import libcst as cst
 import pytest
 
-from perfcodemod.analysis.loops import (
+from perfcodemod.analysis.flow import (
     dominates,
     in_type_error_handler,
-    enclosing_loops,
-    enclosing_loops_ast,
-    escapes,
-    is_loop_invariant,
-    is_rebound_or_mutated_in,
     statement_of,
     statements_after,
     statements_before,
 )
+from perfcodemod.analysis.loops import (
+    enclosing_loops,
+    enclosing_loops_ast,
+    is_loop_invariant,
+)
+from perfcodemod.analysis.uses import escapes, is_rebound_or_mutated_in
 
 from .helpers import code, context_for, find, find_all, name_nodes
 

@@ -17,38 +17,13 @@ from dataclasses import dataclass, field
 from typing import Union
 
 from perfcodemod.analysis.facts import BUILTIN_NAMES, ModuleFacts
+from perfcodemod.analysis.methods import MUTATING_METHODS, READING_METHODS
 
 ScopeNode = Union[ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef]
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _SCOPE_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 
-#: Methods that change the object they are called on (lists, dicts, sets, deques, bytearrays,
-#: files): a call of one of them on a variable mutates it, whatever its type.
-MUTATING_METHODS = frozenset(
-    {
-        "append", "extend", "insert", "pop", "remove", "clear", "sort", "reverse", "update",
-        "add", "discard", "setdefault", "popitem", "appendleft", "extendleft", "popleft",
-        "rotate", "difference_update", "intersection_update", "symmetric_difference_update",
-        "__setitem__", "__delitem__", "__iadd__", "write", "writelines", "truncate", "seek",
-        "move_to_end", "subtract", "fill", "put", "put_nowait", "set", "send", "close",
-    }
-)
-#: Methods of the builtin containers and strings that only read (and return a new value).
-READING_METHODS = frozenset(
-    {
-        "get", "keys", "values", "items", "copy", "index", "count", "startswith", "endswith",
-        "find", "rfind", "rindex", "lower", "upper", "strip", "lstrip", "rstrip", "split",
-        "rsplit", "splitlines", "join", "replace", "format", "format_map", "encode", "decode",
-        "partition", "rpartition", "isdigit", "isalpha", "isalnum", "isspace", "isupper",
-        "islower", "isdecimal", "isnumeric", "isidentifier", "isascii", "issubset",
-        "issuperset", "isdisjoint", "union", "intersection", "difference",
-        "symmetric_difference", "casefold", "title", "capitalize", "swapcase", "zfill",
-        "center", "ljust", "rjust", "removeprefix", "removesuffix", "expandtabs", "translate",
-        "hex", "bit_length", "bit_count", "to_bytes", "is_integer", "as_integer_ratio",
-        "conjugate", "fromkeys", "most_common", "elements", "total",
-    }
-)
 #: Builtins that never mutate their arguments (``setattr``, ``delattr``, ``next``... do).
 _NON_MUTATING_BUILTINS = BUILTIN_NAMES - {
     "setattr", "delattr", "next", "exec", "eval", "vars", "globals", "locals", "__import__",

@@ -28,12 +28,9 @@ from collections.abc import Callable, Iterator, Sequence
 import libcst as cst
 
 from perfcodemod.analysis import names
+from perfcodemod.analysis.methods import LIST_MUTATING_METHODS, LIST_READ_METHODS
 from perfcodemod.analysis.purity_data import CALLABLE_ARGUMENTS, PURE_BUILTINS
-from perfcodemod.analysis.uses import (
-    LIST_MUTATING_METHODS,
-    LIST_READ_METHODS,
-    in_target_position,
-)
+from perfcodemod.analysis.uses import in_target_position
 from perfcodemod.engine import RuleContext, children
 
 #: Builtins whose call has no side effect when their arguments have none (and, for the

@@ -1,9 +1,10 @@
 """Building something once before a loop: where it can go, what it is called, and the fix.
 
-The linear-lookup rules (PCM301-PCM303) replace a search of a collection inside a loop with an
-index built once before the loop. That is only right where the collection cannot change while
-the loops run, and only possible where a statement can be inserted that the lookups see. This
-module answers, for one lookup of a collection named ``xs``:
+The linear-lookup rules (PCM301-PCM303) and PCM204 replace a search of a collection inside a
+loop with an index (a dict, a ``Counter``, a set) built once before the loop. That is only
+right where the collection cannot change while the loops run, and only possible where a
+statement can be inserted that the lookups see. This module answers, for one lookup of a
+collection named ``xs``:
 
 - :func:`hoist_point`: the statement before which the index goes, the one holding the outermost
   loop in which ``xs`` stays the same (``None``: not in a loop, or no such statement);
@@ -11,54 +12,41 @@ module answers, for one lookup of a collection named ``xs``:
   rebind or change it while a loop runs (from the module's ``ast``);
 - :func:`fresh_name`: a name for the index that nothing in the module binds or reads;
 - :class:`HoistedFixes`: one fix per insertion point, holding every index built there and
-  every lookup rewritten under it (two lookups of one statement share their fix).
+  every lookup rewritten under it (two lookups of one statement share their fix; a later
+  loop of the same block reuses an identical index built before an earlier one).
 
-Why a module of its own: ``rules/membership/list_membership_in_loop.py`` (PCM204) answers the
-same "where does the set go" question for function locals in a private method, and
-``analysis/loops.py`` was being written by another engineer at the same time. This generalises
-that placement to module-level names, globals read in functions and comprehensions in class
-bodies; it is meant to be merged into ``analysis/loops.py`` (and PCM204 to use it) later.
+It builds on :mod:`perfcodemod.analysis.loops` (which loops repeat the lookup),
+:mod:`perfcodemod.analysis.flow` (what runs before the insertion point) and
+:mod:`perfcodemod.analysis.uses` (what changes the collection).
 """
 
 from __future__ import annotations
 
 import ast
 import keyword
-from collections.abc import Callable, Collection, Hashable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Union
 
 import libcst as cst
 
+from perfcodemod.analysis.bindings import calls_dynamic_namespace
 from perfcodemod.analysis.facts import BUILTIN_NAMES, ModuleFacts
-from perfcodemod.analysis.loops import (
-    LoopNode,
-    Loops,
-    changes_in,
+from perfcodemod.analysis.flow import (
     dominates,
-    enclosing_loops,
+    is_inside,
+    is_inside_any,
     statement_of,
     statements_after,
-    statements_before,
 )
-from perfcodemod.analysis.uses import (
-    LIST_MUTATING_METHODS,
-    LIST_READ_METHODS,
-    NON_RETAINING_BUILTINS,
-    Use,
-    name_occurrences,
-    uses_in,
-)
+from perfcodemod.analysis.loops import Loops, enclosing_loops, repeating_loops
+from perfcodemod.analysis.uses import Use, ast_use, changes_in, uses_in
 from perfcodemod.diagnostic import Applicability
-from perfcodemod.engine import RuleContext, children
+from perfcodemod.engine import RuleContext
 from perfcodemod.rule import Change, FixProposal, ImportRequest, Rule
 
 Frame = Union[cst.FunctionDef, cst.Module]
 FUNCTION_OR_CLASS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-_READING_PARENTS = (ast.Compare, ast.BinOp, ast.UnaryOp, ast.Expr, ast.FormattedValue, ast.Starred)
-
-#: Calls that let a function reach its own local variables by name.
-FRAME_ACCESS = ("locals", "vars", "exec", "eval")
 
 
 @dataclass(frozen=True)
@@ -120,7 +108,7 @@ def hoist_point(
         escapes: list[cst.Name] = []
         bound_before = _module_binding_before(context, collection, frame)
     else:
-        if any(next(name_occurrences(frame, call), None) is not None for call in FRAME_ACCESS):
+        if calls_dynamic_namespace(frame):
             return None
         local = _local_facts(context, frame, name)
         if local is None:
@@ -138,7 +126,7 @@ def hoist_point(
             break
         if escapes:
             later = list(statements_after(context, statement, frame))
-            if not all(_inside_any(context, escape, later) for escape in escapes):
+            if not all(is_inside_any(context, escape, later) for escape in escapes):
                 break
         if region_ok is not None and not region_ok(statement):
             break
@@ -146,94 +134,6 @@ def hoist_point(
     if best is None:
         return None
     return Hoist(best, frame, kind)
-
-
-def repeating_loops(context: RuleContext, node: cst.CSTNode) -> Loops:
-    """The loops that run ``node`` more than once: :func:`enclosing_loops`, without the
-    ``for``/``while`` loops that ``node``'s statement always leaves once it has run (a
-    ``return`` or ``raise`` statement, or one followed in its block by ``break``, ``return``
-    or ``raise`` with no ``continue`` in between). ``for m in parts: if m.startswith(p):
-    i = parts.index(m); break`` searches once per run of the loop, not once per item."""
-    found = enclosing_loops(context, node)
-    statement = statement_of(context, node)
-    if statement is None or not found.loops:
-        return found
-    kept: list[LoopNode] = []
-    leaving = True
-    for loop in found.loops:
-        if (
-            isinstance(loop, (cst.For, cst.While))
-            and leaving
-            and _inside(context, statement, loop.body)  # not the `while` test itself
-        ):
-            exit = _always_leaves(context, statement, loop)
-            if exit == "loop":
-                statement = loop
-                continue
-            if exit == "function":
-                # Every enclosing loop of the frame is left too (comprehensions, which hold
-                # no statement, came first).
-                return Loops(tuple(kept), found.boundary)
-            leaving = False
-        kept.append(loop)
-    return Loops(tuple(kept), found.boundary)
-
-
-def _always_leaves(
-    context: RuleContext, statement: cst.BaseStatement, loop: cst.For | cst.While
-) -> str | None:
-    """``"loop"`` when running ``statement`` (inside ``loop``'s body) is always followed by
-    leaving ``loop`` (``break``), ``"function"`` when by leaving the function (``return``,
-    ``raise``), None when the loop may go on. Only ``if``/``else`` and ``with`` blocks are
-    looked through, and no ``try`` may lie between ``statement`` and the loop: the statement
-    may raise into a handler that goes on looping (``try: i = xs.index(v); break`` /
-    ``except ValueError: pass`` searches once per miss)."""
-    for ancestor in context.ancestors(statement):
-        if ancestor is loop:
-            break
-        if isinstance(ancestor, (cst.Try, cst.TryStar)):
-            return None  # the statement may raise into a handler that goes on looping
-    if _exits(statement) in ("return", "raise"):
-        return "function"
-    current: cst.CSTNode = statement
-    while True:
-        block = context.parent(current)
-        if not isinstance(block, cst.IndentedBlock):
-            return None
-        later = block.body[next(i for i, s in enumerate(block.body) if s is current) + 1 :]
-        for following in later:
-            if any(isinstance(n, cst.Continue) for n in walk(following)):
-                return None
-            exit = _exits(following)
-            if exit == "break":
-                return "loop"
-            if exit in ("return", "raise"):
-                return "function"
-        owner = context.parent(block)
-        if owner is loop:
-            return None
-        if isinstance(owner, cst.Else):
-            owner = context.parent(owner)
-        if not isinstance(owner, (cst.If, cst.With)):
-            return None
-        holder = statement_of(context, owner)
-        if holder is None:
-            return None
-        current = holder
-
-
-def _exits(statement: cst.CSTNode) -> str | None:
-    """``break``, ``return`` or ``raise`` when ``statement`` is a simple statement line that
-    ends with one of them (``x = f(); return x`` on one line counts)."""
-    if isinstance(statement, cst.SimpleStatementLine) and statement.body:
-        last = statement.body[-1]
-        if isinstance(last, cst.Break):
-            return "break"
-        if isinstance(last, cst.Return):
-            return "return"
-        if isinstance(last, cst.Raise):
-            return "raise"
-    return None
 
 
 def _frame_and_statements(
@@ -258,7 +158,7 @@ def _frame_and_statements(
         statement = statement_of(context, loop)
         if statement is None:
             break
-        if isinstance(frame, cst.FunctionDef) and not _inside(context, statement, frame.body):
+        if isinstance(frame, cst.FunctionDef) and not is_inside(context, statement, frame.body):
             break  # a loop in a default value or decorator of the function
         if not statements or statements[-1] is not statement:
             statements.append(statement)
@@ -336,18 +236,7 @@ def _module_binding_before(
     ]
 
     def bound_before(statement: cst.BaseStatement) -> bool:
-        # `loops.dominates` answers False whenever the binding's block is the module itself
-        # (its owner is None), so at module level: the binding's statement is one of those
-        # that always run before, or sits in a `with` block of one.
-        before = list(statements_before(context, statement, context.module))
-        for node in nodes:
-            holder = statement_of(context, node)
-            while holder is not None and not any(holder is s for s in before):
-                owner = context.parent(context.parent(holder) or holder)
-                holder = statement_of(context, owner) if isinstance(owner, cst.With) else None
-            if holder is not None:
-                return True
-        return False
+        return any(dominates(context, node, statement, context.module) for node in nodes)
 
     return bound_before
 
@@ -375,17 +264,6 @@ def _bound_at_module_level(facts: ModuleFacts, name: str) -> bool:
         isinstance(b, (ast.Import, ast.ImportFrom, *FUNCTION_OR_CLASS))
         for b in bindings
     )
-
-
-def _inside(context: RuleContext, node: cst.CSTNode, container: cst.CSTNode) -> bool:
-    return any(ancestor is container for ancestor in context.ancestors(node))
-
-
-def _inside_any(
-    context: RuleContext, node: cst.CSTNode, statements: Sequence[cst.BaseStatement]
-) -> bool:
-    ancestors = {id(a) for a in context.ancestors(node)}
-    return any(id(statement) in ancestors for statement in statements)
 
 
 # -- module-level names ---------------------------------------------------------------------
@@ -424,47 +302,6 @@ def _module_name_is_stable(facts: ModuleFacts, name: str) -> bool:
     return True
 
 
-def ast_use(facts: ModuleFacts, load: ast.Name) -> Use:
-    """What a read of a name does to its object (the ``ast`` twin of
-    :func:`perfcodemod.analysis.uses.classify_use`, for reads only)."""
-    parents = facts.parents
-    parent = parents.get(load)
-    if isinstance(parent, ast.Attribute):
-        grandparent = parents.get(parent)
-        if isinstance(grandparent, ast.Call) and grandparent.func is parent:
-            if parent.attr in LIST_READ_METHODS:
-                return Use.READ
-            if parent.attr in LIST_MUTATING_METHODS:
-                return Use.MUTATE
-        elif not isinstance(parent.ctx, ast.Load):
-            return Use.MUTATE
-        return Use.ESCAPE
-    if isinstance(parent, ast.Subscript) and parent.value is load:
-        return Use.READ if isinstance(parent.ctx, ast.Load) else Use.MUTATE
-    if isinstance(parent, _READING_PARENTS):
-        return Use.READ
-    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is load:
-        return Use.READ
-    if isinstance(parent, (ast.If, ast.While, ast.Assert, ast.IfExp)) and parent.test is load:
-        return Use.READ
-    if isinstance(parent, ast.Call) and any(arg is load for arg in parent.args):
-        func = parent.func
-        if (
-            isinstance(func, ast.Name)
-            and func.id in NON_RETAINING_BUILTINS
-            and facts.is_unbound_builtin(func.id)
-        ):
-            return Use.READ
-        if (
-            isinstance(func, ast.Attribute)
-            and func.attr == "join"
-            and isinstance(func.value, ast.Constant)
-            and isinstance(func.value.value, str)
-        ):
-            return Use.READ
-    return Use.ESCAPE
-
-
 # -- names ------------------------------------------------------------------------------------
 
 
@@ -500,90 +337,6 @@ def identifier_part(text: str) -> str:
     if not cleaned.isidentifier() and not ("x" + cleaned).isidentifier():
         return "key"
     return cleaned or "key"
-
-
-# -- expressions ------------------------------------------------------------------------------
-
-_CONSTANTS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)
-
-
-def is_constant_index(node: cst.BaseExpression) -> bool:
-    """A string or number literal (a negative number too): a constant subscript."""
-    if isinstance(node, _CONSTANTS):
-        return True
-    return (
-        isinstance(node, cst.UnaryOperation)
-        and isinstance(node.operator, cst.Minus)
-        and isinstance(node.expression, (cst.Integer, cst.Float))
-    )
-
-
-def constant_subscript(node: cst.Subscript) -> cst.BaseExpression | None:
-    """The constant of ``value["key"]`` (one plain index, a constant), else None."""
-    if len(node.slice) != 1:
-        return None
-    element = node.slice[0].slice
-    if not isinstance(element, cst.Index) or element.star is not None:
-        return None
-    return element.value if is_constant_index(element.value) else None
-
-
-def is_repeatable(node: cst.BaseExpression) -> bool:
-    """Evaluating ``node`` twice gives the same value and does nothing else: a name, a
-    literal, or attributes and constant subscripts of those (``item.name``, ``row["id"]``).
-    (A property or ``__getitem__`` with side effects would be run twice; the fixes that use
-    this are unsafe anyway.)"""
-    if isinstance(node, cst.Name) or is_constant_index(node):
-        return True
-    if isinstance(node, cst.Attribute):
-        return isinstance(node.value, (cst.Name, cst.Attribute, cst.Subscript)) and is_repeatable(
-            node.value
-        )
-    if isinstance(node, cst.Subscript):
-        return (
-            constant_subscript(node) is not None
-            and isinstance(node.value, (cst.Name, cst.Attribute, cst.Subscript))
-            and is_repeatable(node.value)
-        )
-    return False
-
-
-def contains_name(node: cst.CSTNode, name: str) -> bool:
-    """Some ``Name`` in ``node`` is spelled ``name`` (attribute names aside)."""
-    return next(name_occurrences(node, name), None) is not None
-
-
-def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        stack.extend(children(current))
-
-
-def has_await_yield_or_walrus(node: cst.CSTNode) -> bool:
-    return any(isinstance(n, (cst.Await, cst.Yield, cst.NamedExpr)) for n in walk(node))
-
-
-_BARE_CONDITIONAL_PARENTS = (cst.Element, cst.Index, cst.Return, cst.Expr)
-_VALUE_PARENTS = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.DictElement, cst.DictComp)
-
-
-def needs_parentheses(context: RuleContext, node: cst.BaseExpression) -> bool:
-    """Would a conditional expression (``a if c else b``) put in ``node``'s place need
-    parentheses? (When ``node`` has its own, they are kept.)"""
-    if node.lpar:
-        return False
-    parent = context.parent(node)
-    if isinstance(parent, _BARE_CONDITIONAL_PARENTS):
-        return False
-    if isinstance(parent, cst.Arg):
-        return parent.star != ""
-    if isinstance(parent, _VALUE_PARENTS):
-        return parent.value is not node  # a dict key is valid bare, but hard to read
-    if isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
-        return parent.elt is not node
-    return True
 
 
 # -- the fix ----------------------------------------------------------------------------------
@@ -718,106 +471,14 @@ class _Replacer(cst.CSTTransformer):
         return result
 
 
-def miss_is_caught(
-    context: RuleContext, node: cst.CSTNode, region: cst.CSTNode, exceptions: Collection[str]
-) -> bool:
-    """A ``try`` inside ``region`` (the loops) runs ``node`` in its body and has a handler for
-    one of ``exceptions`` (or ``Exception``, ``BaseException``, a bare ``except``): a search
-    that misses is then part of the loop's normal flow, not an error that ends it."""
-    caught = {*exceptions, "Exception", "BaseException"}
-    child: cst.CSTNode = node
-    for ancestor in context.ancestors(node):
-        if isinstance(ancestor, (cst.Try, cst.TryStar)) and child is ancestor.body:
-            for handler in ancestor.handlers:
-                if handler.type is None or _names_in(handler.type) & caught:
-                    return True
-        if ancestor is region:
-            return False
-        child = ancestor
-    return False
-
-
-def _names_in(node: cst.BaseExpression) -> set[str]:
-    """``ValueError``, ``(KeyError, builtins.ValueError)`` -> their last names."""
-    if isinstance(node, cst.Name):
-        return {node.value}
-    if isinstance(node, cst.Attribute):
-        return {node.attr.value}
-    if isinstance(node, cst.Tuple):
-        return {name for element in node.elements for name in _names_in(element.value)}
-    return {"<unknown>", "Exception"}  # a computed tuple of exceptions: assume it catches
-
-
-def is_fallback(context: RuleContext, node: cst.BaseExpression) -> bool:
-    """``node`` is the miss path of :func:`lookup_or_fallback`'s shape: the ``else`` of
-    ``index[key] if key in index else node`` (the original search, run only on a miss)."""
-    parent = context.parent(node)
-    if not isinstance(parent, cst.IfExp) or parent.orelse is not node:
-        return False
-    test, body = parent.test, parent.body
-    if not (
-        isinstance(test, cst.Comparison)
-        and len(test.comparisons) == 1
-        and isinstance(test.comparisons[0].operator, cst.In)
-        and isinstance(test.comparisons[0].comparator, cst.Name)
-        and isinstance(body, cst.Subscript)
-        and isinstance(body.value, cst.Name)
-        and body.value.value == test.comparisons[0].comparator.value
-        and len(body.slice) == 1
-        and isinstance(body.slice[0].slice, cst.Index)
-    ):
-        return False
-    return body.slice[0].slice.value.deep_equals(test.left)
-
-
-def parenthesized(node: cst.BaseExpression) -> cst.BaseExpression:
-    return node.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
-
-
-def lookup_or_fallback(
-    index: str, key: cst.BaseExpression, fallback: cst.BaseExpression, parentheses: bool
-) -> cst.BaseExpression:
-    """``index[key] if key in index else fallback``: a hit is served by the index, a miss runs
-    the original search (which raises what it raised, or finds what the index missed).
-
-    ``fallback``'s own parentheses move to the whole expression; ``parentheses`` asks for new
-    ones (see :func:`needs_parentheses`)."""
-    lpar, rpar = fallback.lpar, fallback.rpar
-    expression: cst.BaseExpression = cst.IfExp(
-        test=cst.Comparison(
-            left=key.deep_clone(),
-            comparisons=[cst.ComparisonTarget(cst.In(), cst.Name(index))],
-        ),
-        body=cst.Subscript(
-            value=cst.Name(index), slice=[cst.SubscriptElement(cst.Index(key.deep_clone()))]
-        ),
-        orelse=fallback.with_changes(lpar=[], rpar=[]) if lpar else fallback,
-    )
-    if lpar:
-        return expression.with_changes(lpar=lpar, rpar=rpar)
-    return parenthesized(expression) if parentheses else expression
-
 
 __all__ = [
-    "FRAME_ACCESS",
-    "ast_use",
+    "FUNCTION_OR_CLASS",
     "Frame",
     "Hoist",
     "HoistedFixes",
-    "constant_subscript",
-    "contains_name",
     "fresh_name",
-    "has_await_yield_or_walrus",
     "hoist_point",
     "identifier_part",
-    "is_fallback",
-    "is_constant_index",
-    "is_repeatable",
-    "lookup_or_fallback",
-    "miss_is_caught",
     "module_name_is_stable",
-    "needs_parentheses",
-    "parenthesized",
-    "repeating_loops",
-    "walk",
 ]

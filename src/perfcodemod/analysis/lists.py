@@ -15,6 +15,10 @@ too. That errs towards "not known".
 tuple); annotations are promises, which callers that rewrite code account for in their fix
 safety. The ``*_ast`` functions are the pre-check twins on Python's ``ast``: they may answer
 "maybe a list" where the LibCST versions say no, never the other way round.
+
+Beyond "is it a list": what its bindings say about its items (:func:`has_unhashable_elements`)
+and its size (:func:`is_small_fixed_list`), which the rules that build a set or an index from a
+list use to stay silent where that cannot work or cannot pay.
 """
 
 from __future__ import annotations
@@ -28,7 +32,7 @@ import libcst as cst
 
 from perfcodemod.analysis import names
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.uses import Use, classify_use, name_occurrences
+from perfcodemod.analysis.uses import Use, ast_use, classify_use, name_occurrences, uses_in
 from perfcodemod.engine import RuleContext
 
 #: Builtins that return a new list.
@@ -263,15 +267,15 @@ def function_list_names_ast(function: ast.AST, parents: dict[ast.AST, ast.AST]) 
 
 
 def list_bound_names_ast(facts: ModuleFacts) -> frozenset[str]:
-    """Every name that some binding in the module (any scope) gives a list: a cheap first
-    filter for pre-checks, computed without the module's parent map."""
+    """Every name that some binding in the module (any scope) gives a list (``a = b = []``
+    included): a cheap first filter for pre-checks, computed without the module's parent map
+    (``known_list`` needs every binding to give a list, and one target)."""
     cached: frozenset[str] | None = getattr(facts, "_list_bound_names", None)
     if cached is None:
         found: set[str] = set()
         for assign in facts.nodes(ast.Assign):
-            if len(assign.targets) == 1 and isinstance(assign.targets[0], ast.Name):
-                if is_list_expression_ast(assign.value):
-                    found.add(assign.targets[0].id)
+            if is_list_expression_ast(assign.value):
+                found.update(t.id for t in assign.targets if isinstance(t, ast.Name))
         for annotated in facts.nodes(ast.AnnAssign):
             if isinstance(annotated.target, ast.Name) and (
                 is_list_annotation_ast(annotated.annotation)
@@ -301,6 +305,99 @@ def is_module_list_ast(facts: ModuleFacts, name: str) -> bool:
     return True
 
 
+
+_AST_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
+
+
+def maybe_list_ast(facts: ModuleFacts, name: str, where: ast.AST) -> bool:
+    """The pre-check twin of :func:`known_list` for ``name`` read at ``where``: the innermost
+    function around ``where`` that binds the name binds it to lists only, or no function does
+    and the module does (:func:`is_module_list_ast`)."""
+    parents = facts.parents
+    cache: dict[ast.AST, dict[str, bool]] | None = getattr(facts, "_list_names_by_function", None)
+    if cache is None:
+        cache = {}
+        facts._list_names_by_function = cache  # type: ignore[attr-defined]
+    node: ast.AST | None = parents.get(where)
+    while node is not None:
+        if isinstance(node, _AST_FUNCTIONS):
+            known = cache.get(node)
+            if known is None:
+                known = cache[node] = function_list_names_ast(node, parents)
+            if name in known:
+                return known[name]
+        node = parents.get(node)
+    return is_module_list_ast(facts, name)
+
+
+# -- what is in the list -----------------------------------------------------------------------
+
+_UNHASHABLE_DISPLAYS = (cst.List, cst.ListComp, cst.Dict, cst.DictComp, cst.Set, cst.SetComp)
+
+
+def has_unhashable_elements(variable: ListVariable) -> bool:
+    """Some binding gives a list whose elements are lists, dicts or sets (a display or
+    comprehension of them): ``set()`` of it, or an index keyed by its elements, raises."""
+    for binding in variable.bindings:
+        value = getattr(binding, "value", None)
+        if isinstance(value, cst.ListComp) and isinstance(value.elt, _UNHASHABLE_DISPLAYS):
+            return True
+        if isinstance(value, cst.List) and any(
+            isinstance(e, cst.Element) and isinstance(e.value, _UNHASHABLE_DISPLAYS)
+            for e in value.elements
+        ):
+            return True
+    return False
+
+
+def static_length(value: object) -> int | None:
+    """The number of items of a list or tuple display without ``*rest``, or of a string
+    literal's ``split()``; None when it is not known from the code."""
+    if isinstance(value, (cst.List, cst.Tuple)):
+        if not all(isinstance(element, cst.Element) for element in value.elements):
+            return None
+        return len(value.elements)
+    if (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value == "split"
+        and isinstance(value.func.value, cst.SimpleString)
+        and not value.args
+    ):
+        text = value.func.value.evaluated_value
+        return len(text.split()) if isinstance(text, str) else None
+    return None
+
+
+def is_small_fixed_list(context: RuleContext, variable: ListVariable, at_most: int) -> bool:
+    """Every binding of the list gives at most ``at_most`` items whose number is known from
+    the code (:func:`static_length`; for a module-level list bound outside the chunk, a
+    display), and nothing changes it in place (an ``append`` could grow it): scanning so
+    short a list costs about what a lookup in an index does."""
+    if variable.bindings:
+        for binding in variable.bindings:
+            if not isinstance(binding, (cst.Assign, cst.AnnAssign)):
+                return False  # a parameter, or `+=`
+            length = static_length(binding.value)
+            if length is None or length > at_most:
+                return False
+        return not any(
+            use is Use.MUTATE for _, use in uses_in(context, variable.owner, variable.name)
+        )
+    facts = context.facts
+    for node in facts.bindings.get(variable.name, ()):
+        statement = facts.parents.get(node) if isinstance(node, ast.Name) else None
+        value = getattr(statement, "value", None)
+        if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or not (
+            isinstance(value, (ast.List, ast.Tuple))
+            and len(value.elts) <= at_most
+            and not any(isinstance(e, ast.Starred) for e in value.elts)
+        ):
+            return False
+    return not any(
+        ast_use(facts, load) is Use.MUTATE for load in facts.loads.get(variable.name, ())
+    )
+
 __all__ = [
     "LIST_ANNOTATIONS",
     "LIST_BUILTINS",
@@ -310,11 +407,15 @@ __all__ = [
     "binding_gives_list",
     "binding_gives_list_ast",
     "function_list_names_ast",
+    "has_unhashable_elements",
     "is_list_annotation",
     "is_list_annotation_ast",
     "is_list_expression",
     "is_list_expression_ast",
     "is_module_list_ast",
-    "list_bound_names_ast",
+    "is_small_fixed_list",
     "known_list",
+    "list_bound_names_ast",
+    "maybe_list_ast",
+    "static_length",
 ]

@@ -1,18 +1,22 @@
-"""Loops, the statements around them, and whether a name stays the same while they run.
+"""Loops: which loops repeat a node, and whether a name stays the same while they run.
 
 A loop here is a ``for`` or ``while`` statement or a comprehension (list, set, dict, generator).
 Only part of a loop runs on every iteration: a ``for``'s iterable and ``else`` run once, and so
 does a comprehension's first iterable, which is evaluated in the enclosing scope before the
 comprehension starts. :func:`enclosing_loops` answers "which loops repeat this node?" within one
-function (it never looks past a ``def``, ``lambda`` or ``class``).
+function (it never looks past a ``def``, ``lambda`` or ``class``); :func:`repeating_loops`
+leaves out the loops that the node's statement always leaves once it has run (a search followed
+by ``break``).
 
 A generator expression is a loop whose iterations run whenever someone advances it. When it is
-consumed on the spot (``any(x in L for x in xs)``, or as the iterable of a ``for``) it behaves
-like the other loops; when it is stored or passed elsewhere its code may run much later, after
-names it reads have changed, so :func:`enclosing_loops` stops there unless asked not to.
+consumed on the spot (``any(x in L for x in xs)``, or as the iterable of a ``for``:
+:func:`perfcodemod.analysis.consumers.is_consumed_on_the_spot`) it behaves like the other
+loops; when it is stored or passed elsewhere its code may run much later, after names it reads
+have changed, so :func:`enclosing_loops` stops there unless asked not to.
 
-The region questions ("is ``L`` rebound or changed in this loop?", "has it escaped before
-it?") are answered from :mod:`perfcodemod.analysis.uses`.
+Whether a name is rebound or changed in a loop is a region question of
+:mod:`perfcodemod.analysis.uses` (:func:`is_loop_invariant` asks it of a whole loop); what runs
+before and after a statement is :mod:`perfcodemod.analysis.flow`'s.
 
 The ``*_ast`` functions answer the same questions on Python's ``ast`` for pre-checks; they may
 say "maybe" where the LibCST versions say "no", never the other way round.
@@ -21,31 +25,21 @@ say "maybe" where the LibCST versions say "no", never the other way round.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Union
 
 import libcst as cst
 
-from perfcodemod.analysis import names
+from perfcodemod.analysis.consumers import is_consumed_on_the_spot
+from perfcodemod.analysis.expressions import walk
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.uses import (
-    LIST_MUTATING_METHODS,
-    LIST_READ_METHODS,
-    Region,
-    Use,
-    uses_in,
-)
+from perfcodemod.analysis.flow import SCOPE_BOUNDARIES, is_inside, statement_of
+from perfcodemod.analysis.uses import is_rebound_or_mutated_in
 from perfcodemod.engine import RuleContext
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-SCOPE_BOUNDARIES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 LoopNode = Union[cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp]
-#: Builtins that consume a generator argument completely (or until they have their answer)
-#: before they return.
-EAGER_CONSUMERS = frozenset(
-    {"any", "all", "sum", "min", "max", "sorted", "list", "set", "frozenset", "tuple", "dict"}
-)
 
 
 @dataclass(frozen=True)
@@ -108,189 +102,98 @@ def enclosing_loops(
     return Loops(tuple(loops), None)
 
 
-def is_consumed_on_the_spot(context: RuleContext, generator: cst.GeneratorExp) -> bool:
-    """``generator`` runs to completion (or to an early answer) within the expression or
-    statement that creates it: the argument of ``any``/``sum``/``sorted``/``"".join``..., or
-    the iterable of a ``for`` or of a comprehension."""
-    parent = context.parent(generator)
-    if isinstance(parent, (cst.For, cst.CompFor)) and parent.iter is generator:
-        return True
-    if not isinstance(parent, cst.Arg) or parent.keyword is not None or parent.star:
-        return False
-    call = context.parent(parent)
-    if not isinstance(call, cst.Call):
-        return False
-    if names.is_builtin(context, call.func, *EAGER_CONSUMERS):
-        return True
-    func = call.func
-    return (
-        isinstance(func, cst.Attribute)
-        and func.attr.value == "join"
-        and isinstance(func.value, (cst.SimpleString, cst.ConcatenatedString))
-    )
-
-
-def loop_contains(loop: cst.CSTNode, node: cst.CSTNode, context: RuleContext) -> bool:
-    """``node`` is ``loop`` or inside it (anywhere, repeated part or not)."""
-    return node is loop or any(ancestor is loop for ancestor in context.ancestors(node))
-
-
-# -- statements ------------------------------------------------------------------------------
-
-
-def statement_of(context: RuleContext, node: cst.CSTNode) -> cst.BaseStatement | None:
-    """The statement of a block (a module, or the body of a ``def``, ``if``, ``for``...) that
-    holds ``node``: the place where code can be inserted before it."""
-    current: cst.CSTNode | None = node
-    while current is not None:
-        parent = context.parent(current)
-        if isinstance(current, cst.BaseStatement) and isinstance(
-            parent, (cst.IndentedBlock, cst.Module)
+def repeating_loops(context: RuleContext, node: cst.CSTNode) -> Loops:
+    """The loops that run ``node`` more than once: :func:`enclosing_loops`, without the
+    ``for``/``while`` loops that ``node``'s statement always leaves once it has run (a
+    ``return`` or ``raise`` statement, or one followed in its block by ``break``, ``return``
+    or ``raise`` with no ``continue`` in between). ``for m in parts: if m.startswith(p):
+    i = parts.index(m); break`` searches once per run of the loop, not once per item."""
+    found = enclosing_loops(context, node)
+    statement = statement_of(context, node)
+    if statement is None or not found.loops:
+        return found
+    kept: list[LoopNode] = []
+    leaving = True
+    for loop in found.loops:
+        if (
+            isinstance(loop, (cst.For, cst.While))
+            and leaving
+            and is_inside(context, statement, loop.body)  # not the `while` test itself
         ):
-            return current
-        current = parent
-    return None
+            exit = _always_leaves(context, statement, loop)
+            if exit == "loop":
+                statement = loop
+                continue
+            if exit == "function":
+                # Every enclosing loop of the frame is left too (comprehensions, which hold
+                # no statement, came first).
+                return Loops(tuple(kept), found.boundary)
+            leaving = False
+        kept.append(loop)
+    return Loops(tuple(kept), found.boundary)
 
 
-def _block_and_owner(
-    context: RuleContext, statement: cst.BaseStatement
-) -> tuple[cst.IndentedBlock | cst.Module | None, cst.CSTNode | None]:
-    block = context.parent(statement)
-    if not isinstance(block, (cst.IndentedBlock, cst.Module)):
-        return None, None
-    return block, context.parent(block)
-
-
-def statements_before(
-    context: RuleContext, statement: cst.BaseStatement, root: cst.CSTNode
-) -> Iterator[cst.BaseStatement]:
-    """The statements that always finish before ``statement`` starts, within one run of
-    ``root`` (a function, or the module): its earlier siblings, and the earlier siblings of
-    each block statement around it, nearest first."""
-    current: cst.BaseStatement | None = statement
-    while current is not None:
-        block, owner = _block_and_owner(context, current)
-        if block is None:
-            return
-        index = next(i for i, s in enumerate(block.body) if s is current)
-        yield from reversed(block.body[:index])
-        if owner is root or block is root or owner is None or isinstance(owner, SCOPE_BOUNDARIES):
-            return
-        current = statement_of(context, owner)
-
-
-def statements_after(
-    context: RuleContext, statement: cst.BaseStatement, root: cst.CSTNode
-) -> Iterator[cst.BaseStatement]:
-    """The statements that can only start after ``statement`` has finished, and after which
-    ``statement`` never runs again within one run of ``root``: the later siblings of
-    ``statement`` and of each block statement around it, except those inside a loop that
-    repeats ``statement`` (they also run before its next run)."""
-    levels: list[tuple[cst.IndentedBlock | cst.Module, int]] = []
-    current: cst.BaseStatement | None = statement
-    while current is not None:
-        block, owner = _block_and_owner(context, current)
-        if block is None:
-            return
-        index = next(i for i, s in enumerate(block.body) if s is current)
-        levels.append((block, index))
-        if owner is root or block is root or owner is None or isinstance(owner, SCOPE_BOUNDARIES):
+def _always_leaves(
+    context: RuleContext, statement: cst.BaseStatement, loop: cst.For | cst.While
+) -> str | None:
+    """``"loop"`` when running ``statement`` (inside ``loop``'s body) is always followed by
+    leaving ``loop`` (``break``), ``"function"`` when by leaving the function (``return``,
+    ``raise``), None when the loop may go on. Only ``if``/``else`` and ``with`` blocks are
+    looked through, and no ``try`` may lie between ``statement`` and the loop: the statement
+    may raise into a handler that goes on looping (``try: i = xs.index(v); break`` /
+    ``except ValueError: pass`` searches once per miss)."""
+    for ancestor in context.ancestors(statement):
+        if ancestor is loop:
             break
-        if isinstance(owner, (cst.For, cst.While)) and owner.body is block:
-            levels.clear()  # everything so far is repeated with `statement`
-        current = statement_of(context, owner)
-    for block, index in levels:
-        yield from block.body[index + 1 :]
+        if isinstance(ancestor, (cst.Try, cst.TryStar)):
+            return None  # the statement may raise into a handler that goes on looping
+    if _exits(statement) in ("return", "raise"):
+        return "function"
+    current: cst.CSTNode = statement
+    while True:
+        block = context.parent(current)
+        if not isinstance(block, cst.IndentedBlock):
+            return None
+        later = block.body[next(i for i, s in enumerate(block.body) if s is current) + 1 :]
+        for following in later:
+            if any(isinstance(n, cst.Continue) for n in walk(following)):
+                return None
+            exit = _exits(following)
+            if exit == "break":
+                return "loop"
+            if exit in ("return", "raise"):
+                return "function"
+        owner = context.parent(block)
+        if owner is loop:
+            return None
+        if isinstance(owner, cst.Else):
+            owner = context.parent(owner)
+        if not isinstance(owner, (cst.If, cst.With)):
+            return None
+        holder = statement_of(context, owner)
+        if holder is None:
+            return None
+        current = holder
 
 
-def dominates(
-    context: RuleContext, earlier: cst.CSTNode, statement: cst.BaseStatement, root: cst.CSTNode
-) -> bool:
-    """``earlier`` (a node in some statement) has run whenever ``statement`` starts: it sits in
-    a statement that :func:`statements_before` lists, possibly inside ``with`` blocks, but not
-    inside an ``if``, a loop or a ``try``."""
-    holder = statement_of(context, earlier)
-    while holder is not None:
-        block, owner = _block_and_owner(context, holder)
-        if owner is None or block is None:
-            return False
-        if any(s is holder for s in statements_before(context, statement, root)):
-            return True
-        if isinstance(owner, cst.With) and owner.body is block:
-            holder = statement_of(context, owner)
-            continue
-        return False
-    return False
-
-
-#: Exceptions whose handler may be the fallback for an unhashable value.
-_TYPE_ERROR_CATCHERS = frozenset({"TypeError", "Exception", "BaseException"})
-
-
-def in_type_error_handler(context: RuleContext, node: cst.CSTNode) -> bool:
-    """``node`` runs in an ``except`` clause that catches ``TypeError`` (by name, or a bare
-    ``except``, ``Exception``, ``BaseException``), within its function: the classic fallback
-    for values a set or dict rejects as unhashable (``try: x in seen_set except TypeError:
-    x in seen_list``). A set there would defeat the purpose."""
-    for ancestor in context.ancestors(node):
-        if isinstance(ancestor, SCOPE_BOUNDARIES):
-            return False
-        if isinstance(ancestor, (cst.ExceptHandler, cst.ExceptStarHandler)):
-            caught = ancestor.type
-            if caught is None:
-                return True
-            names = caught.elements if isinstance(caught, cst.Tuple) else [caught]
-            for item in names:
-                value = item.value if isinstance(item, cst.Element) else item
-                spelled = value.attr.value if isinstance(value, cst.Attribute) else getattr(
-                    value, "value", None
-                )
-                if spelled in _TYPE_ERROR_CATCHERS:
-                    return True
-    return False
-
-
-# -- regions ---------------------------------------------------------------------------------
-
-
-def changes_in(
-    context: RuleContext,
-    region: Region,
-    name: str,
-    read_methods: frozenset[str] = LIST_READ_METHODS,
-    mutating_methods: frozenset[str] = LIST_MUTATING_METHODS,
-) -> list[tuple[cst.Name, Use]]:
-    """The occurrences of ``name`` in ``region`` that rebind it, change its object, or let the
-    object escape (where it may be changed later)."""
-    return [
-        (occurrence, use)
-        for occurrence, use in uses_in(context, region, name, read_methods, mutating_methods)
-        if use is not Use.READ
-    ]
-
-
-def is_rebound_or_mutated_in(
-    context: RuleContext,
-    region: Region,
-    name: str,
-    read_methods: frozenset[str] = LIST_READ_METHODS,
-    mutating_methods: frozenset[str] = LIST_MUTATING_METHODS,
-) -> bool:
-    """``name`` may be rebound in ``region``, or its object changed there (an escape within
-    the region counts: whoever receives the object may change it)."""
-    return bool(changes_in(context, region, name, read_methods, mutating_methods))
+def _exits(statement: cst.CSTNode) -> str | None:
+    """``break``, ``return`` or ``raise`` when ``statement`` is a simple statement line that
+    ends with one of them (``x = f(); return x`` on one line counts)."""
+    if isinstance(statement, cst.SimpleStatementLine) and statement.body:
+        last = statement.body[-1]
+        if isinstance(last, cst.Break):
+            return "break"
+        if isinstance(last, cst.Return):
+            return "return"
+        if isinstance(last, cst.Raise):
+            return "raise"
+    return None
 
 
 def is_loop_invariant(context: RuleContext, name: str, loop: cst.CSTNode) -> bool:
     """Every occurrence of ``name`` in ``loop`` (its whole statement or expression) only reads
     it. The caller must also know that nobody else holds the object (see :func:`escapes`)."""
     return not is_rebound_or_mutated_in(context, loop, name)
-
-
-def escapes(context: RuleContext, region: Region, name: str) -> list[cst.Name]:
-    """The occurrences of ``name`` in ``region`` that let its object escape (``M = L``,
-    ``f(L)``, ``return L``, ``self.x = L``...)."""
-    return [n for n, use in uses_in(context, region, name) if use is Use.ESCAPE]
 
 
 # -- the ast twins, for pre-checks -----------------------------------------------------------
@@ -334,26 +237,25 @@ def enclosing_loops_ast(
     return loops, None
 
 
+def in_loop_ast(facts: ModuleFacts, node: ast.AST) -> bool:
+    """``node`` may be repeated by a loop or comprehension (not only inside a lambda)."""
+    loops, boundary = enclosing_loops_ast(facts, node)
+    return bool(loops) and not isinstance(boundary, ast.Lambda)
+
+
 def _in_list(node: ast.AST, statements: Sequence[ast.AST]) -> bool:
     return any(s is node for s in statements)
 
 
 __all__ = [
+    "AST_COMPREHENSIONS",
+    "AST_SCOPES",
     "COMPREHENSIONS",
-    "EAGER_CONSUMERS",
     "LoopNode",
     "Loops",
-    "changes_in",
-    "dominates",
     "enclosing_loops",
     "enclosing_loops_ast",
-    "escapes",
-    "in_type_error_handler",
-    "is_consumed_on_the_spot",
+    "in_loop_ast",
     "is_loop_invariant",
-    "is_rebound_or_mutated_in",
-    "loop_contains",
-    "statement_of",
-    "statements_after",
-    "statements_before",
+    "repeating_loops",
 ]

@@ -39,8 +39,6 @@ from typing import Any
 from perfcodemod.analysis import purity_data as data
 from perfcodemod.analysis.astscope import (
     COMPREHENSIONS,
-    MUTATING_METHODS,
-    READING_METHODS,
     Binding,
     FunctionNode,
     Scope,
@@ -52,6 +50,7 @@ from perfcodemod.analysis.astscope import (
 )
 from perfcodemod.analysis.facts import BUILTIN_NAMES, ModuleFacts
 from perfcodemod.analysis.hashability import enum_classes
+from perfcodemod.analysis.methods import MUTATING_METHODS, READING_METHODS
 
 _Edges = Callable[["Summary"], Mapping[FunctionNode, int]]
 

@@ -20,28 +20,33 @@ counts too. That errs on the side of "changed", which is what every caller wants
 before recall). The analysis trusts the builtins it names to be the builtins (callers that care
 use :func:`perfcodemod.analysis.names.is_builtin`, which this module does) and does not model
 what an element's own methods (``__eq__``, ``__hash__``) might do to the container.
+
+Which methods read and which mutate comes from :mod:`perfcodemod.analysis.methods`: the
+mutators of ``list``, ``dict``, ``set`` and ``deque`` (``seen.add(x)``, ``d.update(...)``) are
+``MUTATE`` whatever the receiver, the read-only methods of ``list`` are ``READ``, any other
+method call is an ``ESCAPE``.
+
+On top of the single occurrence, the region questions: what in a region (a node, or a list of
+statements) rebinds a name, changes its object or lets it escape (:func:`changes_in`,
+:func:`first_change`, :func:`escapes`), and which places change a container named by a dotted
+path in place (:func:`in_place_changes`). :func:`ast_use` is the pre-check twin of
+:func:`classify_use` on Python's ``ast``.
 """
 
 from __future__ import annotations
 
 import ast
 import enum
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Union
 
 import libcst as cst
 
 from perfcodemod.analysis import names
 from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.methods import CONTAINER_MUTATING_METHODS, LIST_READ_METHODS
 from perfcodemod.engine import RuleContext, children
 
-#: Methods of ``list`` that do not change the list (and return nothing that aliases it).
-LIST_READ_METHODS = frozenset({"index", "count", "copy", "__len__", "__contains__", "__iter__"})
-#: Methods of ``list`` that change it in place.
-LIST_MUTATING_METHODS = frozenset(
-    {"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse",
-     "__setitem__", "__delitem__", "__iadd__", "__imul__"}
-)
 #: Builtins that read an argument without keeping it beyond the call or changing it (the
 #: iterator builtins keep a reference, but can only read through it).
 NON_RETAINING_BUILTINS = frozenset(
@@ -90,16 +95,13 @@ def name_occurrences(region: Region, name: str) -> Iterator[cst.Name]:
         stack.extend(reversed(found))
 
 
-def classify_use(
-    context: RuleContext,
-    name: cst.Name,
-    read_methods: frozenset[str] = LIST_READ_METHODS,
-    mutating_methods: frozenset[str] = LIST_MUTATING_METHODS,
-) -> Use:
+def classify_use(context: RuleContext, name: cst.Name) -> Use:
     """What the occurrence ``name`` does to the variable and its object.
 
-    ``read_methods`` and ``mutating_methods`` describe the object's type (a ``list`` by
-    default); a method in neither set makes the object escape (it might do anything).
+    A call of a container mutator (:data:`~perfcodemod.analysis.methods.CONTAINER_MUTATING_METHODS`:
+    ``append``, ``add``, ``update``, ``popleft``...) mutates the object, a call of one of
+    ``list``'s read-only methods reads it; any other method may do anything, so the object
+    escapes.
     """
     parent = context.parent(name)
     if parent is None:
@@ -118,7 +120,7 @@ def classify_use(
             return Use.READ
         return Use.ESCAPE
     if isinstance(parent, cst.Attribute):
-        return _attribute_use(context, parent, read_methods, mutating_methods)
+        return _attribute_use(context, parent)
     if isinstance(parent, cst.Subscript) and parent.value is name:
         return Use.MUTATE if in_target_position(context, parent) else Use.READ
     if isinstance(parent, (cst.Comparison, cst.ComparisonTarget, cst.UnaryOperation)):
@@ -161,18 +163,13 @@ def is_target(context: RuleContext, node: cst.CSTNode, parent: cst.CSTNode | Non
     return False
 
 
-def _attribute_use(
-    context: RuleContext,
-    attribute: cst.Attribute,
-    read_methods: frozenset[str],
-    mutating_methods: frozenset[str],
-) -> Use:
+def _attribute_use(context: RuleContext, attribute: cst.Attribute) -> Use:
     grandparent = context.parent(attribute)
     method = attribute.attr.value
     if isinstance(grandparent, cst.Call) and grandparent.func is attribute:
-        if method in mutating_methods:
+        if method in CONTAINER_MUTATING_METHODS:
             return Use.MUTATE
-        if method in read_methods:
+        if method in LIST_READ_METHODS:
             return Use.READ
         return Use.ESCAPE
     if in_target_position(context, attribute):
@@ -198,18 +195,90 @@ def _argument_use(context: RuleContext, argument: cst.Arg) -> Use:
     return Use.ESCAPE
 
 
-def uses_in(
-    context: RuleContext,
-    region: Region,
-    name: str,
-    read_methods: frozenset[str] = LIST_READ_METHODS,
-    mutating_methods: frozenset[str] = LIST_MUTATING_METHODS,
-) -> list[tuple[cst.Name, Use]]:
+def uses_in(context: RuleContext, region: Region, name: str) -> list[tuple[cst.Name, Use]]:
     """Every occurrence of ``name`` in ``region``, with what it does."""
     return [
-        (occurrence, classify_use(context, occurrence, read_methods, mutating_methods))
+        (occurrence, classify_use(context, occurrence))
         for occurrence in name_occurrences(region, name)
     ]
+
+
+# -- regions ---------------------------------------------------------------------------------
+
+
+def changes_in(context: RuleContext, region: Region, name: str) -> list[tuple[cst.Name, Use]]:
+    """The occurrences of ``name`` in ``region`` that rebind it, change its object, or let the
+    object escape (where it may be changed later)."""
+    return [
+        (occurrence, use)
+        for occurrence, use in uses_in(context, region, name)
+        if use is not Use.READ
+    ]
+
+
+def is_rebound_or_mutated_in(context: RuleContext, region: Region, name: str) -> bool:
+    """``name`` may be rebound in ``region``, or its object changed there (an escape within
+    the region counts: whoever receives the object may change it)."""
+    return bool(changes_in(context, region, name))
+
+
+def escapes(context: RuleContext, region: Region, name: str) -> list[cst.Name]:
+    """The occurrences of ``name`` in ``region`` that let its object escape (``M = L``,
+    ``f(L)``, ``return L``, ``self.x = L``...)."""
+    return [n for n, use in uses_in(context, region, name) if use is Use.ESCAPE]
+
+
+def first_change(
+    context: RuleContext,
+    region: Sequence[cst.CSTNode],
+    names: Iterable[str],
+    *,
+    in_place: Iterable[str] = (),
+    iteration_changes: Iterable[str] = (),
+    kinds: frozenset[Use] = frozenset({Use.REBIND, Use.MUTATE, Use.ESCAPE}),
+) -> tuple[cst.Name, Use] | None:
+    """The first occurrence in ``region`` of one of ``names`` that rebinds the name, mutates
+    its object or lets it escape. For names in ``in_place`` only changes to the object count
+    (their value was taken before the region: rebinding the name no longer matters). Names in
+    ``iteration_changes`` hold iterators: any occurrence of them counts (iterating an iterator
+    consumes it). ``kinds`` limits what counts (rebinding, mutation, escape)."""
+    consuming = set(iteration_changes)
+    rebinding_matters = set(names)
+    for name in dict.fromkeys([*rebinding_matters, *in_place]):
+        for occurrence in name_occurrences(list(region), name):
+            use = classify_use(context, occurrence)
+            if use is Use.REBIND and name not in rebinding_matters and name not in consuming:
+                continue
+            if use in kinds or name in consuming:
+                return occurrence, use
+    return None
+
+
+def in_place_changes(
+    context: RuleContext, region: Sequence[cst.CSTNode], dotted: str
+) -> list[cst.CSTNode]:
+    """The places in ``region`` that change the container named ``dotted`` (``xs``,
+    ``self.items``, ``os.environ``) in place: item assignment or deletion (``del d[k]``,
+    ``xs[:] = ...``), augmented assignment, and calls of the container methods that mutate
+    (``remove``, ``pop``, ``update``...)."""
+    found: list[cst.CSTNode] = []
+    stack: list[cst.CSTNode] = list(region)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Subscript) and names.dotted_name(node.value) == dotted:
+            if in_target_position(context, node):
+                found.append(node)
+        elif isinstance(node, cst.AugAssign) and names.dotted_name(node.target) == dotted:
+            found.append(node)
+        elif (
+            isinstance(node, cst.Call)
+            and isinstance(node.func, cst.Attribute)
+            and node.func.attr.value in CONTAINER_MUTATING_METHODS
+            and names.dotted_name(node.func.value) == dotted
+        ):
+            found.append(node)
+        stack.extend(children(node))
+    return found
 
 
 def is_membership_container(context: RuleContext, name: cst.Name) -> bool:
@@ -275,18 +344,68 @@ def builtin_visible_at(context: RuleContext, builtin: str, node: cst.CSTNode) ->
     )
 
 
+# -- the ast twin, for pre-checks ------------------------------------------------------------
+
+_READING_PARENTS = (ast.Compare, ast.BinOp, ast.UnaryOp, ast.Expr, ast.FormattedValue, ast.Starred)
+
+
+def ast_use(facts: ModuleFacts, load: ast.Name) -> Use:
+    """What a read of a name does to its object (the ``ast`` twin of :func:`classify_use`,
+    for reads only)."""
+    parents = facts.parents
+    parent = parents.get(load)
+    if isinstance(parent, ast.Attribute):
+        grandparent = parents.get(parent)
+        if isinstance(grandparent, ast.Call) and grandparent.func is parent:
+            if parent.attr in LIST_READ_METHODS:
+                return Use.READ
+            if parent.attr in CONTAINER_MUTATING_METHODS:
+                return Use.MUTATE
+        elif not isinstance(parent.ctx, ast.Load):
+            return Use.MUTATE
+        return Use.ESCAPE
+    if isinstance(parent, ast.Subscript) and parent.value is load:
+        return Use.READ if isinstance(parent.ctx, ast.Load) else Use.MUTATE
+    if isinstance(parent, _READING_PARENTS):
+        return Use.READ
+    if isinstance(parent, (ast.For, ast.AsyncFor, ast.comprehension)) and parent.iter is load:
+        return Use.READ
+    if isinstance(parent, (ast.If, ast.While, ast.Assert, ast.IfExp)) and parent.test is load:
+        return Use.READ
+    if isinstance(parent, ast.Call) and any(arg is load for arg in parent.args):
+        func = parent.func
+        if (
+            isinstance(func, ast.Name)
+            and func.id in NON_RETAINING_BUILTINS
+            and facts.is_unbound_builtin(func.id)
+        ):
+            return Use.READ
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr == "join"
+            and isinstance(func.value, ast.Constant)
+            and isinstance(func.value.value, str)
+        ):
+            return Use.READ
+    return Use.ESCAPE
+
+
 __all__ = [
-    "builtin_visible_at",
-    "LIST_MUTATING_METHODS",
-    "LIST_READ_METHODS",
     "NON_RETAINING_BUILTINS",
     "Region",
     "Use",
+    "ast_use",
+    "builtin_visible_at",
+    "changes_in",
     "classify_use",
+    "escapes",
+    "first_change",
+    "in_place_changes",
     "in_target_position",
     "is_membership_container",
-    "membership_containers_ast",
+    "is_rebound_or_mutated_in",
     "is_target",
+    "membership_containers_ast",
     "membership_needle",
     "name_occurrences",
     "uses_in",

@@ -10,25 +10,26 @@ from textwrap import dedent
 
 import libcst as cst
 
-from perfcodemod.analysis import lists, names
+from perfcodemod.analysis import lists
 from perfcodemod.analysis.bindings import (
-    first_change,
-    free_names,
-    handlers_around,
-    in_place_changes,
-    is_inside,
-    path_after,
-    runs_before_within,
+    DYNAMIC_NAMESPACE_CALLS,
+    is_private_local,
+    lazy_free_names,
+    reads_names_dynamically,
     sole_binding_uses,
-    statement_chain_ast,
 )
 from perfcodemod.analysis.comprehensions import (
-    COMPREHENSIONS,
     is_async,
     is_async_ast,
     is_reiterable,
+    iterated_container,
     iterated_values,
     lazy_parts,
+)
+from perfcodemod.analysis.consumers import (
+    Consumer,
+    consumer_positions_ast,
+    single_pass_consumer,
 )
 from perfcodemod.analysis.effects import (
     Activity,
@@ -36,59 +37,32 @@ from perfcodemod.analysis.effects import (
     reads_object_state,
     region_activity,
 )
+from perfcodemod.analysis.expressions import has_walrus, snippet
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.loops import (
-    enclosing_loops,
-    escapes,
-    is_consumed_on_the_spot,
+from perfcodemod.analysis.flow import (
+    handlers_around,
+    is_inside,
+    path_after,
+    runs_before_within,
+    statement_chain_ast,
     statement_of,
-    statements_after,
 )
+from perfcodemod.analysis.loops import enclosing_loops
 from perfcodemod.analysis.scopes import Scope
-from perfcodemod.analysis.uses import Use, name_occurrences
+from perfcodemod.analysis.uses import Use, first_change, in_place_changes, name_occurrences
 from perfcodemod.diagnostic import Applicability
-from perfcodemod.engine import children
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
 from perfcodemod.transforms import generator_from
 
 SAFE = Applicability.SAFE
 UNSAFE = Applicability.UNSAFE
 
-#: Builtins that iterate their first argument once, completely or until they have an answer.
-CONSUMING_BUILTINS = frozenset(
-    {"any", "all", "sum", "min", "max", "sorted", "list", "tuple", "set", "frozenset", "dict"}
-)
-#: Other single-pass consumers, by qualified name: the position of the iterable.
-CONSUMING_FUNCTIONS = {
-    "collections.Counter": 0,
-    "collections.deque": 0,
-    "heapq.nlargest": 1,
-    "heapq.nsmallest": 1,
-}
-#: Builtins that wrap their arguments in a lazy iterator, by the positions they iterate
-#: (None: every position): the list is consumed where the wrapper is.
-LAZY_WRAPPERS: dict[str, tuple[int, ...] | None] = {
-    "enumerate": (0,),
-    "zip": None,
-    "map": None,  # positions from 1 on (0 is the function): checked below
-    "filter": (1,),
-}
-#: Calls that read or change a function's variables by name.
-DYNAMIC_NAMESPACE = frozenset({"locals", "vars", "eval", "exec"})
-
-
-@dataclass(frozen=True)
-class _Consumer:
-    #: The ``for`` statement, comprehension or call that iterates the list.
-    node: cst.CSTNode
-    description: str
-
 
 @dataclass(frozen=True)
 class _Finding:
     comp: cst.ListComp
     name: str
-    consumer: _Consumer
+    consumer: Consumer
     #: The statements that may run between the assignment and the end of the consumption
     #: (through the consumers of a chain of single-use lists).
     region: tuple[cst.BaseStatement, ...]
@@ -708,7 +682,7 @@ class SingleUseList(Rule):
         comp = assign.value
         if not isinstance(target, cst.Name) or not isinstance(comp, cst.ListComp) or is_async(comp):
             return None
-        if _binds_names(comp):
+        if has_walrus(comp):
             return None  # `:=` binds in the function: the binding would happen later, or never
         statement = context.parent(assign)
         if not isinstance(statement, cst.SimpleStatementLine):
@@ -722,7 +696,7 @@ class SingleUseList(Rule):
         (read,) = reads
         if context.scopes.scope_of.get(read) is not scope:
             return None  # read in a nested function, lambda, class or comprehension body
-        consumer = self._consumer(read)
+        consumer = single_pass_consumer(context, read)
         if consumer is None:
             return None
         path = path_after(context, statement, read)
@@ -749,12 +723,12 @@ class SingleUseList(Rule):
             intervening.extend(downstream.intervening)
         # The list is a snapshot: the code that consumes it changes the container it was
         # taken from (`for k in [k for k in d if ...]: del d[k]`).
-        container = _iterated_container(comp.for_in.iter)
+        container = iterated_container(comp.for_in.iter)
         if container is not None and in_place_changes(context, region, container):
             return None
         # A name the elements are computed from is rebound or changed before they would be
         # computed: the generator would compute other values (`[x + k ...]; for k in ...`).
-        lazy = [n.value for n in self._lazy_free_names(comp)]
+        lazy = [n.value for n in lazy_free_names(context, comp)]
         if first_change(context, region, lazy, kinds=frozenset({Use.REBIND, Use.MUTATE})):
             return None
         # The elements' side effects were meant to happen now, before the code in between
@@ -776,7 +750,7 @@ class SingleUseList(Rule):
         (a nested function's own variable of that name too), and nothing reads the scope's
         variables by name."""
         context = self.context
-        if any(DYNAMIC_NAMESPACE & inner.reads.keys() for inner in scope.walk()):
+        if reads_names_dynamically(scope):
             return False
         if scope.kind == "function":
             return sum(1 for _ in name_occurrences(scope.node, name)) == 2
@@ -791,53 +765,7 @@ class SingleUseList(Rule):
             and sum(1 for _ in name_occurrences(context.module, name)) == 2
         )
 
-    def _consumer(self, read: cst.CSTNode) -> _Consumer | None:
-        """What iterates ``read`` once: a ``for`` statement, a comprehension (evaluated on
-        the spot), or a single-pass call, possibly through lazy wrappers."""
-        context = self.context
-        node = read
-        while True:
-            parent = context.parent(node)
-            if isinstance(parent, cst.For) and parent.iter is node:
-                return None if parent.asynchronous else _Consumer(parent, "a `for` loop")
-            if isinstance(parent, cst.CompFor) and parent.iter is node:
-                comp = context.parent(parent)
-                if not isinstance(comp, COMPREHENSIONS) or comp.for_in is not parent:
-                    return None
-                if parent.asynchronous is not None:
-                    return None
-                if isinstance(comp, cst.GeneratorExp):
-                    if not is_consumed_on_the_spot(context, comp):
-                        return None  # a generator stored or returned runs later
-                return _Consumer(comp, "a comprehension")
-            if not isinstance(parent, cst.Arg) or parent.keyword is not None or parent.star:
-                return None
-            call = context.parent(parent)
-            if not isinstance(call, cst.Call) or any(a.star for a in call.args):
-                return None
-            positional = [a for a in call.args if a.keyword is None]
-            index = next(i for i, a in enumerate(positional) if a is parent)
-            builtin = names.builtin_called(context, call)
-            if builtin in CONSUMING_BUILTINS:
-                most = 2 if builtin == "sum" else 1
-                if index != 0 or len(positional) > most:
-                    return None
-                return _Consumer(call, f"`{builtin}()`")
-            if builtin in LAZY_WRAPPERS:
-                positions = LAZY_WRAPPERS[builtin]
-                if builtin == "map" and index == 0:
-                    return None
-                if positions is not None and index not in positions:
-                    return None
-                node = call
-                continue
-            if isinstance(call.func, (cst.Name, cst.Attribute)):
-                qualified = names.qualified_name(context, call.func)
-                if qualified in CONSUMING_FUNCTIONS and CONSUMING_FUNCTIONS[qualified] == index:
-                    return _Consumer(call, f"`{qualified.rpartition('.')[2]}()`")
-            return None
-
-    def _downstream(self, consumer: _Consumer) -> _Finding | None:
+    def _downstream(self, consumer: Consumer) -> _Finding | None:
         """The finding for the list built from this one, when the consumer is itself a
         single-use list comprehension: its elements are then computed where that list is
         consumed."""
@@ -867,7 +795,7 @@ class SingleUseList(Rule):
         effect = first_side_effect(context, comp)
         if effect is not None:
             return (
-                f"`{_snippet(context, effect)}` would run while the list is consumed, "
+                f"`{snippet(context, effect)}` would run while the list is consumed, "
                 "interleaved with the consumer's code, and not at all for elements it does not "
                 "reach"
             )
@@ -881,7 +809,7 @@ class SingleUseList(Rule):
                 )
         # Names read element by element, and the object the first iterable evaluates to (a
         # name's list may be changed in place; a fresh `range()` or copy cannot be reached).
-        lazy = self._lazy_free_names(comp)
+        lazy = lazy_free_names(context, comp)
         first = comp.for_in.iter
         held = [first] if isinstance(first, cst.Name) else []
         unstable = [
@@ -903,8 +831,8 @@ class SingleUseList(Rule):
                 "is consumed"
             )
         def private_list(name: cst.Name) -> bool:
-            return lists.known_list(context, name) is not None and self._is_private_local(
-                name, scope, region
+            return lists.known_list(context, name) is not None and is_private_local(
+                context, name, scope, region
             )
 
         activity = region_activity(context, region, private_list)
@@ -912,7 +840,7 @@ class SingleUseList(Rule):
             return None
         if unstable:
             return (
-                f"`{_snippet(context, unstable[0])}` may be an iterator with effects of its own "
+                f"`{snippet(context, unstable[0])}` may be an iterator with effects of its own "
                 "(a file, a generator, a directory listing): it would be read while the code in "
                 "between runs"
             )
@@ -925,73 +853,12 @@ class SingleUseList(Rule):
                 "comprehension reads"
             )
         for name in [*lazy, *held]:
-            if not self._is_private_local(name, scope, region):
+            if not is_private_local(context, name, scope, region):
                 return (
                     f"the code in between makes calls that may change `{name.value}`, which the "
                     "comprehension reads"
                 )
         return None
-
-    def _lazy_free_names(self, comp: cst.ListComp) -> list[cst.Name]:
-        """The outside names a generator would read element by element (builtins left out)."""
-        context = self.context
-        return [
-            n
-            for part in lazy_parts(comp)
-            for n in free_names(context, part, within=comp)
-            if not names.is_builtin(context, n)
-        ]
-
-    def _is_private_local(
-        self, name: cst.Name, scope: Scope, region: tuple[cst.BaseStatement, ...]
-    ) -> bool:
-        """``name`` is a builtin, or a local variable of ``scope`` (not a parameter) whose
-        object no other code can hold while ``region`` runs: it escapes (is returned, stored,
-        passed to a call) only in statements that run after the region is over."""
-        context = self.context
-        resolution = context.scopes.resolve(name)
-        if resolution.scope is None:
-            return names.is_builtin(context, name)
-        if resolution.scope is not scope or scope.kind != "function" or not region:
-            return False
-        if any(isinstance(b.binder, cst.Param) for b in resolution.bindings):
-            return False
-        later = list(statements_after(context, region[-1], scope.node))
-        return all(
-            any(is_inside(context, occurrence, statement) for statement in later)
-            for occurrence in escapes(context, scope.node, name.value)
-        )
-
-
-def _snippet(context: object, node: cst.CSTNode) -> str:
-    code = context.code_for(node).strip()  # type: ignore[attr-defined]
-    first = code.splitlines()[0] if code else ""
-    return first if len(first) <= 60 else first[:57] + "..."
-
-
-def _binds_names(comp: cst.ListComp) -> bool:
-    stack: list[cst.CSTNode] = [comp]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.NamedExpr):
-            return True
-        stack.extend(children(node))
-    return False
-
-
-def _iterated_container(iterable: cst.BaseExpression) -> str | None:
-    """The dotted name of the container that ``iterable`` iterates in place: ``xs``,
-    ``self.items``, ``d`` for ``d.items()``/``d.keys()``; None for a fresh value (a call of
-    anything else, a display)."""
-    if isinstance(iterable, (cst.Name, cst.Attribute)):
-        return names.dotted_name(iterable)
-    if (
-        isinstance(iterable, cst.Call)
-        and isinstance(iterable.func, cst.Attribute)
-        and iterable.func.attr.value in ("items", "keys", "values")
-    ):
-        return names.dotted_name(iterable.func.value)
-    return None
 
 
 def _precheck_assignment(facts: ModuleFacts, assign: ast.Assign, name: str) -> Candidate | None:
@@ -1026,10 +893,12 @@ def _precheck_assignment(facts: ModuleFacts, assign: ast.Assign, name: str) -> C
         reads = [r for r in facts.loads.get(name, ()) if inside(r)]
         if len(reads) != 1:
             return None
-        if any(inside(r) for dynamic in DYNAMIC_NAMESPACE for r in facts.loads.get(dynamic, ())):
+        if any(
+            inside(r) for dynamic in DYNAMIC_NAMESPACE_CALLS for r in facts.loads.get(dynamic, ())
+        ):
             return None
     (read,) = reads
-    if id(read) not in _consumer_positions(facts):
+    if id(read) not in consumer_positions_ast(facts):
         return None
     if (read.lineno, read.col_offset) < (assign.end_lineno or 0, assign.end_col_offset or 0):
         return None
@@ -1061,34 +930,3 @@ def _precheck_assignment(facts: ModuleFacts, assign: ast.Assign, name: str) -> C
 _AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _AST_LEAVING = (ast.For, ast.AsyncFor, ast.While)
 _AST_TRY_STAR = (ast.TryStar,) if hasattr(ast, "TryStar") else ()
-_CONSUMER_NAMES = (
-    CONSUMING_BUILTINS | frozenset(name.rpartition(".")[2] for name in CONSUMING_FUNCTIONS)
-)
-
-
-def _consumer_positions(facts: ModuleFacts) -> set[int]:
-    """The ids of the expressions of the module that sit where something iterates them: the
-    iterable of a ``for`` or of a comprehension, an argument of a consuming call, or of a lazy
-    wrapper (``enumerate``...) that sits in such a place itself. Computed once per module."""
-    cached: set[int] | None = getattr(facts, "_pcm103_consumer_positions", None)
-    if cached is not None:
-        return cached
-    found: set[int] = set()
-    for loop in facts.nodes(ast.For):
-        found.add(id(loop.iter))
-    for clause in facts.nodes(ast.comprehension):
-        found.add(id(clause.iter))
-    wrappers = []
-    for call in facts.nodes(ast.Call):
-        func = call.func
-        short = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-        if short in _CONSUMER_NAMES:
-            found.update(id(arg) for arg in call.args)
-        elif isinstance(func, ast.Name) and func.id in LAZY_WRAPPERS:
-            wrappers.append(call)
-    for _ in range(3):  # wrappers in wrappers: enumerate(zip(a, b))
-        for call in wrappers:
-            if id(call) in found:
-                found.update(id(arg) for arg in call.args)
-    facts._pcm103_consumer_positions = found  # type: ignore[attr-defined]
-    return found

@@ -10,28 +10,26 @@ from typing import Union
 import libcst as cst
 
 from perfcodemod.analysis import names
-from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.hoisting import (
-    HoistedFixes,
+from perfcodemod.analysis.bindings import bound_to_shared_object
+from perfcodemod.analysis.expressions import (
     constant_subscript,
     contains_name,
     has_await_yield_or_walrus,
-    hoist_point,
-    is_fallback,
     is_repeatable,
-    lookup_or_fallback,
-    miss_is_caught,
     needs_parentheses,
     walk,
 )
-from perfcodemod.analysis.lists import known_list
+from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.flow import miss_is_caught
+from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
+from perfcodemod.analysis.lists import has_unhashable_elements, known_list
 from perfcodemod.analysis.lookups import (
-    bound_to_shared_object,
-    has_unhashable_elements,
-    in_loop_ast,
     index_name,
+    is_fallback,
     key_suffix,
+    lookup_or_fallback,
 )
+from perfcodemod.analysis.loops import in_loop_ast
 from perfcodemod.analysis.uses import builtin_visible_at, in_target_position
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.engine import RuleContext

@@ -9,11 +9,10 @@ import libcst as cst
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
 from perfcodemod.analysis.imports import reference
-from perfcodemod.analysis.lists import known_list
+from perfcodemod.analysis.lists import has_unhashable_elements, is_small_fixed_list, known_list
 from perfcodemod.analysis.lookups import (
-    has_unhashable_elements,
+    SMALL_LIST,
     index_name,
-    is_small_list,
     list_method_calls_ast,
     list_method_receiver,
 )
@@ -253,7 +252,7 @@ class ListCountInLoop(Rule):
         variable = known_list(self.context, receiver)
         if (
             variable is None
-            or is_small_list(self.context, variable)
+            or is_small_fixed_list(self.context, variable, SMALL_LIST)
             or has_unhashable_elements(variable)
         ):
             return

@@ -6,23 +6,18 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from perfcodemod.analysis.expressions import is_repeatable, needs_parentheses
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.hoisting import (
-    HoistedFixes,
-    hoist_point,
-    is_fallback,
-    is_repeatable,
-    lookup_or_fallback,
-    miss_is_caught,
-    needs_parentheses,
-)
-from perfcodemod.analysis.lists import known_list
+from perfcodemod.analysis.flow import miss_is_caught
+from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
+from perfcodemod.analysis.lists import has_unhashable_elements, is_small_fixed_list, known_list
 from perfcodemod.analysis.lookups import (
-    has_unhashable_elements,
+    SMALL_LIST,
     index_name,
-    is_small_list,
+    is_fallback,
     list_method_calls_ast,
     list_method_receiver,
+    lookup_or_fallback,
 )
 from perfcodemod.analysis.uses import builtin_visible_at
 from perfcodemod.diagnostic import Applicability
@@ -388,7 +383,7 @@ class ListIndexInLoop(Rule):
         variable = known_list(self.context, receiver)
         if (
             variable is None
-            or is_small_list(self.context, variable)
+            or is_small_fixed_list(self.context, variable, SMALL_LIST)
             or has_unhashable_elements(variable)
         ):
             return

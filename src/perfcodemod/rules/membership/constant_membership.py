@@ -10,12 +10,13 @@ import libcst as cst
 
 from perfcodemod.analysis import names
 from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.flow import is_inside
 from perfcodemod.analysis.hashability import (
     is_constant_display,
     is_hashable_constant,
     is_provably_hashable,
 )
-from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast, loop_contains
+from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast
 from perfcodemod.analysis.uses import (
     is_membership_container,
     membership_containers_ast,
@@ -347,7 +348,7 @@ class ConstantMembership(Rule):
             needles.append(needle)
             found = enclosing_loops(self.context, occurrence, lazy_generators_are_loops=True)
             if found.boundary is not function or any(
-                not loop_contains(loop, binding, self.context) for loop in found.loops
+                not is_inside(self.context, binding, loop) for loop in found.loops
             ):
                 repeated = True
         if not needles or not repeated:

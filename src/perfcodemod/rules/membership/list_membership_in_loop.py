@@ -8,19 +8,18 @@ from collections.abc import Callable, Iterable
 import libcst as cst
 
 from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.flow import in_type_error_handler
 from perfcodemod.analysis.hashability import is_hashable_constant
 from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
 from perfcodemod.analysis.lists import (
     ListVariable,
     function_list_names_ast,
+    has_unhashable_elements,
+    is_small_fixed_list,
     known_list,
     list_bound_names_ast,
 )
-from perfcodemod.analysis.loops import (
-    enclosing_loops,
-    enclosing_loops_ast,
-    in_type_error_handler,
-)
+from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast
 from perfcodemod.analysis.uses import (
     Use,
     builtin_visible_at,
@@ -39,9 +38,8 @@ FIX_REASON = (
     "set() raises TypeError on unhashable elements or values looked up, and values whose "
     "__eq__ and __hash__ disagree may give other answers"
 )
-#: Lists of fewer items than this, whose length is fixed, are not reported.
-SMALL = 8
-_UNHASHABLE_DISPLAYS = (cst.List, cst.ListComp, cst.Dict, cst.DictComp, cst.Set, cst.SetComp)
+#: Lists of at most this many items, whose length is fixed, are not reported.
+SMALL = 7
 
 
 class ListMembershipInLoop(Rule):
@@ -399,10 +397,10 @@ class ListMembershipInLoop(Rule):
         variable = known_list(self.context, container)
         if variable is None or variable.owner is not function:
             return  # only the function's own local variables
-        if self._constant_membership(variable, function) or _unhashable_elements(variable):
+        if self._constant_membership(variable, function) or has_unhashable_elements(variable):
             return
-        if self._small_and_fixed(variable, function):
-            return
+        if is_small_fixed_list(self.context, variable, SMALL):
+            return  # O(n·m) with a small fixed m is O(n): a set gains little over so short a scan
         hoist = hoist_point(self.context, node, container)
         if hoist is None or hoist.kind != "local" or hoist.frame is not function:
             return
@@ -439,19 +437,6 @@ class ListMembershipInLoop(Rule):
             for occurrence, use in uses_in(self.context, function, variable.name)
         )
 
-    def _small_and_fixed(self, variable: ListVariable, function: cst.FunctionDef) -> bool:
-        """Every binding gives a list of fewer than ``SMALL`` items whose number is known (a
-        display, a string literal's ``split()``), and nothing changes the list: O(n·m) with a
-        small fixed m is O(n), and a set gains little over so short a scan."""
-        for binding in variable.bindings:
-            if _static_length(getattr(binding, "value", None)) >= SMALL:
-                return False
-        return not any(
-            use is Use.MUTATE
-            or (use is Use.REBIND and isinstance(self.context.parent(n), cst.AugAssign))
-            for n, use in uses_in(self.context, function, variable.name)
-        )
-
 
 def _renamer(new: str) -> Callable[[cst.CSTNode], cst.BaseExpression]:
     def rename(node: cst.CSTNode) -> cst.BaseExpression:
@@ -463,40 +448,3 @@ def _renamer(new: str) -> Callable[[cst.CSTNode], cst.BaseExpression]:
 
 def _set_of(name: str) -> cst.Call:
     return cst.Call(cst.Name("set"), args=[cst.Arg(cst.Name(name))])
-
-
-def _static_length(value: cst.BaseExpression | None) -> int:
-    """The number of items of a list display or of ``"literal".split()`` (a large number
-    when it is not known)."""
-    unknown = 1 << 30
-    if isinstance(value, cst.List):
-        if any(isinstance(e, cst.StarredElement) for e in value.elements):
-            return unknown
-        return len(value.elements)
-    if (
-        isinstance(value, cst.Call)
-        and isinstance(value.func, cst.Attribute)
-        and value.func.attr.value == "split"
-        and isinstance(value.func.value, cst.SimpleString)
-        and not value.args
-    ):
-        text = value.func.value.evaluated_value
-        return len(text.split()) if isinstance(text, str) else unknown
-    return unknown
-
-
-def _unhashable_elements(variable: ListVariable) -> bool:
-    """Some binding gives a list whose elements are lists, dicts or sets: ``set()`` would
-    raise on it."""
-    for binding in variable.bindings:
-        value = getattr(binding, "value", None)
-        if isinstance(value, cst.ListComp) and isinstance(value.elt, _UNHASHABLE_DISPLAYS):
-            return True
-        if isinstance(value, cst.List) and any(
-            isinstance(e, cst.Element) and isinstance(e.value, _UNHASHABLE_DISPLAYS)
-            for e in value.elements
-        ):
-            return True
-    return False
-
-

@@ -11,12 +11,9 @@ import libcst as cst
 
 from perfcodemod.analysis.elements import elements_are_provably_hashable
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.lists import function_list_names_ast, is_module_list_ast, known_list
-from perfcodemod.analysis.loops import (
-    enclosing_loops,
-    enclosing_loops_ast,
-    in_type_error_handler,
-)
+from perfcodemod.analysis.flow import in_type_error_handler
+from perfcodemod.analysis.lists import known_list, maybe_list_ast
+from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast
 from perfcodemod.analysis.uses import (
     Use,
     builtin_visible_at,
@@ -315,8 +312,6 @@ class QuadraticDeduplication(Rule):
         candidates = [(statement, name) for statement, name in found if name is not None]
         if not candidates:
             return
-        parents = facts.parents
-        names_by_function: dict[ast.AST, dict[str, bool]] = {}
         for statement, name in candidates:
             loops, _ = enclosing_loops_ast(facts, statement)
             if not loops:
@@ -329,17 +324,8 @@ class QuadraticDeduplication(Rule):
                 assert isinstance(loop, ast.stmt)  # an `if` is only ever in statement loops
                 yield (fresh.lineno, loop.end_lineno or loop.lineno)
                 continue
-            for function in _functions_around_ast(facts, statement):
-                known = names_by_function.get(function)
-                if known is None:
-                    known = names_by_function[function] = function_list_names_ast(function, parents)
-                if name in known:
-                    if known[name]:
-                        yield statement
-                    break
-            else:
-                if is_module_list_ast(facts, name):
-                    yield statement
+            if maybe_list_ast(facts, name, statement):
+                yield statement
 
     # -- visitor --------------------------------------------------------------------------
 
@@ -626,14 +612,6 @@ def _deduplicated_list_ast(statement: ast.If) -> str | None:
         ):
             return name
     return None
-
-
-def _functions_around_ast(facts: ModuleFacts, node: ast.AST) -> Iterable[ast.AST]:
-    parent = facts.parents.get(node)
-    while parent is not None:
-        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            yield parent
-        parent = facts.parents.get(parent)
 
 
 def _fresh_list_before_ast(facts: ModuleFacts, loop: ast.AST, name: str) -> ast.stmt | None:
