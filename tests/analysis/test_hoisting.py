@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import ast
 import textwrap
+from pathlib import Path
 
 import libcst as cst
 import pytest
 
-from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod import api
 from perfcodemod.analysis.expressions import is_repeatable, needs_parentheses
+from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.flow import miss_is_caught
 from perfcodemod.analysis.hoisting import (
     fresh_name,
@@ -26,6 +28,7 @@ from perfcodemod.analysis.lookups import (
     list_method_calls_ast,
 )
 from perfcodemod.analysis.loops import repeating_loops
+from perfcodemod.config import settings_from_table
 from perfcodemod.engine import RuleContext
 
 from .helpers import code, context_for, find_all
@@ -454,3 +457,64 @@ def test_precheck_twin_is_a_superset() -> None:
     assert found == ["words.index(y)"]
     name = next(n for n in facts.nodes(ast.Name) if n.id == "words" and isinstance(n.ctx, ast.Load))
     assert maybe_list_ast(facts, name.id, name)
+
+
+# -- one index for consecutive loops ------------------------------------------------------------
+
+
+def _fixed_with(code_text: str, code: str) -> tuple[str, list[object]]:
+    settings = settings_from_table({"select": [code]}, None, Path.cwd())
+    report = api.check_source(code_text, "example.py", settings)
+    fixed = api.fix_source(code_text, "example.py", settings, unsafe=True)
+    assert not fixed.errors
+    return (fixed.fixed or fixed.original).text, [d.fix for d in report.diagnostics]  # type: ignore[union-attr]
+
+
+def test_consecutive_loops_share_an_identical_index() -> None:
+    source = textwrap.dedent(
+        """\
+        def f(raw, xs, ys, failed):
+            keys = list(raw)
+            for x in xs:
+                if x not in keys:
+                    failed.append(x)
+            failed.sort()
+            for y in ys:
+                if y in keys:
+                    print(y)
+        """
+    )
+    result, fixes = _fixed_with(source, "PCM204")
+    assert result.count("set(keys)") == 1
+    assert "keys_set_1" not in result
+    assert result.count("in keys_set") == 2
+    # Both diagnostics carry the one fix that defines the set and rewrites both loops: applied
+    # alone (one diagnostic at a time, as an editor does), it never leaves `keys_set` undefined.
+    assert len(fixes) == 2 and fixes[0] == fixes[1]
+
+
+@pytest.mark.parametrize(
+    ("between", "second_loop_test"),
+    [
+        ("keys.append(0)", "if y in keys_set_1:"),  # the list changes between the loops
+        ("keys = list(raw)", "if y in keys_set_1:"),  # rebound
+        ("if raw:\n        failed.append(keys)", "if y in keys:"),  # escapes: not hoisted
+    ],
+)
+def test_no_shared_index_when_something_changes_between(
+    between: str, second_loop_test: str
+) -> None:
+    source = (
+        "def f(raw, xs, ys, failed):\n"
+        "    keys = list(raw)\n"
+        "    for x in xs:\n"
+        "        if x not in keys:\n"
+        "            failed.append(x)\n"
+        f"    {between}\n"
+        "    for y in ys:\n"
+        "        if y in keys:\n"
+        "            print(y)\n"
+    )
+    result, _ = _fixed_with(source, "PCM204")
+    assert "if x not in keys_set:" in result
+    assert second_loop_test in result

@@ -160,6 +160,29 @@ def test_dominates(name: str, expected: bool) -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "expected"),
+    [("a", True), ("b", True), ("c", False), ("d", False)],
+)
+def test_dominates_at_module_level(name: str, expected: bool) -> None:
+    """A binding in a statement of the module itself (its block's owner is None) dominates
+    like one in a function body; one in a `with` block too, not one in an `if` or a loop."""
+    context = context_for(
+        "a = 1\n"
+        "with open(p) as f:\n"
+        "    b = 2\n"
+        "if a:\n"
+        "    c = 3\n"
+        "for x in y:\n"
+        "    d = 4\n"
+        "TARGET = a + b\n"
+    )
+    statement = statement_of(context, marked(context))
+    assert statement is not None
+    binding = name_nodes(context, name)[0]
+    assert dominates(context, binding, statement, context.module) is expected
+
+
+@pytest.mark.parametrize(
     ("body", "changed"),
     [
         ("if y in L:\n            print(y)", False),

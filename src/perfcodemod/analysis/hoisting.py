@@ -31,6 +31,7 @@ from typing import Union
 import libcst as cst
 
 from perfcodemod.analysis.bindings import calls_dynamic_namespace
+from perfcodemod.analysis.expressions import walk
 from perfcodemod.analysis.facts import BUILTIN_NAMES, ModuleFacts
 from perfcodemod.analysis.flow import (
     dominates,
@@ -347,11 +348,17 @@ Builder = Callable[[cst.CSTNode], cst.BaseExpression]
 @dataclass
 class _Group:
     statement: cst.BaseStatement
+    #: Known once an index is asked for before ``statement``.
+    frame: Frame | None = None
     #: Index key -> (name, value), in the order they were asked for.
     definitions: dict[Hashable, tuple[str, cst.BaseExpression]] = field(default_factory=dict)
+    #: The keys of ``definitions`` that later statements may reuse.
+    reusable: set[Hashable] = field(default_factory=set)
     replacements: dict[cst.CSTNode, Builder] = field(default_factory=dict)
     imports: list[ImportRequest] = field(default_factory=list)
     reports: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
+    #: The earlier group whose index this one reuses: both are fixed by one fix.
+    joined: _Group | None = None
 
 
 class HoistedFixes:
@@ -362,6 +369,13 @@ class HoistedFixes:
     :meth:`flush` when the chunk has been visited (``leave_Module``): every diagnostic of a
     statement then carries the same fix, which inserts all its indexes and rewrites all its
     lookups (two fixes that both replaced the statement would overlap).
+
+    An index asked for before a later loop of the same block is not built again when an
+    identical one (same key, same expression) is built before an earlier loop and nothing from
+    that loop on rebinds, changes or lets escape a name the expression reads (the hoisting
+    rules already ensure that nobody else holds the collection there): the later loop uses
+    it, and both statements are rewritten by one fix, so that the index is never used without
+    its definition.
     """
 
     def __init__(self, rule: Rule, reason: str) -> None:
@@ -398,19 +412,61 @@ class HoistedFixes:
         base_name: str,
         value: Callable[[str], cst.BaseExpression],
         imports: Sequence[ImportRequest] = (),
+        *,
+        reusable: bool = False,
     ) -> str:
         """The name of the index ``key`` built before ``hoist.statement`` (made on first
-        request; ``value`` receives its name and returns the expression that builds it)."""
+        request; ``value`` receives its name and returns the expression that builds it).
+
+        ``reusable``: the index depends only on the objects its expression names (a set or
+        ``Counter`` of a list's items, their positions), not on the items' attributes, so an
+        identical index built before an earlier loop of the block serves a later one."""
         group = self._group(hoist.statement)
+        group.frame = hoist.frame
         known = group.definitions.get(key)
         if known is not None:
             return known[0]
+        if reusable:
+            earlier = self._reusable(group, key, value)
+            if earlier is not None:
+                group.joined = earlier
+                return earlier.definitions[key][0]
         taken = self._taken(hoist.frame)
         name = fresh_name(self.rule.context, base_name, taken)
         taken.add(name)
         group.definitions[key] = (name, value(name))
+        if reusable:
+            group.reusable.add(key)
         group.imports.extend(i for i in imports if i not in group.imports)
         return name
+
+    def _reusable(
+        self, group: _Group, key: Hashable, value: Callable[[str], cst.BaseExpression]
+    ) -> _Group | None:
+        """An earlier group of the same block whose index ``key`` is built by the same
+        expression and still holds when ``group``'s statement starts."""
+        context = self.rule.context
+        block = context.parent(group.statement)
+        if not isinstance(block, (cst.IndentedBlock, cst.Module)):
+            return None
+        body = list(block.body)
+        position = next(i for i, s in enumerate(body) if s is group.statement)
+        for earlier in self._groups.values():
+            if earlier is group or earlier.frame is not group.frame or key not in earlier.reusable:
+                continue
+            start = next((i for i, s in enumerate(body) if s is earlier.statement), None)
+            if start is None or start >= position:
+                continue
+            name, built = earlier.definitions[key]
+            if not value(name).deep_equals(built):
+                continue
+            between = body[start:position]
+            called, read = _names_called_and_read(built)
+            if not any(changes_in(context, between, n) for n in read) and not any(
+                use is Use.REBIND for n in called for _, use in uses_in(context, between, n)
+            ):
+                return earlier
+        return None
 
     def replace(self, statement: cst.BaseStatement, node: cst.CSTNode, build: Builder) -> None:
         """Rewrite ``node`` (in ``statement``) as ``build(node after the inner rewrites)``."""
@@ -420,16 +476,44 @@ class HoistedFixes:
         self._group(statement).reports.append((node, message))
 
     def flush(self) -> None:
+        units: dict[int, list[_Group]] = {}
         for group in self._groups.values():
-            fix = self._fix(group) if group.definitions and group.replacements else None
-            for node, message in group.reports:
-                self.rule.report(node, message, fix)
+            first = group
+            while first.joined is not None:
+                first = first.joined
+            units.setdefault(id(first), []).append(group)
+        for unit in units.values():
+            fixable = any(g.definitions for g in unit) and any(g.replacements for g in unit)
+            fix = self._fix(unit) if fixable else None
+            for group in unit:
+                for node, message in group.reports:
+                    self.rule.report(node, message, fix)
         self._groups.clear()
 
-    def _fix(self, group: _Group) -> FixProposal:
+    def _fix(self, unit: list[_Group]) -> FixProposal:
+        changes = [
+            self._change(group) for group in unit if group.definitions or group.replacements
+        ]
+        definitions = [d for group in unit for d in group.definitions.values()]
+        imports: list[ImportRequest] = []
+        for group in unit:
+            imports.extend(i for i in group.imports if i not in imports)
+        names = ", ".join(f"`{name}`" for name, _ in definitions)
+        return self.rule.fix(
+            changes,
+            Applicability.UNSAFE,
+            self.reason,
+            imports=tuple(imports),
+            title=f"Build {names} once before the loop",
+        )
+
+    def _change(self, group: _Group) -> Change:
+        """The group's statement with its lookups rewritten, its indexes built before it."""
         statement = group.statement
         rewritten = statement.visit(_Replacer(group.replacements))
         assert isinstance(rewritten, cst.BaseStatement)
+        if not group.definitions:
+            return Change(statement, rewritten)
         built: list[cst.BaseStatement] = [
             cst.SimpleStatementLine(
                 body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=value)]
@@ -446,14 +530,21 @@ class HoistedFixes:
                 cst.EmptyLine()
             ] * (2 if self.rule.context.parent(statement) is self.rule.context.module else 1)
         rewritten = rewritten.with_changes(leading_lines=spacing)
-        names = ", ".join(f"`{name}`" for name, _ in group.definitions.values())
-        return self.rule.fix(
-            Change(statement, cst.FlattenSentinel([*built, rewritten])),
-            Applicability.UNSAFE,
-            self.reason,
-            imports=tuple(group.imports),
-            title=f"Build {names} once before the loop",
-        )
+        return Change(statement, cst.FlattenSentinel([*built, rewritten]))
+
+
+def _names_called_and_read(expression: cst.CSTNode) -> tuple[set[str], set[str]]:
+    """The names that ``expression`` calls (``set``, ``collections.Counter``: only their
+    rebinding matters), and the other names it reads (whose objects must not change)."""
+    called = {
+        n.value
+        for call in walk(expression)
+        if isinstance(call, cst.Call)
+        for n in walk(call.func)
+        if isinstance(n, cst.Name)
+    }
+    read = {n.value for n in walk(expression) if isinstance(n, cst.Name)} - called
+    return called, read
 
 
 class _Replacer(cst.CSTTransformer):
@@ -469,7 +560,6 @@ class _Replacer(cst.CSTTransformer):
         if build is not None and isinstance(result, cst.CSTNode):
             return build(result)
         return result
-
 
 
 __all__ = [

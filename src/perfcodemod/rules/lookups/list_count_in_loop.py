@@ -275,6 +275,7 @@ class ListCountInLoop(Rule):
             index_name(name, "counts", hoist),
             lambda _: cst.parse_expression(f"{counter.expression}({name})"),
             imports,
+            reusable=True,
         )
         self._fixes.replace(hoist.statement, node, lambda updated: _lookup(counts, updated))
         self._fixes.report(hoist.statement, node, message)

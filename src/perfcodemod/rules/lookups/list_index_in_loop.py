@@ -416,6 +416,7 @@ class ListIndexInLoop(Rule):
                 f"{{{value}: {position} for {position}, {value} in "
                 f"reversed(list(enumerate({name})))}}"
             ),
+            reusable=True,
         )
         parentheses = needs_parentheses(self.context, node)
         self._fixes.replace(

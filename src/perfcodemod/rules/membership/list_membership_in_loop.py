@@ -412,7 +412,7 @@ class ListMembershipInLoop(Rule):
         if builtin_visible_at(self.context, "set", statement):
             name = variable.name
             fresh = self._fixes.define(
-                hoist, ("set", name), f"{name}_set", lambda _: _set_of(name)
+                hoist, ("set", name), f"{name}_set", lambda _: _set_of(name), reusable=True
             )
             for occurrence in name_occurrences(statement, name):
                 if is_membership_container(self.context, occurrence):
