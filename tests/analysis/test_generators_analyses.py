@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from perfcodemod.analysis import bindings, comprehensions, effects, flow, uses
+from perfcodemod.analysis import bindings, comprehensions, consumers, effects, flow, uses
 from perfcodemod.analysis.uses import Use
 
 from .helpers import code, context_for, find, find_all, name_nodes
@@ -34,6 +34,47 @@ def test_side_effect_free(source: str, free: bool) -> None:
     context = context_for(f"value = {source}\n")
     value = find(context, cst.Assign).value
     assert effects.is_side_effect_free(context, value) is free
+
+
+@pytest.mark.parametrize(
+    ("source", "starts"),
+    [
+        ("len(x) + 1", False),
+        ("line.strip().lower()", False),  # methods that only read
+        ("os.path.join(root, x)", False),  # a pure stdlib function
+        ("pool.submit(x)", True),
+        ("threading.Thread(target=x)", True),
+        ("start(x)", True),
+        ("cx.execute('select 1')", True),
+    ],
+)
+def test_may_start_work(source: str, starts: bool) -> None:
+    context = context_for(f"import os\nimport threading\nvalue = {source}\n")
+    value = find(context, cst.Assign).value
+    assert effects.may_start_work(context, value) is starts
+
+
+@pytest.mark.parametrize(
+    ("consumer", "busy"),
+    [
+        ("for y in ys:\n        print(y)", False),
+        ("for y in ys:\n        y.join()", True),
+        ("return [y.result() for y in ys]", True),
+        ("return [y + 1 for y in ys]", False),
+        ("return sum(ys)", False),
+        ("return sorted(ys, key=len)", False),
+        ("return sorted(ys, key=rank)", True),
+        ("return list(map(rank, ys))", True),
+        ("for i, y in enumerate(ys):\n        print(i, y)", False),
+    ],
+)
+def test_per_element_activity(consumer: str, busy: bool) -> None:
+    context = context_for(f"def f(xs, rank):\n    ys = [x for x in xs]\n    {consumer}\n")
+    read = name_nodes(context, "ys")[-1]
+    found = consumers.single_pass_consumer(context, read)
+    assert found is not None
+    activity = consumers.per_element_activity(context, found)
+    assert (activity is effects.Activity.BUSY) is busy
 
 
 def test_async_and_shadowed_builtins_have_effects() -> None:

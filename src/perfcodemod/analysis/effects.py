@@ -28,8 +28,18 @@ from collections.abc import Callable, Iterator, Sequence
 import libcst as cst
 
 from perfcodemod.analysis import names
-from perfcodemod.analysis.methods import LIST_MUTATING_METHODS, LIST_READ_METHODS
-from perfcodemod.analysis.purity_data import CALLABLE_ARGUMENTS, PURE_BUILTINS
+from perfcodemod.analysis.methods import (
+    LIST_MUTATING_METHODS,
+    LIST_READ_METHODS,
+    READING_METHODS,
+)
+from perfcodemod.analysis.purity_data import (
+    CALLABLE_ARGUMENTS,
+    IMPURE_IN_PURE_MODULES,
+    PURE_BUILTINS,
+    PURE_STDLIB,
+    matches,
+)
 from perfcodemod.analysis.uses import in_target_position
 from perfcodemod.engine import RuleContext, children
 
@@ -134,6 +144,28 @@ def is_side_effect_free(context: RuleContext, node: cst.CSTNode) -> bool:
     return first_side_effect(context, node) is None
 
 
+def may_start_work(context: RuleContext, node: cst.CSTNode) -> bool:
+    """Evaluating ``node`` makes a call that may start work of its own (submit a task, open a
+    cursor or a connection, start a process): any call but those of the pure builtins, of the
+    stdlib functions known to be pure (``os.path.join``, ``math.*``: the caching analysis's
+    :data:`~perfcodemod.analysis.purity_data.PURE_STDLIB`), and of methods that only read
+    their object (``line.strip()``, ``d.get(k)``:
+    :data:`~perfcodemod.analysis.methods.READING_METHODS`, whatever the object)."""
+    for current in _walk_evaluated(node):
+        if not isinstance(current, cst.Call) or is_effect_free_call(context, current):
+            continue
+        func = current.func
+        if isinstance(func, cst.Attribute) and func.attr.value in READING_METHODS:
+            continue
+        if isinstance(func, (cst.Name, cst.Attribute)):
+            qualified = names.qualified_name(context, func)
+            if qualified is not None and matches(qualified, PURE_STDLIB) is not None:
+                if qualified not in IMPURE_IN_PURE_MODULES:
+                    continue
+        return True
+    return False
+
+
 def reads_object_state(node: cst.CSTNode) -> bool:
     """``node`` reads an attribute or an item: state that other code may change."""
     return any(isinstance(n, (cst.Attribute, cst.Subscript)) for n in _walk_evaluated(node))
@@ -184,6 +216,7 @@ __all__ = [
     "is_effect_free_callable",
     "is_effect_free_call",
     "is_side_effect_free",
+    "may_start_work",
     "reads_object_state",
     "region_activity",
 ]

@@ -29,11 +29,13 @@ from perfcodemod.analysis.comprehensions import (
 from perfcodemod.analysis.consumers import (
     Consumer,
     consumer_positions_ast,
+    per_element_activity,
     single_pass_consumer,
 )
 from perfcodemod.analysis.effects import (
     Activity,
     first_side_effect,
+    may_start_work,
     reads_object_state,
     region_activity,
 )
@@ -112,6 +114,13 @@ class SingleUseList(Rule):
     - a comprehension with side effects (calls) when other code runs between the assignment
       and the consumer: those effects were meant to happen first (`procs = [start(c) for c in
       cmds]; wait(); for p in procs: ...`); or when the consumer is in an `assert`;
+    - calls in the elements that may start work (anything but pure builtins, pure stdlib
+      functions such as `os.path.join()`, and methods that only read, such as `str.strip()`)
+      when the consumer makes calls of its own for each element (in its loop body, its
+      comprehension, a `key=` function): the consumer may collect that work (`futures =
+      [pool.submit(c) for c in calls]`, then `[f.result() for f in futures]`), and a generator
+      would start each piece only after the previous one was collected, serialising what ran
+      in parallel;
     - annotated assignments (`files: list[Path] = [...]`: the annotation says list),
       asynchronous comprehensions, class bodies; at module level, a name read anywhere else
       in the module, or listed in `__all__`.
@@ -363,6 +372,19 @@ class SingleUseList(Rule):
             for p in procs:
                 p.join()
         """),
+        # Calls that start work whose results the consumer collects: a generator would
+        # submit each call only after the previous result was collected.
+        dedent("""\
+        def f(pool, calls):
+            futures = [pool.submit(c) for c in calls]
+            return [f.result() for f in futures]
+        """),
+        dedent("""\
+        def f(cx):
+            cursors = [cx.execute("select 1") for _ in range(3)]
+            for cu in cursors:
+                check(cu.fetchall())
+        """),
         # The consumer rebinds or changes a name the elements are computed from.
         dedent("""\
         def f(xs, k):
@@ -573,6 +595,27 @@ class SingleUseList(Rule):
             """),
             UNSAFE,
         ),
+        # The consumer makes calls, but the elements' calls only read (a `str` method, a
+        # pure stdlib function): they start no work to collect (near miss of the futures case).
+        Invalid(
+            dedent("""\
+            import os
+
+            def f(root, lines, out):
+                paths = [os.path.join(root, line.strip()) for line in lines]
+                for path in paths:
+                    out.write(path)
+            """),
+            dedent("""\
+            import os
+
+            def f(root, lines, out):
+                paths = (os.path.join(root, line.strip()) for line in lines)
+                for path in paths:
+                    out.write(path)
+            """),
+            UNSAFE,
+        ),
         # A chain: both links are reported and converted.
         Invalid(
             dedent("""\
@@ -737,6 +780,13 @@ class SingleUseList(Rule):
         if first_side_effect(context, comp) is not None and (
             region_activity(context, intervening) is not Activity.QUIET
             or any(isinstance(a, cst.Assert) for a in context.ancestors(read))
+        ):
+            return None
+        # Calls in the elements may start work that the consumer's own calls collect
+        # (`futures = [pool.submit(c) for c in calls]`, then `f.result()` for each): a
+        # generator would start each piece only after the previous one was collected.
+        if any(may_start_work(context, part) for part in lazy_parts(comp)) and (
+            per_element_activity(context, consumer) is Activity.BUSY
         ):
             return None
         reason = self._unsafe_reason(comp, scope, tuple(region), consuming_reads, statement)
