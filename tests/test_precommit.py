@@ -40,6 +40,25 @@ def _git(*args: str, cwd: Path, env: dict[str, str]) -> None:
     subprocess.run(["git", *args], cwd=cwd, env=env, check=True, capture_output=True)
 
 
+def _hook_repository(root: Path, env: dict[str, str]) -> Path:
+    """This repository, or, when it is not a git work tree (an exported source tree), a git
+    copy of it: ``try-repo`` needs git."""
+    inside = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel"], cwd=REPO, env=env, capture_output=True, text=True
+    )
+    if inside.returncode == 0 and Path(inside.stdout.strip()).resolve() == REPO.resolve():
+        return REPO
+    copy = root / "perfcodemod-repo"
+    shutil.copytree(
+        REPO, copy,
+        ignore=shutil.ignore_patterns(".venv*", ".git", "__pycache__", "*.egg-info", ".*_cache"),
+    )
+    _git("init", "-q", ".", cwd=copy, env=env)
+    _git("add", "-A", cwd=copy, env=env)
+    _git("commit", "-q", "-m", "snapshot", cwd=copy, env=env)
+    return copy
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     root = tmp_path_factory.mktemp("precommit")
@@ -64,7 +83,8 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     write(project / "clean.py", "x = 1\n")
     _git("add", "-A", cwd=project, env=env)
     result = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "--all-files",
+        [sys.executable, "-m", "pre_commit", "try-repo", str(_hook_repository(root, env)),
+         "--all-files",
          "--color", "never"],
         cwd=project, env=env, capture_output=True, text=True, timeout=900,
     )
