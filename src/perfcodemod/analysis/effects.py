@@ -40,6 +40,7 @@ from perfcodemod.analysis.purity_data import (
     PURE_STDLIB,
     matches,
 )
+from perfcodemod.analysis.scopes import all_params
 from perfcodemod.analysis.uses import in_target_position
 from perfcodemod.engine import RuleContext, children
 
@@ -74,23 +75,13 @@ def _walk_evaluated(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
         current = stack.pop()
         yield current
         if isinstance(current, cst.Lambda):
-            stack.extend(p.default for p in _params(current.params) if p.default is not None)
+            stack.extend(p.default for p in all_params(current.params) if p.default is not None)
             continue
         if isinstance(current, cst.FunctionDef):
             stack.extend(d.decorator for d in current.decorators)
-            stack.extend(p.default for p in _params(current.params) if p.default is not None)
+            stack.extend(p.default for p in all_params(current.params) if p.default is not None)
             continue
         stack.extend(children(current))
-
-
-def _params(params: cst.Parameters) -> Iterator[cst.Param]:
-    yield from params.posonly_params
-    yield from params.params
-    if isinstance(params.star_arg, cst.Param):
-        yield params.star_arg
-    yield from params.kwonly_params
-    if params.star_kwarg is not None:
-        yield params.star_kwarg
 
 
 def is_effect_free_call(context: RuleContext, call: cst.Call) -> bool:

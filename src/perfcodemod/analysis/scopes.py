@@ -117,12 +117,12 @@ class ScopeTree:
     def reads_of(self, scope: Scope, name: str) -> list[cst.Name]:
         """Every read of ``name`` that refers to ``scope``'s binding, in ``scope`` and in the
         scopes nested in it (closures, comprehensions)."""
-        found = []
-        for inner in scope.walk():
-            for read in inner.reads.get(name, ()):
-                if self.resolve(read).scope is scope:
-                    found.append(read)
-        return found
+        return [
+            read
+            for inner in scope.walk()
+            for read in inner.reads.get(name, ())
+            if self.resolve(read).scope is scope
+        ]
 
     def bindings_of(self, scope: Scope, name: str) -> list[Binding]:
         """Every binding of ``name`` that refers to ``scope``: its own, and those of nested
@@ -212,14 +212,14 @@ class _Builder:
         self.visit(node.body, inner)
 
     def _visit_parameter_defaults(self, params: cst.Parameters, scope: Scope) -> None:
-        for param in _all_params(params):
+        for param in all_params(params):
             if param.default is not None:
                 self.visit(param.default, scope)
             if param.annotation is not None:
                 self.visit(param.annotation.annotation, scope)
 
     def _bind_parameters(self, params: cst.Parameters, scope: Scope) -> None:
-        for param in _all_params(params):
+        for param in all_params(params):
             self._bind(param.name.value, param, param, scope)
 
     def visit_ClassDef(self, node: cst.ClassDef, scope: Scope) -> None:
@@ -232,7 +232,11 @@ class _Builder:
         self.visit(node.body, inner)
 
     def _visit_comprehension(
-        self, node: cst.CSTNode, for_in: cst.CompFor, results: list[cst.BaseExpression], scope: Scope
+        self,
+        node: cst.CSTNode,
+        for_in: cst.CompFor,
+        results: list[cst.BaseExpression],
+        scope: Scope,
     ) -> None:
         # The first iterable is evaluated in the enclosing scope, everything else inside.
         self.visit(for_in.iter, scope)
@@ -368,7 +372,8 @@ class _Builder:
             self.visit(pattern, scope)
 
 
-def _all_params(params: cst.Parameters) -> Iterator[cst.Param]:
+def all_params(params: cst.Parameters) -> Iterator[cst.Param]:
+    """Every parameter of a ``def`` or ``lambda``, in order (``*args`` and ``**kwargs`` too)."""
     yield from params.posonly_params
     yield from params.params
     if isinstance(params.star_arg, cst.Param):
