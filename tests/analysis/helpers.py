@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ast
+import sysconfig
 import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TypeVar
 
 import libcst as cst
+import pytest
 
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.engine import EngineOptions, RuleContext, children
@@ -44,3 +47,15 @@ def name_nodes(context: RuleContext, name: str) -> list[cst.Name]:
 
 def code(context: RuleContext, node: cst.CSTNode) -> str:
     return context.code_for(node).strip()
+
+
+STDLIB = Path(sysconfig.get_paths()["stdlib"])
+
+
+def stdlib_source(name: str) -> str:
+    """The text of a module of the standard library (``json/decoder.py``); the test is skipped
+    where this Python does not have it."""
+    path = STDLIB / name
+    if not path.exists():
+        pytest.skip(f"{name} is not in this Python's standard library")
+    return path.read_text(encoding="utf-8")

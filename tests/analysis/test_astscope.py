@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import ast
 import symtable
-import sysconfig
 import textwrap
-from pathlib import Path
 
 import pytest
 
 from perfcodemod.analysis.astscope import scopes
 from perfcodemod.analysis.facts import ModuleFacts
 
-STDLIB = Path(sysconfig.get_paths()["stdlib"])
+from .helpers import stdlib_source
+
 SAMPLES = [
     "functools.py", "ast.py", "textwrap.py", "argparse.py", "json/encoder.py", "dataclasses.py",
 ]
@@ -119,7 +118,4 @@ def test_resolution_skips_class_scopes() -> None:
 
 @pytest.mark.parametrize("name", SAMPLES)
 def test_agrees_with_symtable_on_the_standard_library(name: str) -> None:
-    path = STDLIB / name
-    if not path.exists():
-        pytest.skip(f"{name} is not in this Python")
-    assert compare_with_symtable(path.read_text(encoding="utf-8")) == []
+    assert compare_with_symtable(stdlib_source(name)) == []

@@ -1,99 +1,119 @@
 """The ``ast`` node behind a LibCST node of the chunk being visited.
 
 Whole-module analyses (purity, call sites) run on Python's ``ast``; the rules visit LibCST nodes
-of one chunk. The engine records no positions for LibCST nodes (that would cost a metadata
-pass), so the two are paired by order instead: the chunk holds whole top-level statements
-starting at ``context.first_row``, both trees list the nodes of one kind in source order, and the
-chunk's nodes are therefore the first ones of the ``ast`` at or after that row. The pairing is
-checked by name and dropped (None) if the two trees disagree.
+of one chunk, which records no positions. Two pairings, each the cheapest that cannot mis-pair:
+
+- **Functions, by order.** A ``def`` is a statement, never part of an expression, and the
+  statements of a chunk are in source order in both trees (the bodies of ``if``, ``try``,
+  ``for``, ``with``, ``match``, classes and functions are walked in the order they are
+  written), so the chunk's ``def`` statements, in order, are the ``ast`` functions whose
+  ``def`` line is at or after the chunk's first row, sorted by that line (no two share one).
+  Only statements are walked, and each pair is checked by name, ``async`` and decorator count;
+  if the two trees disagree anywhere, nothing is paired.
+- **Calls, by position.** Calls are expressions, and the field order of some LibCST nodes is
+  not the source order (``Parameters`` lists positional-only parameters last, so the calls in
+  their defaults would be met out of order): a call is paired with the ``ast`` call that
+  starts and ends at exactly the same place, which no other call can. The positions come from
+  LibCST's ``PositionProvider`` on the chunk, resolved on first use: ask only about calls that
+  may matter (a callee's name checked first).
 """
 
 from __future__ import annotations
 
 import ast
+from collections import defaultdict
+from collections.abc import Mapping
 from typing import Union
 
 import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.engine import RuleContext, children
+from perfcodemod.source import LineIndex
 
 AstFunction = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
-_KINDS: dict[type[cst.CSTNode], tuple[type[ast.AST], ...]] = {
-    cst.FunctionDef: (ast.FunctionDef, ast.AsyncFunctionDef),
-    cst.Call: (ast.Call,),
-}
-
-
-def _pairs(context: RuleContext, kind: type[cst.CSTNode]) -> dict[cst.CSTNode, ast.AST]:
-    cache: dict[type[cst.CSTNode], dict[cst.CSTNode, ast.AST]] | None
-    cache = getattr(context, "_twins", None)
-    if cache is None:
-        cache = {}
-        context._twins = cache  # type: ignore[attr-defined]
-    found = cache.get(kind)
-    if found is not None:
-        return found
-    ours: list[cst.CSTNode] = []
-    stack: list[cst.CSTNode] = [context.module]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, kind):
-            ours.append(node)
-        stack.extend(reversed(list(children(node))))
-    theirs = sorted(
-        (
-            node
-            for node in context.facts.nodes(*_KINDS[kind])
-            if node.lineno >= context.first_row  # type: ignore[attr-defined]
-        ),
-        key=lambda n: (
-            n.lineno,  # type: ignore[attr-defined]
-            n.col_offset,  # type: ignore[attr-defined]
-            -(n.end_lineno or 0),  # type: ignore[attr-defined]
-            -(n.end_col_offset or 0),  # type: ignore[attr-defined]
-        ),
-    )[: len(ours)]
-    found = {}
-    if len(theirs) == len(ours) and all(_agree(a, b) for a, b in zip(ours, theirs)):
-        found = dict(zip(ours, theirs))
-    cache[kind] = found
-    return found
-
-
-def _agree(ours: cst.CSTNode, theirs: ast.AST) -> bool:
-    if isinstance(ours, cst.FunctionDef):
-        return ours.name.value == getattr(theirs, "name", None) and (
-            (ours.asynchronous is not None) == isinstance(theirs, ast.AsyncFunctionDef)
-        )
-    if isinstance(ours, cst.Call) and isinstance(theirs, ast.Call):
-        return len(ours.args) == len(theirs.args) + len(theirs.keywords) and _tail(
-            ours.func
-        ) == _ast_tail(theirs.func)
-    return True
-
-
-def _tail(func: cst.BaseExpression) -> str | None:
-    if isinstance(func, cst.Name):
-        return func.value
-    if isinstance(func, cst.Attribute):
-        return func.attr.value
-    return None
-
-
-def _ast_tail(func: ast.expr) -> str | None:
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return None
+#: The nodes whose children may hold ``def`` statements.
+_STATEMENT_HOLDERS = (
+    cst.Module, cst.BaseCompoundStatement, cst.BaseSuite, cst.Else, cst.ExceptHandler,
+    cst.ExceptStarHandler, cst.Finally, cst.MatchCase,
+)
 
 
 def ast_function(context: RuleContext, node: cst.FunctionDef) -> AstFunction | None:
-    found = _pairs(context, cst.FunctionDef).get(node)
-    return found if isinstance(found, (ast.FunctionDef, ast.AsyncFunctionDef)) else None
+    """The ``ast`` function that ``node`` is (None if the trees disagree, which they should not)."""
+    return _functions(context).get(node)
 
 
 def ast_call(context: RuleContext, node: cst.Call) -> ast.Call | None:
-    found = _pairs(context, cst.Call).get(node)
-    return found if isinstance(found, ast.Call) else None
+    """The ``ast`` call written at the same place as ``node``."""
+    where = _positions(context).get(node)
+    if where is None:
+        return None
+    row = context.first_row + where.start.line - 1
+    end_row = context.first_row + where.end.line - 1
+    lines = context.facts.lines
+    for call in _calls_by_row(context.facts).get(row, ()):
+        if (
+            call.end_lineno == end_row
+            and _column(lines, row, call.col_offset) == where.start.column
+            and _column(lines, end_row, call.end_col_offset or 0) == where.end.column
+        ):
+            return call
+    return None
+
+
+def _functions(context: RuleContext) -> dict[cst.FunctionDef, AstFunction]:
+    found: dict[cst.FunctionDef, AstFunction] | None = getattr(context, "_ast_functions", None)
+    if found is not None:
+        return found
+    ours: list[cst.FunctionDef] = []
+    stack: list[cst.CSTNode] = [context.module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.FunctionDef):
+            ours.append(node)
+        if isinstance(node, (cst.FunctionDef, *_STATEMENT_HOLDERS)):
+            stack.extend(reversed(list(children(node))))
+    theirs = sorted(
+        (f for f in context.facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef)
+         if f.lineno >= context.first_row),
+        key=lambda function: function.lineno,
+    )[: len(ours)]
+    found = {}
+    if len(theirs) == len(ours) and all(map(_same_function, ours, theirs)):
+        found = dict(zip(ours, theirs))
+    context._ast_functions = found  # type: ignore[attr-defined]
+    return found
+
+
+def _same_function(ours: cst.FunctionDef, theirs: AstFunction) -> bool:
+    return (
+        ours.name.value == theirs.name
+        and (ours.asynchronous is not None) == isinstance(theirs, ast.AsyncFunctionDef)
+        and len(ours.decorators) == len(theirs.decorator_list)
+    )
+
+
+def _positions(context: RuleContext) -> Mapping[cst.CSTNode, CodeRange]:
+    found: Mapping[cst.CSTNode, CodeRange] | None = getattr(context, "_positions", None)
+    if found is None:
+        found = MetadataWrapper(context.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        context._positions = found  # type: ignore[attr-defined]
+    return found
+
+
+def _calls_by_row(facts: ModuleFacts) -> dict[int, list[ast.Call]]:
+    found: dict[int, list[ast.Call]] | None = getattr(facts, "_calls_by_row", None)
+    if found is None:
+        found = defaultdict(list)
+        for call in facts.nodes(ast.Call):
+            found[call.lineno].append(call)
+        facts._calls_by_row = found  # type: ignore[attr-defined]
+    return found
+
+
+def _column(lines: LineIndex, row: int, byte_col: int) -> int:
+    """The character column of an ``ast`` position (``ast`` counts UTF-8 bytes)."""
+    return lines.offset_of_utf8(row, byte_col) - lines.offset(row)
