@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Union
 
-from perfcodemod.analysis.facts import BUILTIN_NAMES, ModuleFacts
+from perfcodemod.analysis.facts import BUILTIN_NAMES, ModuleFacts, import_targets
 from perfcodemod.analysis.methods import MUTATING_METHODS, READING_METHODS
 
 ScopeNode = Union[ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef]
@@ -80,6 +80,13 @@ class Scope:
         return []
 
 
+def comprehension_elements(node: ast.AST) -> list[ast.expr]:
+    """What a comprehension computes each item from: its ``elt``, or a dict's key and value."""
+    if isinstance(node, ast.DictComp):
+        return [node.key, node.value]
+    return [node.elt] if isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp)) else []
+
+
 def all_params(args: ast.arguments) -> list[ast.arg]:
     found = [*args.posonlyargs, *args.args]
     if args.vararg:
@@ -90,7 +97,26 @@ def all_params(args: ast.arguments) -> list[ast.arg]:
     return found
 
 
-class _Collector:
+class NodeWalker:
+    """A walk over ``ast`` nodes that calls ``visit_<NodeType>`` where a subclass defines one and
+    otherwise walks on into the node's children (``ast.NodeVisitor`` without its per-node
+    overhead for legacy constant types)."""
+
+    def visit(self, node: ast.AST) -> None:
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is not None:
+            method(node)
+        else:
+            for child in ast.iter_child_nodes(node):
+                self.visit(child)
+
+    def visit_all(self, nodes: Iterable[ast.AST | None]) -> None:
+        for node in nodes:
+            if node is not None:
+                self.visit(node)
+
+
+class _Collector(NodeWalker):
     """The bindings of one scope, without descending into the scopes nested in it."""
 
     def __init__(self, scope: Scope) -> None:
@@ -112,19 +138,6 @@ class _Collector:
             self.target(target.value, "unpack" if kind == "assign" else kind, statement, None)
         else:  # attribute or subscript targets bind nothing, but their parts are read
             self.visit(target)
-
-    def visit(self, node: ast.AST) -> None:
-        method = getattr(self, "visit_" + type(node).__name__, None)
-        if method is not None:
-            method(node)
-        else:
-            for child in ast.iter_child_nodes(node):
-                self.visit(child)
-
-    def visit_all(self, nodes: Sequence[ast.AST | None]) -> None:
-        for node in nodes:
-            if node is not None:
-                self.visit(node)
 
     # -- nested scopes: bind the name, visit what runs here (decorators, defaults, bases) --
 
@@ -160,10 +173,7 @@ class _Collector:
         for generator in node.generators:  # type: ignore[attr-defined]
             self.visit(generator.iter)
             self.visit_all(generator.ifs)
-        for name in ("elt", "key", "value"):
-            part = getattr(node, name, None)
-            if part is not None:
-                self.visit(part)
+        self.visit_all(comprehension_elements(node))
 
     visit_ListComp = _comprehension
     visit_SetComp = _comprehension
@@ -236,20 +246,12 @@ class _Collector:
     visit_With = _with
     visit_AsyncWith = _with
 
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            if alias.asname:
-                self.bind(alias.asname, "import", node, qualified=alias.name)
-            else:
-                top = alias.name.partition(".")[0]
-                self.bind(top, "import", node, qualified=top)
+    def _import(self, node: ast.Import | ast.ImportFrom) -> None:
+        for local, qualified in import_targets(node):
+            self.bind(local, "import", node, qualified=qualified)
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        module = "." * node.level + (node.module or "")
-        for alias in node.names:
-            if alias.name != "*":
-                qualified = f"{module}.{alias.name}"
-                self.bind(alias.asname or alias.name, "import", node, qualified=qualified)
+    visit_Import = _import
+    visit_ImportFrom = _import
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         if node.type is not None:
@@ -545,3 +547,55 @@ def is_builtin_name(name: str, scope: Scope, table: Scopes) -> bool:
         and table.resolve(name, scope) is None
         and not table.facts.has_star_import
     )
+
+
+# -- what a name means -----------------------------------------------------------------------
+
+
+def qualified_name_at(expr: ast.expr, scope: Scope, table: Scopes, depth: int = 0) -> str | None:
+    """The qualified name of a name or attribute chain read in ``scope``, when certain:
+    ``builtins.len``, an import's target (``functools.cache``), or what a variable bound once
+    to such a chain means (``now = time.time``); None for anything else.
+
+    The ``ast`` side's resolver, for whole-module analyses and pre-checks; on LibCST nodes,
+    ``analysis/names.py`` answers the same question."""
+    if depth > 4:
+        return None
+    if isinstance(expr, ast.Attribute):
+        base = qualified_name_at(expr.value, scope, table, depth)
+        return f"{base}.{expr.attr}" if base else None
+    if not isinstance(expr, ast.Name):
+        return None
+    owner = table.resolve(expr.id, scope)
+    if owner is None:
+        builtin = expr.id in BUILTIN_NAMES and not table.facts.has_star_import
+        return f"builtins.{expr.id}" if builtin else None
+    if writers_elsewhere(expr.id, owner, table):
+        return None
+    imported = import_target(expr.id, owner)
+    if imported is not None:
+        return imported
+    bindings = owner.bindings.get(expr.id, [])
+    alias = bindings[0] if len(bindings) == 1 else None
+    if (
+        alias is not None
+        and alias.kind in ("assign", "annassign")
+        and isinstance(alias.value, (ast.Name, ast.Attribute))
+    ):
+        return qualified_name_at(alias.value, owner, table, depth + 1)
+    return None
+
+
+def import_target(name: str, scope: Scope) -> str | None:
+    """What ``name`` is in ``scope`` when every binding of it there is an import of one thing
+    (``import os`` and ``import os.path`` both bind ``os``)."""
+    bindings = scope.bindings.get(name, ())
+    targets = {binding.qualified for binding in bindings}
+    if bindings and len(targets) == 1 and all(b.kind == "import" for b in bindings):
+        return targets.pop()
+    return None
+
+
+def decorator_callee(decorator: ast.expr) -> ast.expr:
+    """What a decorator names: ``lru_cache`` for ``@lru_cache(maxsize=None)``."""
+    return decorator.func if isinstance(decorator, ast.Call) else decorator

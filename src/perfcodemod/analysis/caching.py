@@ -1,14 +1,17 @@
 """What the caching rules (PCM4xx) share: cache decorators however they are imported, the role of
-a function (module function, method, nested), self-recursion, version parameters, unhashable
-parameters and arguments. Everything here works on the module's ``ast``.
+a function (module function, method, nested), what a call of it returns, self-recursion, version
+parameters, unhashable parameters and arguments; and the shape of the rules about cached
+functions (:class:`CachedFunctionRule`). The analyses work on the module's ``ast``; a visitor
+reaches them through the ``ast`` twin of the LibCST node it visits.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Literal
 
 import libcst as cst
 
@@ -18,13 +21,16 @@ from perfcodemod.analysis.astscope import (
     Scope,
     Scopes,
     all_params,
+    decorator_callee,
+    qualified_name_at,
     scopes,
     writers_elsewhere,
 )
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.purity import Purity, _Values, own_nodes, qualified_name_at
+from perfcodemod.analysis.purity import Purity, _Values, mutable_display, own_nodes
+from perfcodemod.diagnostic import Applicability
 from perfcodemod.engine import RuleContext
-from perfcodemod.rule import ImportRequest, Rule
+from perfcodemod.rule import Candidate, Change, FixProposal, ImportRequest, Rule
 
 CACHE_FUNCTIONS = frozenset({"functools.cache", "functools.lru_cache"})
 #: The last part of a decorator's name that may be a cache decorator (a cheap first filter).
@@ -36,16 +42,14 @@ class CacheDecorator:
     """A ``functools.cache``/``lru_cache`` decorator and what it says."""
 
     node: ast.expr
+    #: Its place in the function's decorator list (the same in the LibCST twin's).
+    index: int
     #: ``functools.cache`` or ``functools.lru_cache``.
     function: str
     #: ``cache``, ``lru_cache(None)``, ``lru_cache(maxsize=None)``.
     unbounded: bool
     #: The ``maxsize`` argument, when one is written.
     maxsize: ast.expr | None = None
-
-
-def decorator_callee(decorator: ast.expr) -> ast.expr:
-    return decorator.func if isinstance(decorator, ast.Call) else decorator
 
 
 def _tail(expr: ast.expr) -> str:
@@ -79,25 +83,24 @@ def cache_decorators(function: FunctionNode, facts: ModuleFacts) -> list[CacheDe
     table = scopes(facts)
     where = table.enclosing_scope(function)
     found = []
-    for decorator in function.decorator_list:
+    for index, decorator in enumerate(function.decorator_list):
         name = qualified_name_at(decorator_callee(decorator), where, table)
-        if name not in CACHE_FUNCTIONS:
-            continue
-        found.append(_describe(decorator, name))
+        if name in CACHE_FUNCTIONS:
+            found.append(_describe(decorator, index, name))
     return found
 
 
-def _describe(decorator: ast.expr, name: str) -> CacheDecorator:
+def _describe(decorator: ast.expr, index: int, name: str) -> CacheDecorator:
     if name == "functools.cache":
-        return CacheDecorator(decorator, name, True)
+        return CacheDecorator(decorator, index, name, True)
     if not isinstance(decorator, ast.Call):
-        return CacheDecorator(decorator, name, False)  # ``@lru_cache``: maxsize=128
+        return CacheDecorator(decorator, index, name, False)  # ``@lru_cache``: maxsize=128
     maxsize: ast.expr | None = decorator.args[0] if decorator.args else None
     for keyword in decorator.keywords:
         if keyword.arg == "maxsize":
             maxsize = keyword.value
     unbounded = isinstance(maxsize, ast.Constant) and maxsize.value is None
-    return CacheDecorator(decorator, name, unbounded, maxsize)
+    return CacheDecorator(decorator, index, name, unbounded, maxsize)
 
 
 def decorator_names(function: FunctionNode, facts: ModuleFacts) -> list[str]:
@@ -133,8 +136,29 @@ def role(function: FunctionNode, facts: ModuleFacts) -> str:
     return "nested"
 
 
+def owner_class(function: FunctionNode, facts: ModuleFacts) -> ast.ClassDef | None:
+    """The class whose body defines ``function`` (None for other functions)."""
+    owner = scopes(facts).enclosing_scope(function).node
+    return owner if isinstance(owner, ast.ClassDef) else None
+
+
 def is_generator(function: FunctionNode) -> bool:
     return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in own_nodes(function))
+
+
+#: What calling a function returns: what a cache on it keeps.
+CallResult = Literal["value", "coroutine", "generator"]
+
+
+def call_returns(function: FunctionNode) -> CallResult:
+    """What a call of ``function`` returns, which is what a cache keeps: ``generator`` (a
+    ``def`` or ``async def`` with ``yield``), ``coroutine`` (any other ``async def``) or
+    ``value``."""
+    if is_generator(function):
+        return "generator"
+    if isinstance(function, ast.AsyncFunctionDef):
+        return "coroutine"
+    return "value"
 
 
 # -- recursion --------------------------------------------------------------------------------
@@ -398,12 +422,10 @@ def annotation_types(annotation: ast.expr) -> list[str]:
 
 
 def unhashable_default(value: ast.expr | None) -> str | None:
-    if isinstance(value, (ast.List, ast.ListComp)):
-        return "list"
-    if isinstance(value, (ast.Dict, ast.DictComp)):
-        return "dict"
-    if isinstance(value, (ast.Set, ast.SetComp)):
-        return "set"
+    """``list``, ``dict``, ``set`` or ``bytearray`` for a default value that builds one."""
+    display = mutable_display(value)
+    if display:
+        return display
     if (
         isinstance(value, ast.Call)
         and isinstance(value.func, ast.Name)
@@ -457,37 +479,120 @@ def unhashable_arguments(
             yield argument, kind
 
 
-# -- what every caching rule asks -------------------------------------------------------------
+# -- cached functions, and the rules about them (PCM411-PCM417) ---------------------------------
+
+
+@dataclass(frozen=True)
+class CachedFunction:
+    """A function with a cache decorator."""
+
+    #: Its ``ast``: what the whole-module analyses are asked about.
+    function: FunctionNode
+    #: Its cache decorators, in the order written (usually one).
+    decorators: tuple[CacheDecorator, ...]
+    #: What a call returns, which is what the cache keeps (:func:`call_returns`).
+    returns: CallResult
+
+    @property
+    def decorator(self) -> CacheDecorator:
+        """The first cache decorator: the one reports point at."""
+        return self.decorators[0]
+
+
+@dataclass(frozen=True)
+class CachedTwin(CachedFunction):
+    """A cached function in the chunk being visited, with its LibCST node."""
+
+    node: cst.FunctionDef
+
+    def decorator_node(self, decorator: CacheDecorator | None = None) -> cst.Decorator:
+        """The LibCST twin of a cache decorator (the first one by default)."""
+        return self.node.decorators[(decorator or self.decorator).index]
+
+
+def cached_functions(facts: ModuleFacts) -> dict[FunctionNode, CachedFunction]:
+    """Every function of the module with a cache decorator, in source order (computed once per
+    module)."""
+    cached: dict[FunctionNode, CachedFunction] | None = getattr(facts, "_cached_functions", None)
+    if cached is None:
+        found = []
+        for function in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+            if function.decorator_list and may_be_cached(function, facts):
+                decorators = tuple(cache_decorators(function, facts))
+                if decorators:
+                    found.append(CachedFunction(function, decorators, call_returns(function)))
+        found.sort(key=lambda cached_function: cached_function.function.lineno)
+        cached = {cached_function.function: cached_function for cached_function in found}
+        facts._cached_functions = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def other_cached_functions(function: FunctionNode, facts: ModuleFacts) -> frozenset[ast.AST]:
+    """The module's cached functions but ``function``: reported on their own, so analyses of
+    ``function`` do not follow calls into them."""
+    return frozenset(cached_functions(facts)) - {function}
+
+
+def cached_twin(context: RuleContext, node: cst.FunctionDef) -> CachedTwin | None:
+    """``node`` as a cached function, if it has a cache decorator."""
+    from perfcodemod.analysis.twins import ast_function
+
+    if not node.decorators:
+        return None
+    function = ast_function(context, node)
+    cached = cached_functions(context.facts).get(function) if function is not None else None
+    if cached is None:
+        return None
+    return CachedTwin(cached.function, cached.decorators, cached.returns, node)
 
 
 def clears_cache(function: FunctionNode, facts: ModuleFacts) -> bool:
     """The module calls ``function.cache_clear()`` somewhere (``f.cache_clear()``,
     ``self.f.cache_clear()``, ``Cls.f.cache_clear()``): it manages the cache's invalidation."""
-    for attribute in facts.nodes(ast.Attribute):
-        if attribute.attr == "cache_clear" and _tail(attribute.value) == function.name:
-            return True
-    return False
+    cleared: frozenset[str] | None = getattr(facts, "_cleared_caches", None)
+    if cleared is None:
+        cleared = frozenset(
+            _tail(attribute.value)
+            for attribute in facts.nodes(ast.Attribute)
+            if attribute.attr == "cache_clear"
+        )
+        facts._cleared_caches = cleared  # type: ignore[attr-defined]
+    return function.name in cleared
 
 
-def cached_functions(facts: ModuleFacts) -> list[tuple[FunctionNode, list[CacheDecorator]]]:
-    """Every function of the module with a cache decorator (computed once per module)."""
-    cached: list[tuple[FunctionNode, list[CacheDecorator]]] | None = getattr(
-        facts, "_cached_functions", None
-    )
-    if cached is None:
-        cached = []
-        for function in facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
-            if function.decorator_list and may_be_cached(function, facts):
-                decorators = cache_decorators(function, facts)
-                if decorators:
-                    cached.append((function, decorators))
-        cached.sort(key=lambda item: item[0].lineno)
-        facts._cached_functions = cached  # type: ignore[attr-defined]
-    return cached
+class CachedFunctionRule(Rule):
+    """The shape of the rules about functions with a cache decorator (PCM411-PCM417).
 
+    ``applies_to`` picks the cached functions a rule is about, from the module's ``ast`` alone
+    (no options): the pre-check yields them, and the visitor asks it again of each cached
+    function in the chunk, so the two cannot disagree. ``check`` decides the rest, with this
+    file's options, and reports (on the cache decorator, as a rule: ``cached.decorator_node()``).
+    """
 
-def cached_nodes(facts: ModuleFacts) -> frozenset[ast.AST]:
-    return frozenset(function for function, _ in cached_functions(facts))
+    @classmethod
+    def applies_to(cls, cached: CachedFunction, facts: ModuleFacts) -> bool:
+        return True
+
+    def check(self, cached: CachedTwin) -> None:
+        raise NotImplementedError
+
+    @classmethod
+    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
+        return [
+            cached.function
+            for cached in cached_functions(facts).values()
+            if cls.applies_to(cached, facts)
+        ]
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        cached = cached_twin(self.context, node)
+        if cached is not None and self.applies_to(cached, self.context.facts):
+            self.check(cached)
+
+    @property
+    def purity(self) -> Purity:
+        """The module's purity analysis under this file's options."""
+        return module_purity(self.context, self)
 
 
 def module_purity(context: RuleContext, rule: type[Rule] | Rule) -> Purity:
@@ -495,6 +600,9 @@ def module_purity(context: RuleContext, rule: type[Rule] | Rule) -> Purity:
     from perfcodemod.analysis.purity import purity
 
     return purity(context.facts, context.family_options(rule))
+
+
+# -- proposing a cache (PCM401, PCM402, PCM417) ------------------------------------------------
 
 
 def toplevel_row(facts: ModuleFacts, function: FunctionNode) -> int:
@@ -521,27 +629,39 @@ def cache_reference(
     return f"{found.expression}(maxsize={maxsize or 'None'})", found.imports
 
 
-def cached_twin(
-    context: RuleContext, node: cst.FunctionDef
-) -> tuple[FunctionNode, list[CacheDecorator]] | None:
-    """The ``ast`` function behind ``node`` and its cache decorators, if it has any."""
-    from perfcodemod.analysis.twins import ast_function
+@dataclass(frozen=True)
+class CacheProposal:
+    """The cache decorator to add to a function, as this module would write it, and the fix
+    that adds it (None when every spelling would collide with a name the module binds)."""
 
-    if not node.decorators:
-        return None
-    function = ast_function(context, node)
-    if function is None:
-        return None
-    decorators = cache_decorators(function, context.facts)
-    return (function, decorators) if decorators else None
+    decorator: str
+    fix: FixProposal | None
 
 
-def cst_decorator(
-    node: cst.FunctionDef, function: FunctionNode, decorator: CacheDecorator
-) -> cst.Decorator:
-    """The LibCST twin of one of ``function``'s decorators (same position in the list)."""
-    index = next(i for i, d in enumerate(function.decorator_list) if d is decorator.node)
-    return node.decorators[index]
+def propose_cache(
+    rule: Rule,
+    node: cst.FunctionDef,
+    function: FunctionNode,
+    reason: str,
+    maxsize: str | None = None,
+) -> CacheProposal:
+    """Decorate the undecorated ``node`` with ``functools.cache`` (or ``lru_cache(maxsize=...)``
+    when ``maxsize`` is given), importing it in the module's style: an unsafe fix, for
+    ``reason``."""
+    reference = cache_reference(rule.context, function, maxsize)
+    if reference is None:
+        bounded = f"functools.lru_cache(maxsize={maxsize})"
+        return CacheProposal("functools.cache" if maxsize is None else bounded, None)
+    expression, imports = reference
+    decorated = node.with_changes(decorators=[cst.Decorator(cst.parse_expression(expression))])
+    fix = rule.fix(
+        Change(node, decorated),
+        Applicability.UNSAFE,
+        reason,
+        imports,
+        title=f"Add `@{expression}`",
+    )
+    return CacheProposal(expression, fix)
 
 
 # -- are the parameters hashable? (PCM401, PCM402) ---------------------------------------------
@@ -638,8 +758,7 @@ def _passed_as_scalar(
 def is_hashable_value(expr: ast.expr, scope: Scope, facts: ModuleFacts, depth: int = 0) -> bool:
     """``expr`` certainly evaluates to a hashable value (a constant, an f-string, a tuple of
     such, arithmetic on them, a builtin that returns one, a variable bound only to such)."""
-    from perfcodemod.analysis.hashability import annotation_is_hashable
-    from perfcodemod.analysis.hashability import is_constant_ast
+    from perfcodemod.analysis.hashability import annotation_is_hashable, is_constant_ast
 
     if depth > 5:
         return False

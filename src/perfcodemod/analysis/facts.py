@@ -139,7 +139,7 @@ class ModuleFacts:
         for definition in self.nodes(ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
             found[definition.name].append(definition)
         for statement in self.nodes(ast.Import, ast.ImportFrom):
-            for local, _ in _import_targets(statement):
+            for local, _ in import_targets(statement):
                 found[local].append(statement)
         for declaration in self.nodes(ast.Global, ast.Nonlocal):
             for declared in declaration.names:
@@ -158,7 +158,9 @@ class ModuleFacts:
     @cached_property
     def has_star_import(self) -> bool:
         return any(
-            alias.name == "*" for statement in self.nodes(ast.ImportFrom) for alias in statement.names
+            alias.name == "*"
+            for statement in self.nodes(ast.ImportFrom)
+            for alias in statement.names
         )
 
     @cached_property
@@ -181,7 +183,7 @@ class ModuleFacts:
         """Local name -> the qualified names that imports anywhere in the module bind it to."""
         found: dict[str, set[str]] = defaultdict(set)
         for statement in self.nodes(ast.Import, ast.ImportFrom):
-            for local, qualified in _import_targets(statement):
+            for local, qualified in import_targets(statement):
                 found[local].add(qualified)
         return found
 
@@ -191,17 +193,20 @@ class ModuleFacts:
         ``builtins.sum`` for an unshadowed builtin, ``numpy.max`` for a name bound only by
         ``from numpy import max``; ``None`` when the name is bound in other ways too, so that
         the answer depends on the scope (callers then ask LibCST's scope analysis, or stay silent).
+        A star import may shadow any builtin, but a name the module imports explicitly keeps its
+        meaning (``ast`` analyses resolve names the same way).
         """
-        if self.has_star_import:
-            return None
         bindings = self.bindings.get(name)
         if not bindings:
-            return f"builtins.{name}" if name in BUILTIN_NAMES else None
+            return self._builtin(name)
         if all(isinstance(b, (ast.Import, ast.ImportFrom)) for b in bindings):
             targets = self.imported_as.get(name, set())
             if len(targets) == 1:
                 return next(iter(targets))
         return None
+
+    def _builtin(self, name: str) -> str | None:
+        return f"builtins.{name}" if name in BUILTIN_NAMES and not self.has_star_import else None
 
     @cached_property
     def module_level_bindings(self) -> dict[str, list[ast.AST]]:
@@ -219,28 +224,58 @@ class ModuleFacts:
             if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
                 found[node.id].append(node)
             elif isinstance(node, (ast.Import, ast.ImportFrom)):
-                for alias in node.names:
-                    if alias.name != "*":
-                        found[alias.asname or alias.name.partition(".")[0]].append(node)
+                for local, _ in import_targets(node):
+                    found[local].append(node)
             elif isinstance(node, ast.ExceptHandler) and node.name:
                 found[node.name].append(node)
             stack.extend(ast.iter_child_nodes(node))
         return found
 
+    @cached_property
+    def rebound_by_functions(self) -> frozenset[str]:
+        """Module variables that a function declares ``global`` and binds: whatever the module
+        level binds them to, they may mean something else at run time."""
+        if not self._by_type.get(ast.Global):
+            return frozenset()
+        found: set[str] = set()
+        for function in self.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+            declared: set[str] = set()
+            bound: set[str] = set()
+            stack: list[ast.AST] = list(function.body)
+            while stack:
+                node = stack.pop()
+                if isinstance(node, ast.Global):
+                    declared.update(node.names)
+                elif isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
+                    bound.add(node.id)
+                elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                    bound.update(local for local, _ in import_targets(node))
+                elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    bound.add(node.name)
+                    continue  # a scope of its own
+                elif isinstance(node, ast.Lambda):
+                    continue
+                elif isinstance(node, ast.ExceptHandler) and node.name:
+                    bound.add(node.name)
+                stack.extend(ast.iter_child_nodes(node))
+            found |= declared & bound
+        return frozenset(found)
+
     def module_level_qualified_name(self, name: str) -> str | None:
         """What ``name`` means at module level: ``None`` when it is bound there other than by
-        imports of one thing; ``builtins.<name>`` when it is not bound there at all."""
-        if self.has_star_import:
+        imports of one thing, or rebound by a function through ``global``; ``builtins.<name>``
+        when it is not bound anywhere at module level (and no star import may bind it)."""
+        if name in self.rebound_by_functions:
             return None
         bindings = self.module_level_bindings.get(name)
         if not bindings:
-            return f"builtins.{name}" if name in BUILTIN_NAMES else None
+            return self._builtin(name)
         imports = [b for b in bindings if isinstance(b, (ast.Import, ast.ImportFrom))]
         if len(imports) == len(bindings):
             targets = {
                 qualified
                 for b in imports
-                for qualified in _import_targets(b)
+                for qualified in import_targets(b)
                 if qualified[0] == name
             }
             if len(targets) == 1:
@@ -261,7 +296,9 @@ class ModuleFacts:
         names: set[str] = set()
         for statement in self.tree.body:
             if isinstance(statement, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
-                targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                targets = (
+                    statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+                )
                 if any(isinstance(t, ast.Name) and t.id == "__all__" for t in targets):
                     value = statement.value
                     if isinstance(value, (ast.List, ast.Tuple)):
@@ -274,26 +311,19 @@ class ModuleFacts:
     # -- imports ---------------------------------------------------------------------------
 
     @cached_property
-    def import_insertion_row(self) -> int:
-        """The row before which a new import goes: after the module's leading block of
-        docstring, ``__future__`` imports and imports (1 for an empty module)."""
-        row = 1
-        body = self.tree.body
-        for index, statement in enumerate(body):
-            is_docstring = (
-                index == 0
-                and isinstance(statement, ast.Expr)
-                and isinstance(statement.value, ast.Constant)
-                and isinstance(statement.value.value, str)
-            )
-            if is_docstring or isinstance(statement, (ast.Import, ast.ImportFrom)):
-                row = (statement.end_lineno or statement.lineno) + 1
-            else:
-                break
-        return row
+    def docstring(self) -> ast.Expr | None:
+        """The module's docstring statement, if it has one."""
+        first = self.tree.body[0] if self.tree.body else None
+        if (
+            isinstance(first, ast.Expr)
+            and isinstance(first.value, ast.Constant)
+            and isinstance(first.value.value, str)
+        ):
+            return first
+        return None
 
 
-def _import_targets(statement: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
+def import_targets(statement: ast.Import | ast.ImportFrom) -> list[tuple[str, str]]:
     """(local name, qualified name) for each name an import statement binds."""
     found = []
     if isinstance(statement, ast.Import):
@@ -305,7 +335,9 @@ def _import_targets(statement: ast.Import | ast.ImportFrom) -> list[tuple[str, s
                 found.append((top, top))
     else:
         module = "." * statement.level + (statement.module or "")
-        for alias in statement.names:
-            if alias.name != "*":
-                found.append((alias.asname or alias.name, f"{module}.{alias.name}"))
+        found.extend(
+            (alias.asname or alias.name, f"{module}.{alias.name}")
+            for alias in statement.names
+            if alias.name != "*"
+        )
     return found

@@ -53,7 +53,7 @@ def qualified_name(context: RuleContext, node: cst.BaseExpression) -> str | None
 def _qualified_head(context: RuleContext, head: cst.Name) -> str | None:
     facts = context.facts
     known = facts.qualified_name(head.value)
-    if known is not None or facts.has_star_import:
+    if known is not None:
         return known
     # The module binds the name in more than one way: ask the scope the use refers to.
     resolution = context.scopes.resolve(head)

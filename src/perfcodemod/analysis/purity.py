@@ -41,8 +41,13 @@ from perfcodemod.analysis.astscope import (
     COMPREHENSIONS,
     Binding,
     FunctionNode,
+    NodeWalker,
     Scope,
     Scopes,
+    comprehension_elements,
+    decorator_callee,
+    import_target,
+    qualified_name_at,
     reads_of,
     scopes,
     use_of,
@@ -196,8 +201,10 @@ class Purity:
         found: list[Read] = []
         for path in self._paths(function, lambda s: s.readers, stop):
             via = tuple(f.name for f in path[1:])
-            for read in self.summary(path[-1]).reads:
-                found.append(Read(read.effect, read.what, read.line, via, read.detail))
+            found.extend(
+                Read(read.effect, read.what, read.line, via, read.detail)
+                for read in self.summary(path[-1]).reads
+            )
         return found
 
     # -- fresh mutable results -------------------------------------------------------------
@@ -370,34 +377,18 @@ def _match_prefix(name: str, patterns: frozenset[str] | dict[str, str]) -> str |
     return None
 
 
-def qualified_name_at(expr: ast.expr, scope: Scope, table: Scopes, depth: int = 0) -> str | None:
-    """The qualified name of a name or attribute chain read in ``scope``, when certain."""
-    if depth > 4:
-        return None
-    if isinstance(expr, ast.Attribute):
-        base = qualified_name_at(expr.value, scope, table, depth)
-        return f"{base}.{expr.attr}" if base else None
-    if not isinstance(expr, ast.Name):
-        return None
-    owner = table.resolve(expr.id, scope)
-    if owner is None:
-        if expr.id in BUILTIN_NAMES and not table.facts.has_star_import:
-            return f"builtins.{expr.id}"
-        return None
-    bindings = owner.bindings.get(expr.id, [])
-    if len(bindings) != 1 or writers_elsewhere(expr.id, owner, table):
-        return None
-    (binding,) = bindings
-    if binding.kind == "import":
-        return binding.qualified
-    if binding.kind in ("assign", "annassign") and isinstance(
-        binding.value, (ast.Name, ast.Attribute)
-    ):
-        return qualified_name_at(binding.value, owner, table, depth + 1)
-    return None
-
-
 _NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+
+
+def mutable_display(expr: ast.expr | None) -> str | None:
+    """``list``, ``dict`` or ``set`` for a display or comprehension of one: a new object."""
+    if isinstance(expr, (ast.List, ast.ListComp)):
+        return "list"
+    if isinstance(expr, (ast.Dict, ast.DictComp)):
+        return "dict"
+    if isinstance(expr, (ast.Set, ast.SetComp)):
+        return "set"
+    return None
 
 
 def own_returns(function: FunctionNode) -> Iterator[ast.Return]:
@@ -716,12 +707,9 @@ class _Values:
     ) -> str | None:
         """What new mutable object ``expr`` builds (``list``, ``dict``...) on some path through
         it (with ``every_path``: on every path), if it does."""
-        if isinstance(expr, (ast.List, ast.ListComp)):
-            return "list"
-        if isinstance(expr, (ast.Dict, ast.DictComp)):
-            return "dict"
-        if isinstance(expr, (ast.Set, ast.SetComp)):
-            return "set"
+        display = mutable_display(expr)
+        if display:
+            return display
         if isinstance(expr, (ast.IfExp, ast.BoolOp)):
             branches = [expr.body, expr.orelse] if isinstance(expr, ast.IfExp) else expr.values
             kinds = [self.fresh_mutable(b, guard, every_path) for b in branches]
@@ -915,7 +903,7 @@ def _annotation_is(annotation: ast.expr | None, allowed: frozenset[str] | set[st
 # -- the walk over one function --------------------------------------------------------------
 
 
-class _Walker(_Values):
+class _Walker(_Values, NodeWalker):
     """Summarises one function: why it is impure on its own, what it calls, what it reads."""
 
     def __init__(self, analysis: Purity, function: FunctionNode) -> None:
@@ -939,19 +927,6 @@ class _Walker(_Values):
     def read(self, effect: str, what: str, node: ast.AST) -> None:
         self.summary.reads.append(Read(effect, what, getattr(node, "lineno", 0)))
         self.impure(f"it {EFFECT_WORDS[effect]} (`{what}`)", node)
-
-    def visit(self, node: ast.AST) -> None:
-        method = getattr(self, "visit_" + type(node).__name__, None)
-        if method is not None:
-            method(node)
-        else:
-            for child in ast.iter_child_nodes(node):
-                self.visit(child)
-
-    def visit_all(self, nodes: Iterable[ast.AST | None]) -> None:
-        for node in nodes:
-            if node is not None:
-                self.visit(node)
 
     # -- statements ------------------------------------------------------------------------
 
@@ -1064,7 +1039,7 @@ class _Walker(_Values):
 
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for decorator in node.decorator_list:
-            name = qualified_name_at(_decorator_callee(decorator), self.current, self.table)
+            name = qualified_name_at(decorator_callee(decorator), self.current, self.table)
             if name not in TRANSPARENT_DECORATORS:
                 self.impure("it defines a function with a decorator that may run code", decorator)
         self.visit_all(node.args.defaults)
@@ -1096,10 +1071,7 @@ class _Walker(_Values):
                     if isinstance(target, ast.Name):
                         names.add(target.id)
                 self.visit_all(generator.ifs)
-            for part in ("elt", "key", "value"):
-                value = getattr(node, part, None)
-                if value is not None:
-                    self.visit(value)
+            self.visit_all(comprehension_elements(node))
         finally:
             self.comprehension.pop()
 
@@ -1162,8 +1134,7 @@ class _Walker(_Values):
 
     def _import_bound(self, name: str) -> bool:
         owner = self.table.resolve(name, self.current)
-        bindings = owner.bindings.get(name, []) if owner else []
-        return len(bindings) == 1 and bindings[0].kind == "import"
+        return owner is not None and import_target(name, owner) is not None
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -1252,7 +1223,7 @@ class _Walker(_Values):
         line = getattr(node, "lineno", 0)
         for decorator in function.decorator_list:
             name = qualified_name_at(
-                _decorator_callee(decorator), self.table.enclosing_scope(function), self.table
+                decorator_callee(decorator), self.table.enclosing_scope(function), self.table
             )
             if name not in TRANSPARENT_DECORATORS:
                 self.impure(f"it calls `{function.name}()`, whose decorator may run code", node)
@@ -1362,10 +1333,6 @@ _STRING_ONLY_METHODS = frozenset(
 )
 
 
-def _decorator_callee(decorator: ast.expr) -> ast.expr:
-    return decorator.func if isinstance(decorator, ast.Call) else decorator
-
-
 #: Options under which every function of another module counts as pure: the most a user's
 #: ``extra-pure-functions`` could prove, for pre-checks, which must not miss what the rule
 #: would report under any configuration.
@@ -1398,8 +1365,8 @@ __all__ = [
     "Purity",
     "Read",
     "Summary",
+    "mutable_display",
     "own_nodes",
     "own_returns",
     "purity",
-    "qualified_name_at",
 ]

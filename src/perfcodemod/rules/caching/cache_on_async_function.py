@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Iterable
-
-import libcst as cst
-
-from perfcodemod.analysis.caching import cached_functions, cached_twin, cst_decorator, is_generator
+from perfcodemod.analysis.caching import CachedFunction, CachedFunctionRule, CachedTwin
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.rule import Candidate, Invalid, Rule
+from perfcodemod.rule import Invalid
 
 
-class CacheOnAsyncFunction(Rule):
+class CacheOnAsyncFunction(CachedFunctionRule):
     """Cache decorator on an `async def` caches the coroutine; a second await raises `RuntimeError`.
 
     ## What it does
@@ -109,17 +104,8 @@ class CacheOnAsyncFunction(Rule):
     )
 
     @classmethod
-    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
-        for function, _ in cached_functions(facts):
-            if isinstance(function, ast.AsyncFunctionDef) and not is_generator(function):
-                yield function
+    def applies_to(cls, cached: CachedFunction, facts: ModuleFacts) -> bool:
+        return cached.returns == "coroutine"
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        if node.asynchronous is None:
-            return
-        found = cached_twin(self.context, node)
-        if found is None:
-            return
-        function, decorators = found
-        if isinstance(function, ast.AsyncFunctionDef) and not is_generator(function):
-            self.report(cst_decorator(node, function, decorators[0]))
+    def check(self, cached: CachedTwin) -> None:
+        self.report(cached.decorator_node())

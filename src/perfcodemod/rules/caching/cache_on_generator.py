@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
 
-import libcst as cst
-
-from perfcodemod.analysis.astscope import scopes
-from perfcodemod.analysis.caching import cached_functions, cached_twin, cst_decorator, is_generator
+from perfcodemod.analysis.astscope import qualified_name_at, scopes
+from perfcodemod.analysis.caching import CachedFunction, CachedFunctionRule, CachedTwin
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.purity import own_returns, qualified_name_at
-from perfcodemod.rule import Candidate, Invalid, Rule
+from perfcodemod.analysis.purity import own_returns
+from perfcodemod.rule import Invalid
 
 #: Calls that return a one-shot iterator.
 ITERATOR_CALLS = frozenset(
@@ -40,7 +37,7 @@ def returned_iterator(
     return None
 
 
-class CacheOnGenerator(Rule):
+class CacheOnGenerator(CachedFunctionRule):
     """Cache decorator on a generator function: callers share one generator, exhausted at once.
 
     ## What it does
@@ -143,24 +140,18 @@ class CacheOnGenerator(Rule):
     )
 
     @classmethod
-    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
-        for function, _ in cached_functions(facts):
-            if is_generator(function) or returned_iterator(function, facts):
-                yield function
+    def applies_to(cls, cached: CachedFunction, facts: ModuleFacts) -> bool:
+        if cached.returns == "generator":
+            return True
+        return returned_iterator(cached.function, facts) is not None
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        found = cached_twin(self.context, node)
-        if found is None:
+    def check(self, cached: CachedTwin) -> None:
+        if cached.returns == "generator":
+            self.report(cached.decorator_node())
             return
-        function, decorators = found
-        target = cst_decorator(node, function, decorators[0])
-        if is_generator(function):
-            self.report(target)
-            return
-        iterator = returned_iterator(function, self.context.facts)
-        if iterator:
-            self.report(
-                target,
-                f"Cached function returns {iterator}: every caller gets the same iterator, "
-                "exhausted after the first; return a tuple of its values instead",
-            )
+        iterator = returned_iterator(cached.function, self.context.facts)
+        self.report(
+            cached.decorator_node(),
+            f"Cached function returns {iterator}: every caller gets the same iterator, "
+            "exhausted after the first; return a tuple of its values instead",
+        )

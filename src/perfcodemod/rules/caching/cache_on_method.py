@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Iterable
-
-import libcst as cst
-
-from perfcodemod.analysis.caching import cached_functions, cached_twin, cst_decorator, role
+from perfcodemod.analysis.caching import (
+    CachedFunction,
+    CachedFunctionRule,
+    CachedTwin,
+    owner_class,
+    role,
+)
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import enum_classes
-from perfcodemod.rule import Candidate, Invalid, Rule
-
+from perfcodemod.rule import Invalid
 
 #: First-parameter names of methods whose receiver is a class.
 _CLASS_RECEIVERS = frozenset({"cls", "mcs", "mcls", "metacls", "klass"})
 
+_PROPERTY_MESSAGE = (
+    "Cache decorator under `@property` keeps every instance alive and shares one cache across "
+    "instances; use `functools.cached_property`"
+)
 
-class CacheOnMethod(Rule):
+
+def caches_instances(cached: CachedFunction, facts: ModuleFacts) -> bool:
+    """The cache's keys hold instances that would otherwise die: an instance method or property
+    (not of an ``Enum``, whose members live forever; not of a metaclass, whose instances are
+    classes, which live anyway)."""
+    function = cached.function
+    if role(function, facts) not in ("method", "property"):
+        return False
+    owner = owner_class(function, facts)
+    if owner is not None and owner.name in enum_classes(facts):
+        return False
+    params = function.args.posonlyargs + function.args.args
+    return not (params and params[0].arg in _CLASS_RECEIVERS)
+
+
+class CacheOnMethod(CachedFunctionRule):
     """Cache decorator on an instance method; use `cached_property` or a per-instance cache.
 
     ## What it does
@@ -33,7 +52,10 @@ class CacheOnMethod(Rule):
 
     This is the ground of flake8-bugbear's `B019` and pylint's `W1518`
     (`method-cache-max-size-none`), for projects that run perfcodemod alone; with bugbear
-    enabled, ignore one of the two.
+    enabled, ignore one of the two. Suppressions do not carry over, because codes are each
+    tool's own: a `# noqa: B019` comment does not silence PCM411. When moving from bugbear, run
+    `perfcodemod check --select PCM411 --add-noqa` once: it adds the code to each existing
+    comment (`# noqa: B019, PCM411`), and the bugbear code can go when bugbear does.
 
     ## Why is this bad?
     The cache belongs to the function, not to the instance: its keys hold `self`, so every
@@ -71,9 +93,6 @@ class CacheOnMethod(Rule):
 
 
     class Report:
-        def __init__(self, rows):
-            self.rows = rows
-
         @functools.cache
         def total(self):
             return sum(self.rows)
@@ -87,9 +106,6 @@ class CacheOnMethod(Rule):
 
 
     class Report:
-        def __init__(self, rows):
-            self.rows = rows
-
         @functools.cached_property
         def total(self):
             return sum(self.rows)
@@ -162,33 +178,11 @@ class CacheOnMethod(Rule):
     )
 
     @classmethod
-    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
-        for function, _ in cached_functions(facts):
-            if role(function, facts) in ("method", "property"):
-                yield function
+    def applies_to(cls, cached: CachedFunction, facts: ModuleFacts) -> bool:
+        return caches_instances(cached, facts)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        found = cached_twin(self.context, node)
-        if found is None:
-            return
-        function, decorators = found
-        facts = self.context.facts
-        function_role = role(function, facts)
-        if function_role not in ("method", "property") or self._in_enum(function):
-            return
-        params = function.args.posonlyargs + function.args.args
-        if params and params[0].arg in _CLASS_RECEIVERS:
-            return  # a metaclass's method: its "instances" are classes, which live anyway
-        message = None
-        if function_role == "property":
-            message = (
-                "Cache decorator under `@property` keeps every instance alive and shares one "
-                "cache across instances; use `functools.cached_property`"
-            )
-        self.report(cst_decorator(node, function, decorators[0]), message)
-
-    def _in_enum(self, function: ast.AST) -> bool:
-        owner = self.context.facts.parents.get(function)
-        while owner is not None and not isinstance(owner, ast.ClassDef):
-            owner = self.context.facts.parents.get(owner)
-        return isinstance(owner, ast.ClassDef) and owner.name in enum_classes(self.context.facts)
+    def check(self, cached: CachedTwin) -> None:
+        if role(cached.function, self.context.facts) == "property":
+            self.report(cached.decorator_node(), _PROPERTY_MESSAGE)
+        else:
+            self.report(cached.decorator_node())

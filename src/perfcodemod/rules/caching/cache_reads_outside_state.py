@@ -3,27 +3,20 @@ that changes."""
 
 from __future__ import annotations
 
-import ast
-from collections.abc import Iterable
-
-import libcst as cst
-
 from perfcodemod.analysis.caching import (
     VERSIONABLE_EFFECTS,
+    CachedFunction,
+    CachedFunctionRule,
+    CachedTwin,
     cacheable_params,
-    cached_functions,
-    cached_nodes,
     clears_cache,
-    cached_twin,
-    cst_decorator,
-    is_generator,
-    module_purity,
+    other_cached_functions,
     role,
     version_parameter,
 )
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.purity import Read
-from perfcodemod.rule import Candidate, Invalid, Rule
+from perfcodemod.rule import Invalid
 
 _REMEDIES = {
     "clock": (
@@ -45,7 +38,7 @@ _STATE_REMEDY = (
 )
 
 
-class CacheReadsOutsideState(Rule):
+class CacheReadsOutsideState(CachedFunctionRule):
     """Cached function reads files, the clock, randomness, the environment: its cache goes stale.
 
     ## What it does
@@ -261,21 +254,18 @@ class CacheReadsOutsideState(Rule):
     )
 
     @classmethod
-    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
-        for function, _ in cached_functions(facts):
-            yield function
+    def applies_to(cls, cached: CachedFunction, facts: ModuleFacts) -> bool:
+        # Generators and coroutines are PCM413's and PCM412's; without parameters the cache is
+        # a once-per-process value by design; a module that clears the cache manages it.
+        function = cached.function
+        return (
+            cached.returns == "value"
+            and bool(cacheable_params(function, role(function, facts)))
+            and not clears_cache(function, facts)
+        )
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        found = cached_twin(self.context, node)
-        if found is None:
-            return
-        function, decorators = found
-        if isinstance(function, ast.AsyncFunctionDef) or is_generator(function):
-            return
-        facts = self.context.facts
-        if not cacheable_params(function, role(function, facts)) or clears_cache(function, facts):
-            return
-        read = self._stale_read(function)
+    def check(self, cached: CachedTwin) -> None:
+        read = self._stale_read(cached)
         if read is None:
             return
         if read.effect in _REMEDIES:
@@ -284,15 +274,14 @@ class CacheReadsOutsideState(Rule):
             remedy = _STATE_REMEDY
         else:
             remedy = _VERSIONABLE_REMEDY
-        self.report(
-            cst_decorator(node, function, decorators[0]),
-            f"Cached function {read.describe()}; {remedy}",
-        )
+        self.report(cached.decorator_node(), f"Cached function {read.describe()}; {remedy}")
 
-    def _stale_read(self, function: ast.FunctionDef) -> Read | None:
-        analysis = module_purity(self.context, self)
-        others = cached_nodes(self.context.facts) - {function}
-        reads = analysis.reads(function, stop=others)
+    def _stale_read(self, cached: CachedTwin) -> Read | None:
+        """The first read that can make the cache stale (reads that a version parameter keys
+        are left out)."""
+        function = cached.function
+        others = other_cached_functions(function, self.context.facts)
+        reads = self.purity.reads(function, stop=others)
         if not reads:
             return None
         options = self.context.family_options(self)

@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
-
-import libcst as cst
 
 from perfcodemod.analysis.caching import (
+    CachedFunction,
+    CachedFunctionRule,
+    CachedTwin,
     annotation_types,
-    cached_functions,
-    cached_nodes,
-    cached_twin,
-    cst_decorator,
-    is_generator,
-    module_purity,
+    other_cached_functions,
 )
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.rule import Candidate, Invalid, Rule
+from perfcodemod.rule import Invalid
 
 #: Return annotations that declare the result read-only: a type checker stops a caller that
 #: mutates it.
@@ -37,7 +32,7 @@ def _declared_read_only(annotation: ast.expr) -> bool:
 _TUPLE_LIKE = {"list": "a tuple", "set": "a frozenset", "dict": "a `types.MappingProxyType`"}
 
 
-class CacheReturnsMutable(Rule):
+class CacheReturnsMutable(CachedFunctionRule):
     """Cached function returns a new list, dict or set; a caller that mutates it corrupts the cache.
 
     ## What it does
@@ -165,30 +160,22 @@ class CacheReturnsMutable(Rule):
     )
 
     @classmethod
-    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
-        for function, _ in cached_functions(facts):
-            if not isinstance(function, ast.AsyncFunctionDef) and not is_generator(function):
-                yield function
+    def applies_to(cls, cached: CachedFunction, facts: ModuleFacts) -> bool:
+        annotation = cached.function.returns
+        return cached.returns == "value" and (
+            annotation is None or not _declared_read_only(annotation)
+        )
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        found = cached_twin(self.context, node)
-        if found is None:
-            return
-        function, decorators = found
-        if isinstance(function, ast.AsyncFunctionDef) or is_generator(function):
-            return
-        if function.returns is not None and _declared_read_only(function.returns):
-            return
-        analysis = module_purity(self.context, self)
-        others = cached_nodes(self.context.facts) - {function}
-        returned = analysis.fresh_mutable_return(function, stop=others)
+    def check(self, cached: CachedTwin) -> None:
+        function = cached.function
+        others = other_cached_functions(function, self.context.facts)
+        returned = self.purity.fresh_mutable_return(function, stop=others)
         if returned is None:
             return
         statement, kind = returned
-        base = kind.split(" ")[0]
-        instead = _TUPLE_LIKE.get(base, "an immutable value")
+        instead = _TUPLE_LIKE.get(kind.split(" ")[0], "an immutable value")
         self.report(
-            cst_decorator(node, function, decorators[0]),
+            cached.decorator_node(),
             f"Cached function returns a new {kind} (line {statement.lineno}) that every caller "
             f"shares, so a caller that mutates it corrupts the cache; return {instead} instead, "
             "or copy it at the call site",

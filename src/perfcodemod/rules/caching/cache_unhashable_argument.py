@@ -9,10 +9,12 @@ import libcst as cst
 
 from perfcodemod.analysis.caching import (
     UNHASHABLE_TYPES,
+    CachedFunction,
+    CachedFunctionRule,
+    CachedTwin,
     annotation_types,
-    cached_functions,
-    cached_twin,
     cacheable_params,
+    cached_functions,
     calls_of,
     defaults_by_param,
     role,
@@ -22,7 +24,7 @@ from perfcodemod.analysis.caching import (
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.purity import purity
 from perfcodemod.analysis.twins import ast_call
-from perfcodemod.rule import Candidate, Invalid, Rule
+from perfcodemod.rule import Candidate, Invalid
 
 _ALTERNATIVE = {"dict": "a tuple of items or a frozenset of items", "set": "a frozenset"}
 
@@ -53,10 +55,10 @@ def unhashable_calls(facts: ModuleFacts) -> dict[ast.Call, tuple[str, list[tuple
     if cached is None:
         cached = {}
         functions = cached_functions(facts)
-        analysis = purity(facts) if functions else None
-        for function, _ in functions:
-            assert analysis is not None
+        analysis = purity(facts) if functions else None  # no scopes for most modules
+        for function in functions:
             for call in calls_of(function, facts):
+                assert analysis is not None
                 found = list(unhashable_arguments(call, analysis))
                 if found:
                     cached[call] = (function.name, found)
@@ -64,7 +66,7 @@ def unhashable_calls(facts: ModuleFacts) -> dict[ast.Call, tuple[str, list[tuple
     return cached
 
 
-class CacheUnhashableArgument(Rule):
+class CacheUnhashableArgument(CachedFunctionRule):
     """Cached function takes an unhashable argument (list, dict, set); the call raises TypeError.
 
     ## What it does
@@ -184,34 +186,36 @@ class CacheUnhashableArgument(Rule):
     )
 
     @classmethod
+    def applies_to(cls, cached: CachedFunction, facts: ModuleFacts) -> bool:
+        return any(True for _ in unhashable_params(cached.function, facts))
+
+    @classmethod
     def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
-        for function, _ in cached_functions(facts):
-            if any(True for _ in unhashable_params(function, facts)):
-                yield function
+        yield from super().precheck(facts)
         yield from unhashable_calls(facts)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        found = cached_twin(self.context, node)
-        if found is None:
-            return
-        function, _ = found
-        params = _params_by_name(node)
-        for arg, why in unhashable_params(function, self.context.facts):
+    def check(self, cached: CachedTwin) -> None:
+        params = _params_by_name(cached.node)
+        for arg, why in unhashable_params(cached.function, self.context.facts):
             target = params.get(arg.arg)
             if target is not None:
                 self.report(
                     target,
-                    f"Parameter `{arg.arg}` of cached `{function.name}()` is {why}: a call that "
-                    "passes one raises `TypeError: unhashable type`; take a tuple or frozenset",
+                    f"Parameter `{arg.arg}` of cached `{cached.function.name}()` is {why}: a "
+                    "call that passes one raises `TypeError: unhashable type`; take a tuple or "
+                    "frozenset",
                 )
 
     def visit_Call(self, node: cst.Call) -> None:
         if not isinstance(node.func, cst.Name):
             return
+        calls = unhashable_calls(self.context.facts)
+        if not any(name == node.func.value for name, _ in calls.values()):
+            return
         call = ast_call(self.context, node)
         if call is None:
             return
-        found = unhashable_calls(self.context.facts).get(call)
+        found = calls.get(call)
         if found is None:
             return
         name, arguments = found

@@ -8,22 +8,27 @@ from collections.abc import Iterable
 import libcst as cst
 
 from perfcodemod.analysis.caching import (
-    cache_reference,
     called_repeatedly,
     does_work,
     is_generator,
     module_purity,
+    propose_cache,
     recursion,
     role,
     unhashable_parameter,
 )
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.purity import OPTIMISTIC, purity
+from perfcodemod.analysis.purity import OPTIMISTIC, Purity, purity
 from perfcodemod.analysis.twins import ast_function
 from perfcodemod.diagnostic import Applicability
-from perfcodemod.rule import Candidate, Change, Invalid, Rule
+from perfcodemod.rule import Candidate, Invalid, Rule
 
 UNSAFE = Applicability.UNSAFE
+
+_UNSAFE_BECAUSE = (
+    "whether a cache pays depends on how often arguments repeat, and equal arguments of "
+    "different types share an entry"
+)
 
 
 def _shape_fits(function: ast.FunctionDef, facts: ModuleFacts) -> str | None:
@@ -37,6 +42,16 @@ def _shape_fits(function: ast.FunctionDef, facts: ModuleFacts) -> str | None:
     if recursion(function, facts) == "overlapping":
         return None
     return called_repeatedly(function, facts)
+
+
+def worth_caching(function: ast.FunctionDef, facts: ModuleFacts, analysis: Purity) -> str | None:
+    """How the module calls ``function`` repeatedly (``in a loop at line N``, ``from N
+    places``), when it is a module function that loops, proven pure by ``analysis``, with
+    immutable results and hashable parameters; None otherwise."""
+    how = _shape_fits(function, facts)
+    if how is None or not analysis.is_pure(function) or not analysis.returns_immutable(function):
+        return None
+    return how if unhashable_parameter(function, facts) is None else None
 
 
 class CacheableFunction(Rule):
@@ -158,10 +173,9 @@ class CacheableFunction(Rule):
     @classmethod
     def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
         for function in facts.nodes(ast.FunctionDef):
-            if _shape_fits(function, facts):
-                analysis = purity(facts, OPTIMISTIC)  # the most any configuration could prove
-                if analysis.is_pure(function) and analysis.returns_immutable(function):
-                    yield function
+            # The most any configuration could prove: a pre-check cannot see the options.
+            if worth_caching(function, facts, purity(facts, OPTIMISTIC)):
+                yield function
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if node.decorators or node.asynchronous is not None:
@@ -169,35 +183,14 @@ class CacheableFunction(Rule):
         function = ast_function(self.context, node)
         if not isinstance(function, ast.FunctionDef):
             return
-        facts = self.context.facts
-        how = _shape_fits(function, facts)
+        how = worth_caching(function, self.context.facts, module_purity(self.context, self))
         if how is None:
             return
-        analysis = module_purity(self.context, self)
-        if not analysis.is_pure(function) or not analysis.returns_immutable(function):
-            return
-        if unhashable_parameter(function, facts) is not None:
-            return
         maxsize = str(self.context.family_options(self).get("maxsize", 128))
-        reference = cache_reference(self.context, function, maxsize=maxsize)
-        message = (
-            f"Pure function `{function.name}()` loops and is called {how}; consider "
-            f"`@functools.lru_cache(maxsize={maxsize})`"
-        )
-        if reference is None:
-            self.report(node.name, message)
-            return
-        expression, imports = reference
-        decorator = cst.Decorator(cst.parse_expression(expression))
+        proposal = propose_cache(self, node, function, _UNSAFE_BECAUSE, maxsize)
         self.report(
             node.name,
-            message,
-            self.fix(
-                Change(node, node.with_changes(decorators=[decorator])),
-                UNSAFE,
-                "whether a cache pays depends on how often arguments repeat, and equal arguments "
-                "of different types share an entry",
-                imports,
-                title=f"Add `@{expression}`",
-            ),
+            f"Pure function `{function.name}()` loops and is called {how}; consider "
+            f"`@functools.lru_cache(maxsize={maxsize})`",
+            proposal.fix,
         )

@@ -9,26 +9,47 @@ from collections.abc import Iterable
 import libcst as cst
 
 from perfcodemod.analysis.caching import (
-    cache_reference,
     is_generator,
     module_purity,
+    propose_cache,
     recursion,
     role,
     self_calls_in_loops,
     unhashable_parameter,
 )
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.purity import OPTIMISTIC, purity
+from perfcodemod.analysis.purity import OPTIMISTIC, Purity, purity
 from perfcodemod.analysis.twins import ast_function
 from perfcodemod.diagnostic import Applicability
-from perfcodemod.rule import Candidate, Change, Invalid, Rule
+from perfcodemod.rule import Candidate, Invalid, Rule
 
 UNSAFE = Applicability.UNSAFE
 
+_UNSAFE_BECAUSE = (
+    "a cache lets equal arguments of different types share a result, keeps every argument "
+    "alive, and halves the recursion depth CPython reaches"
+)
+
+
+def cacheable_recursion(function: ast.FunctionDef, facts: ModuleFacts, analysis: Purity) -> bool:
+    """An undecorated plain function with parameters (at module level or nested) whose
+    recursion overlaps, proven pure by ``analysis``, with immutable results and hashable
+    parameters."""
+    return (
+        not function.decorator_list
+        and has_parameters(function)
+        and role(function, facts) in ("module", "nested")
+        and recursion(function, facts) == "overlapping"
+        and not is_generator(function)
+        and analysis.is_pure(function)
+        and analysis.returns_immutable(function)
+        and unhashable_parameter(function, facts) is None
+    )
+
 
 def recursive_candidates(facts: ModuleFacts) -> Iterable[ast.FunctionDef]:
-    """Undecorated plain functions (module level or nested) that may call themselves twice:
-    the cheap part of the rule, shared by the pre-check and the visitor."""
+    """The functions :func:`cacheable_recursion` accepts under the most generous options (a
+    pre-check must not depend on the configuration it cannot see)."""
     # Rows of the calls by name: a function that never calls its name inside its own rows is
     # ruled out without building any scope (most functions, in most modules).
     rows: dict[str, list[int]] = defaultdict(list)
@@ -36,29 +57,16 @@ def recursive_candidates(facts: ModuleFacts) -> Iterable[ast.FunctionDef]:
         if isinstance(call.func, ast.Name):
             rows[call.func.id].append(call.lineno)
     for function in facts.nodes(ast.FunctionDef):
-        if function.decorator_list or not all_args(function) or function.name not in rows:
+        if function.decorator_list or not has_parameters(function) or function.name not in rows:
             continue
         first, last = function.body[0].lineno, function.end_lineno or function.lineno
-        if not any(first <= row <= last for row in rows[function.name]):
-            continue
-        if role(function, facts) not in ("module", "nested"):
-            continue
-        if recursion(function, facts) == "overlapping" and could_be_cacheable(function, facts):
+        if any(first <= row <= last for row in rows[function.name]) and cacheable_recursion(
+            function, facts, purity(facts, OPTIMISTIC)
+        ):
             yield function
 
 
-def could_be_cacheable(function: ast.FunctionDef, facts: ModuleFacts) -> bool:
-    """What the rule requires besides the recursion, under the most generous options (a
-    pre-check must not depend on the configuration it cannot see)."""
-    analysis = purity(facts, OPTIMISTIC)
-    return (
-        analysis.is_pure(function)
-        and analysis.returns_immutable(function)
-        and unhashable_parameter(function, facts) is None
-    )
-
-
-def all_args(function: ast.FunctionDef) -> bool:
+def has_parameters(function: ast.FunctionDef) -> bool:
     args = function.args
     return bool(args.posonlyargs or args.args or args.kwonlyargs or args.vararg or args.kwarg)
 
@@ -304,46 +312,17 @@ class CacheableRecursiveFunction(Rule):
         if node.decorators or node.asynchronous is not None:
             return
         function = ast_function(self.context, node)
-        if not isinstance(function, ast.FunctionDef) or not self._cacheable(function):
+        facts = self.context.facts
+        if not isinstance(function, ast.FunctionDef) or not cacheable_recursion(
+            function, facts, module_purity(self.context, self)
+        ):
             return
-        how = self._how(function)
-        reference = cache_reference(self.context, function)
-        if reference is None:
-            self.report(
-                node.name,
-                f"Pure recursive function `{function.name}()` {how}; decorate it with "
-                "`@functools.cache`",
-            )
-            return
-        expression, imports = reference
-        decorator = cst.Decorator(cst.parse_expression(expression))
+        in_a_loop = any(loop is not None for _, loop in self_calls_in_loops(function, facts))
+        how = "calls itself in a loop" if in_a_loop else "calls itself more than once"
+        proposal = propose_cache(self, node, function, _UNSAFE_BECAUSE)
         self.report(
             node.name,
-            f"Pure recursive function `{function.name}()` {how}; decorate it with `@{expression}`",
-            self.fix(
-                Change(node, node.with_changes(decorators=[decorator])),
-                UNSAFE,
-                "a cache lets equal arguments of different types share a result, keeps every "
-                "argument alive, and halves the recursion depth CPython reaches",
-                imports,
-                title=f"Add `@{expression}`",
-            ),
+            f"Pure recursive function `{function.name}()` {how}, recomputing overlapping "
+            f"subproblems; decorate it with `@{proposal.decorator}`",
+            proposal.fix,
         )
-
-    def _cacheable(self, function: ast.FunctionDef) -> bool:
-        facts = self.context.facts
-        if function.decorator_list or not all_args(function) or is_generator(function):
-            return False
-        if role(function, facts) not in ("module", "nested"):
-            return False
-        if recursion(function, facts) != "overlapping":
-            return False
-        analysis = module_purity(self.context, self)
-        if not analysis.is_pure(function) or not analysis.returns_immutable(function):
-            return False
-        return unhashable_parameter(function, facts) is None
-
-    def _how(self, function: ast.FunctionDef) -> str:
-        if any(loop is not None for _, loop in self_calls_in_loops(function, self.context.facts)):
-            return "calls itself in a loop, recomputing overlapping subproblems"
-        return "calls itself more than once, recomputing overlapping subproblems"

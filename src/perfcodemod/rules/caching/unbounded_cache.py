@@ -3,29 +3,24 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
 
 import libcst as cst
 
 from perfcodemod.analysis.caching import (
-    CacheDecorator,
+    CachedFunction,
+    CachedFunctionRule,
+    CachedTwin,
     annotation_types,
-    cached_functions,
-    cached_twin,
+    cache_reference,
     cacheable_params,
-    cst_decorator,
-    is_generator,
-    module_purity,
     role,
     self_calls,
-    toplevel_row,
 )
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import enum_classes
-from perfcodemod.analysis.imports import reference
 from perfcodemod.analysis.purity import own_returns
 from perfcodemod.diagnostic import Applicability
-from perfcodemod.rule import Candidate, Change, ImportRequest, Invalid, Rule
+from perfcodemod.rule import Change, ImportRequest, Invalid
 
 SAFE = Applicability.SAFE
 UNSAFE = Applicability.UNSAFE
@@ -58,12 +53,14 @@ def _is_maxsize(arg: cst.Arg, index: int) -> bool:
     return arg.keyword.value == "maxsize"
 
 
-def unbounded_candidate(
-    function: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts
-) -> bool:
+def unbounded_for_no_reason(cached: CachedFunction, facts: ModuleFacts) -> bool:
+    """An unbounded cache on a function whose cache nothing bounds: not a recursion's
+    subproblems, not a method's or nested function's, not a "once per argument" guard, with
+    arguments that can take many values."""
+    function = cached.function
     return (
-        isinstance(function, ast.FunctionDef)
-        and not is_generator(function)
+        any(decorator.unbounded for decorator in cached.decorators)
+        and cached.returns == "value"
         and returns_a_value(function)
         and role(function, facts) in ("module", "staticmethod", "classmethod")
         and not self_calls(function, facts)
@@ -71,7 +68,7 @@ def unbounded_candidate(
     )
 
 
-class UnboundedCache(Rule):
+class UnboundedCache(CachedFunctionRule):
     """Unbounded cache on a function that does not recurse; bound it with `lru_cache(maxsize=...)`.
 
     ## What it does
@@ -215,33 +212,24 @@ class UnboundedCache(Rule):
     )
 
     @classmethod
-    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
-        for function, decorators in cached_functions(facts):
-            if any(d.unbounded for d in decorators) and unbounded_candidate(function, facts):
-                yield function
+    def applies_to(cls, cached: CachedFunction, facts: ModuleFacts) -> bool:
+        return unbounded_for_no_reason(cached, facts)
 
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        found = cached_twin(self.context, node)
-        if found is None:
-            return
-        function, decorators = found
-        unbounded = [d for d in decorators if d.unbounded]
-        if not unbounded or not unbounded_candidate(function, self.context.facts):
-            return
-        decorator = unbounded[0]
-        target = cst_decorator(node, function, decorator)
+    def check(self, cached: CachedTwin) -> None:
+        decorator = next(d for d in cached.decorators if d.unbounded)
+        target = cached.decorator_node(decorator)
         maxsize = int(self.context.family_options(self).get("maxsize", 128))
         message = (
             "Unbounded cache on a function that does not recurse keeps every argument forever; "
             f"bound it with `lru_cache(maxsize={maxsize})`"
         )
-        replacement = self._bounded(target.decorator, decorator, function, maxsize)
+        replacement = self._bounded(target.decorator, cached, maxsize)
         if replacement is None:
             self.report(target, message)
             return
         expression, imports = replacement
-        analysis = module_purity(self.context, self)
-        if analysis.is_pure(function) and analysis.returns_immutable(function):
+        analysis = self.purity
+        if analysis.is_pure(cached.function) and analysis.returns_immutable(cached.function):
             applicability, reason = SAFE, (
                 "the function is pure and its results are immutable: an evicted entry is "
                 "recomputed to an equal value"
@@ -264,29 +252,24 @@ class UnboundedCache(Rule):
         )
 
     def _bounded(
-        self,
-        old: cst.BaseExpression,
-        decorator: CacheDecorator,
-        function: ast.FunctionDef | ast.AsyncFunctionDef,
-        maxsize: int,
+        self, old: cst.BaseExpression, cached: CachedFunction, maxsize: int
     ) -> tuple[cst.BaseExpression, tuple[ImportRequest, ...]] | None:
+        """The decorator with a bound: ``maxsize`` in place of ``None``, or ``lru_cache`` with
+        it in place of ``cache``, imported in the module's style."""
         size = cst.Integer(str(maxsize))
         if isinstance(old, cst.Call):  # lru_cache(None) / lru_cache(maxsize=None)
             args = [
-                arg.with_changes(value=size)
-                if _is_maxsize(arg, index)
-                else arg
+                arg.with_changes(value=size) if _is_maxsize(arg, index) else arg
                 for index, arg in enumerate(old.args)
             ]
             return old.with_changes(args=args), ()
-        no_space = cst.SimpleWhitespace("")
-        equal = cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space)
-        call_args = [cst.Arg(keyword=cst.Name("maxsize"), value=size, equal=equal)]
         if isinstance(old, cst.Attribute):  # functools.cache -> functools.lru_cache(maxsize=N)
-            func = old.with_changes(attr=cst.Name("lru_cache"))
-            return cst.Call(func=func, args=call_args), ()
-        row = toplevel_row(self.context.facts, function)
-        found = reference(self.context.facts, "functools", "lru_cache", row)
-        if found is None:
+            no_space = cst.SimpleWhitespace("")
+            equal = cst.AssignEqual(whitespace_before=no_space, whitespace_after=no_space)
+            bound = cst.Arg(keyword=cst.Name("maxsize"), value=size, equal=equal)
+            return cst.Call(func=old.with_changes(attr=cst.Name("lru_cache")), args=[bound]), ()
+        reference = cache_reference(self.context, cached.function, str(maxsize))
+        if reference is None:
             return None
-        return cst.Call(func=cst.parse_expression(found.expression), args=call_args), found.imports
+        expression, imports = reference
+        return cst.parse_expression(expression), imports
