@@ -69,6 +69,62 @@ def test_an_import_after_the_place_of_use_does_not_count() -> None:
     assert found is not None and found.imports == (ImportRequest("functools"),)
 
 
+def _request(what: str) -> ImportRequest:
+    """``collections``: ``import collections``; ``functools.cache``: ``from functools import
+    cache``."""
+    module, _, name = what.partition(".")
+    return ImportRequest(module, name or None)
+
+
+#: The module's layout: a blank line between a docstring (or dunders) and a first import, none
+#: inside an import block, and the import block found after `__all__` too.
+LAYOUTS = {
+    "docstring-then-code": (
+        '"""Doc."""\nx = 1\n', "collections",
+        '"""Doc."""\n\nimport collections\n\nx = 1\n',
+    ),
+    "docstring-blank-code": (
+        '"""Doc."""\n\nx = 1\n', "collections",
+        '"""Doc."""\n\nimport collections\n\nx = 1\n',
+    ),
+    "docstring-two-blanks-def": (
+        '"""Doc."""\n\n\ndef f():\n    pass\n', "functools.cache",
+        '"""Doc."""\n\nfrom functools import cache\n\n\ndef f():\n    pass\n',
+    ),
+    "docstring-then-def": (
+        '"""Doc."""\ndef f():\n    pass\n', "functools",
+        '"""Doc."""\n\nimport functools\n\n\ndef f():\n    pass\n',
+    ),
+    "docstring-comment": (
+        '"""Doc."""\n\n# About x.\nx = 1\n', "functools",
+        '"""Doc."""\n\nimport functools\n\n# About x.\nx = 1\n',
+    ),
+    "docstring-alone-no-newline": (
+        '"""Doc."""', "functools",
+        '"""Doc."""\n\nimport functools\n',
+    ),
+    "no-blank-line-added-inside-a-block": (
+        '"""Doc."""\nimport os\n\nx = 1\n', "collections",
+        '"""Doc."""\nimport collections\nimport os\n\nx = 1\n',
+    ),
+    "import-block-after-dunders": (
+        "# License.\n\n__all__ = ['readsav']\n\nimport struct\nimport numpy as np\n\nX = 1\n",
+        "collections",
+        "# License.\n\n__all__ = ['readsav']\n\nimport collections\nimport struct\n"
+        "import numpy as np\n\nX = 1\n",
+    ),
+    "from-import-after-the-last-import": (
+        "__all__ = ['f']\nimport os\n__version__ = '1'\n\ndef f():\n    pass\n", "functools.cache",
+        "__all__ = ['f']\nimport os\nfrom functools import cache\n__version__ = '1'\n\n"
+        "def f():\n    pass\n",
+    ),
+    "first-import-after-dunders": (
+        '"""Doc."""\n__all__ = ["f"]\n\ndef f():\n    pass\n', "functools",
+        '"""Doc."""\n__all__ = ["f"]\n\nimport functools\n\n\ndef f():\n    pass\n',
+    ),
+}
+
+
 @pytest.mark.parametrize(
     ("code", "request_", "expected"),
     [
@@ -106,6 +162,10 @@ def test_an_import_after_the_place_of_use_does_not_count() -> None:
         pytest.param(
             "import os\r\n\r\nx = 1\r\n", ImportRequest("functools"),
             "import functools\r\nimport os\r\n\r\nx = 1\r\n", id="crlf",
+        ),
+        *(
+            pytest.param(code, _request(what), expected, id=layout)
+            for layout, (code, what, expected) in LAYOUTS.items()
         ),
     ],
 )
@@ -153,6 +213,7 @@ def fix(code: str, code_selector: str = "PCM401") -> str:
 
 def test_two_fixes_in_one_file_add_one_import() -> None:
     fixed = fix(TWO_RECURSIONS)
+    assert fixed.startswith('"""Two pure recursions, one import."""\n\nimport functools\n\n\n')
     assert fixed.count("import functools") == 1
     assert fixed.count("@functools.cache") == 2
     compile(fixed, "fixed.py", "exec")

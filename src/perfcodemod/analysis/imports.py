@@ -16,8 +16,9 @@ A fix that needs ``functools.cache`` asks :func:`reference` how to write it here
 the import is already there (so a second ``--fix`` and two fixes in one file add one import), a
 ``from m import n`` next to the module's other imports from ``m``, a plain ``import m`` in
 alphabetical order among the module's leading plain imports, else after the module's leading
-docstring, ``__future__`` imports and imports. Two fixes asking for the same import produce the
-same edit, which the fixer applies once.
+docstring, ``__future__`` imports, dunders (``__all__``) and imports, laid out as the module is
+(no blank line inside an import block, one between a docstring and a first import). Two fixes
+asking for the same import produce the same edit, which the fixer applies once.
 """
 
 from __future__ import annotations
@@ -136,21 +137,34 @@ def _satisfied(request: ImportRequest, facts: ModuleFacts) -> bool:
     return False
 
 
-def _leading_block(facts: ModuleFacts) -> list[ast.stmt]:
-    """The module's docstring and the imports that follow it, up to the first other statement."""
-    block: list[ast.stmt] = []
-    for index, statement in enumerate(facts.tree.body):
-        is_docstring = (
-            index == 0
-            and isinstance(statement, ast.Expr)
-            and isinstance(statement.value, ast.Constant)
-            and isinstance(statement.value.value, str)
-        )
-        if is_docstring or isinstance(statement, (ast.Import, ast.ImportFrom)):
-            block.append(statement)
+def _head(facts: ModuleFacts) -> list[ast.stmt]:
+    """The statements that open the module: its docstring, then its imports and the module
+    dunders PEP 8 puts among them (``__all__``, ``__version__``...), up to the first other
+    statement. A new import goes in the head, so it comes before any code that uses it."""
+    head: list[ast.stmt] = []
+    for statement in facts.tree.body:
+        if statement is facts.docstring or isinstance(
+            statement, (ast.Import, ast.ImportFrom)
+        ) or _is_dunder_assignment(statement):
+            head.append(statement)
         else:
             break
-    return block
+    return head
+
+
+def _is_dunder_assignment(statement: ast.stmt) -> bool:
+    targets = (
+        statement.targets if isinstance(statement, ast.Assign)
+        else [statement.target] if isinstance(statement, ast.AnnAssign)
+        else []
+    )
+    return bool(targets) and all(
+        isinstance(t, ast.Name) and t.id.startswith("__") and t.id.endswith("__") for t in targets
+    )
+
+
+def _end_row(statement: ast.stmt) -> int:
+    return statement.end_lineno or statement.lineno
 
 
 def _first_row(statement: ast.stmt) -> int:
@@ -159,16 +173,18 @@ def _first_row(statement: ast.stmt) -> int:
 
 
 def insertion_row(request: ImportRequest, facts: ModuleFacts) -> int:
-    """The row before which the import of ``request`` goes."""
-    block = _leading_block(facts)
-    imports = [s for s in block if isinstance(s, (ast.Import, ast.ImportFrom))]
+    """The row before which the import of ``request`` goes: in the module's import block when
+    it has one (next to the imports from the same module, or in alphabetical order), else
+    after the docstring and module dunders, else before the first statement."""
+    head = _head(facts)
+    imports = [s for s in head if isinstance(s, (ast.Import, ast.ImportFrom))]
     if request.name is not None:
         same = [
             s for s in _toplevel_imports(facts)
             if isinstance(s, ast.ImportFrom) and s.module == request.module and not s.level
         ]
         if same:
-            return (same[-1].end_lineno or same[-1].lineno) + 1
+            return _end_row(same[-1]) + 1
         siblings = [
             s for s in imports
             if isinstance(s, ast.ImportFrom) and s.module != "__future__" and not s.level
@@ -177,47 +193,70 @@ def insertion_row(request: ImportRequest, facts: ModuleFacts) -> int:
             if (statement.module or "") > request.module:
                 return statement.lineno
         if siblings:
-            return (siblings[-1].end_lineno or siblings[-1].lineno) + 1
+            return _end_row(siblings[-1]) + 1
     else:
         plain = [s for s in imports if isinstance(s, ast.Import)]
         for plain_import in plain:
             if plain_import.names[0].name > request.module:
                 return plain_import.lineno
         if plain:
-            return (plain[-1].end_lineno or plain[-1].lineno) + 1
-    if block:
-        return (block[-1].end_lineno or block[-1].lineno) + 1
+            return _end_row(plain[-1]) + 1
+    if imports:
+        return _end_row(imports[-1]) + 1
+    if head:
+        return _end_row(head[-1]) + 1
     if facts.tree.body:
         return _first_row(facts.tree.body[0])
     return 1
 
 
 def import_edit(request: ImportRequest, facts: ModuleFacts) -> Edit | None:
-    """The edit that adds ``request``'s import (None: the module already has it)."""
+    """The edit that adds ``request``'s import (None: the module already has it), laid out as
+    the module is: inside an import block, no blank line; as the module's first import after
+    its docstring (or dunders), a blank line before it; before code, blank lines after it."""
     if _satisfied(request, facts):
         return None
     if request.name is None:
         statement = f"import {request.module}"
     else:
         statement = f"from {request.module} import {request.name}"
+    lines = facts.lines
+    newline = lines.newline
     row = insertion_row(request, facts)
-    newline = facts.lines.newline
-    offset = facts.lines.offset(row) if row <= len(facts.lines) else len(facts.text)
-    prefix = (
-        newline
-        if offset == len(facts.text) and facts.text and not facts.text.endswith(("\n", "\r"))
-        else ""
-    )
-    return Edit(offset, offset, f"{prefix}{statement}{newline}{_separator(facts, row)}")
+    before = ""
+    first_import = not any(isinstance(s, (ast.Import, ast.ImportFrom)) for s in _head(facts))
+    if first_import and _head(facts):
+        # The module's first import, after its docstring or dunders: one blank line between.
+        if _is_blank(facts, row):
+            row += 1
+        else:
+            before = newline
+    offset = lines.offset(row) if row <= len(lines) else len(facts.text)
+    if offset == len(facts.text) and facts.text and not facts.text.endswith(("\n", "\r")):
+        before = newline + before
+    after = _separator(facts, row) if first_import else ""
+    return Edit(offset, offset, f"{before}{statement}{newline}{after}")
+
+
+def _is_blank(facts: ModuleFacts, row: int) -> bool:
+    """Row ``row`` is an empty (or white-space) line of the text, not the end of the file."""
+    return _has_line(facts, row) and not facts.lines.line(row).strip()
+
+
+def _has_line(facts: ModuleFacts, row: int) -> bool:
+    return row <= len(facts.lines) and facts.lines.offset(row) < len(facts.text)
 
 
 def _separator(facts: ModuleFacts, row: int) -> str:
-    """Blank lines after a module's first import, when code follows it directly: one before a
-    statement, two before a function or class (as PEP 8 has it)."""
-    if any(isinstance(s, (ast.Import, ast.ImportFrom)) for s in _leading_block(facts)):
+    """The blank lines to add after a module's first import so that what follows it is spaced
+    as PEP 8 has it: one blank line before a statement, two before a function or class (blank
+    lines already there count)."""
+    blank = 0
+    while _is_blank(facts, row + blank):
+        blank += 1
+    code_row = row + blank
+    if not _has_line(facts, code_row):
         return ""
-    if row > len(facts.lines) or not facts.lines.line(row).strip():
-        return ""
-    following = next((s for s in facts.tree.body if _first_row(s) == row), None)
+    following = next((s for s in facts.tree.body if _first_row(s) == code_row), None)
     is_definition = isinstance(following, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-    return facts.lines.newline * (2 if is_definition else 1)
+    return facts.lines.newline * max(0, (2 if is_definition else 1) - blank)
