@@ -60,3 +60,14 @@ def test_calls_in_other_statements_reach_the_cached_function() -> None:
     )
     (found,) = diagnostics(rule("PCM416"), code)
     assert (found.row, found.col) == (9, 13)
+
+
+def test_a_call_in_a_positional_only_default_is_reported_on_its_own_argument() -> None:
+    # LibCST lists positional-only parameters after the others: pairing calls by order reported
+    # the tuple of the first call (column 11) for the list of the second.
+    code = (
+        "import functools\n\n@functools.cache\ndef f(x):\n    return x\n\n"
+        "def g(a=f((1,)), /, b=f([1])):\n    return a\n"
+    )
+    (found,) = diagnostics(rule("PCM416"), code)
+    assert (found.row, found.col) == (7, 25)
