@@ -250,11 +250,14 @@ def _check_chunk(
         if not context.reports:
             return
         targets: set[cst.CSTNode] = set()
+        anchors: dict[cst.CSTNode, cst.CSTNode] = {}
         for report in context.reports:
             targets.add(report.node)
             if report.fix:
-                targets.update(change.old for change in report.fix.changes)
-        spans = _Spans(module, targets)
+                for change in report.fix.changes:
+                    anchors[change.old] = _block_statement(change.old, context)
+        targets.update(anchors.values())
+        spans = _Spans(module, targets, anchors)
     except Exception as exc:  # a bug in a rule must not end the run
         if DEBUG:
             raise
@@ -298,8 +301,7 @@ def _make_fix(
 ) -> Fix:
     edits = []
     for change in proposal.changes:
-        start, end = spans.inclusive(change.old)
-        content = spans.code_at(change.old, change.new)
+        start, end, content = spans.edit(change.old, change.new)
         edits.append(Edit(chunk_start + start, chunk_start + end, content))
     for request in dict.fromkeys(proposal.imports):
         edit = import_edit(request, facts)
@@ -345,7 +347,8 @@ _SKIPPED_FIELDS = frozenset(
     {
         "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators", "header",
         "footer", "trailing_whitespace", "indent", "newline", "equal", "colon", "lbracket",
-        "rbracket", "lbrace", "rbrace", "dot", "star", "whitespace", "asynchronous",
+        "rbracket", "lbrace", "rbrace", "dot", "star", "whitespace", "asynchronous", "first_colon",
+        "second_colon", "leading_whitespace", "relative",
     }
 )
 # Where LibCST's field order differs from the order of the source.
@@ -357,6 +360,9 @@ _FIELD_ORDER_OVERRIDES = {
     "ExceptHandler": ("type", "name", "body"),
     "ExceptStarHandler": ("type", "name", "body"),
     "MatchCase": ("pattern", "guard", "body"),
+    "Parameters": (
+        "posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg"
+    ),
 }
 _CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
 
@@ -513,11 +519,45 @@ class _SyntacticRecorder:
             state.syntactic[self.node] = (start, end)
 
 
+def _block_statement(node: cst.CSTNode, context: RuleContext) -> cst.CSTNode:
+    """``node`` if it is a statement directly in a block, else the nearest ancestor that is.
+
+    Such a statement's code depends on nothing around it but its indentation. Other nodes' code
+    can depend on their parent: an ``If`` is written ``elif`` in another ``If``'s ``orelse``,
+    an element or argument gets its comma from its container, a small statement its semicolon.
+    """
+    current = node
+    while True:
+        parent = context.parent(current)
+        if parent is None or isinstance(parent, (cst.Module, cst.IndentedBlock)):
+            return current
+        current = parent
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """The length of the longest common prefix (slices compare at C speed)."""
+    low, high = 0, min(len(a), len(b))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 class _Spans:
-    def __init__(self, module: cst.Module, targets: set[cst.CSTNode]) -> None:
+    def __init__(
+        self,
+        module: cst.Module,
+        targets: set[cst.CSTNode],
+        anchors: dict[cst.CSTNode, cst.CSTNode] | None = None,
+    ) -> None:
         self.module = module
+        self.anchors = anchors or {}
         self.state = _SpanState(module, set(targets))
         module._codegen(self.state)
+        self.code = "".join(self.state.tokens)
 
     def inclusive(self, node: cst.CSTNode) -> tuple[int, int]:
         return self.state.inclusive[node]
@@ -530,6 +570,26 @@ class _Spans:
         if found is None or getattr(node, "lpar", None):
             return self.state.inclusive[node]
         return found
+
+    def edit(self, old: cst.CSTNode, new: Replacement) -> tuple[int, int, str]:
+        """The smallest edit of the chunk's text that replaces ``old`` with ``new``.
+
+        The statement around ``old`` (``_block_statement``) is generated again with ``old``
+        replaced, at its indentation, and compared with its text: whatever ``old``'s parent
+        contributes to its code (``elif``, commas) is generated as the parent would.
+        """
+        anchor = self.anchors.get(old, old)
+        if anchor is old:
+            start, end = self.inclusive(old)
+            return start, end, self.code_at(old, new)
+        # deep_replace accepts a FlattenSentinel or RemovalSentinel below the root.
+        replaced = anchor.deep_replace(old, new)  # type: ignore[type-var]
+        start, end = self.inclusive(anchor)
+        before = self.code[start:end]
+        after = self.code_at(anchor, replaced)
+        prefix = _common_prefix(before, after)
+        suffix = _common_prefix(before[prefix:][::-1], after[prefix:][::-1])
+        return start + prefix, end - suffix, after[prefix : len(after) - suffix]
 
     def code_at(self, old: cst.CSTNode, new: Replacement) -> str:
         """The code of ``new`` as it would be generated in ``old``'s place."""
