@@ -26,8 +26,14 @@ from perfcodemod.source import LineIndex, SourceText
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
 MODULES = [
-    "argparse.py", "dataclasses.py", "json/decoder.py", "typing.py", "enum.py",
-    "asyncio/base_events.py", "email/_header_value_parser.py", "pathlib.py",
+    "argparse.py",
+    "dataclasses.py",
+    "json/decoder.py",
+    "typing.py",
+    "enum.py",
+    "asyncio/base_events.py",
+    "email/_header_value_parser.py",
+    "pathlib.py",
 ]
 
 
@@ -71,7 +77,10 @@ def test_spans_agree_with_libcst(name: str) -> None:
         if not getattr(node, "lpar", None):
             syntactic_start, syntactic_end = spans.syntactic(node)
             expected = positions[node]
-            assert lines.position(syntactic_start) == (expected.start.line, expected.start.column + 1)
+            assert lines.position(syntactic_start) == (
+                expected.start.line,
+                expected.start.column + 1,
+            )
             assert lines.position(syntactic_end) == (expected.end.line, expected.end.column + 1)
 
 
@@ -90,7 +99,9 @@ class _Context:
     """The part of RuleContext that spans need: the chunk's parents."""
 
     def __init__(self, module: cst.Module) -> None:
-        self.parents = {child: parent for parent in preorder(module) for child in engine.children(parent)}
+        self.parents = {
+            child: parent for parent in preorder(module) for child in engine.children(parent)
+        }
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         return self.parents.get(node)
@@ -155,7 +166,9 @@ def test_statement_replacement_keeps_indentation() -> None:
 
 
 @pytest.mark.parametrize("name", ["argparse.py", "enum.py", "typing.py", "tarfile.py"])
-def test_chunks_find_what_the_whole_module_finds(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_chunks_find_what_the_whole_module_finds(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Parsing only the top-level statements with candidates is an optimisation: the same file
     checked as one chunk gives the same diagnostics and fixes."""
     source = SourceText(stdlib(name))

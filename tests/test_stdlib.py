@@ -64,8 +64,15 @@ def test_fix_keeps_code_compiling_and_settles(corpus: Path, tmp_path: Path) -> N
     before = {p: p.read_bytes() for p in work.rglob("*.py")}
     compiled_before = {p for p in before if compiles(p)}
     result = run_cli(
-        "check", "--isolated", "--select", "ALL", "--fix", "--unsafe-fixes", "--no-respect-gitignore",
-        "--exit-zero", work,
+        "check",
+        "--isolated",
+        "--select",
+        "ALL",
+        "--fix",
+        "--unsafe-fixes",
+        "--no-respect-gitignore",
+        "--exit-zero",
+        work,
     )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
@@ -76,8 +83,15 @@ def test_fix_keeps_code_compiling_and_settles(corpus: Path, tmp_path: Path) -> N
     assert changed
     after = {p: p.read_bytes() for p in before}
     again = run_cli(
-        "check", "--isolated", "--select", "ALL", "--fix", "--unsafe-fixes", "--no-respect-gitignore",
-        "--exit-zero", work,
+        "check",
+        "--isolated",
+        "--select",
+        "ALL",
+        "--fix",
+        "--unsafe-fixes",
+        "--no-respect-gitignore",
+        "--exit-zero",
+        work,
     )
     assert again.returncode == 0, again.stderr
     assert [p for p in before if p.read_bytes() != after[p]] == [], "a second --fix changed files"

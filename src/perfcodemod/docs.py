@@ -27,11 +27,17 @@ def render(rule: type[Rule]) -> str:
     options = registry.family_options().get(rule.family, {})
     option_lines = []
     if options:
-        option_lines.append(f"\n## Options (`[tool.perfcodemod.{rule.family}]`, shared by the family)\n")
+        option_lines.append(
+            f"\n## Options (`[tool.perfcodemod.{rule.family}]`, shared by the family)\n"
+        )
         for key, spec in options.items():
             option_lines.append(f"- `{key}` (default `{spec.default!r}`): {spec.doc}")
     return (
-        f"# {rule.code}: {rule.name}\n\n{summary}\n\n" + "\n".join(facts) + "\n\n" + body + "\n"
+        f"# {rule.code}: {rule.name}\n\n{summary}\n\n"
+        + "\n".join(facts)
+        + "\n\n"
+        + body
+        + "\n"
         + ("\n".join(option_lines) + "\n" if option_lines else "")
     )
 
@@ -52,12 +58,16 @@ def write_pages(directory: Path) -> list[Path]:
             stale.unlink()
             written.append(stale)
     index = directory.parent / "rules.md"
-    rows = ["# Rules\n", "| code | name | family | default | fix |", "| --- | --- | --- | --- | --- |"]
-    for rule in registry.all_rules():
-        rows.append(
-            f"| [{rule.code}](rules/{rule.code}.md) | {rule.name} | {rule.family} | "
-            f"{'on' if rule.default_enabled else 'opt-in'} | {rule.fix_title or ''} |"
-        )
+    rows = [
+        "# Rules\n",
+        "| code | name | family | default | fix |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    rows.extend(
+        f"| [{rule.code}](rules/{rule.code}.md) | {rule.name} | {rule.family} | "
+        f"{'on' if rule.default_enabled else 'opt-in'} | {rule.fix_title or ''} |"
+        for rule in registry.all_rules()
+    )
     index_text = "\n".join(rows) + "\n"
     if not index.exists() or index.read_text(encoding="utf-8") != index_text:
         index.write_text(index_text, encoding="utf-8", newline="\n")

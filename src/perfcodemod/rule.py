@@ -73,7 +73,8 @@ class ImportRequest:
 
 @dataclass(frozen=True)
 class Change:
-    """Replace ``old`` (a node of the parsed tree) with ``new`` (or several statements, or nothing)."""
+    """Replace ``old`` (a node of the parsed tree) with ``new`` (or with several statements, or
+    with nothing)."""
 
     old: cst.CSTNode
     new: Replacement

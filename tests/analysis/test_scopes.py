@@ -123,7 +123,8 @@ SAMPLE = sorted(STDLIB.glob("*.py"))[::12]
 def _symtable_locals(table: symtable.SymbolTable, out: dict[str, set[str]]) -> None:
     if table.get_type() == "function":
         out.setdefault(table.get_name(), set()).update(
-            s.get_name() for s in table.get_symbols()
+            s.get_name()
+            for s in table.get_symbols()
             if s.is_local() and not s.get_name().startswith(".")
         )
     for child in table.get_children():
@@ -140,15 +141,23 @@ def test_function_bindings_agree_with_symtable(path: Path) -> None:
     tree = ScopeTree(module)
     found: dict[str, set[str]] = {}
     symtable_names = {
-        "ListComp": "listcomp", "SetComp": "setcomp", "DictComp": "dictcomp",
-        "GeneratorExp": "genexpr", "Lambda": "lambda",
+        "ListComp": "listcomp",
+        "SetComp": "setcomp",
+        "DictComp": "dictcomp",
+        "GeneratorExp": "genexpr",
+        "Lambda": "lambda",
     }
     for scope in tree.root.walk():
         if scope.kind != "module" and scope.kind != "class":
             node = scope.node
-            name = node.name.value if isinstance(node, cst.FunctionDef) else symtable_names[type(node).__name__]
+            name = (
+                node.name.value
+                if isinstance(node, cst.FunctionDef)
+                else symtable_names[type(node).__name__]
+            )
             local = {
-                n for n in scope.bindings
+                n
+                for n in scope.bindings
                 if n not in scope.declared_global and n not in scope.declared_nonlocal
             }
             found.setdefault(name, set()).update(local)

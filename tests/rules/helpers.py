@@ -12,20 +12,26 @@ from perfcodemod.diagnostic import Diagnostic
 from perfcodemod.rule import Rule
 
 
-def settings_for(rule: type[Rule], options: Mapping[str, Any] | None = None, **extra: Any) -> Settings:
+def settings_for(
+    rule: type[Rule], options: Mapping[str, Any] | None = None, **extra: Any
+) -> Settings:
     table: dict[str, Any] = {"select": [rule.code], **extra}
     if options:
         table[rule.family] = dict(options)
     return settings_from_table(table, None, Path.cwd())
 
 
-def diagnostics(rule: type[Rule], code: str, options: Mapping[str, Any] | None = None) -> list[Diagnostic]:
+def diagnostics(
+    rule: type[Rule], code: str, options: Mapping[str, Any] | None = None
+) -> list[Diagnostic]:
     report = api.check_source(code, "example.py", settings_for(rule, options))
     assert not report.errors, report.errors
     return [d for d in report.diagnostics if d.code == rule.code]
 
 
-def fixed(rule: type[Rule], code: str, options: Mapping[str, Any] | None = None, unsafe: bool = True) -> str:
+def fixed(
+    rule: type[Rule], code: str, options: Mapping[str, Any] | None = None, unsafe: bool = True
+) -> str:
     report = api.fix_source(code, "example.py", settings_for(rule, options), unsafe=unsafe)
     assert not report.errors, report.errors
     return (report.fixed or report.original).text  # type: ignore[union-attr]

@@ -56,7 +56,9 @@ def test_fixture_diagnostics(path: Path) -> None:
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=[p.stem for p in FIXTURE_FILES])
-def test_fixture_golden_and_behaviour(path: Path, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_fixture_golden_and_behaviour(
+    path: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     rule = rule_of(path)
     text = path.read_text(encoding="utf-8")
     settings = settings_for(rule)

@@ -23,9 +23,30 @@ from perfcodemod.engine import RuleContext
 #: Builtins whose result is always hashable (whatever the argument, or they raise).
 HASHABLE_RESULT_BUILTINS = frozenset(
     {
-        "str", "int", "float", "bool", "bytes", "complex", "len", "repr", "ascii", "chr", "ord",
-        "hex", "oct", "bin", "format", "hash", "id", "type", "frozenset", "round", "callable",
-        "isinstance", "issubclass", "hasattr",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "bytes",
+        "complex",
+        "len",
+        "repr",
+        "ascii",
+        "chr",
+        "ord",
+        "hex",
+        "oct",
+        "bin",
+        "format",
+        "hash",
+        "id",
+        "type",
+        "frozenset",
+        "round",
+        "callable",
+        "isinstance",
+        "issubclass",
+        "hasattr",
     }
 )
 #: Builtins that return a ``str``: their result's ``str`` methods are ``str`` methods.
@@ -33,21 +54,83 @@ STR_RESULT_BUILTINS = frozenset({"str", "repr", "ascii", "chr", "hex", "oct", "b
 #: Methods of ``str`` (and ``bytes``) that return a ``str`` (``bytes``) or a number or bool.
 STR_METHODS = frozenset(
     {
-        "capitalize", "casefold", "center", "count", "encode", "decode", "endswith", "expandtabs",
-        "find", "format", "format_map", "index", "isalnum", "isalpha", "isascii", "isdecimal",
-        "isdigit", "isidentifier", "islower", "isnumeric", "isprintable", "isspace", "istitle",
-        "isupper", "join", "ljust", "lower", "lstrip", "removeprefix", "removesuffix", "replace",
-        "rfind", "rindex", "rjust", "rstrip", "startswith", "strip", "swapcase", "title",
-        "translate", "upper", "zfill", "hex",
+        "capitalize",
+        "casefold",
+        "center",
+        "count",
+        "encode",
+        "decode",
+        "endswith",
+        "expandtabs",
+        "find",
+        "format",
+        "format_map",
+        "index",
+        "isalnum",
+        "isalpha",
+        "isascii",
+        "isdecimal",
+        "isdigit",
+        "isidentifier",
+        "islower",
+        "isnumeric",
+        "isprintable",
+        "isspace",
+        "istitle",
+        "isupper",
+        "join",
+        "ljust",
+        "lower",
+        "lstrip",
+        "removeprefix",
+        "removesuffix",
+        "replace",
+        "rfind",
+        "rindex",
+        "rjust",
+        "rstrip",
+        "startswith",
+        "strip",
+        "swapcase",
+        "title",
+        "translate",
+        "upper",
+        "zfill",
+        "hex",
     }
 )
 #: Annotations whose values are hashable.
 HASHABLE_ANNOTATIONS = frozenset(
     {
-        "str", "int", "float", "bool", "bytes", "complex", "None", "NoneType", "type",
-        "frozenset", "Literal", "LiteralString", "Hashable", "Enum", "IntEnum", "StrEnum",
-        "Flag", "IntFlag", "Path", "PurePath", "PosixPath", "WindowsPath", "date", "datetime",
-        "time", "timedelta", "Decimal", "Fraction", "UUID",
+        "str",
+        "int",
+        "float",
+        "bool",
+        "bytes",
+        "complex",
+        "None",
+        "NoneType",
+        "type",
+        "frozenset",
+        "Literal",
+        "LiteralString",
+        "Hashable",
+        "Enum",
+        "IntEnum",
+        "StrEnum",
+        "Flag",
+        "IntFlag",
+        "Path",
+        "PurePath",
+        "PosixPath",
+        "WindowsPath",
+        "date",
+        "datetime",
+        "time",
+        "timedelta",
+        "Decimal",
+        "Fraction",
+        "UUID",
     }
 )
 _WRAPPERS = frozenset({"Optional", "Final", "ClassVar", "Annotated", "Union", "Type"})
@@ -83,9 +166,13 @@ def is_constant_ast(node: ast.AST) -> bool:
     if isinstance(node, ast.Constant):
         return not isinstance(node.value, (list, dict, set))
     if isinstance(node, ast.UnaryOp):
-        return isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant) and (
-            isinstance(node.operand.value, (int, float, complex))
-            and not isinstance(node.operand.value, bool)
+        return (
+            isinstance(node.op, (ast.USub, ast.UAdd))
+            and isinstance(node.operand, ast.Constant)
+            and (
+                isinstance(node.operand.value, (int, float, complex))
+                and not isinstance(node.operand.value, bool)
+            )
         )
     if isinstance(node, ast.Tuple):
         return all(is_constant_ast(element) for element in node.elts)
@@ -167,9 +254,12 @@ def annotation_is_hashable(
     leaves = _annotation_names(annotation)
     if not leaves:
         return False
-    allowed = HASHABLE_ANNOTATIONS | {"tuple"} | enum_classes(facts) | {
-        name.rpartition(".")[2] for name in extra_types
-    }
+    allowed = (
+        HASHABLE_ANNOTATIONS
+        | {"tuple"}
+        | enum_classes(facts)
+        | {name.rpartition(".")[2] for name in extra_types}
+    )
     return all(leaf in allowed for leaf in leaves)
 
 
@@ -180,7 +270,9 @@ def enum_classes(facts: ModuleFacts) -> frozenset[str]:
         found = set()
         for definition in facts.nodes(ast.ClassDef):
             for base in definition.bases:
-                base_name = base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", None)
+                base_name = (
+                    base.attr if isinstance(base, ast.Attribute) else getattr(base, "id", None)
+                )
                 if base_name in _ENUM_BASES:
                     found.add(definition.name)
         cached = frozenset(found)
@@ -207,7 +299,13 @@ def is_provably_str(node: cst.BaseExpression, context: RuleContext) -> bool:
         func = node.func
         if isinstance(func, cst.Attribute) and func.attr.value in STR_METHODS:
             returns_str = func.attr.value not in {
-                "count", "find", "rfind", "index", "rindex", "endswith", "startswith",
+                "count",
+                "find",
+                "rfind",
+                "index",
+                "rindex",
+                "endswith",
+                "startswith",
             } and not func.attr.value.startswith("is")
             return returns_str and is_provably_str(func.value, context)
     if isinstance(node, cst.Name):
@@ -223,7 +321,8 @@ def is_provably_hashable(
         return True
     if isinstance(node, cst.Tuple):
         return all(
-            isinstance(element, cst.Element) and is_provably_hashable(element.value, context, extra_types)
+            isinstance(element, cst.Element)
+            and is_provably_hashable(element.value, context, extra_types)
             for element in node.elements
         )
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
@@ -274,7 +373,9 @@ def _name_is(
         return False
     # `s = s.strip()` refers back to the name being proven: assume the property for it
     # (every value must come from some binding that does not, and that one is checked).
-    in_progress: set[tuple[int, str, object]] | None = getattr(context, "_hashability_proving", None)
+    in_progress: set[tuple[int, str, object]] | None = getattr(
+        context, "_hashability_proving", None
+    )
     if in_progress is None:
         in_progress = set()
         context._hashability_proving = in_progress  # type: ignore[attr-defined]

@@ -81,7 +81,9 @@ def import_target(binding: Binding) -> str | None:
                 return full if alias.asname is not None else local
         return None
     if isinstance(binder, cst.ImportFrom) and not isinstance(binder.names, cst.ImportStar):
-        module = "." * len(binder.relative) + ((dotted_name(binder.module) or "") if binder.module else "")
+        module = "." * len(binder.relative) + (
+            (dotted_name(binder.module) or "") if binder.module else ""
+        )
         for alias in binder.names:
             if (alias.evaluated_alias or alias.evaluated_name) == binding.name:
                 return f"{module}.{alias.evaluated_name}"
