@@ -194,3 +194,18 @@ def test_top_level_spans_cover_statements_sharing_a_line() -> None:
     assert facts.toplevel_spans == [(1, 1), (2, 4), (5, 7)]
     assert facts.toplevel_span(3) == (2, 4)
     assert facts.toplevel_span(6) == (5, 7)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ok = len(word) in [1, 2]",  # the last statement, at module level
+        "def f(x):\n    if x:\n        return x in [1, 2]",  # nested in the last statement
+        "def f(x):\n    return x in [1, 2]\r\n",  # with a final newline (CRLF)
+    ],
+)
+def test_a_fix_keeps_a_missing_final_newline_missing(text: str) -> None:
+    module = cst.parse_module(text)
+    (target,) = [n for n in preorder(module) if isinstance(n, cst.List)]
+    new = cst.Set(elements=target.elements)
+    assert edited(text, target, new, module) == text.replace("[1, 2]", "{1, 2}")

@@ -579,14 +579,20 @@ class _Spans:
         contributes to its code (``elif``, commas) is generated as the parent would.
         """
         anchor = self.anchors.get(old, old)
-        if anchor is old:
-            start, end = self.inclusive(old)
-            return start, end, self.code_at(old, new)
-        # deep_replace accepts a FlattenSentinel or RemovalSentinel below the root.
-        replaced = anchor.deep_replace(old, new)  # type: ignore[type-var]
         start, end = self.inclusive(anchor)
+        if anchor is old:
+            after = self.code_at(old, new)
+        else:
+            # deep_replace accepts a FlattenSentinel or RemovalSentinel below the root.
+            after = self.code_at(anchor, anchor.deep_replace(old, new))  # type: ignore[type-var]
+        if end > len(self.code):
+            # The last statement of a module without a final newline: LibCST dropped the
+            # newline token it generated; drop the regenerated one too.
+            after = after[: len(after) - (end - len(self.code))]
+            end = len(self.code)
+        if anchor is old:
+            return start, end, after
         before = self.code[start:end]
-        after = self.code_at(anchor, replaced)
         prefix = _common_prefix(before, after)
         suffix = _common_prefix(before[prefix:][::-1], after[prefix:][::-1])
         return start + prefix, end - suffix, after[prefix : len(after) - suffix]

@@ -119,8 +119,9 @@ def _without_suppressed_fixes(
     suppressed_fixes = [d.fix for d in diagnostics if id(d) not in kept_ids and d.fix is not None]
     if not suppressed_fixes:
         return kept
+    suppressed_fixes_set = set(suppressed_fixes)
     return [
-        replace(d, fix=None) if d.fix is not None and d.fix in suppressed_fixes else d
+        replace(d, fix=None) if d.fix is not None and d.fix in suppressed_fixes_set else d
         for d in kept
     ]
 

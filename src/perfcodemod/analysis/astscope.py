@@ -579,7 +579,7 @@ def qualified_name_at(expr: ast.expr, scope: Scope, table: Scopes, depth: int = 
     alias = bindings[0] if len(bindings) == 1 else None
     if (
         alias is not None
-        and alias.kind in ("assign", "annassign")
+        and alias.kind in {"assign", "annassign"}
         and isinstance(alias.value, (ast.Name, ast.Attribute))
     ):
         return qualified_name_at(alias.value, owner, table, depth + 1)

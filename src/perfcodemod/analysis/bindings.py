@@ -47,7 +47,7 @@ def sole_binding_uses(
     any scope nested in it. None otherwise (the reads may then see other values)."""
     scopes = context.scopes
     scope = scopes.scope_of.get(target)
-    if scope is None or scope.kind not in ("function", "module"):
+    if scope is None or scope.kind not in {"function", "module"}:
         return None
     name = target.value
     for inner in scope.walk():

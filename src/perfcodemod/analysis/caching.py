@@ -34,7 +34,7 @@ from perfcodemod.rule import Candidate, Change, FixProposal, ImportRequest, Rule
 
 CACHE_FUNCTIONS = frozenset({"functools.cache", "functools.lru_cache"})
 #: The last part of a decorator's name that may be a cache decorator (a cheap first filter).
-_CACHE_TAILS = ("cache", "lru_cache")
+_CACHE_TAILS = frozenset({"cache", "lru_cache"})
 
 
 @dataclass(frozen=True)
@@ -259,7 +259,7 @@ def _walks_elements(call: ast.Call, loop: ast.AST) -> bool:
         is_range = (
             isinstance(iterable, ast.Call)
             and isinstance(iterable.func, ast.Name)
-            and iterable.func.id in ("range", "enumerate", "zip")
+            and iterable.func.id in {"range", "enumerate", "zip"}
         )
         if names & bare and not is_range:
             return True
@@ -284,7 +284,7 @@ def _halves(expr: ast.expr, function: FunctionNode, facts: ModuleFacts, depth: i
             continue
         if isinstance(node, ast.Name) and own.binds(node.id):
             for binding in own.bindings[node.id]:
-                if binding.kind not in ("assign", "annassign", "augassign", "walrus"):
+                if binding.kind not in {"assign", "annassign", "augassign", "walrus"}:
                     continue
                 if binding.value is not None and _halves(binding.value, function, facts, depth + 1):
                     return True
@@ -429,7 +429,7 @@ def unhashable_default(value: ast.expr | None) -> str | None:
     if (
         isinstance(value, ast.Call)
         and isinstance(value.func, ast.Name)
-        and value.func.id in ("list", "dict", "set", "bytearray")
+        and value.func.id in {"list", "dict", "set", "bytearray"}
     ):
         return value.func.id
     return None
@@ -439,7 +439,7 @@ def cacheable_params(function: FunctionNode, function_role: str) -> list[ast.arg
     """The parameters that make up the cache key (``self``/``cls`` are part of the key of a
     method, but are not this analysis's business)."""
     params = all_params(function.args)
-    if function_role in ("method", "classmethod", "property") and params:
+    if function_role in {"method", "classmethod", "property"} and params:
         return params[1:]
     return params
 
@@ -718,7 +718,7 @@ def parameter_use(
             if isinstance(func, ast.Name) and func.id == function.name:
                 continue  # passed on to itself
             if isinstance(func, ast.Name) and facts.is_unbound_builtin(func.id):
-                if func.id in _CONSUMERS or (func.id in ("min", "max") and len(parent.args) == 1):
+                if func.id in _CONSUMERS or (func.id in {"min", "max"} and len(parent.args) == 1):
                     return "container"
                 continue
             name_of = qualified_name_at(func, table.scope_at(parent), table) or ""
@@ -775,12 +775,12 @@ def is_hashable_value(expr: ast.expr, scope: Scope, facts: ModuleFacts, depth: i
         table = scopes(facts)
         owner = table.resolve(expr.id, scope)
         if owner is None:
-            return expr.id in ("True", "False", "None")
+            return expr.id in {"True", "False", "None"}
         bindings = owner.bindings.get(expr.id, [])
         if not bindings:
             return False
         for binding in bindings:
-            if binding.kind in ("param", "annassign") and binding.annotation is not None:
+            if binding.kind in {"param", "annassign"} and binding.annotation is not None:
                 if not annotation_is_hashable(binding.annotation, facts):
                     return False
             elif binding.kind == "assign" and binding.value is not None:

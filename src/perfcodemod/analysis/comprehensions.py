@@ -174,7 +174,7 @@ def _name_is_reiterable(context: RuleContext, name: cst.Name, depth: int) -> boo
     for binding in context.scopes.bindings_of(scope, name.value):
         binder = binding.binder
         if isinstance(binder, cst.Param):
-            if binder.star in ("*", "**"):
+            if binder.star in {"*", "**"}:
                 continue  # *args is a tuple, **kwargs a dict
             annotation = binder.annotation
             if annotation is None or not _annotation_is_reiterable(annotation.annotation):
@@ -217,7 +217,7 @@ def iterated_container(iterable: cst.BaseExpression) -> str | None:
     if (
         isinstance(iterable, cst.Call)
         and isinstance(iterable.func, cst.Attribute)
-        and iterable.func.attr.value in ("items", "keys", "values")
+        and iterable.func.attr.value in {"items", "keys", "values"}
     ):
         return names.dotted_name(iterable.func.value)
     return None

@@ -67,7 +67,7 @@ def _call_elements_hashable(
     call: cst.Call, context: RuleContext, extra_types: Collection[str]
 ) -> bool:
     builtin = names.builtin_called(context, call)
-    if builtin in ("range", "set", "frozenset", "dict"):
+    if builtin in {"range", "set", "frozenset", "dict"}:
         return True
     positional = [a for a in call.args if a.keyword is None and not a.star]
     if builtin in _PASS_THROUGH_BUILTINS and len(positional) == 1:
@@ -91,7 +91,7 @@ def _name_elements_hashable(
     for binding in context.scopes.bindings_of(resolution.scope, node.value):
         binder = binding.binder
         if isinstance(binder, cst.Param):
-            if binder.annotation is None or binder.star in ("*", "**"):
+            if binder.annotation is None or binder.star in {"*", "**"}:
                 return False
             if not _annotation_yields_hashable(binder.annotation.annotation, context, extra_types):
                 return False
@@ -131,7 +131,7 @@ def annotation_yields_hashable(
             return False
     head = annotation.value if isinstance(annotation, ast.Subscript) else annotation
     head_name = head.attr if isinstance(head, ast.Attribute) else getattr(head, "id", None)
-    if head_name in ("str", "bytes"):
+    if head_name in {"str", "bytes"}:
         return True
     if head_name in HASHABLE_ITEM_CONTAINERS:
         return True
@@ -141,7 +141,7 @@ def annotation_yields_hashable(
     arguments = list(index.elts) if isinstance(index, ast.Tuple) else [index]
     if head_name in ELEMENT_CONTAINERS:
         return bool(arguments) and annotation_is_hashable(arguments[0], context.facts, extra_types)
-    if head_name in ("tuple", "Tuple"):
+    if head_name in {"tuple", "Tuple"}:
         items = [a for a in arguments if not (isinstance(a, ast.Constant) and a.value is Ellipsis)]
         return bool(items) and all(
             annotation_is_hashable(item, context.facts, extra_types) for item in items

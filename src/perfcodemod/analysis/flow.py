@@ -337,7 +337,7 @@ def _block_statements(statement: ast.stmt, block: str) -> list[ast.stmt]:
     value = getattr(statement, block, None)
     if not isinstance(value, list):
         return []
-    if block in ("handlers", "cases"):
+    if block in {"handlers", "cases"}:
         return [inner for part in value for inner in part.body]
     return value
 

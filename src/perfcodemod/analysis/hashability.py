@@ -148,7 +148,7 @@ def is_hashable_constant(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.ConcatenatedString):
         return is_hashable_constant(node.left) and is_hashable_constant(node.right)
     if isinstance(node, cst.Name):
-        return node.value in ("True", "False", "None")
+        return node.value in {"True", "False", "None"}
     if isinstance(node, cst.UnaryOperation):
         return isinstance(node.operator, (cst.Minus, cst.Plus)) and isinstance(
             node.expression, (cst.Integer, cst.Float, cst.Imaginary)
@@ -217,7 +217,7 @@ def _annotation_names(annotation: ast.expr) -> list[str] | None:
             return None
         if head[0] == "Literal":
             return ["Literal"]
-        if head[0] in ("Tuple", "tuple"):
+        if head[0] in {"Tuple", "tuple"}:
             found = ["tuple"]
             for item in _slice_items(annotation.slice):
                 if isinstance(item, ast.Constant) and item.value is Ellipsis:
@@ -231,7 +231,7 @@ def _annotation_names(annotation: ast.expr) -> list[str] | None:
             if head[0] == "Type":
                 return ["type"]
             items = _slice_items(annotation.slice)
-            if head[0] in ("Annotated", "Final", "ClassVar"):
+            if head[0] in {"Annotated", "Final", "ClassVar"}:
                 items = items[:1]
             found = []
             for item in items:
@@ -352,7 +352,7 @@ def _name_is(
 ) -> bool:
     """Every binding of ``node`` gives it a hashable value (or, with ``only``, one of those
     types): a parameter or variable annotated so, or assignments of provably hashable values."""
-    if node.value in ("True", "False", "None"):
+    if node.value in {"True", "False", "None"}:
         return only is None
 
     def acceptable(code: str) -> bool:
@@ -400,7 +400,7 @@ def _bindings_are(
     for binding in context.scopes.bindings_of(scope, node.value):
         binder = binding.binder
         if isinstance(binder, cst.Param):
-            if binder.annotation is None or binder.star in ("*", "**"):
+            if binder.annotation is None or binder.star in {"*", "**"}:
                 return False
             if not acceptable(context.code_for(binder.annotation.annotation)):
                 return False

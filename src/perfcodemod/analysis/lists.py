@@ -102,9 +102,9 @@ def is_list_annotation(context: RuleContext, annotation: cst.BaseExpression) -> 
     if isinstance(annotation, cst.Name):
         return annotation.value in LIST_ANNOTATIONS
     if isinstance(annotation, cst.Attribute):
-        return annotation.attr.value == "List" and names.dotted_name(annotation.value) in (
+        return annotation.attr.value == "List" and names.dotted_name(annotation.value) in {
             "typing", "t", "typing_extensions"
-        )
+        }
     return False
 
 
@@ -187,9 +187,9 @@ def is_list_expression_ast(node: ast.AST) -> bool:
                 q.endswith("." + func.id) for q in LIST_FUNCTIONS
             )
         if isinstance(func, ast.Attribute):
-            return func.attr in SPLIT_METHODS or func.attr in {
+            return func.attr in SPLIT_METHODS or func.attr in (
                 q.rpartition(".")[2] for q in LIST_FUNCTIONS
-            }
+            )
         return False
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.Add):

@@ -147,7 +147,7 @@ def _always_leaves(
             break
         if isinstance(ancestor, (cst.Try, cst.TryStar)):
             return None  # the statement may raise into a handler that goes on looping
-    if _exits(statement) in ("return", "raise"):
+    if _exits(statement) in {"return", "raise"}:
         return "function"
     current: cst.CSTNode = statement
     while True:
@@ -161,7 +161,7 @@ def _always_leaves(
             exit = _exits(following)
             if exit == "break":
                 return "loop"
-            if exit in ("return", "raise"):
+            if exit in {"return", "raise"}:
                 return "function"
         owner = context.parent(block)
         if owner is loop:

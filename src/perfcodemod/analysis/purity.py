@@ -287,7 +287,7 @@ class Purity:
             return "class", ""
         if binding.kind == "import":
             return "import", ""
-        if binding.kind in ("param", "assign", "annassign"):
+        if binding.kind in {"param", "assign", "annassign"}:
             if binding.kind != "param" and binding.value is None:
                 return "unknown", "declared without a value"
             if binding.value is not None and _immutable_constant(binding.value):
@@ -526,7 +526,7 @@ class _Values:
     def _call_depth(self, call: ast.Call) -> int:
         name = qualified_name_at(call.func, self.current, self.table)
         if name is not None:
-            if name in ("copy.deepcopy", "json.loads", "pickle.loads", "ast.literal_eval"):
+            if name in {"copy.deepcopy", "json.loads", "pickle.loads", "ast.literal_eval"}:
                 return DEEP
             short = name[len("builtins."):] if name.startswith("builtins.") else ""
             if short in _IMMUTABLE_BUILTIN_RESULTS:
@@ -554,7 +554,7 @@ class _Values:
         try:
             depth = DEEP
             for binding in bindings:
-                if binding.kind in ("assign", "annassign", "walrus") and binding.value is not None:
+                if binding.kind in {"assign", "annassign", "walrus"} and binding.value is not None:
                     depth = min(depth, self.depth(binding.value))
                 elif binding.kind == "augassign" and binding.value is not None:
                     depth = min(depth, max(1, self.depth(binding.value)))
@@ -566,7 +566,7 @@ class _Values:
                 ):
                     inner = self.depth(binding.value)
                     depth = min(depth, inner if inner >= DEEP else max(0, inner - 1))
-                elif binding.kind in ("def", "import"):
+                elif binding.kind in {"def", "import"}:
                     continue
                 else:
                     return 0
@@ -616,7 +616,7 @@ class _Values:
         if isinstance(receiver, ast.Name):
             bindings = self.local_bindings(receiver.id)
             return bool(bindings) and all(
-                b.kind in ("assign", "walrus")
+                b.kind in {"assign", "walrus"}
                 and b.value is not None
                 and self._fresh_object(b.value)
                 for b in bindings or ()
@@ -692,7 +692,7 @@ class _Values:
                 if binding.kind == "param" or binding.kind == "annassign":
                     if not _annotation_is(binding.annotation, {"Path", "PosixPath", "WindowsPath"}):
                         return False
-                elif binding.kind in ("assign", "walrus") and binding.value is not None:
+                elif binding.kind in {"assign", "walrus"} and binding.value is not None:
                     if not self.is_path(binding.value):
                         return False
                 else:
@@ -739,7 +739,7 @@ class _Values:
             for binding in bindings:
                 if binding.kind == "augassign":
                     continue
-                if binding.kind not in ("assign", "annassign", "walrus") or binding.value is None:
+                if binding.kind not in {"assign", "annassign", "walrus"} or binding.value is None:
                     return None
                 value = binding.value
                 if isinstance(value, ast.Constant) and value.value is None and not every_path:
@@ -761,7 +761,7 @@ class _Values:
                 bindings = owner.bindings.get(expr.id, [])
                 if len(bindings) == 1 and bindings[0].kind == "param":
                     leaves = annotation_leaf_names(bindings[0].annotation)
-                    if leaves and leaves[0] in ("list", "List", "dict", "Dict", "set", "Set"):
+                    if leaves and leaves[0] in {"list", "List", "dict", "Dict", "set", "Set"}:
                         return leaves[0].lower()
                 elif len(bindings) == 1 and bindings[0].value is not None:
                     value = bindings[0].value
@@ -800,7 +800,7 @@ class _Values:
             if bindings is None:
                 owner = self.table.resolve(expr.id, self.current)
                 if owner is None:
-                    return expr.id in ("True", "False", "None")
+                    return expr.id in {"True", "False", "None"}
                 if self.analysis.variable_status(expr.id, owner)[0] != "constant":
                     return False
                 binding = owner.bindings[expr.id][0]
@@ -826,7 +826,7 @@ class _Values:
     def _immutable_call(self, call: ast.Call, seen: set[ast.AST], guard: frozenset[str]) -> bool:
         name = qualified_name_at(call.func, self.current, self.table)
         if name is not None:
-            if name in ("builtins.min", "builtins.max"):
+            if name in {"builtins.min", "builtins.max"}:
                 if len(call.args) == 1 and isinstance(call.args[0], COMPREHENSIONS):
                     element = getattr(call.args[0], "elt", None)
                     return element is not None and self._immutable_element(element, seen)
@@ -888,7 +888,7 @@ class _Values:
 
 
 _DISPLAYS = (ast.Constant, ast.Tuple, ast.List, ast.Dict, ast.Set)
-_VALUE_BINDINGS = ("assign", "annassign", "walrus", "augassign")
+_VALUE_BINDINGS = frozenset({"assign", "annassign", "walrus", "augassign"})
 _IMMUTABLE_BUILTIN_RESULTS = frozenset(
     {"str", "int", "float", "bool", "bytes", "len", "repr", "hash", "abs", "round"}
 )
@@ -1093,7 +1093,7 @@ class _Walker(_Values, NodeWalker):
         if any(owner is s for s in self.own):
             return
         status, why = self.analysis.variable_status(node.id, owner)
-        if status in ("function", "class", "import", "constant"):
+        if status in {"function", "class", "import", "constant"}:
             return
         kind = "module variable" if owner.is_module else "variable of the enclosing function"
         if status == "changes":

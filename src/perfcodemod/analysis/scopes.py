@@ -53,7 +53,7 @@ class Scope:
 
     @property
     def is_function(self) -> bool:
-        return self.kind in ("function", "lambda")
+        return self.kind in {"function", "lambda"}
 
 
 @dataclass(frozen=True, eq=False)

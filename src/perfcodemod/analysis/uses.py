@@ -178,7 +178,7 @@ def _attribute_use(context: RuleContext, attribute: cst.Attribute) -> Use:
 
 
 def _argument_use(context: RuleContext, argument: cst.Arg) -> Use:
-    if argument.star in ("*", "**"):
+    if argument.star in {"*", "**"}:
         return Use.READ  # the elements are passed, not the object
     call = context.parent(argument)
     if not isinstance(call, cst.Call):

@@ -27,7 +27,7 @@ def caches_instances(cached: CachedFunction, facts: ModuleFacts) -> bool:
     (not of an ``Enum``, whose members live forever; not of a metaclass, whose instances are
     classes, which live anyway)."""
     function = cached.function
-    if role(function, facts) not in ("method", "property"):
+    if role(function, facts) not in {"method", "property"}:
         return False
     owner = owner_class(function, facts)
     if owner is not None and owner.name in enum_classes(facts):

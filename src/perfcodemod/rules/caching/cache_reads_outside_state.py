@@ -270,7 +270,7 @@ class CacheReadsOutsideState(CachedFunctionRule):
             return
         if read.effect in _REMEDIES:
             remedy = _REMEDIES[read.effect]
-        elif read.effect in ("module-state", "enclosing-state"):
+        elif read.effect in {"module-state", "enclosing-state"}:
             remedy = _STATE_REMEDY
         else:
             remedy = _VERSIONABLE_REMEDY

@@ -38,7 +38,7 @@ def cacheable_recursion(function: ast.FunctionDef, facts: ModuleFacts, analysis:
     return (
         not function.decorator_list
         and has_parameters(function)
-        and role(function, facts) in ("module", "nested")
+        and role(function, facts) in {"module", "nested"}
         and recursion(function, facts) == "overlapping"
         and not is_generator(function)
         and analysis.is_pure(function)

@@ -62,7 +62,7 @@ def unbounded_for_no_reason(cached: CachedFunction, facts: ModuleFacts) -> bool:
         any(decorator.unbounded for decorator in cached.decorators)
         and cached.returns == "value"
         and returns_a_value(function)
-        and role(function, facts) in ("module", "staticmethod", "classmethod")
+        and role(function, facts) in {"module", "staticmethod", "classmethod"}
         and not self_calls(function, facts)
         and grows_without_bound(function, facts)
     )

@@ -211,7 +211,7 @@ class CopiedIntermediateList(Rule):
     def _change(self, call: cst.Call, arg: cst.Arg, builtin: str) -> Change | None:
         value = arg.value
         assert isinstance(value, (cst.List, cst.ListComp))
-        if isinstance(value, cst.List) and not value.elements and builtin in ("set", "frozenset"):
+        if isinstance(value, cst.List) and not value.elements and builtin in {"set", "frozenset"}:
             if has_comment(value):
                 return None
             return Change(call, call.with_changes(args=[]))

@@ -230,10 +230,10 @@ class ListComprehensionInReducer(Rule):
             f"List comprehension passed to `{short}()` holds every element at once; a generator "
             f"expression saves that memory but costs {cost}"
         )
-        callbacks = [
+        callbacks = (
             a.value for a in node.args
             if a.keyword is not None and a.keyword.value in callback_keywords
-        ]
+        )
         interleaving = [
             c for c in callbacks
             if not is_effect_free_callable(self.context, c)

@@ -571,7 +571,7 @@ def _keys_may_change(context: RuleContext, region: cst.CSTNode, match: _Match) -
             isinstance(node, cst.Call)
             and attributes
             and isinstance(node.func, cst.Name)
-            and node.func.value in ("setattr", "delattr")
+            and node.func.value in {"setattr", "delattr"}
         ):
             return True
     return False

@@ -407,7 +407,7 @@ class ListIndexInLoop(Rule):
         ):
             self.report(node, message)
             return
-        position, value = ("j", "w") if name in ("i", "v") else ("i", "v")
+        position, value = ("j", "w") if name in {"i", "v"} else ("i", "v")
         index = self._fixes.define(
             hoist,
             name,

@@ -429,7 +429,7 @@ def _is_constant_display(node: cst.BaseExpression) -> bool:
 
 
 def _is_bare_final(annotation: cst.BaseExpression) -> bool:
-    return names.dotted_name(annotation) in ("Final", "typing.Final", "t.Final")
+    return names.dotted_name(annotation) in {"Final", "typing.Final", "t.Final"}
 
 
 def _set_literal(display: cst.List | cst.Tuple) -> cst.Set:

@@ -308,7 +308,7 @@ class QuadraticDeduplication(Rule):
 
     @classmethod
     def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
-        found = [(s, _deduplicated_list_ast(s)) for s in facts.nodes(ast.If)]
+        found = ((s, _deduplicated_list_ast(s)) for s in facts.nodes(ast.If))
         candidates = [(statement, name) for statement, name in found if name is not None]
         if not candidates:
             return
