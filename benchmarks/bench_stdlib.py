@@ -111,7 +111,9 @@ def run_phase(phase: str, files: list[Path], select: str | None) -> dict[str, ob
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--corpus", type=Path)
     parser.add_argument("--limit", type=int)
     parser.add_argument("--select", help="rules to run (default: the default selection)")
@@ -146,7 +148,8 @@ def main() -> int:
     if args.json:
         print(json.dumps({"files": len(files), "lines": lines, "results": results}, indent=2))
         return 0
-    print(f"corpus: {len(files)} files, {lines:,} lines ({args.corpus or 'stdlib of ' + sys.version.split()[0]})")
+    where = args.corpus or "stdlib of " + sys.version.split()[0]
+    print(f"corpus: {len(files)} files, {lines:,} lines ({where})")
     print(f"{'phase':<12} {'seconds':>8} {'files/s':>9} {'lines/s':>10} {'peak RSS':>10}")
     for phase, result in results.items():
         seconds = float(result["seconds"])

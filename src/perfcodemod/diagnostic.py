@@ -61,7 +61,7 @@ class Diagnostic:
     end_row: int
     end_col: int
     fix: Fix | None = None
-    #: The row where a ``# noqa`` comment suppresses this diagnostic.
+    #: The row whose noqa comment suppresses this diagnostic.
     noqa_row: int = 0
     #: Extra, front-end specific notes (for instance, profile figures).
     notes: tuple[str, ...] = field(default=())
