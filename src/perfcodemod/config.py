@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional
 
-from perfcodemod import registry
+from perfcodemod import globs, registry
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import OptionSpec, Rule
 
@@ -221,34 +221,7 @@ def _selected(layers: tuple[Selection, ...]) -> tuple[type[Rule], ...]:
 def _glob_regex(pattern: str) -> re.Pattern[str]:
     """A glob as ruff reads it (globset): ``*`` and ``?`` also match ``/``, ``**/`` is any
     number of directories (none included), ``[!a-z]`` is a negated class."""
-    out: list[str] = []
-    index = 0
-    while index < len(pattern):
-        if pattern.startswith("**/", index):
-            out.append("(?:.*/)?")
-            index += 3
-            continue
-        char = pattern[index]
-        if char == "*":
-            out.append(".*")
-            while pattern.startswith("*", index + 1):
-                index += 1
-        elif char == "?":
-            out.append(".")
-        elif char == "[":
-            end = pattern.find("]", index + 2)
-            if end == -1:
-                out.append(re.escape(char))
-            else:
-                body = pattern[index + 1 : end]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
-                index = end
-        else:
-            out.append(re.escape(char))
-        index += 1
-    return re.compile("".join(out) + r"\Z", re.DOTALL)
+    return re.compile(globs.translate(pattern, gitignore=False) + r"\Z", re.DOTALL)
 
 
 def path_matches(path: Path, pattern: str, root: Path) -> bool:

@@ -10,6 +10,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from perfcodemod import globs
 from perfcodemod.config import ConfigResolver, Settings
 from perfcodemod.diagnostic import ToolError
 
@@ -31,47 +32,6 @@ class DiscoveryError(Exception):
 
 
 # -- .gitignore -------------------------------------------------------------------------------
-
-
-def _translate(pattern: str) -> str:
-    """A gitignore glob (without anchoring) to a regular expression."""
-    out: list[str] = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if pattern.startswith("**/", index):
-            out.append("(?:.*/)?")
-            index += 3
-            continue
-        if pattern.startswith("/**", index) and index + 3 == len(pattern):
-            out.append("/.*")
-            index += 3
-            continue
-        if pattern.startswith("**", index):
-            out.append(".*")
-            index += 2
-            continue
-        if char == "*":
-            out.append("[^/]*")
-        elif char == "?":
-            out.append("[^/]")
-        elif char == "[":
-            end = pattern.find("]", index + 2)
-            if end == -1:
-                out.append(re.escape(char))
-            else:
-                body = pattern[index + 1 : end]
-                if body.startswith("!"):
-                    body = "^" + body[1:]
-                out.append("[" + body.replace("\\", "\\\\") + "]")
-                index = end
-        elif char == "\\" and index + 1 < len(pattern):
-            index += 1
-            out.append(re.escape(pattern[index]))
-        else:
-            out.append(re.escape(char))
-        index += 1
-    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -107,7 +67,7 @@ class IgnoreFile:
                 continue
             anchored = "/" in line
             line = line.lstrip("/")
-            body = _translate(line)
+            body = globs.translate(line, gitignore=True)
             regex = ("^" if anchored else "^(?:.*/)?") + body + "$"
             self.patterns.append(_IgnorePattern(re.compile(regex, re.DOTALL), negate, dir_only))
 
