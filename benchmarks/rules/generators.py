@@ -30,6 +30,8 @@ import timeit
 import tracemalloc
 from dataclasses import dataclass
 
+from _measure import human_bytes, human_time
+
 
 @dataclass(frozen=True)
 class Case:
@@ -163,19 +165,8 @@ def peak_memory(statement: str, setup: str) -> int:
     return max(0, peak - baseline)
 
 
-def human_time(seconds: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
 
 
-def human_bytes(count: int) -> str:
-    if count < 1024:
-        return f"{count} B"
-    if count < 1024 * 1024:
-        return f"{count / 1024:.1f} KiB"
-    return f"{count / 1024 / 1024:.2f} MiB"
 
 
 def ratio(value: float) -> str:

@@ -28,13 +28,13 @@ than times.
 from __future__ import annotations
 
 import argparse
-import gc
 import platform
 import sys
 import timeit
-import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from _measure import human_bytes, human_time, namespace, peak_memory, print_table
 
 SIZES = (10, 1_000, 100_000)
 REDUCTION = 100
@@ -125,20 +125,8 @@ def best_time(function: Callable[[], object], repeat: int = 5) -> float:
     return min(timer.repeat(repeat=repeat, number=number)) / number
 
 
-def peak_memory(function: Callable[[], object]) -> int:
-    gc.collect()
-    tracemalloc.start()
-    try:
-        function()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
-def namespace(code: str) -> dict[str, object]:
-    found: dict[str, object] = {}
-    exec(code, found)
-    return found
 
 
 def measure(case: Case, n: int, exact: bool) -> tuple[str, float, float, int, int]:
@@ -161,18 +149,8 @@ def measure(case: Case, n: int, exact: bool) -> tuple[str, float, float, int, in
     return marker, before_time, after_time, before_memory, after_memory
 
 
-def human_time(seconds: float) -> str:
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
 
 
-def human_bytes(size: int) -> str:
-    for unit, scale in (("MB", 1 << 20), ("kB", 1 << 10)):
-        if size >= scale:
-            return f"{size / scale:.3g} {unit}"
-    return f"{size} B"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,11 +184,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             )
             print(" | ".join(rows[-1]), file=sys.stderr, flush=True)
-    widths = [max(len(str(row[i])) for row in (header, *rows)) for i in range(len(header))]
-    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in rows:
-        print("| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |")
+    print_table(header, rows)
     print("~: measured with 1/100 of the lookups and multiplied by 100")
     return 0
 
