@@ -74,7 +74,7 @@ def run_phase(phase: str, files: list[Path], select: str | None) -> dict[str, ob
             except Exception:
                 failures += 1
     elif phase == "perfcodemod":
-        from perfcodemod import engine
+        from perfcodemod import context, engine
         from perfcodemod.config import default_settings, settings_from_table
         from perfcodemod.source import DecodeError, SourceText
 
@@ -83,7 +83,7 @@ def run_phase(phase: str, files: list[Path], select: str | None) -> dict[str, ob
             if select
             else default_settings()
         )
-        options = engine.EngineOptions(
+        options = context.EngineOptions(
             rules=settings.selected_rules(),
             family_options=settings.family_options,
             target_version=settings.target_version,

@@ -19,7 +19,7 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from perfcodemod import engine
+from perfcodemod import context, engine
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.config import settings_from_table
 from perfcodemod.source import LineIndex, SourceText
@@ -46,7 +46,7 @@ def stdlib(name: str) -> str:
 
 def preorder(node: cst.CSTNode) -> list[cst.CSTNode]:
     out = [node]
-    for child in engine.children(node):
+    for child in context.children(node):
         out.extend(preorder(child))
     return out
 
@@ -58,7 +58,7 @@ def test_children_walk_in_source_order(name: str) -> None:
     for node in preorder(module):
         starts = [
             (positions[c].start.line, positions[c].start.column)
-            for c in engine.children(node)
+            for c in context.children(node)
             if c in positions
         ]
         assert starts == sorted(starts), type(node).__name__
@@ -100,7 +100,7 @@ class _Context:
 
     def __init__(self, module: cst.Module) -> None:
         self.parents = {
-            child: parent for parent in preorder(module) for child in engine.children(parent)
+            child: parent for parent in preorder(module) for child in context.children(parent)
         }
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
@@ -173,7 +173,7 @@ def test_chunks_find_what_the_whole_module_finds(
     checked as one chunk gives the same diagnostics and fixes."""
     source = SourceText(stdlib(name))
     settings = settings_from_table({"select": ["ALL"]}, None, Path.cwd())
-    options = engine.EngineOptions(settings.selected_rules(), settings.family_options)
+    options = context.EngineOptions(settings.selected_rules(), settings.family_options)
     chunked = engine.check_source(source, options, name)
 
     def whole_module(facts: ModuleFacts, rule_types, path):  # type: ignore[no-untyped-def]

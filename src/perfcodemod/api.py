@@ -88,13 +88,17 @@ def _adjust(diagnostic: Diagnostic, settings: Settings) -> Diagnostic:
     return diagnostic
 
 
-def lint(
+PARSE_ERROR_CODE = engine.PARSE_ERROR_CODE
+
+
+def diagnose(
     source: SourceText,
     settings: Settings,
     path: str | Path | None = None,
     tree: ast.Module | None = None,
-) -> tuple[list[Diagnostic], list[ToolError], int]:
-    """Diagnostics for one text: selected rules, per-file ignores, noqa, fix settings."""
+) -> tuple[list[Diagnostic], list[ToolError]]:
+    """The selected rules' diagnostics for one text (per-file ignores applied), before noqa
+    comments and fix settings: what a front end with its own noqa handling (flake8) shows."""
     display = str(path) if path is not None else "<stdin>"
     options = engine.EngineOptions(
         rules=settings.rules_for(path),
@@ -103,10 +107,26 @@ def lint(
     )
     result = engine.check_source(source, options, display, tree)
     diagnostics = result.diagnostics
-    if not any(rule.code == engine.PARSE_ERROR_CODE for rule in options.rules):
-        diagnostics = [d for d in diagnostics if d.code != engine.PARSE_ERROR_CODE]
+    if not any(rule.code == PARSE_ERROR_CODE for rule in options.rules):
+        diagnostics = [d for d in diagnostics if d.code != PARSE_ERROR_CODE]
+    return diagnostics, result.errors
+
+
+def lint(
+    source: SourceText,
+    settings: Settings,
+    path: str | Path | None = None,
+    tree: ast.Module | None = None,
+) -> tuple[list[Diagnostic], list[ToolError], int]:
+    """Diagnostics for one text: selected rules, per-file ignores, noqa, fix settings."""
+    diagnostics, errors = diagnose(source, settings, path, tree)
     kept, suppressed = noqa.filter_suppressed(diagnostics, source.text, source.lines)
-    return [_adjust(d, settings) for d in kept], result.errors, suppressed
+    return [_adjust(d, settings) for d in kept], errors, suppressed
+
+
+def file_exempt(source: SourceText, code: str) -> bool:
+    """A ``# perfcodemod: noqa`` directive of the file covers ``code``."""
+    return any(exemption.covers(code) for exemption in noqa.file_exemptions(source.text))
 
 
 def _unreadable(
@@ -114,7 +134,7 @@ def _unreadable(
 ) -> FileReport:
     """A file that could not be read or decoded: PCM001 (unless it is not selected)."""
     report = FileReport(path, unsafe_fixes=settings.unsafe_fixes)
-    if any(rule.code == engine.PARSE_ERROR_CODE for rule in settings.rules_for(path)):
+    if any(rule.code == PARSE_ERROR_CODE for rule in settings.rules_for(path)):
         diagnostic = engine.parse_error_diagnostic(message, 1, 1, LineIndex(""))
         report.diagnostics.append(
             replace(diagnostic, row=row, col=col, end_row=row, end_col=col, noqa_row=row)

@@ -23,38 +23,26 @@ code-generation pass above.
 from __future__ import annotations
 
 import ast
-import dataclasses
 import os
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Callable
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.context import EngineOptions, RuleContext, children
 from perfcodemod.diagnostic import Diagnostic, Edit, Fix, ToolError
-from perfcodemod.rule import Change, FixProposal, ImportRequest, Replacement, Rule
+from perfcodemod.proposals import FixProposal, ImportRequest, Replacement
+from perfcodemod.rule import Rule
 from perfcodemod.source import LineIndex, SourceText
-
-if TYPE_CHECKING:
-    from perfcodemod.analysis.scopes import ScopeTree
 
 PARSE_ERROR_CODE = "PCM001"
 
 #: Set to re-raise exceptions from rules instead of turning them into tool errors (for tests).
 DEBUG = bool(os.environ.get("PERFCODEMOD_DEBUG"))
-
-
-@dataclass(frozen=True)
-class EngineOptions:
-    """What the engine needs from the settings of one file."""
-
-    rules: tuple[type[Rule], ...]
-    #: ``[tool.perfcodemod.<family>]`` tables, by family.
-    family_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    target_version: tuple[int, int] = (3, 9)
 
 
 @dataclass
@@ -141,74 +129,6 @@ def _plan_chunks(facts: ModuleFacts, rule_types: Sequence[type[Rule]], path: str
 
 
 # -- one chunk --------------------------------------------------------------------------------
-
-
-@dataclass
-class _Report:
-    rule: Rule
-    node: cst.CSTNode
-    message: str
-    fix: FixProposal | None
-
-
-class RuleContext:
-    """What a rule instance can ask about the chunk it visits and the module around it."""
-
-    def __init__(
-        self,
-        facts: ModuleFacts,
-        module: cst.Module,
-        options: EngineOptions,
-        first_row: int,
-        path: str,
-    ) -> None:
-        self.facts = facts
-        self.module = module
-        self.options = options
-        self.first_row = first_row
-        self.path = path
-        self.reports: list[_Report] = []
-        self._parents: dict[cst.CSTNode, cst.CSTNode] | None = None
-        self._scope_tree: ScopeTree | None = None
-
-    def report(
-        self, rule: Rule, node: cst.CSTNode, message: str, fix: FixProposal | None
-    ) -> None:
-        self.reports.append(_Report(rule, node, message, fix))
-
-    def family_options(self, rule: type[Rule] | Rule) -> Mapping[str, Any]:
-        return self.options.family_options.get(rule.family, {})
-
-    @property
-    def target_version(self) -> tuple[int, int]:
-        return self.options.target_version
-
-    # -- tree navigation --
-
-    def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        if self._parents is None:
-            self._parents = {child: parent for parent, child in _edges(self.module)}
-        return self._parents.get(node)
-
-    def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-        """The parents of ``node``, innermost first, up to the chunk's module."""
-        parent = self.parent(node)
-        while parent is not None:
-            yield parent
-            parent = self.parent(parent)
-
-    @property
-    def scopes(self) -> ScopeTree:
-        """Bindings and reads of every name in this chunk (``analysis/scopes.py``), built on
-        first use (LibCST's ``ScopeProvider`` answers the same at several times the cost)."""
-        if self._scope_tree is None:
-            from perfcodemod.analysis.scopes import ScopeTree
-
-            self._scope_tree = ScopeTree(self.module)
-        return self._scope_tree
-
-    def code_for(self, node: cst.CSTNode) -> str:
-        return self.module.code_for_node(node)
 
 
 def _check_chunk(
@@ -341,66 +261,6 @@ def _syntax_error(exc: SyntaxError, lines: LineIndex) -> Diagnostic:
 
 
 # -- traversal --------------------------------------------------------------------------------
-
-# Fields holding only whitespace or punctuation: no rule looks inside them.
-_SKIPPED_FIELDS = frozenset(
-    {
-        "lpar", "rpar", "comma", "semicolon", "leading_lines", "lines_after_decorators", "header",
-        "footer", "trailing_whitespace", "indent", "newline", "equal", "colon", "lbracket",
-        "rbracket", "lbrace", "rbrace", "dot", "star", "whitespace", "asynchronous", "first_colon",
-        "second_colon", "leading_whitespace", "relative",
-    }
-)
-# Where LibCST's field order differs from the order of the source.
-_FIELD_ORDER_OVERRIDES = {
-    "FunctionDef": ("decorators", "name", "type_parameters", "params", "returns", "body"),
-    "ClassDef": ("decorators", "name", "type_parameters", "bases", "keywords", "body"),
-    "IfExp": ("body", "test", "orelse"),
-    "Arg": ("keyword", "value"),
-    "ExceptHandler": ("type", "name", "body"),
-    "ExceptStarHandler": ("type", "name", "body"),
-    "MatchCase": ("pattern", "guard", "body"),
-    "Parameters": (
-        "posonly_params", "posonly_ind", "params", "star_arg", "kwonly_params", "star_kwarg"
-    ),
-}
-_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
-
-
-def _child_fields(node_type: type[cst.CSTNode]) -> tuple[str, ...]:
-    fields = _CHILD_FIELDS.get(node_type)
-    if fields is None:
-        names = [f.name for f in dataclasses.fields(node_type)]
-        override = _FIELD_ORDER_OVERRIDES.get(node_type.__name__)
-        if override:
-            names = [n for n in override if n in names] + [n for n in names if n not in override]
-        fields = tuple(
-            n for n in names if n not in _SKIPPED_FIELDS and not n.startswith("whitespace")
-        )
-        _CHILD_FIELDS[node_type] = fields
-    return fields
-
-
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The syntactic children of ``node`` in source order (whitespace and punctuation left out)."""
-    for name in _child_fields(type(node)):
-        value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
-
-
-def _edges(root: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        for child in children(node):
-            yield node, child
-            stack.append(child)
-
 
 _Handler = Callable[[cst.CSTNode], object]
 _HANDLER_NAMES: dict[type[Rule], tuple[tuple[str, str], ...]] = {}
@@ -613,12 +473,9 @@ class _Spans:
 
 
 __all__ = [
-    "Change",
     "CheckResult",
     "EngineOptions",
-    "RuleContext",
     "check_source",
-    "children",
     "import_edit",
     "parse_error_diagnostic",
 ]

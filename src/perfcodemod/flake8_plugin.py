@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from perfcodemod import __version__, engine, noqa
+from perfcodemod import __version__, api
 from perfcodemod.config import ConfigError, ConfigResolver
 from perfcodemod.source import SourceText
 
@@ -44,26 +44,17 @@ class Plugin:
         except ConfigError as exc:
             yield 1, 0, f"PCM001 perfcodemod configuration error: {exc}", type(self)
             return
-        options = engine.EngineOptions(
-            rules=settings.rules_for(path),
-            family_options=settings.family_options,
-            target_version=settings.target_version,
-        )
         tree = self.tree if isinstance(self.tree, ast.Module) else None
-        text = "".join(self.lines)
-        result = engine.check_source(SourceText(text), options, self.filename, tree=tree)
+        source = SourceText("".join(self.lines))
         # flake8 handles line-level noqa comments itself; the file-level directive is ours.
-        exemptions = noqa.file_exemptions(text)
-        parse_errors_selected = any(rule.code == engine.PARSE_ERROR_CODE for rule in options.rules)
-        for diagnostic in result.diagnostics:
-            if diagnostic.code == engine.PARSE_ERROR_CODE:
-                if not parse_errors_selected:
-                    continue
+        diagnostics, errors = api.diagnose(source, settings, path or self.filename, tree)
+        for diagnostic in diagnostics:
+            if diagnostic.code == api.PARSE_ERROR_CODE:
                 if tree is not None and "LibCST" not in diagnostic.message:
                     continue  # flake8 reports syntax errors itself (E999)
-            elif any(exemption.covers(diagnostic.code) for exemption in exemptions):
+            elif api.file_exempt(source, diagnostic.code):
                 continue
             message = f"{diagnostic.code} {diagnostic.message}"
             yield diagnostic.row, diagnostic.col - 1, message, type(self)
-        for error in result.errors:
+        for error in errors:
             yield 1, 0, f"PCM001 perfcodemod could not check this file: {error.message}", type(self)

@@ -1,4 +1,5 @@
-"""Rule discovery: every ``Rule`` subclass in a module under ``perfcodemod.rules`` is a rule.
+"""Rule discovery: every ``Rule`` subclass in a module under ``perfcodemod.rules`` that sets its
+own ``code`` is a rule (a family's base class, which sets none, is not).
 
 Codes are mapped to rules here and only here.
 """
@@ -34,6 +35,7 @@ def all_rules() -> tuple[type[Rule], ...]:
                 and issubclass(value, Rule)
                 and value is not Rule
                 and value.__module__ == module.__name__
+                and "code" in vars(value)
             ):
                 _check_rule(value)
                 if value.code in found or value.name in names:

@@ -13,27 +13,26 @@ examples double as tests (``tests/rules``) and as the rule's documentation page.
 
 from __future__ import annotations
 
-import ast
 import inspect
 import re
 import textwrap
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar, Union
+from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.proposals import (
+    Candidate,
+    Change,
+    FixProposal,
+    ImportRequest,
+)
 
 if TYPE_CHECKING:
     from perfcodemod.analysis.facts import ModuleFacts
-    from perfcodemod.engine import RuleContext
-
-#: A pre-check result: an ``ast`` node whose top-level statement must be parsed, or an explicit
-#: inclusive range of rows (for rules that must see two statements in one LibCST module).
-Candidate = Union[ast.AST, tuple[int, int]]
-
-Replacement = Union[cst.CSTNode, cst.FlattenSentinel[cst.CSTNode], cst.RemovalSentinel]
+    from perfcodemod.context import RuleContext
 
 CODE_PATTERN = re.compile(r"^PCM\d{3}$")
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -61,36 +60,6 @@ class OptionSpec:
         if self.kind is str and not isinstance(value, str):
             raise ValueError(f"{where} must be a string")
         return value
-
-
-@dataclass(frozen=True)
-class ImportRequest:
-    """``import module`` (``name`` is None) or ``from module import name``."""
-
-    module: str
-    name: str | None = None
-
-
-@dataclass(frozen=True)
-class Change:
-    """Replace ``old`` (a node of the parsed tree) with ``new`` (or with several statements, or
-    with nothing)."""
-
-    old: cst.CSTNode
-    new: Replacement
-
-
-@dataclass(frozen=True)
-class FixProposal:
-    """What a rule proposes; the engine turns it into text edits."""
-
-    changes: Sequence[Change]
-    applicability: Applicability
-    #: Why the fix is safe or unsafe at this place (shown as ``applicability_reason``).
-    reason: str
-    imports: Sequence[ImportRequest] = ()
-    #: Overrides the rule's ``fix_title`` for this fix.
-    title: str | None = None
 
 
 @dataclass(frozen=True)
@@ -197,3 +166,15 @@ class Rule:
     @classmethod
     def url(cls) -> str:
         return f"https://github.com/perfcodemod/perfcodemod/blob/main/docs/rules/{cls.code}.md"
+
+
+__all__ = [
+    "DOC_SECTIONS",
+    "Candidate",
+    "Change",
+    "FixProposal",
+    "ImportRequest",
+    "Invalid",
+    "OptionSpec",
+    "Rule",
+]

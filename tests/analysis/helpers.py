@@ -13,7 +13,7 @@ import libcst as cst
 import pytest
 
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.engine import EngineOptions, RuleContext, children
+from perfcodemod.context import EngineOptions, RuleContext, children
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
 

@@ -29,7 +29,7 @@ from perfcodemod.analysis.lookups import (
 )
 from perfcodemod.analysis.loops import repeating_loops
 from perfcodemod.config import settings_from_table
-from perfcodemod.engine import RuleContext
+from perfcodemod.context import RuleContext
 
 from .helpers import code, context_for, find_all
 

@@ -14,7 +14,7 @@ from perfcodemod.analysis import names
 from perfcodemod.analysis.astscope import decorator_callee, qualified_name_at, scopes
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.twins import ast_function
-from perfcodemod.engine import EngineOptions, RuleContext
+from perfcodemod.context import EngineOptions, RuleContext
 
 from .helpers import stdlib_source, walk
 

@@ -19,7 +19,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.twins import ast_call, ast_function
-from perfcodemod.engine import EngineOptions, RuleContext
+from perfcodemod.context import EngineOptions, RuleContext
 
 from .helpers import stdlib_source, walk
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from perfcodemod import engine, registry
+from perfcodemod import context, engine, registry
 from perfcodemod.fixer import apply_edits
 from perfcodemod.source import SourceText
 
@@ -21,7 +21,7 @@ def rule(code: str):  # type: ignore[no-untyped-def]
 
 def test_below_python_3_9_the_fix_uses_lru_cache_without_a_bound() -> None:
     pcm401 = rule("PCM401")
-    options = engine.EngineOptions(rules=(pcm401,), target_version=(3, 8))
+    options = context.EngineOptions(rules=(pcm401,), target_version=(3, 8))
     result = engine.check_source(SourceText(FIB), options)
     (diagnostic,) = result.diagnostics
     assert diagnostic.fix is not None

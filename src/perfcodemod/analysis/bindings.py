@@ -32,7 +32,7 @@ from perfcodemod.analysis.expressions import walk
 from perfcodemod.analysis.flow import is_inside_any, statements_after
 from perfcodemod.analysis.scopes import Scope
 from perfcodemod.analysis.uses import escapes, name_occurrences
-from perfcodemod.engine import RuleContext, children
+from perfcodemod.context import RuleContext, children
 
 #: Calls that read or change a function's variables by name.
 DYNAMIC_NAMESPACE_CALLS = frozenset({"locals", "vars", "eval", "exec"})

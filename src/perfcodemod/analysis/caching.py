@@ -1,17 +1,17 @@
-"""What the caching rules (PCM4xx) share: cache decorators however they are imported, the role of
-a function (module function, method, nested), what a call of it returns, self-recursion, version
-parameters, unhashable parameters and arguments; and the shape of the rules about cached
-functions (:class:`CachedFunctionRule`). The analyses work on the module's ``ast``; a visitor
-reaches them through the ``ast`` twin of the LibCST node it visits.
+"""What the caching rules (PCM4xx) ask of a function: cache decorators however they are imported,
+the role of a function (module function, method, nested), what a call of it returns,
+self-recursion, version parameters, unhashable parameters and arguments. The analyses work on the
+module's ``ast``; a visitor reaches them through the ``ast`` twin of the LibCST node it visits.
+The rules' shared base class is in ``rules/caching/base.py``.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 
@@ -28,9 +28,11 @@ from perfcodemod.analysis.astscope import (
 )
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.purity import Purity, _Values, mutable_display, own_nodes
-from perfcodemod.diagnostic import Applicability
-from perfcodemod.engine import RuleContext
-from perfcodemod.rule import Candidate, Change, FixProposal, ImportRequest, Rule
+from perfcodemod.context import RuleContext
+from perfcodemod.proposals import ImportRequest
+
+if TYPE_CHECKING:
+    from perfcodemod.rule import Rule
 
 CACHE_FUNCTIONS = frozenset({"functools.cache", "functools.lru_cache"})
 #: The last part of a decorator's name that may be a cache decorator (a cheap first filter).
@@ -560,41 +562,6 @@ def clears_cache(function: FunctionNode, facts: ModuleFacts) -> bool:
     return function.name in cleared
 
 
-class CachedFunctionRule(Rule):
-    """The shape of the rules about functions with a cache decorator (PCM411-PCM417).
-
-    ``applies_to`` picks the cached functions a rule is about, from the module's ``ast`` alone
-    (no options): the pre-check yields them, and the visitor asks it again of each cached
-    function in the chunk, so the two cannot disagree. ``check`` decides the rest, with this
-    file's options, and reports (on the cache decorator, as a rule: ``cached.decorator_node()``).
-    """
-
-    @classmethod
-    def applies_to(cls, cached: CachedFunction, facts: ModuleFacts) -> bool:
-        return True
-
-    def check(self, cached: CachedTwin) -> None:
-        raise NotImplementedError
-
-    @classmethod
-    def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
-        return [
-            cached.function
-            for cached in cached_functions(facts).values()
-            if cls.applies_to(cached, facts)
-        ]
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        cached = cached_twin(self.context, node)
-        if cached is not None and self.applies_to(cached, self.context.facts):
-            self.check(cached)
-
-    @property
-    def purity(self) -> Purity:
-        """The module's purity analysis under this file's options."""
-        return module_purity(self.context, self)
-
-
 def module_purity(context: RuleContext, rule: type[Rule] | Rule) -> Purity:
     """The module's purity analysis under this file's ``[tool.perfcodemod.caching]`` options."""
     from perfcodemod.analysis.purity import purity
@@ -627,41 +594,6 @@ def cache_reference(
     if found is None:
         return None
     return f"{found.expression}(maxsize={maxsize or 'None'})", found.imports
-
-
-@dataclass(frozen=True)
-class CacheProposal:
-    """The cache decorator to add to a function, as this module would write it, and the fix
-    that adds it (None when every spelling would collide with a name the module binds)."""
-
-    decorator: str
-    fix: FixProposal | None
-
-
-def propose_cache(
-    rule: Rule,
-    node: cst.FunctionDef,
-    function: FunctionNode,
-    reason: str,
-    maxsize: str | None = None,
-) -> CacheProposal:
-    """Decorate the undecorated ``node`` with ``functools.cache`` (or ``lru_cache(maxsize=...)``
-    when ``maxsize`` is given), importing it in the module's style: an unsafe fix, for
-    ``reason``."""
-    reference = cache_reference(rule.context, function, maxsize)
-    if reference is None:
-        bounded = f"functools.lru_cache(maxsize={maxsize})"
-        return CacheProposal("functools.cache" if maxsize is None else bounded, None)
-    expression, imports = reference
-    decorated = node.with_changes(decorators=[cst.Decorator(cst.parse_expression(expression))])
-    fix = rule.fix(
-        Change(node, decorated),
-        Applicability.UNSAFE,
-        reason,
-        imports,
-        title=f"Add `@{expression}`",
-    )
-    return CacheProposal(expression, fix)
 
 
 # -- are the parameters hashable? (PCM401, PCM402) ---------------------------------------------

@@ -25,7 +25,7 @@ from typing import Union
 import libcst as cst
 
 from perfcodemod.analysis import lists, names
-from perfcodemod.engine import RuleContext, children
+from perfcodemod.context import RuleContext, children
 
 Comprehension = Union[cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp]
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)

@@ -30,7 +30,7 @@ from perfcodemod.analysis.effects import (
     region_activity,
 )
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.engine import RuleContext
+from perfcodemod.context import RuleContext
 
 _COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 

@@ -42,7 +42,7 @@ from perfcodemod.analysis.purity_data import (
 )
 from perfcodemod.analysis.scopes import all_params
 from perfcodemod.analysis.uses import in_target_position
-from perfcodemod.engine import RuleContext, children
+from perfcodemod.context import RuleContext, children
 
 #: Builtins whose call has no side effect when their arguments have none (and, for the
 #: higher-order ones, when they are given nothing to call).

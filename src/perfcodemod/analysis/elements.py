@@ -24,7 +24,7 @@ from perfcodemod.analysis.hashability import (
     is_provably_hashable,
     is_provably_str,
 )
-from perfcodemod.engine import RuleContext
+from perfcodemod.context import RuleContext
 
 #: Containers whose items are hashable whatever their element type.
 HASHABLE_ITEM_CONTAINERS = frozenset(

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from perfcodemod.analysis.uses import name_occurrences
-from perfcodemod.engine import RuleContext, children
+from perfcodemod.context import RuleContext, children
 
 _CONSTANTS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from perfcodemod.engine import RuleContext
+from perfcodemod.context import RuleContext
 
 SCOPE_BOUNDARIES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 

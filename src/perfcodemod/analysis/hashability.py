@@ -18,7 +18,7 @@ import libcst as cst
 from perfcodemod.analysis import names
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.scopes import Scope
-from perfcodemod.engine import RuleContext
+from perfcodemod.context import RuleContext
 
 #: Builtins whose result is always hashable (whatever the argument, or they raise).
 HASHABLE_RESULT_BUILTINS = frozenset(

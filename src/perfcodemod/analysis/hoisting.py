@@ -26,7 +26,7 @@ import ast
 import keyword
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 import libcst as cst
 
@@ -42,9 +42,12 @@ from perfcodemod.analysis.flow import (
 )
 from perfcodemod.analysis.loops import Loops, enclosing_loops, repeating_loops
 from perfcodemod.analysis.uses import Use, ast_use, changes_in, uses_in
+from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
-from perfcodemod.engine import RuleContext
-from perfcodemod.rule import Change, FixProposal, ImportRequest, Rule
+from perfcodemod.proposals import Change, FixProposal, ImportRequest
+
+if TYPE_CHECKING:
+    from perfcodemod.rule import Rule
 
 Frame = Union[cst.FunctionDef, cst.Module]
 FUNCTION_OR_CLASS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.diagnostic import Edit
-from perfcodemod.rule import ImportRequest
+from perfcodemod.proposals import ImportRequest
 
 
 @dataclass(frozen=True)

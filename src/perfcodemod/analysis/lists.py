@@ -33,7 +33,7 @@ import libcst as cst
 from perfcodemod.analysis import names
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.uses import Use, ast_use, classify_use, name_occurrences, uses_in
-from perfcodemod.engine import RuleContext
+from perfcodemod.context import RuleContext
 
 #: Builtins that return a new list.
 LIST_BUILTINS = frozenset({"list", "sorted"})

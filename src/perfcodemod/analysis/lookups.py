@@ -20,7 +20,7 @@ from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hoisting import Hoist, identifier_part
 from perfcodemod.analysis.lists import list_bound_names_ast, maybe_list_ast
 from perfcodemod.analysis.loops import in_loop_ast
-from perfcodemod.engine import RuleContext
+from perfcodemod.context import RuleContext
 
 #: Lists of at most this many items are scanned about as fast as a dict is looked up: an
 #: index built for them costs more than it saves unless the loop is long (measured in

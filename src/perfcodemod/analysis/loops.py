@@ -36,7 +36,7 @@ from perfcodemod.analysis.expressions import walk
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.flow import SCOPE_BOUNDARIES, is_inside, statement_of
 from perfcodemod.analysis.uses import is_rebound_or_mutated_in
-from perfcodemod.engine import RuleContext
+from perfcodemod.context import RuleContext
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 LoopNode = Union[cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp]

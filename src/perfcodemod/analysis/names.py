@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import libcst as cst
 
 from perfcodemod.analysis.scopes import Binding, Resolution
-from perfcodemod.engine import RuleContext, children
+from perfcodemod.context import RuleContext, children
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

@@ -29,7 +29,7 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.engine import RuleContext, children
+from perfcodemod.context import RuleContext, children
 from perfcodemod.source import LineIndex
 
 AstFunction = Union[ast.FunctionDef, ast.AsyncFunctionDef]

@@ -45,7 +45,7 @@ import libcst as cst
 from perfcodemod.analysis import names
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.methods import CONTAINER_MUTATING_METHODS, LIST_READ_METHODS
-from perfcodemod.engine import RuleContext, children
+from perfcodemod.context import RuleContext, children
 
 #: Builtins that read an argument without keeping it beyond the call or changing it (the
 #: iterator builtins keep a reference, but can only read through it).

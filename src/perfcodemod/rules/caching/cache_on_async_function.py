@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from perfcodemod.analysis.caching import CachedFunction, CachedFunctionRule, CachedTwin
+from perfcodemod.analysis.caching import (
+    CachedFunction,
+    CachedTwin,
+)
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.rule import Invalid
+from perfcodemod.rules.caching.base import CachedFunctionRule
 
 
 class CacheOnAsyncFunction(CachedFunctionRule):

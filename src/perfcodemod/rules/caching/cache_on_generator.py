@@ -5,10 +5,14 @@ from __future__ import annotations
 import ast
 
 from perfcodemod.analysis.astscope import qualified_name_at, scopes
-from perfcodemod.analysis.caching import CachedFunction, CachedFunctionRule, CachedTwin
+from perfcodemod.analysis.caching import (
+    CachedFunction,
+    CachedTwin,
+)
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.purity import own_returns
 from perfcodemod.rule import Invalid
+from perfcodemod.rules.caching.base import CachedFunctionRule
 
 #: Calls that return a one-shot iterator.
 ITERATOR_CALLS = frozenset(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from perfcodemod.analysis.caching import (
     CachedFunction,
-    CachedFunctionRule,
     CachedTwin,
     owner_class,
     role,
@@ -12,6 +11,7 @@ from perfcodemod.analysis.caching import (
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import enum_classes
 from perfcodemod.rule import Invalid
+from perfcodemod.rules.caching.base import CachedFunctionRule
 
 #: First-parameter names of methods whose receiver is a class.
 _CLASS_RECEIVERS = frozenset({"cls", "mcs", "mcls", "metacls", "klass"})

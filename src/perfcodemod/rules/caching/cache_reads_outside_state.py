@@ -6,7 +6,6 @@ from __future__ import annotations
 from perfcodemod.analysis.caching import (
     VERSIONABLE_EFFECTS,
     CachedFunction,
-    CachedFunctionRule,
     CachedTwin,
     cacheable_params,
     clears_cache,
@@ -17,6 +16,7 @@ from perfcodemod.analysis.caching import (
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.purity import Read
 from perfcodemod.rule import Invalid
+from perfcodemod.rules.caching.base import CachedFunctionRule
 
 _REMEDIES = {
     "clock": (

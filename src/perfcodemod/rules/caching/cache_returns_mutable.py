@@ -6,13 +6,13 @@ import ast
 
 from perfcodemod.analysis.caching import (
     CachedFunction,
-    CachedFunctionRule,
     CachedTwin,
     annotation_types,
     other_cached_functions,
 )
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.rule import Invalid
+from perfcodemod.rules.caching.base import CachedFunctionRule
 
 #: Return annotations that declare the result read-only: a type checker stops a caller that
 #: mutates it.

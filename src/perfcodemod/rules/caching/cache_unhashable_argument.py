@@ -10,7 +10,6 @@ import libcst as cst
 from perfcodemod.analysis.caching import (
     UNHASHABLE_TYPES,
     CachedFunction,
-    CachedFunctionRule,
     CachedTwin,
     annotation_types,
     cacheable_params,
@@ -25,6 +24,7 @@ from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.purity import purity
 from perfcodemod.analysis.twins import ast_call
 from perfcodemod.rule import Candidate, Invalid
+from perfcodemod.rules.caching.base import CachedFunctionRule
 
 _ALTERNATIVE = {"dict": "a tuple of items or a frozenset of items", "set": "a frozenset"}
 

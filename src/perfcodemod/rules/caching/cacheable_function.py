@@ -12,7 +12,6 @@ from perfcodemod.analysis.caching import (
     does_work,
     is_generator,
     module_purity,
-    propose_cache,
     recursion,
     role,
     unhashable_parameter,
@@ -22,6 +21,7 @@ from perfcodemod.analysis.purity import OPTIMISTIC, Purity, purity
 from perfcodemod.analysis.twins import ast_function
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import Candidate, Invalid, Rule
+from perfcodemod.rules.caching.base import propose_cache
 
 UNSAFE = Applicability.UNSAFE
 

@@ -11,7 +11,6 @@ import libcst as cst
 from perfcodemod.analysis.caching import (
     is_generator,
     module_purity,
-    propose_cache,
     recursion,
     role,
     self_calls_in_loops,
@@ -22,6 +21,7 @@ from perfcodemod.analysis.purity import OPTIMISTIC, Purity, purity
 from perfcodemod.analysis.twins import ast_function
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import Candidate, Invalid, Rule
+from perfcodemod.rules.caching.base import propose_cache
 
 UNSAFE = Applicability.UNSAFE
 

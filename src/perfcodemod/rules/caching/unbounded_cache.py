@@ -8,7 +8,6 @@ import libcst as cst
 
 from perfcodemod.analysis.caching import (
     CachedFunction,
-    CachedFunctionRule,
     CachedTwin,
     annotation_types,
     cache_reference,
@@ -21,6 +20,7 @@ from perfcodemod.analysis.hashability import enum_classes
 from perfcodemod.analysis.purity import own_returns
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import Change, ImportRequest, Invalid
+from perfcodemod.rules.caching.base import CachedFunctionRule
 
 SAFE = Applicability.SAFE
 UNSAFE = Applicability.UNSAFE

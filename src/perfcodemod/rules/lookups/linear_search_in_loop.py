@@ -31,8 +31,8 @@ from perfcodemod.analysis.lookups import (
 )
 from perfcodemod.analysis.loops import in_loop_ast
 from perfcodemod.analysis.uses import builtin_visible_at, in_target_position
+from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
-from perfcodemod.engine import RuleContext
 from perfcodemod.rule import Candidate, Invalid, Rule
 
 UNSAFE = Applicability.UNSAFE

@@ -16,8 +16,8 @@ from perfcodemod.analysis.lookups import (
     list_method_calls_ast,
     list_method_receiver,
 )
+from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
-from perfcodemod.engine import RuleContext
 from perfcodemod.rule import Candidate, ImportRequest, Invalid, Rule
 
 UNSAFE = Applicability.UNSAFE

@@ -20,8 +20,8 @@ from perfcodemod.analysis.lookups import (
     lookup_or_fallback,
 )
 from perfcodemod.analysis.uses import builtin_visible_at
+from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
-from perfcodemod.engine import RuleContext
 from perfcodemod.rule import Candidate, Invalid, Rule
 
 UNSAFE = Applicability.UNSAFE

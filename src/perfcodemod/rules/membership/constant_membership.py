@@ -23,8 +23,8 @@ from perfcodemod.analysis.uses import (
     membership_needle,
     name_occurrences,
 )
+from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
-from perfcodemod.engine import RuleContext
 from perfcodemod.rule import Candidate, Change, FixProposal, Invalid, Rule
 from perfcodemod.transforms import set_display
 

@@ -28,8 +28,8 @@ from perfcodemod.analysis.uses import (
     name_occurrences,
     uses_in,
 )
+from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
-from perfcodemod.engine import RuleContext
 from perfcodemod.rule import Candidate, Invalid, Rule
 
 UNSAFE = Applicability.UNSAFE
