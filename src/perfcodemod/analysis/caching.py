@@ -26,6 +26,7 @@ from perfcodemod.analysis.astscope import (
     scopes,
     writers_elsewhere,
 )
+from perfcodemod.analysis.classes import instance_hashing, module_class
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.purity import Purity, _Values, mutable_display, own_nodes
 from perfcodemod.context import RuleContext
@@ -52,6 +53,17 @@ class CacheDecorator:
     unbounded: bool
     #: The ``maxsize`` argument, when one is written.
     maxsize: ast.expr | None = None
+
+    @property
+    def bound(self) -> int | None:
+        """How many entries the cache keeps, when the code says (128 for ``@lru_cache`` and
+        ``lru_cache()``); None when unbounded or not a constant."""
+        if self.unbounded:
+            return None
+        if self.maxsize is None:
+            return 128
+        value = self.maxsize.value if isinstance(self.maxsize, ast.Constant) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _tail(expr: ast.expr) -> str:
@@ -142,6 +154,23 @@ def owner_class(function: FunctionNode, facts: ModuleFacts) -> ast.ClassDef | No
     """The class whose body defines ``function`` (None for other functions)."""
     owner = scopes(facts).enclosing_scope(function).node
     return owner if isinstance(owner, ast.ClassDef) else None
+
+
+def is_stub(function: FunctionNode) -> bool:
+    """The body is only a docstring, ``...``, ``pass`` or ``raise NotImplementedError``: a
+    protocol, an overload or a test of decorators, which computes nothing a cache could
+    keep."""
+    for statement in function.body:
+        if isinstance(statement, ast.Pass):
+            continue
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue  # a docstring or ``...``
+        if isinstance(statement, ast.Raise) and statement.exc is not None:
+            raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+            if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
+                continue
+        return False
+    return True
 
 
 def is_generator(function: FunctionNode) -> bool:
@@ -742,13 +771,20 @@ def unhashable_parameter(function: FunctionNode, facts: ModuleFacts) -> str | No
                 return f"`{arg.arg}` is annotated as an unhashable type"
             if annotation_is_hashable(arg.annotation, facts):
                 continue
+            hashing = annotated_class_hashing(arg.annotation, facts)
+            if "unhashable" in hashing:
+                return f"`{arg.arg}` is annotated with a class whose instances cannot hash"
+            if hashing and hashing <= {"value", "identity"}:
+                continue
         if arg is function.args.kwarg or arg is function.args.vararg:
             if parameter_use(function, arg.arg, facts) == "container":
                 # ``*args``/``**kwargs`` are always iterated; what they hold is unknown.
                 if not external:
                     return f"what `{arg.arg}` holds is not known"
             continue
-        if parameter_use(function, arg.arg, facts) == "scalar":
+        # An opaque use proves nothing of an annotated class from elsewhere: a dataclass that is
+        # not frozen is used opaquely too, and cannot hash.
+        if arg.annotation is None and parameter_use(function, arg.arg, facts) == "scalar":
             continue
         if not external:
             return f"`{arg.arg}` may be a list (nothing in the module calls it)"
@@ -761,6 +797,22 @@ def unhashable_parameter(function: FunctionNode, facts: ModuleFacts) -> str | No
             if not is_hashable_value(value, scopes(facts).scope_at(call), facts):
                 return f"a call at line {call.lineno} may pass an unhashable `{arg.arg}`"
     return None
+
+
+def annotated_class_hashing(annotation: ast.expr, facts: ModuleFacts) -> set[str]:
+    """How the instances of the classes an annotation names hash (``value``, ``identity``,
+    ``unhashable``, ``unknown``: see ``analysis/classes.py``); ``None`` and other known
+    hashable names count as ``value``. Empty when it names nothing."""
+    from perfcodemod.analysis.hashability import HASHABLE_ANNOTATIONS
+
+    found: set[str] = set()
+    for name in annotation_types(annotation):
+        if name in HASHABLE_ANNOTATIONS:
+            found.add("value")
+            continue
+        defined = module_class(name, facts)
+        found.add(instance_hashing(defined, facts) if defined is not None else "unknown")
+    return found
 
 
 def _inside(node: ast.AST, function: FunctionNode, facts: ModuleFacts) -> bool:

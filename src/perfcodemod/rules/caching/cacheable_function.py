@@ -141,6 +141,12 @@ class CacheableFunction(Rule):
         "def total(xs):\n    return sum(x for x in xs)\n\nfor i in range(3):\n    total([i, i])\n",
         # A method.
         "class C:\n    def score(self, word: str):\n        return sum(ord(c) for c in word)\n",
+        # A parameter of a dataclass that is not frozen: its instances cannot hash, so a cache
+        # would make every call raise TypeError (used opaquely, like a number, all the same).
+        "import dataclasses\n\n@dataclasses.dataclass\nclass Config:\n    depth: int\n\n"
+        "def render(config: Config, n: int) -> int:\n    total = 0\n    for i in range(n):\n"
+        "        total += i\n    return total if config == config else 0\n\n"
+        "for i in range(3):\n    render(Config(1), i)\n",
         # Already cached.
         "import functools\n\n@functools.cache\ndef score(word: str):\n"
         "    return sum(ord(c) for c in word)\n\n"
@@ -167,6 +173,21 @@ class CacheableFunction(Rule):
             "a = digits(123)\nb = digits(456)\n",
             UNSAFE,
             message="called from 2 places",
+        ),
+        # The near miss of the mutable dataclass: a frozen one hashes by value.
+        Invalid(
+            "import dataclasses\n\n@dataclasses.dataclass(frozen=True)\nclass Config:\n"
+            "    depth: int\n\ndef render(config: Config, n: int) -> int:\n    total = 0\n"
+            "    for i in range(n):\n        total += i\n"
+            "    return total if config == config else 0\n\nfor i in range(3):\n"
+            "    render(Config(1), i)\n",
+            "import functools\nimport dataclasses\n\n@dataclasses.dataclass(frozen=True)\n"
+            "class Config:\n    depth: int\n\n@functools.lru_cache(maxsize=128)\n"
+            "def render(config: Config, n: int) -> int:\n    total = 0\n"
+            "    for i in range(n):\n        total += i\n"
+            "    return total if config == config else 0\n\nfor i in range(3):\n"
+            "    render(Config(1), i)\n",
+            UNSAFE,
         ),
     )
 
