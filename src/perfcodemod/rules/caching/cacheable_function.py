@@ -181,7 +181,7 @@ class CacheableFunction(Rule):
             "    for i in range(n):\n        total += i\n"
             "    return total if config == config else 0\n\nfor i in range(3):\n"
             "    render(Config(1), i)\n",
-            "import functools\nimport dataclasses\n\n@dataclasses.dataclass(frozen=True)\n"
+            "import dataclasses\nimport functools\n\n@dataclasses.dataclass(frozen=True)\n"
             "class Config:\n    depth: int\n\n@functools.lru_cache(maxsize=128)\n"
             "def render(config: Config, n: int) -> int:\n    total = 0\n"
             "    for i in range(n):\n        total += i\n"
