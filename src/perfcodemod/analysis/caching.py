@@ -882,3 +882,141 @@ def _fixed_iterable(iterable: ast.expr) -> bool:
         and iterable.func.id == "range"
         and all(isinstance(a, ast.Constant) for a in iterable.args)
     )
+
+
+# -- what callers do with a cached function's result (PCM415) ---------------------------------
+
+#: Calls that copy the container they are given (the caller's own object, not the cache's).
+_COPYING_BUILTINS = frozenset({"list", "dict", "set", "tuple", "frozenset", "sorted"})
+_COPYING_FUNCTIONS = frozenset({"copy.copy", "copy.deepcopy"})
+
+
+@dataclass(frozen=True)
+class ResultUses:
+    """What the module's calls of a function do with the object it returns."""
+
+    #: Every call is in sight: the function is private (``_name``) or nested, and the module
+    #: mentions it only to call it.
+    visible: bool
+    #: Lines of calls whose result is copied at once (``dict(_env())``, ``list(f())[:]``...).
+    copied: tuple[int, ...] = ()
+    #: Lines where a caller only reads the result (iterates, indexes, measures, tests it).
+    read: tuple[int, ...] = ()
+    #: Lines where a caller changes the result in place (``f().append(x)``, ``r = f();
+    #: r[0] = x``).
+    changed: tuple[int, ...] = ()
+    #: Lines where the result goes somewhere this analysis cannot follow (returned, stored,
+    #: passed on).
+    escaped: tuple[int, ...] = ()
+
+
+def result_uses(function: FunctionNode, facts: ModuleFacts) -> ResultUses:
+    """Where the module's calls of ``function`` copy, read, change or pass on its result."""
+    calls, every_reference_a_call = _calls_and_references(function, facts)
+    private = role(function, facts) == "nested" or (
+        function.name.startswith("_") and not function.name.endswith("__")
+    )
+    found: dict[str, list[int]] = {"copied": [], "read": [], "changed": [], "escaped": []}
+    for call in calls:
+        found[_result_use(call, facts)].append(call.lineno)
+    return ResultUses(
+        private and every_reference_a_call,
+        *(tuple(found[key]) for key in ("copied", "read", "changed", "escaped")),
+    )
+
+
+def _calls_and_references(function: FunctionNode, facts: ModuleFacts) -> tuple[list[ast.Call], bool]:
+    """The calls of ``function`` (``f(...)``, or ``x.f(...)`` for a method), and whether the
+    module mentions its name only in those calls."""
+    parents = facts.parents
+    if role(function, facts) in {"module", "nested"}:
+        references: list[ast.expr] = list(facts.loads.get(function.name, []))
+    else:
+        references = [
+            attribute
+            for attribute in facts.nodes(ast.Attribute)
+            if attribute.attr == function.name
+        ]
+    calls = []
+    for reference in references:
+        parent = parents.get(reference)
+        if isinstance(parent, ast.Call) and parent.func is reference:
+            calls.append(parent)
+    return calls, len(calls) == len(references)
+
+
+def _result_use(call: ast.Call, facts: ModuleFacts) -> str:
+    from perfcodemod.analysis.uses import Use, ast_use
+
+    if _copies(call, facts):
+        return "copied"
+    parent = facts.parents.get(call)
+    if (
+        isinstance(parent, ast.Assign)
+        and len(parent.targets) == 1
+        and isinstance(parent.targets[0], ast.Name)
+    ):
+        return _variable_use(parent.targets[0].id, parent, facts)
+    if _read_by_method(call, facts):
+        return "read"
+    use = ast_use(facts, call)  # type: ignore[arg-type]  # any expression's parent decides
+    return {Use.READ: "read", Use.MUTATE: "changed"}.get(use, "escaped")
+
+
+def _read_by_method(value: ast.expr, facts: ModuleFacts) -> bool:
+    """``value.get(k)``, ``value.items()``...: a method of the builtin containers that only
+    reads."""
+    from perfcodemod.analysis.methods import READING_METHODS
+
+    parent = facts.parents.get(value)
+    return (
+        isinstance(parent, ast.Attribute)
+        and parent.attr in READING_METHODS
+        and isinstance(facts.parents.get(parent), ast.Call)
+    )
+
+
+def _copies(value: ast.expr, facts: ModuleFacts) -> bool:
+    """``value`` is copied at once: ``list(value)``, ``dict(value)``, ``copy.copy(value)``,
+    ``value.copy()``, ``value[:]``, ``[*value]``, ``{**value}``."""
+    parent = facts.parents.get(value)
+    if isinstance(parent, ast.Call) and parent.args == [value] and not parent.keywords:
+        func = parent.func
+        if isinstance(func, ast.Name) and func.id in _COPYING_BUILTINS:
+            return facts.is_unbound_builtin(func.id)
+        table = scopes(facts)
+        return qualified_name_at(func, table.scope_at(parent), table) in _COPYING_FUNCTIONS
+    if isinstance(parent, ast.Attribute) and parent.attr == "copy":
+        grandparent = facts.parents.get(parent)
+        return isinstance(grandparent, ast.Call) and grandparent.func is parent
+    if isinstance(parent, ast.Subscript) and isinstance(parent.slice, ast.Slice):
+        whole = parent.slice
+        return whole.lower is None and whole.upper is None and whole.step is None
+    if isinstance(parent, ast.Starred):
+        return isinstance(facts.parents.get(parent), (ast.List, ast.Set))
+    return isinstance(parent, ast.Dict) and None in parent.keys and any(
+        v is value for k, v in zip(parent.keys, parent.values) if k is None
+    )
+
+
+def _variable_use(name: str, assignment: ast.Assign, facts: ModuleFacts) -> str:
+    """What the function holding ``name = f(...)`` does with ``name``: the worst of its uses
+    (a change, then an escape, then a read; a copy counts as a read)."""
+    from perfcodemod.analysis.uses import Use, ast_use
+
+    holder = facts.enclosing_function(assignment) or facts.tree
+    worst = "read"
+    for node in ast.walk(holder):
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            if node.target.id == name:
+                return "changed"  # ``items += [x]`` extends a list in place
+        if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
+            continue
+        if _copies(node, facts) or _read_by_method(node, facts):
+            continue
+        use = ast_use(facts, node)
+        if use is Use.MUTATE:
+            return "changed"
+        if use is not Use.READ:
+            worst = "escaped"
+    return worst
