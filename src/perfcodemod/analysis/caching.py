@@ -1020,3 +1020,90 @@ def _variable_use(name: str, assignment: ast.Assign, facts: ModuleFacts) -> str:
         if use is not Use.READ:
             worst = "escaped"
     return worst
+
+
+# -- how many keys a cache can get (PCM417) ---------------------------------------------------
+
+#: Attributes whose values are parts of the loaded program (code objects, functions, classes,
+#: modules): as many as the program has, however long it runs.
+PROGRAM_ATTRIBUTES = frozenset(
+    {
+        "co_filename", "co_name", "co_qualname", "f_code", "__code__", "__name__",
+        "__qualname__", "__module__", "__class__", "__file__", "__func__",
+    }
+)
+#: Annotations of parameters whose values are parts of the loaded program.
+PROGRAM_TYPES = frozenset(
+    {"type", "Type", "ModuleType", "CodeType", "FunctionType", "MethodType", "FrameType"}
+)
+
+
+def few_values(expr: ast.expr, scope: Scope, facts: ModuleFacts, depth: int = 0) -> bool:
+    """``expr`` takes few values however long the program runs: a constant (or a tuple of
+    them), an attribute of an imported module (``sys.executable``, ``zoneinfo.TZPATH``), an
+    ``Enum`` member, a part of the loaded program (``frame.f_code.co_filename``,
+    ``cls.__name__``, ``type(x)``), or a variable bound only to such values."""
+    from perfcodemod.analysis.hashability import enum_classes, is_constant_ast
+
+    if depth > 5:
+        return False
+    if is_constant_ast(expr):
+        return True
+    if isinstance(expr, ast.Tuple):
+        return all(few_values(e, scope, facts, depth + 1) for e in expr.elts)
+    if isinstance(expr, ast.Attribute):
+        if expr.attr in PROGRAM_ATTRIBUTES:
+            return True
+        root: ast.expr = expr
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return False
+        if root.id in enum_classes(facts):
+            return True
+        owner = scopes(facts).resolve(root.id, scope)
+        bindings = owner.bindings.get(root.id, []) if owner is not None else []
+        # An attribute of an imported module (or class): fixed when the process starts.
+        return bool(bindings) and all(binding.kind == "import" for binding in bindings)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
+        return expr.func.id == "type" and facts.is_unbound_builtin("type") and len(expr.args) == 1
+    if isinstance(expr, ast.Name):
+        table = scopes(facts)
+        owner = table.resolve(expr.id, scope)
+        if owner is None:
+            return expr.id in {"True", "False", "None", "__file__", "__name__"}
+        bindings = owner.bindings.get(expr.id, [])
+        if not bindings:
+            return False
+        for binding in bindings:
+            if binding.kind in {"param", "annassign"} and binding.annotation is not None:
+                types = annotation_types(binding.annotation)
+                if not types or not set(types) <= PROGRAM_TYPES | {"bool", "Literal", "None"}:
+                    return False
+            elif binding.kind == "assign" and binding.value is not None:
+                if not few_values(binding.value, owner, facts, depth + 1):
+                    return False
+            else:
+                return False
+        return True
+    return False
+
+
+def called_only_with_few_values(function: FunctionNode, facts: ModuleFacts) -> bool:
+    """The module calls ``function`` (and mentions it only to call it), and every call passes
+    only values that :func:`few_values` accepts: its cache cannot grow past a handful of
+    entries."""
+    calls, every_reference_a_call = _calls_and_references(function, facts)
+    if not calls or not every_reference_a_call:
+        return False
+    table = scopes(facts)
+    for call in calls:
+        where = table.scope_at(call)
+        arguments = [*call.args, *(keyword.value for keyword in call.keywords)]
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(
+            keyword.arg is None for keyword in call.keywords
+        ):
+            return False
+        if not all(few_values(argument, where, facts) for argument in arguments):
+            return False
+    return True
