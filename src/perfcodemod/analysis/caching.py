@@ -1107,3 +1107,146 @@ def called_only_with_few_values(function: FunctionNode, facts: ModuleFacts) -> b
         if not all(few_values(argument, where, facts) for argument in arguments):
             return False
     return True
+
+
+# -- files whose content a cache cannot outlive (PCM414) --------------------------------------
+
+#: Values that name the running installation: the interpreter and the loaded code's files, which
+#: do not change while the process runs.
+INSTALLATION_VALUES = frozenset(
+    {
+        "sys.executable", "sys._base_executable", "sys.prefix", "sys.base_prefix",
+        "sys.exec_prefix", "sys.base_exec_prefix", "sys.platlibdir",
+    }
+)
+#: Functions whose result names the file of loaded code.
+INSTALLATION_CALLS = frozenset(
+    {"inspect.getsourcefile", "inspect.getfile", "inspect.getabsfile", "inspect.getmodule"}
+)
+#: Calls that write (or move into place) the file named by their argument at this index.
+_WRITING_CALLS = {
+    "os.rename": 1, "os.renames": 1, "os.replace": 1, "shutil.move": 1, "shutil.copy": 1,
+    "shutil.copyfile": 1, "shutil.copy2": 1,
+}
+_WRITING_METHODS = frozenset({"write_text", "write_bytes", "touch", "rename", "replace"})
+_OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "gzip.GzipFile", "bz2.open", "lzma.open"})
+
+
+def unchanging_file_lines(function: FunctionNode, facts: ModuleFacts) -> frozenset[int]:
+    """Lines of ``function``'s own body whose file reads cannot go stale under its cache: reads
+    of a file the function writes itself (its own on-disk cache of the result: written when
+    missing, read otherwise), and reads of the running installation (``sys.executable``, the
+    source file of a loaded module, or a parameter that every call in the module passes such a
+    value)."""
+    table = scopes(facts)
+    own = table.of(function)
+    tainted: set[str] = set(_persisted_names(function, facts)) | _installation_params(
+        function, facts
+    )
+    body = [node for statement in function.body for node in ast.walk(statement)]
+    changed = True
+    while changed:  # names bound from what names such a file name (or open) it too
+        changed = False
+        for node in body:
+            targets, value = _binding_of(node)
+            if value is None or not (
+                _mentions(value, tainted) or _installation_value(value, own, facts)
+            ):
+                continue
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name) and name.id not in tainted:
+                        tainted.add(name.id)
+                        changed = True
+    return frozenset(
+        node.lineno
+        for node in body
+        if isinstance(node, ast.Call)
+        and (_mentions(node, tainted) or _installation_value(node, own, facts))
+    )
+
+
+def _binding_of(node: ast.AST) -> tuple[list[ast.expr], ast.expr | None]:
+    if isinstance(node, ast.Assign):
+        return list(node.targets), node.value
+    if isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+        return [node.target], node.value
+    if isinstance(node, ast.withitem) and node.optional_vars is not None:
+        return [node.optional_vars], node.context_expr
+    if isinstance(node, (ast.For, ast.comprehension)):
+        return [node.target], node.iter
+    return [], None
+
+
+def _mentions(node: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
+def _installation_value(expr: ast.AST, scope: Scope, facts: ModuleFacts) -> bool:
+    """``expr`` is, or is built from, a name of the running installation."""
+    table = scopes(facts)
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name) and node.id == "__file__":
+            return True
+        if isinstance(node, ast.Attribute) and node.attr == "__file__":
+            return True
+        if isinstance(node, (ast.Attribute, ast.Name)):
+            name = qualified_name_at(node, scope, table)
+            if name in INSTALLATION_VALUES:
+                return True
+        if isinstance(node, ast.Call):
+            if qualified_name_at(node.func, scope, table) in INSTALLATION_CALLS:
+                return True
+    return False
+
+
+def _installation_params(function: FunctionNode, facts: ModuleFacts) -> set[str]:
+    """Parameters that every call of ``function`` in the module passes a name of the running
+    installation (``_get_musl_version(sys.executable)``)."""
+    calls, every_reference_a_call = _calls_and_references(function, facts)
+    if not calls or not every_reference_a_call:
+        return set()
+    table = scopes(facts)
+    positional = [*function.args.posonlyargs, *function.args.args]
+    found = set()
+    for arg in all_params(function.args):
+        values = [_argument_for(call, arg, positional) for call in calls]
+        if all(
+            value is not None and _installation_value(value, table.scope_at(call), facts)
+            for value, call in zip(values, calls)
+        ):
+            found.add(arg.arg)
+    return found
+
+
+def _persisted_names(function: FunctionNode, facts: ModuleFacts) -> Iterator[str]:
+    """Names of the files that ``function`` itself writes or moves into place."""
+    table = scopes(facts)
+    own = table.of(function)
+    for node in own_nodes(function):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = qualified_name_at(func, own, table) or ""
+        target: ast.expr | None = None
+        if name in _WRITING_CALLS and len(node.args) > _WRITING_CALLS[name]:
+            target = node.args[_WRITING_CALLS[name]]
+        elif name in _OPENERS and node.args and _writes(node):
+            target = node.args[0]
+        elif isinstance(func, ast.Attribute) and func.attr in _WRITING_METHODS:
+            target = func.value
+        if target is not None:
+            yield from (n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+
+
+def _writes(call: ast.Call) -> bool:
+    """An ``open``-like call with a mode that writes (``w``, ``a``, ``x``, ``+``)."""
+    mode = call.args[1] if len(call.args) > 1 else None
+    for keyword in call.keywords:
+        if keyword.arg == "mode":
+            mode = keyword.value
+    return (
+        isinstance(mode, ast.Constant)
+        and isinstance(mode.value, str)
+        and any(letter in mode.value for letter in "wax+")
+    )
