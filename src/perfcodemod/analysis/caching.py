@@ -840,8 +840,13 @@ def _argument_for(call: ast.Call, arg: ast.arg, positional: list[ast.arg]) -> as
 
 
 def called_repeatedly(function: FunctionNode, facts: ModuleFacts) -> str | None:
-    """How the module calls ``function`` more than once: ``in a loop at line N`` or ``from N
-    places`` (None: at most one call, outside loops)."""
+    """How the module calls ``function`` with arguments that may repeat: ``in a loop at line
+    N`` (a loop whose iterations may pass the same arguments again) or ``from N places`` (calls
+    that may pass equal arguments); None when no call may repeat another's arguments. A loop
+    whose iterations each pass a value no other iteration passes (the index of a ``range``
+    or ``enumerate``, the keys of a dict or set, the items of a de-duplicated list, a counter
+    that only grows) cannot repeat; nor can calls that pass different constants for one
+    parameter (``quote(s, tcsh=True)`` and ``quote(s, tcsh=False)``)."""
     external = [c for c in calls_of(function, facts) if not _inside(c, function, facts)]
     parents = facts.parents
     for call in external:
@@ -850,11 +855,136 @@ def called_repeatedly(function: FunctionNode, facts: ModuleFacts) -> str | None:
             parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
         ):
             if isinstance(parent, (ast.For, ast.While, ast.AsyncFor, *COMPREHENSIONS)):
-                return f"in a loop at line {call.lineno}"
+                if not _distinct_each_iteration(call, parent):
+                    return f"in a loop at line {call.lineno}"
+                break
             parent = parents.get(parent)
-    if len(external) >= 2:
-        return f"from {len(external)} places"
+    sharing = [
+        call
+        for call in external
+        if any(other is not call and _may_share_key(call, other, function) for other in external)
+    ]
+    if len(sharing) >= 2:
+        return f"from {len(sharing)} places"
     return None
+
+
+def _distinct_each_iteration(call: ast.Call, loop: ast.AST) -> bool:
+    """Some argument of ``call`` takes a value in each iteration of ``loop`` that no other
+    iteration gives it: it is (or offsets) a loop variable over distinct values, or a variable
+    the loop moves on by a constant step."""
+    distinct = _distinct_loop_names(loop) | _stepped_names(loop)
+    for argument in [*call.args, *(keyword.value for keyword in call.keywords)]:
+        if _one_to_one(argument, distinct):
+            return True
+    return False
+
+
+def _one_to_one(expr: ast.expr, names: set[str]) -> bool:
+    """``expr`` is one of ``names``, or one of them shifted or negated (``i``, ``-i``,
+    ``i + 1``, ``n - i``), so distinct values stay distinct."""
+    if isinstance(expr, ast.Name):
+        return expr.id in names
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        return _one_to_one(expr.operand, names)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Sub)):
+        left, right = _one_to_one(expr.left, names), _one_to_one(expr.right, names)
+        return left != right and not (
+            _mentions(expr.right if left else expr.left, names)
+        )
+    return False
+
+
+#: Calls whose iteration yields each value once.
+_DISTINCT_ITERABLES = frozenset({"range", "set", "frozenset", "dict", "enumerate"})
+_DISTINCT_METHODS = frozenset({"keys", "items", "fromkeys"})
+
+
+def _distinct_loop_names(loop: ast.AST) -> set[str]:
+    """Loop variables that take a different value in each iteration: the target of a ``range``,
+    a set or a dict (or its ``.keys()``), the index of ``enumerate``, the key of ``.items()``."""
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        pairs = [(loop.target, loop.iter)]
+    elif isinstance(loop, COMPREHENSIONS):
+        pairs = [(g.target, g.iter) for g in loop.generators]
+    else:
+        return set()
+    found = set()
+    for target, iterable in pairs:
+        kind = _distinct_iterable(iterable)
+        if kind is None:
+            continue
+        if kind in {"enumerate", "items"}:
+            if isinstance(target, ast.Tuple) and target.elts:
+                target = target.elts[0]
+            else:
+                continue
+        if isinstance(target, ast.Name):
+            found.add(target.id)
+    return found
+
+
+def _distinct_iterable(iterable: ast.expr) -> str | None:
+    if isinstance(iterable, (ast.Set, ast.SetComp, ast.Dict, ast.DictComp)):
+        return "set"
+    if not isinstance(iterable, ast.Call):
+        return None
+    func = iterable.func
+    if isinstance(func, ast.Name) and func.id in _DISTINCT_ITERABLES:
+        return func.id
+    if isinstance(func, ast.Name) and func.id == "sorted" and iterable.args:
+        return "sorted" if _distinct_iterable(iterable.args[0]) in {"set", "frozenset"} else None
+    if isinstance(func, ast.Attribute) and func.attr in _DISTINCT_METHODS:
+        return "items" if func.attr == "items" else "keys"
+    return None
+
+
+def _stepped_names(loop: ast.AST) -> set[str]:
+    """Variables that every rebinding in ``loop`` moves on by a nonzero constant step (``pos +=
+    1``, ``n //= 2``) or from their own value (``pos = skip(src, pos)``), with at least one
+    step: they never come back to a value they had."""
+    if not isinstance(loop, (ast.For, ast.While, ast.AsyncFor)):
+        return set()
+    stepped: set[str] = set()
+    reset: set[str] = set()
+    for node in (n for statement in loop.body for n in ast.walk(statement)):
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            step = node.value
+            if (
+                isinstance(node.op, (ast.Add, ast.Sub, ast.FloorDiv, ast.RShift))
+                and isinstance(step, ast.Constant)
+                and isinstance(step.value, int)
+                and step.value > (1 if isinstance(node.op, ast.FloorDiv) else 0)
+            ):
+                stepped.add(node.target.id)
+            else:
+                reset.add(node.target.id)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name) and not _mentions(node.value, {name.id}):
+                        reset.add(name.id)
+        elif isinstance(node, (ast.For, ast.comprehension, ast.NamedExpr, ast.AnnAssign)):
+            reset.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+    return stepped - reset
+
+
+def _may_share_key(call: ast.Call, other: ast.Call, function: FunctionNode) -> bool:
+    """Two calls may pass equal arguments: no parameter gets different constants from them."""
+    mine, theirs = _constant_arguments(call, function), _constant_arguments(other, function)
+    return not any(
+        key in theirs and theirs[key] != value for key, value in mine.items()
+    )
+
+
+def _constant_arguments(call: ast.Call, function: FunctionNode) -> dict[str, object]:
+    positional = [*function.args.posonlyargs, *function.args.args]
+    found: dict[str, object] = {}
+    for arg in all_params(function.args):
+        value = _argument_for(call, arg, positional)
+        if isinstance(value, ast.Constant):
+            found[arg.arg] = (type(value.value), value.value)
+    return found
 
 
 def does_work(function: FunctionNode) -> bool:
