@@ -1055,7 +1055,9 @@ def result_uses(function: FunctionNode, facts: ModuleFacts) -> ResultUses:
     )
 
 
-def _calls_and_references(function: FunctionNode, facts: ModuleFacts) -> tuple[list[ast.Call], bool]:
+def _calls_and_references(
+    function: FunctionNode, facts: ModuleFacts
+) -> tuple[list[ast.Call], bool]:
     """The calls of ``function`` (``f(...)``, or ``x.f(...)`` for a method), and whether the
     module mentions its name only in those calls."""
     parents = facts.parents
@@ -1259,7 +1261,9 @@ _WRITING_CALLS = {
     "shutil.copyfile": 1, "shutil.copy2": 1,
 }
 _WRITING_METHODS = frozenset({"write_text", "write_bytes", "touch", "rename", "replace"})
-_OPENERS = frozenset({"builtins.open", "io.open", "gzip.open", "gzip.GzipFile", "bz2.open", "lzma.open"})
+_OPENERS = frozenset(
+    {"builtins.open", "io.open", "gzip.open", "gzip.GzipFile", "bz2.open", "lzma.open"}
+)
 
 
 def unchanging_file_lines(function: FunctionNode, facts: ModuleFacts) -> frozenset[int]:

@@ -206,7 +206,8 @@ class CacheOnMethod(CachedFunctionRule):
         "import enum\nimport functools\n\nclass Color(enum.Enum):\n    RED = 1\n\n"
         "    @functools.cache\n    def label(self):\n        return self.name.lower()\n",
         # A bounded cache on a value class: equal instances share entries, at most 1024 kept.
-        "from functools import lru_cache\nfrom typing import NamedTuple\n\nclass Color(NamedTuple):\n"
+        "from functools import lru_cache\nfrom typing import NamedTuple\n\n"
+        "class Color(NamedTuple):\n"
         "    red: int\n\n    @lru_cache(maxsize=1024)\n    def darker(self, by: int) -> int:\n"
         "        return self.red - by\n",
         "import dataclasses\nimport functools\n\n@dataclasses.dataclass(frozen=True)\n"
@@ -254,7 +255,9 @@ class CacheOnMethod(CachedFunctionRule):
             "import dataclasses\nimport functools\n\n@dataclasses.dataclass(unsafe_hash=False)\n"
             "class Point:\n    x: int\n\n    @functools.lru_cache()\n    def norm(self):\n"
             "        return abs(self.x)\n",
-            message="every call raises `TypeError: unhashable type`; use `functools.cached_property`",
+            message=(
+                "every call raises `TypeError: unhashable type`; use `functools.cached_property`"
+            ),
         ),
         Invalid(
             "from functools import lru_cache\n\nclass C:\n    @lru_cache(maxsize=None)\n"

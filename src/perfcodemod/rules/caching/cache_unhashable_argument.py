@@ -10,8 +10,8 @@ import libcst as cst
 from perfcodemod.analysis.caching import (
     UNHASHABLE_TYPES,
     CachedFunction,
-    annotated_class_hashing,
     CachedTwin,
+    annotated_class_hashing,
     annotation_types,
     cacheable_params,
     cached_functions,

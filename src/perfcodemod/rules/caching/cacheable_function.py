@@ -149,7 +149,8 @@ class CacheableFunction(Rule):
         "class C:\n    def score(self, word: str):\n        return sum(ord(c) for c in word)\n",
         # Arguments that can never repeat: different constants at the two call sites, the
         # items of a de-duplicated list, a loop index, a position that only moves on.
-        "def quote(s: str, tcsh: bool) -> str:\n    return ''.join(c for c in s if c != '!' or tcsh)\n\n"
+        "def quote(s: str, tcsh: bool) -> str:\n"
+        "    return ''.join(c for c in s if c != '!' or tcsh)\n\n"
         "def both(s: str):\n    return quote(s, tcsh=True), quote(s, tcsh=False)\n",
         "def size(name: str) -> int:\n    return sum(1 for c in name if c.isalpha())\n\n"
         "def sizes(names):\n    return [size(n) for n in dict.fromkeys(names)]\n",
@@ -157,7 +158,8 @@ class CacheableFunction(Rule):
         "for i in range(1, 20):\n    for j in range(1, 20):\n        print(gcd(i, j))\n",
         "def skip(src: str, pos: int) -> int:\n    while pos < len(src) and src[pos] == ' ':\n"
         "        pos += 1\n    return pos\n\ndef parse(src: str):\n    pos = 0\n"
-        "    while pos < len(src):\n        pos += 1\n        pos = skip(src, pos)\n    return pos\n",
+        "    while pos < len(src):\n        pos += 1\n        pos = skip(src, pos)\n"
+        "    return pos\n",
         # A parameter of a dataclass that is not frozen: its instances cannot hash, so a cache
         # would make every call raise TypeError (used opaquely, like a number, all the same).
         "import dataclasses\n\n@dataclasses.dataclass\nclass Config:\n    depth: int\n\n"

@@ -7,9 +7,9 @@ import ast
 import libcst as cst
 
 from perfcodemod.analysis.caching import (
+    PROGRAM_TYPES,
     CachedFunction,
     CachedTwin,
-    PROGRAM_TYPES,
     annotation_types,
     cache_reference,
     cacheable_params,
