@@ -103,7 +103,8 @@ def test_cached_property_is_not_proposed_where_it_raises(header: str) -> None:
 def test_a_cache_on_a_method_of_a_class_that_cannot_hash_makes_every_call_raise() -> None:
     code = (
         "import dataclasses\nimport functools\n\n@dataclasses.dataclass\nclass P:\n"
-        "    x: int\n\n    @functools.lru_cache()\n    def norm(self):\n        return abs(self.x)\n"
+        "    x: int\n\n    @functools.lru_cache()\n    def norm(self):\n"
+        "        return abs(self.x)\n"
     )
     (found,) = diagnostics(rule("PCM411"), code)
     assert "every call raises `TypeError" in found.message
