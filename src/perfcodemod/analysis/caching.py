@@ -1070,11 +1070,47 @@ def _calls_and_references(
             if attribute.attr == function.name
         ]
     calls = []
+    seen = 0
     for reference in references:
         parent = parents.get(reference)
         if isinstance(parent, ast.Call) and parent.func is reference:
             calls.append(parent)
-    return calls, len(calls) == len(references)
+            seen += 1
+            continue
+        aliased = _alias_calls(reference, facts)
+        if aliased is not None:  # ``translate = self._translate_parts``, then ``translate(v)``
+            calls.extend(aliased)
+            seen += 1
+    return calls, seen == len(references)
+
+
+def _alias_calls(reference: ast.expr, facts: ModuleFacts) -> list[ast.Call] | None:
+    """The calls through a local alias (``name = reference`` in a function, the name bound
+    once and only ever called); None when ``reference`` is not so bound."""
+    assignment = facts.parents.get(reference)
+    if not (
+        isinstance(assignment, ast.Assign)
+        and assignment.value is reference
+        and len(assignment.targets) == 1
+        and isinstance(assignment.targets[0], ast.Name)
+    ):
+        return None
+    alias = assignment.targets[0].id
+    holder = facts.enclosing_function(assignment)
+    if holder is None:
+        return None
+    calls = []
+    for node in ast.walk(holder):
+        if isinstance(node, ast.Name) and node.id == alias:
+            if not isinstance(node.ctx, ast.Load):
+                if node is not assignment.targets[0]:
+                    return None
+                continue
+            parent = facts.parents.get(node)
+            if not (isinstance(parent, ast.Call) and parent.func is node):
+                return None
+            calls.append(parent)
+    return calls
 
 
 def _result_use(call: ast.Call, facts: ModuleFacts) -> str:
@@ -1126,6 +1162,8 @@ def _copies(value: ast.expr, facts: ModuleFacts) -> bool:
         return whole.lower is None and whole.upper is None and whole.step is None
     if isinstance(parent, ast.Starred):
         return isinstance(facts.parents.get(parent), (ast.List, ast.Set))
+    if isinstance(parent, ast.keyword) and parent.arg is None:
+        return True  # ``f(**value)``: the callee gets a dict of its own
     return isinstance(parent, ast.Dict) and None in parent.keys and any(
         v is value for k, v in zip(parent.keys, parent.values) if k is None
     )

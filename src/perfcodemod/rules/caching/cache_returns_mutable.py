@@ -50,7 +50,8 @@ class CacheReturnsMutable(CachedFunctionRule):
     mutate the result (a type checker holds them to it), and is not reported.
 
     The callers decide the rest, when all of them are in sight: a private function (`_name`)
-    or a nested one, that the module mentions only to call it (for a method, `x._name(...)`).
+    or a nested one, that the module mentions only to call it (for a method, `x._name(...)`;
+    a local alias that is only called, `translate = self._translate`, counts as calls).
     If every call copies the result at once (`dict(_env())`, `list(f())`, `f().copy()`,
     `[*f()]`) or only reads it (iterates, indexes, measures, tests it, calls reading methods
     such as `.get()`, directly or through a variable), no caller can change the cached object
@@ -142,7 +143,10 @@ class CacheReturnsMutable(CachedFunctionRule):
         "import functools\n\nclass F:\n    @functools.lru_cache(maxsize=100)\n"
         "    def _parts(self, value):\n        return value.split('\\n')\n\n"
         "    def last(self, value):\n        parts = self._parts(value)\n"
-        "        return parts[-1] if parts else ''\n",
+        "        return parts[-1] if parts else ''\n\n    def lines(self, values):\n"
+        "        split = self._parts\n        return sum(len(split(v)) for v in values)\n",
+        "import functools\n\n@functools.cache\ndef _meta() -> dict:\n    return {'pid': 1}\n\n"
+        "def record(**extra):\n    return {'kind': 'test', **_meta(), **extra}\n",
     )
     INVALID = (
         Invalid(
