@@ -154,8 +154,8 @@ def has_instance_dict(
     if options is not None and options["slots"]:
         return False
     if slotted is None:
-        names = [_base_name(base, facts) for base in cls.bases]
-        return not any(name in {"NamedTuple", "typing.NamedTuple"} for name in names)
+        named_tuple = {"NamedTuple", "typing.NamedTuple"}
+        return not any(_base_name(base, facts) in named_tuple for base in cls.bases)
     value = getattr(slotted, "value", None)
     if isinstance(value, (ast.Tuple, ast.List, ast.Set)) and any(
         isinstance(e, ast.Constant) and e.value == "__dict__" for e in value.elts
