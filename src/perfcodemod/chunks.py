@@ -1,16 +1,9 @@
-"""Parse once, traverse once, report.
+"""One chunk: the LibCST half of the engine (``engine.py`` plans the chunks).
 
-LibCST is an order of magnitude slower than Python's ``ast``, and its metadata several times more
-again, so the engine works in this order:
-
-1. ``ast.parse`` the whole file (a syntax error becomes PCM001) and wrap it in ``ModuleFacts``.
-2. Ask every selected rule's ``precheck`` where it may fire. A rule with no candidate is not run.
-3. Parse with LibCST only the top-level statements holding candidates (each "chunk" is a
-   contiguous run of whole lines, hence a valid module of its own), never the whole file unless
-   a rule needs it.
-4. Visit each chunk once with all its rules batched, walking the dataclass fields directly (about
-   five times cheaper than ``CSTNode.visit``, which rebuilds every node).
-5. Only for chunks with reports, one code-generation pass records the offsets of the reported
+1. Parse the chunk's text with LibCST (a method chunk below its ``class NAME:`` header lines).
+2. Visit it once with all its rules batched, walking the dataclass fields directly (about five
+   times cheaper than ``CSTNode.visit``, which rebuilds every node).
+3. Only for chunks with reports, one code-generation pass records the offsets of the reported
    nodes and of the nodes that fixes replace (cheaper than LibCST's ``PositionProvider``, which
    records every node). Edits are the old node's exact span and the new node's code generated
    at the same indentation.
@@ -22,11 +15,7 @@ code-generation pass above.
 
 from __future__ import annotations
 
-import ast
-import os
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any, Callable
 
 import libcst as cst
@@ -35,119 +24,39 @@ from libcst._nodes.internal import CodegenState
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.context import EngineOptions, RuleContext, children
 from perfcodemod.diagnostic import Diagnostic, Edit, Fix, ToolError
-from perfcodemod.proposals import FixProposal, ImportRequest, Replacement
+from perfcodemod.engine import (
+    DEBUG,
+    CheckResult,
+    Chunk,
+    import_edit,
+    parse_error_diagnostic,
+)
+from perfcodemod.proposals import FixProposal, Replacement
 from perfcodemod.rule import Rule
-from perfcodemod.source import LineIndex, SourceText
-
-PARSE_ERROR_CODE = "PCM001"
-
-#: Set to re-raise exceptions from rules instead of turning them into tool errors (for tests).
-DEBUG = bool(os.environ.get("PERFCODEMOD_DEBUG"))
-
-
-@dataclass
-class CheckResult:
-    diagnostics: list[Diagnostic]
-    errors: list[ToolError]
-    #: How many LibCST chunks were parsed and how many rows they held (for benchmarks).
-    parsed_rows: int = 0
-
-
-def check_source(
-    source: SourceText,
-    options: EngineOptions,
-    path: str = "<stdin>",
-    tree: ast.Module | None = None,
-) -> CheckResult:
-    """Every diagnostic of the selected rules in one file's text (no noqa filtering here)."""
-    lines = source.lines
-    if tree is None:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes and the like
-                tree = ast.parse(source.text, filename=path)
-        except SyntaxError as exc:
-            return CheckResult([_syntax_error(exc, lines)], [])
-        except (ValueError, RecursionError, MemoryError) as exc:
-            message = str(exc) if isinstance(exc, ValueError) else "the code is nested too deeply"
-            diagnostic = parse_error_diagnostic(f"cannot parse: {message}", 1, 1, lines)
-            return CheckResult([diagnostic], [])
-    facts = ModuleFacts(tree, source.text, lines)
-    plan = _plan_chunks(facts, options.rules, path)
-    result = CheckResult([], list(plan.errors))
-    for (first, last), rule_types in plan.chunks:
-        _check_chunk(facts, first, last, rule_types, options, path, result)
-    result.diagnostics.sort(key=lambda d: d.sort_key)
-    return result
-
-
-# -- planning -------------------------------------------------------------------------------
-
-
-@dataclass
-class _Plan:
-    chunks: list[tuple[tuple[int, int], list[type[Rule]]]]
-    errors: list[ToolError]
-
-
-def _plan_chunks(facts: ModuleFacts, rule_types: Sequence[type[Rule]], path: str) -> _Plan:
-    wanted: list[tuple[int, int, type[Rule]]] = []
-    errors: list[ToolError] = []
-    for rule_type in rule_types:
-        try:
-            candidates = list(rule_type.precheck(facts))
-        except Exception as exc:  # a bug in a pre-check must not end the run
-            if DEBUG:
-                raise
-            errors.append(ToolError(path, f"internal error in {rule_type.code} pre-check: {exc!r}"))
-            continue
-        for candidate in candidates:
-            if isinstance(candidate, tuple):
-                first, last = candidate
-                for row in (first, last):
-                    span = facts.toplevel_span(row)
-                    if span:
-                        first, last = min(first, span[0]), max(last, span[1])
-                wanted.append((first, last, rule_type))
-            else:
-                span = facts.toplevel_span(getattr(candidate, "lineno", 1))
-                if span:
-                    wanted.append((span[0], span[1], rule_type))
-    wanted.sort(key=lambda item: (item[0], item[1]))
-    chunks: list[tuple[tuple[int, int], list[type[Rule]]]] = []
-    for first, last, rule_type in wanted:
-        if chunks and first <= chunks[-1][0][1]:
-            (chunk_first, chunk_last), chunk_rules = chunks[-1]
-            if rule_type not in chunk_rules:
-                chunk_rules.append(rule_type)
-            chunks[-1] = ((chunk_first, max(chunk_last, last)), chunk_rules)
-        else:
-            chunks.append(((first, last), [rule_type]))
-    for _, chunk_rules in chunks:
-        chunk_rules.sort(key=lambda rule: rule.code)
-    return _Plan(chunks, errors)
-
 
 # -- one chunk --------------------------------------------------------------------------------
 
 
-def _check_chunk(
+def check_chunk(
     facts: ModuleFacts,
-    first: int,
-    last: int,
-    rule_types: Sequence[type[Rule]],
+    chunk: Chunk,
     options: EngineOptions,
     path: str,
     result: CheckResult,
 ) -> None:
+    """Run ``chunk.rules`` on the chunk's rows; diagnostics and errors go to ``result``."""
     lines = facts.lines
-    chunk_start = lines.offset(first)
-    chunk_text = facts.text[chunk_start : lines.line_end(last)]
-    result.parsed_rows += last - first + 1
+    newline = _line_break(lines.line(chunk.toplevel_first or chunk.first))
+    header = "".join(f"{indent}class {name}:{newline}" for indent, name in chunk.classes)
+    first_row = chunk.first - len(chunk.classes)  # the row that the chunk's line 1 stands for
+    chunk_start = lines.offset(chunk.first) - len(header)
+    chunk_text = header + facts.text[lines.offset(chunk.first) : lines.line_end(chunk.last)]
+    result.parsed_rows += chunk.last - chunk.first + 1
+    rule_types = chunk.rules
     try:
         module = cst.parse_module(chunk_text)
     except cst.ParserSyntaxError as exc:
-        row = first + exc.raw_line - 1
+        row = first_row + exc.raw_line - 1
         result.diagnostics.append(
             parse_error_diagnostic(
                 f"LibCST cannot parse this code ({exc.message}); rules "
@@ -160,10 +69,15 @@ def _check_chunk(
         return
     except RecursionError:
         result.diagnostics.append(
-            parse_error_diagnostic("the code is nested too deeply for LibCST", first, 1, lines)
+            parse_error_diagnostic(
+                "the code is nested too deeply for LibCST", chunk.first, 1, lines
+            )
         )
         return
-    context = RuleContext(facts, module, options, first, path)
+    context = RuleContext(
+        facts, module, options, first_row, path,
+        code_row=chunk.first, toplevel_row=chunk.toplevel_first or chunk.first,
+    )
     try:
         rules = [rule_type(context) for rule_type in rule_types]
         _traverse(module, rules)
@@ -177,13 +91,16 @@ def _check_chunk(
                 for change in report.fix.changes:
                     anchors[change.old] = _block_statement(change.old, context)
         targets.update(anchors.values())
+        if chunk.classes and _reaches_outside_the_method(module, targets, anchors):
+            _check_whole_statement(facts, chunk, options, path, result)
+            return
         spans = _Spans(module, targets, anchors)
     except Exception as exc:  # a bug in a rule must not end the run
         if DEBUG:
             raise
         names = ", ".join(r.code for r in rule_types)
         result.errors.append(
-            ToolError(path, f"internal error in {names} at line {first}: {exc!r}")
+            ToolError(path, f"internal error in {names} at line {chunk.first}: {exc!r}")
         )
         return
     for report in context.reports:
@@ -211,6 +128,46 @@ def _check_chunk(
         )
 
 
+def _line_break(line: str) -> str:
+    for newline in ("\r\n", "\n", "\r"):
+        if line.endswith(newline):
+            return newline
+    return "\n"
+
+
+def _reaches_outside_the_method(
+    module: cst.Module, targets: set[cst.CSTNode], anchors: dict[cst.CSTNode, cst.CSTNode]
+) -> bool:
+    """A report or an edit of a method chunk that involves more than the method's own code:
+    a node of the ``class NAME:`` header (which stands for code the chunk does not have), or
+    an edit of the whole method (its text would start at the comments above it, which belong
+    to it in the whole class but are not in the chunk)."""
+    outer: set[cst.CSTNode] = {module}
+    node: cst.CSTNode = module.body[0]
+    while isinstance(node, cst.ClassDef) and isinstance(node.body, cst.IndentedBlock):
+        outer.update((node, node.body))
+        node = node.body.body[0]
+    method = node
+    return bool(targets & outer) or any(
+        anchor in outer or anchor is method for anchor in anchors.values()
+    )
+
+
+def _check_whole_statement(
+    facts: ModuleFacts, chunk: Chunk, options: EngineOptions, path: str, result: CheckResult
+) -> None:
+    """Check a method chunk's rows as part of its whole top-level statement: what the rules
+    find on the method's rows, as the statement's chunk finds it."""
+    span = facts.toplevel_span(chunk.first) or (chunk.first, chunk.last)
+    whole = CheckResult([], [])
+    check_chunk(facts, Chunk(span[0], span[1], chunk.rules, (), span[0]), options, path, whole)
+    result.parsed_rows += whole.parsed_rows
+    result.errors.extend(whole.errors)
+    result.diagnostics.extend(
+        d for d in whole.diagnostics if chunk.first <= d.row <= chunk.last
+    )
+
+
 def _make_fix(
     rule: Rule,
     proposal: FixProposal,
@@ -234,30 +191,6 @@ def _make_fix(
         proposal.reason,
         tuple(edits),
     )
-
-
-def import_edit(request: ImportRequest, facts: ModuleFacts) -> Edit | None:
-    """The edit adding ``request``'s import in the module's style (None: it is already there);
-    see ``analysis/imports.py``."""
-    from perfcodemod.analysis import imports
-
-    return imports.import_edit(request, facts)
-
-
-def parse_error_diagnostic(message: str, row: int, col: int, lines: LineIndex) -> Diagnostic:
-    row = max(1, min(row, len(lines)))
-    start = lines.offset(row) + max(0, col - 1)
-    start = min(start, len(lines.text))
-    return Diagnostic(PARSE_ERROR_CODE, message, start, start, row, col, row, col, None, row)
-
-
-def _syntax_error(exc: SyntaxError, lines: LineIndex) -> Diagnostic:
-    row = exc.lineno or 1
-    col = exc.offset or 1
-    if row <= len(lines):
-        # SyntaxError.offset is 1-based and counts characters for str input (bytes: UTF-8).
-        col = max(1, min(col, len(lines.line(row).rstrip("\r\n")) + 1))
-    return parse_error_diagnostic(f"SyntaxError: {exc.msg}", row, col, lines)
 
 
 # -- traversal --------------------------------------------------------------------------------
@@ -472,10 +405,4 @@ class _Spans:
         return "".join(state.tokens)
 
 
-__all__ = [
-    "CheckResult",
-    "EngineOptions",
-    "check_source",
-    "import_edit",
-    "parse_error_diagnostic",
-]
+__all__ = ["check_chunk"]

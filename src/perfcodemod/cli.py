@@ -12,17 +12,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
-from perfcodemod import __version__, api, docs, output, registry
-from perfcodemod.config import (
-    ConfigError,
-    ConfigResolver,
-    Overrides,
-    split_selectors,
-    validate_overrides,
-)
-from perfcodemod.files import DiscoveryError, force_excluded
+from perfcodemod import __version__
+
+if TYPE_CHECKING:
+    from perfcodemod import api
+    from perfcodemod.config import ConfigResolver, Overrides
+
+# Start-up: `--version` imports nothing more, `rule` the registry and that rule's module, and
+# `check` what checking needs; LibCST only when a file has something to parse (see lazycst).
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 SUBCOMMANDS = ("check", "rule")
@@ -36,6 +35,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _check_parser() -> argparse.ArgumentParser:
+    from perfcodemod import output
+
     parser = _Parser(
         prog="perfcodemod check",
         description="Find performance antipatterns in Python files and fix them.",
@@ -148,6 +149,8 @@ def _error(message: str) -> int:
 
 
 def _rule(args: argparse.Namespace) -> int:
+    from perfcodemod import docs, registry
+
     if args.all:
         rules = list(registry.all_rules())
     elif args.rule:
@@ -182,6 +185,8 @@ def _rule(args: argparse.Namespace) -> int:
 
 
 def _overrides(args: argparse.Namespace) -> Overrides:
+    from perfcodemod.config import Overrides, split_selectors
+
     return Overrides(
         select=split_selectors(args.select),
         extend_select=split_selectors(args.extend_select) or (),
@@ -197,6 +202,10 @@ def _overrides(args: argparse.Namespace) -> Overrides:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from perfcodemod import api
+    from perfcodemod.config import ConfigError, ConfigResolver, validate_overrides
+    from perfcodemod.files import DiscoveryError
+
     overrides = _overrides(args)
     try:
         if args.config is not None and args.isolated:
@@ -235,6 +244,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace, run: api.RunReport, mode: api.FixMode) -> int:
+    from perfcodemod import api, output
+
     errors = run.all_errors
     if mode is api.FixMode.PREVIEW:
         diffs = [output.unified_diff(r) for r in run.files if r.changed]
@@ -281,6 +292,9 @@ def _exit_code(args: argparse.Namespace, run: api.RunReport, errors: Sequence[ob
 
 
 def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
+    from perfcodemod import api
+    from perfcodemod.files import force_excluded
+
     name = args.stdin_filename
     path = Path(name) if name else None
     settings = resolver.for_path(path) if path is not None else resolver.default

@@ -94,16 +94,24 @@ class Settings:
 
     # -- rule selection --
 
-    def selected_rules(self) -> tuple[type[Rule], ...]:
+    def selected_codes(self) -> tuple[str, ...]:
+        """The codes of the selected rules (importing no rule)."""
         return _selected(((self.select, self.extend_select, self.ignore), *self.extra_selections))
+
+    def codes_for(self, path: Path | str | None) -> tuple[str, ...]:
+        """The selected codes minus the per-file ignores that match ``path``."""
+        codes = self.selected_codes()
+        ignored = self.per_file_ignored(path)
+        if not ignored:
+            return codes
+        return tuple(code for code in codes if not any(code.startswith(s) for s in ignored))
+
+    def selected_rules(self) -> tuple[type[Rule], ...]:
+        return tuple(registry.rule_class(code) for code in self.selected_codes())
 
     def rules_for(self, path: Path | str | None) -> tuple[type[Rule], ...]:
         """The selected rules minus the per-file ignores that match ``path``."""
-        rules = self.selected_rules()
-        ignored = self.per_file_ignored(path)
-        if not ignored:
-            return rules
-        return tuple(rule for rule in rules if not any(rule.code.startswith(s) for s in ignored))
+        return tuple(registry.rule_class(code) for code in self.codes_for(path))
 
     def per_file_ignored(self, path: Path | str | None) -> tuple[str, ...]:
         if path is None or not self.per_file_ignores:
@@ -178,29 +186,30 @@ def _most_specific(code: str, selectors: Iterable[str]) -> int:
     return best
 
 
-_SELECTION_CACHE: dict[tuple[Selection, ...], tuple[type[Rule], ...]] = {}
+_SELECTION_CACHE: dict[tuple[Selection, ...], tuple[str, ...]] = {}
 
 
-def _selected(layers: tuple[Selection, ...]) -> tuple[type[Rule], ...]:
+def _selected(layers: tuple[Selection, ...]) -> tuple[str, ...]:
     """Apply selection layers in order, as ruff does: within a layer the most specific
     selector wins (an ignore wins a tie); a layer with ``select`` starts from nothing, one
-    without adjusts the previous result. PCM001 is on unless a layer ignores it explicitly."""
+    without adjusts the previous result. PCM001 is on unless a layer ignores it explicitly.
+    Codes only: no rule module is imported here (see ``registry``)."""
     cached = _SELECTION_CACHE.get(layers)
     if cached is not None:
         return cached
-    rules = registry.all_rules()
-    enabled = {rule.code for rule in rules if rule.default_enabled}
+    codes = registry.codes()
+    enabled = {code for code in codes if _default_enabled(code)}
     parse_error_on = True
     for select, extend_select, ignore in layers:
         chosen = (*(select or ()), *extend_select)
         decisions: dict[str, bool] = {}
-        for rule in rules:
-            selected = _most_specific(rule.code, chosen)
-            ignored = _most_specific(rule.code, ignore)
+        for code in codes:
+            selected = _most_specific(code, chosen)
+            ignored = _most_specific(code, ignore)
             if ignored >= 0 and ignored >= selected:
-                decisions[rule.code] = False
+                decisions[code] = False
             elif selected >= 0:
-                decisions[rule.code] = True
+                decisions[code] = True
         if select is not None:
             enabled = {code for code, on in decisions.items() if on}
         else:
@@ -212,9 +221,14 @@ def _selected(layers: tuple[Selection, ...]) -> tuple[type[Rule], ...]:
         enabled.add(PARSE_ERROR_CODE)
     else:
         enabled.discard(PARSE_ERROR_CODE)
-    result = tuple(rule for rule in rules if rule.code in enabled)
+    result = tuple(code for code in codes if code in enabled)
     _SELECTION_CACHE[layers] = result
     return result
+
+
+def _default_enabled(code: str) -> bool:
+    entry = registry.entry(code)
+    return entry is not None and entry.default_enabled
 
 
 @lru_cache(maxsize=1024)
@@ -299,7 +313,7 @@ def _selectors(value: object, key: str, path: Path | None, table: str) -> tuple[
 def check_selector(selector: str, where: str, path: Path | None = None) -> None:
     if registry.is_valid_selector(selector):
         return
-    choices = ["ALL", *(rule.code for rule in registry.all_rules())]
+    choices = ["ALL", *registry.codes()]
     by_name = registry.get_rule(selector)
     if by_name is not None:
         hint = f"; did you mean `{by_name.code}` ({by_name.name})?"

@@ -11,9 +11,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import libcst as cst
-
 from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.lazycst import cst
 from perfcodemod.proposals import FixProposal
 
 if TYPE_CHECKING:
@@ -29,6 +28,9 @@ class EngineOptions:
     #: ``[tool.perfcodemod.<family>]`` tables, by family.
     family_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     target_version: tuple[int, int] = (3, 9)
+    #: Parse only the method around a candidate of a ``function_local`` rule (off: always the
+    #: whole top-level statement, as the engine did before; the tests compare the two).
+    function_chunks: bool = True
 
 
 @dataclass
@@ -49,11 +51,19 @@ class RuleContext:
         options: EngineOptions,
         first_row: int,
         path: str,
+        code_row: int | None = None,
+        toplevel_row: int | None = None,
     ) -> None:
         self.facts = facts
         self.module = module
         self.options = options
+        #: The file row that the chunk's first line stands for (a method chunk's first lines
+        #: are ``class NAME:`` headers standing for the rows above the method).
         self.first_row = first_row
+        #: The file row of the chunk's first line of the file's own code.
+        self.code_row = code_row or first_row
+        #: The first row of the top-level statement holding the chunk.
+        self.toplevel_row = toplevel_row or first_row
         self.path = path
         self.reports: list[Report] = []
         self._parents: dict[cst.CSTNode, cst.CSTNode] | None = None

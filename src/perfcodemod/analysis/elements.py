@@ -16,8 +16,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection
 
-import libcst as cst
-
 from perfcodemod.analysis import names
 from perfcodemod.analysis.hashability import (
     annotation_is_hashable,
@@ -25,6 +23,7 @@ from perfcodemod.analysis.hashability import (
     is_provably_str,
 )
 from perfcodemod.context import RuleContext
+from perfcodemod.lazycst import cst
 
 #: Containers whose items are hashable whatever their element type.
 HASHABLE_ITEM_CONTAINERS = frozenset(

@@ -24,12 +24,16 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
-
-import libcst as cst
+from functools import cache
 
 from perfcodemod.context import RuleContext
+from perfcodemod.lazycst import cst
 
-SCOPE_BOUNDARIES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+
+@cache
+def scope_boundaries() -> tuple[type[cst.FunctionDef], type[cst.Lambda], type[cst.ClassDef]]:
+    """The nodes whose body is a scope of its own."""
+    return (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
 def statement_of(context: RuleContext, node: cst.CSTNode) -> cst.BaseStatement | None:
@@ -79,7 +83,7 @@ def _levels(
         if block is None:
             return
         yield block, next(i for i, s in enumerate(block.body) if s is current), owner
-        if owner is root or block is root or owner is None or isinstance(owner, SCOPE_BOUNDARIES):
+        if owner is root or block is root or owner is None or isinstance(owner, scope_boundaries()):
             return
         current = statement_of(context, owner)
 
@@ -182,7 +186,7 @@ def path_after(
         if isinstance(block, cst.Module):
             return None
         owner = context.parent(block)
-        if owner is None or isinstance(owner, (*SCOPE_BOUNDARIES, cst.For, cst.While)):
+        if owner is None or isinstance(owner, (*scope_boundaries(), cst.For, cst.While)):
             return None  # a loop body repeats; a def or class ends the search
         compound = statement_of(context, owner)
         if not isinstance(compound, cst.BaseCompoundStatement):
@@ -233,7 +237,7 @@ def handlers_around(
     earlier_ancestors = {id(a) for a in context.ancestors(earlier)}
     found: list[cst.CSTNode] = []
     for ancestor in context.ancestors(node):
-        if isinstance(ancestor, SCOPE_BOUNDARIES):
+        if isinstance(ancestor, scope_boundaries()):
             break
         if isinstance(ancestor, (cst.Try, cst.TryStar, cst.With)):
             if id(ancestor) not in earlier_ancestors:
@@ -251,7 +255,7 @@ def in_type_error_handler(context: RuleContext, node: cst.CSTNode) -> bool:
     for values a set or dict rejects as unhashable (``try: x in seen_set except TypeError:
     x in seen_list``). A set there would defeat the purpose."""
     for ancestor in context.ancestors(node):
-        if isinstance(ancestor, SCOPE_BOUNDARIES):
+        if isinstance(ancestor, scope_boundaries()):
             return False
         if isinstance(ancestor, (cst.ExceptHandler, cst.ExceptStarHandler)):
             caught = ancestor.type
@@ -356,7 +360,6 @@ def _spans(statement: ast.stmt, start: tuple[int, int], end: tuple[int, int]) ->
 __all__ = [
     "ChainLink",
     "Path",
-    "SCOPE_BOUNDARIES",
     "dominates",
     "handlers_around",
     "in_type_error_handler",

@@ -26,14 +26,14 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Union
-
-import libcst as cst
 
 from perfcodemod.analysis import names
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.uses import Use, ast_use, classify_use, name_occurrences, uses_in
 from perfcodemod.context import RuleContext
+from perfcodemod.lazycst import cst
 
 #: Builtins that return a new list.
 LIST_BUILTINS = frozenset({"list", "sorted"})
@@ -44,7 +44,7 @@ LIST_FUNCTIONS = frozenset({"re.split", "shlex.split", "os.listdir", "glob.glob"
 #: Annotation names that mean "a list".
 LIST_ANNOTATIONS = frozenset({"list", "List"})
 
-Owner = Union[cst.FunctionDef, cst.Module]
+Owner = Union["cst.FunctionDef", "cst.Module"]
 
 
 @dataclass(frozen=True)
@@ -332,7 +332,13 @@ def maybe_list_ast(facts: ModuleFacts, name: str, where: ast.AST) -> bool:
 
 # -- what is in the list -----------------------------------------------------------------------
 
-_UNHASHABLE_DISPLAYS = (cst.List, cst.ListComp, cst.Dict, cst.DictComp, cst.Set, cst.SetComp)
+@cache
+def _unhashable_displays() -> tuple[
+    type[cst.List], type[cst.ListComp], type[cst.Dict], type[cst.DictComp], type[cst.Set],
+    type[cst.SetComp],
+]:
+    """Displays whose value is unhashable."""
+    return (cst.List, cst.ListComp, cst.Dict, cst.DictComp, cst.Set, cst.SetComp)
 
 
 def has_unhashable_elements(variable: ListVariable) -> bool:
@@ -340,10 +346,10 @@ def has_unhashable_elements(variable: ListVariable) -> bool:
     comprehension of them): ``set()`` of it, or an index keyed by its elements, raises."""
     for binding in variable.bindings:
         value = getattr(binding, "value", None)
-        if isinstance(value, cst.ListComp) and isinstance(value.elt, _UNHASHABLE_DISPLAYS):
+        if isinstance(value, cst.ListComp) and isinstance(value.elt, _unhashable_displays()):
             return True
         if isinstance(value, cst.List) and any(
-            isinstance(e, cst.Element) and isinstance(e.value, _UNHASHABLE_DISPLAYS)
+            isinstance(e, cst.Element) and isinstance(e.value, _unhashable_displays())
             for e in value.elements
         ):
             return True

@@ -13,14 +13,13 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-import libcst as cst
-
 from perfcodemod.analysis.expressions import parenthesized
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hoisting import Hoist, identifier_part
 from perfcodemod.analysis.lists import list_bound_names_ast, maybe_list_ast
 from perfcodemod.analysis.loops import in_loop_ast
 from perfcodemod.context import RuleContext
+from perfcodemod.lazycst import cst
 
 #: Lists of at most this many items are scanned about as fast as a dict is looked up: an
 #: index built for them costs more than it saves unless the loop is long (measured in

@@ -6,8 +6,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-import libcst as cst
-
 from perfcodemod.analysis import names
 from perfcodemod.analysis.comprehensions import (
     is_async,
@@ -21,6 +19,7 @@ from perfcodemod.analysis.effects import first_side_effect
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import is_provably_hashable
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Change, FixProposal, Invalid, Rule
 from perfcodemod.transforms import generator_argument, generator_from
 

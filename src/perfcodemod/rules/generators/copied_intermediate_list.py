@@ -6,13 +6,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-import libcst as cst
-
 from perfcodemod.analysis import names
 from perfcodemod.analysis.comprehensions import sole_argument, sole_argument_ast
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import is_constant_ast, is_hashable_constant
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
 from perfcodemod.transforms import (
     has_comment,
@@ -106,6 +105,7 @@ class CopiedIntermediateList(Rule):
     name = "copied-intermediate-list"
     message = "A list built only to be copied; build the result directly"
     fix_title = "Build the result directly"
+    function_local = True
 
     VALID = (
         "def f(xs):\n    return {x for x in xs}\n",

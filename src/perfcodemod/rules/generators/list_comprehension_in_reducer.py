@@ -6,13 +6,12 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-import libcst as cst
-
 from perfcodemod.analysis import names
 from perfcodemod.analysis.comprehensions import is_async, is_async_ast
 from perfcodemod.analysis.effects import first_side_effect, is_effect_free_callable
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
 from perfcodemod.transforms import generator_argument
 

@@ -8,8 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from textwrap import dedent
 
-import libcst as cst
-
 from perfcodemod.analysis import lists
 from perfcodemod.analysis.bindings import (
     DYNAMIC_NAMESPACE_CALLS,
@@ -53,6 +51,7 @@ from perfcodemod.analysis.loops import enclosing_loops
 from perfcodemod.analysis.scopes import Scope
 from perfcodemod.analysis.uses import Use, first_change, in_place_changes, name_occurrences
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
 from perfcodemod.transforms import generator_from
 
@@ -195,6 +194,7 @@ class SingleUseList(Rule):
     name = "single-use-list"
     message = "List comprehension bound to a name and iterated once; use a generator expression"
     fix_title = "Use a generator expression"
+    function_local = True
 
     VALID = (
         # A second use: len(), a truth test, indexing, a second loop, return.

@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Union
 
-import libcst as cst
-
 from perfcodemod.analysis import names
 from perfcodemod.analysis.bindings import bound_to_shared_object
 from perfcodemod.analysis.expressions import (
@@ -33,6 +31,7 @@ from perfcodemod.analysis.loops import in_loop_ast
 from perfcodemod.analysis.uses import builtin_visible_at, in_target_position
 from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Invalid, Rule
 
 UNSAFE = Applicability.UNSAFE
@@ -41,7 +40,7 @@ REASON = (
     "and keys whose __eq__ and __hash__ disagree may match differently"
 )
 
-Search = Union[cst.GeneratorExp, cst.ListComp]
+Search = Union["cst.GeneratorExp", "cst.ListComp"]
 #: What ``[...][0]`` raises on a miss, and its base class.
 INDEX_ERRORS = ("IndexError", "LookupError")
 #: An accessor of the key path: ("attr", name) or ("item", constant value).

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import libcst as cst
-
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
 from perfcodemod.analysis.imports import reference
@@ -18,6 +16,7 @@ from perfcodemod.analysis.lookups import (
 )
 from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, ImportRequest, Invalid, Rule
 
 UNSAFE = Applicability.UNSAFE
@@ -264,7 +263,8 @@ class ListCountInLoop(Rule):
             f"`{name}.count()` inside a loop scans the list on every iteration; build a "
             "`collections.Counter` once before the loop"
         )
-        counter = reference(self.context.facts, "collections", "Counter", self.context.first_row)
+        context = self.context
+        counter = reference(context.facts, "collections", "Counter", context.toplevel_row)
         if counter is None:
             self.report(node, message)
             return

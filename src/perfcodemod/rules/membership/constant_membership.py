@@ -6,8 +6,6 @@ import ast
 from collections.abc import Iterable
 from typing import Union
 
-import libcst as cst
-
 from perfcodemod.analysis import names
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.flow import is_inside
@@ -25,13 +23,14 @@ from perfcodemod.analysis.uses import (
 )
 from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Change, FixProposal, Invalid, Rule
 from perfcodemod.transforms import set_display
 
 SAFE = Applicability.SAFE
 UNSAFE = Applicability.UNSAFE
 
-Binding = Union[cst.Assign, cst.AnnAssign]
+Binding = Union["cst.Assign", "cst.AnnAssign"]
 
 
 class ConstantMembership(Rule):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 
-import libcst as cst
-
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.flow import in_type_error_handler
 from perfcodemod.analysis.hashability import is_hashable_constant
@@ -30,6 +28,7 @@ from perfcodemod.analysis.uses import (
 )
 from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Invalid, Rule
 
 UNSAFE = Applicability.UNSAFE
