@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import ast
 import enum
-from collections.abc import Iterable, Sequence
+import os
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Optional, Union
 
-from perfcodemod import engine, noqa
+from perfcodemod import engine, noqa, workers
+from perfcodemod.cache import CachedResult, CacheStats, FileStamp, ResultCache, directory_override
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, ToolError
 from perfcodemod.files import Target, discover
@@ -61,6 +64,8 @@ class FileReport:
 class RunReport:
     files: list[FileReport] = field(default_factory=list)
     errors: list[ToolError] = field(default_factory=list)
+    #: The result cache's hits and misses (None: the run used no cache).
+    cache: CacheStats | None = None
 
     @property
     def diagnostics(self) -> list[tuple[FileReport, Diagnostic]]:
@@ -244,12 +249,18 @@ def add_noqa_source(report: FileReport) -> FileReport:
 
 def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> FileReport:
     """Read, check, and (depending on ``mode``) fix and write one file."""
-    display = str(target.path)
-    settings = target.settings
     try:
         raw = target.path.read_bytes()
     except OSError as exc:
-        return _unreadable(display, f"cannot read file: {exc.strerror or exc}", settings)
+        message = f"cannot read file: {exc.strerror or exc}"
+        return _unreadable(str(target.path), message, target.settings)
+    return _process_bytes(target, raw, mode, unsafe)
+
+
+def _process_bytes(target: Target, raw: bytes, mode: FixMode, unsafe: bool | None) -> FileReport:
+    """``process_file`` once the file's bytes are read."""
+    display = str(target.path)
+    settings = target.settings
     report = check_source(raw, target.path, settings)
     report.path = display
     if unsafe is not None:
@@ -281,6 +292,10 @@ def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> F
     return report
 
 
+#: Called after each file with the number of files done and the number to do.
+ProgressCallback = Callable[[int, int], None]
+
+
 def check_paths(
     paths: Sequence[Path],
     resolver: ConfigResolver | None = None,
@@ -288,23 +303,178 @@ def check_paths(
     mode: FixMode = FixMode.CHECK,
     unsafe: bool | None = None,
     force_exclude: bool = False,
+    progress: ProgressCallback | None = None,
+    jobs: int | None = None,
+    cache: bool = True,
+    cache_dir: Path | None = None,
 ) -> RunReport:
-    """Check (and fix) every file under ``paths``."""
+    """Check (and fix) every file under ``paths``; ``progress(done, total)`` after each.
+
+    ``jobs`` worker processes share the files (None: the cores available, fewer for a few
+    files; 1: this process); reports come back in the order the files were found, whatever
+    the number of workers. With ``cache``, unchanged files checked before with the same
+    settings are not checked again (``cache.py``; ``cache_dir`` overrides where the results
+    are kept, as ``--cache-dir`` or ``PERFCODEMOD_CACHE_DIR``). Fixing reads every file it
+    might write: a cached result is used only when it has nothing to fix.
+    """
     resolver = resolver or ConfigResolver()
     run = RunReport()
-    for target in discover(paths, resolver, force_exclude=force_exclude, errors=run.errors):
-        _process_isolated(target, mode, unsafe, run)
+    found = list(discover(paths, resolver, force_exclude=force_exclude, errors=run.errors))
+    store = ResultCache(directory_override(cache_dir)) if cache else None
+    outcomes: list[FileReport | ToolError | None] = [None] * len(found)
+    done = 0
+
+    def finished(index: int, outcome: FileReport | ToolError) -> None:
+        nonlocal done
+        outcomes[index] = outcome
+        done += 1
+        if progress is not None:
+            progress(done, len(found))
+
+    with workers.tuned_gc():
+        tasks: list[_Task] = []
+        indexes: list[int] = []
+        for index, target in enumerate(found):
+            raw = None
+            if store is not None:
+                verify = mode is not FixMode.CHECK  # fixing never trusts a time stamp
+                lookup = store.lookup(target.path, target.settings, verify=verify)
+                hit = _from_cache(target, lookup.result, lookup.raw, mode, unsafe)
+                if hit is not None:
+                    finished(index, hit)
+                    continue
+                raw = lookup.raw
+            tasks.append(_Task(target, mode, unsafe, raw, store is not None))
+            indexes.append(index)
+        count = jobs if jobs is not None else workers.default_jobs(len(tasks))
+        for index, outcome in _checked(tasks, count):
+            if isinstance(outcome, ToolError):
+                finished(indexes[index], outcome)
+                continue
+            report, stamp = outcome
+            if store is not None and stamp is not None:
+                _to_cache(store, found[indexes[index]], report, stamp, mode)
+            finished(indexes[index], report)
+    for result in outcomes:
+        if isinstance(result, FileReport):
+            run.files.append(result)
+        elif isinstance(result, ToolError):
+            run.errors.append(result)
+    if store is not None:
+        store.save()
+        run.cache = store.stats
     return run
 
 
-def _process_isolated(target: Target, mode: FixMode, unsafe: bool | None, run: RunReport) -> None:
-    """``process_file``, where a bug costs only this file its check, not the whole run."""
+@dataclass(frozen=True)
+class _Task:
+    """One file for a worker: what to do, and its bytes if the cache lookup read them."""
+
+    target: Target
+    mode: FixMode
+    unsafe: bool | None
+    raw: bytes | None
+    stamp: bool
+
+
+def _check_task(task: _Task) -> tuple[FileReport, FileStamp | None]:
+    """Read (unless read already), check and fix one file; with the stamp of what was read,
+    for the cache (taken before reading: a file changed in between is checked again next
+    time, never served stale)."""
+    target = task.target
     try:
-        run.files.append(process_file(target, mode, unsafe))
-    except Exception as exc:
-        if engine.DEBUG:
-            raise
-        run.errors.append(ToolError(str(target.path), f"internal error: {exc!r}"))
+        stat = os.stat(target.path) if task.stamp else None
+        raw = task.raw if task.raw is not None else target.path.read_bytes()
+    except OSError as exc:
+        message = f"cannot read file: {exc.strerror or exc}"
+        return _unreadable(str(target.path), message, target.settings), None
+    stamp = FileStamp.of(raw, stat) if stat is not None else None
+    return _process_bytes(target, raw, task.mode, task.unsafe), stamp
+
+
+_Outcome = Union[tuple[FileReport, Optional[FileStamp]], ToolError]
+
+
+def _checked(tasks: Sequence[_Task], jobs: int) -> Iterable[tuple[int, _Outcome]]:
+    """Each task's outcome, by index: in this process, or spread over worker processes."""
+    if jobs <= 1 or len(tasks) <= 1:
+        for index, task in enumerate(tasks):
+            try:
+                yield index, _check_task(task)
+            except Exception as exc:  # a bug costs this file its check, not the run
+                if engine.DEBUG:
+                    raise
+                yield index, ToolError(str(task.target.path), f"internal error: {exc!r}")
+        return
+    sizes = [_size(task.target.path) for task in tasks]
+    for done in workers.run(_check_task, tasks, min(jobs, len(tasks)), sizes=sizes):
+        if isinstance(done.result, workers.TaskFailed):
+            failure = done.result
+            if engine.DEBUG and not failure.crashed:
+                raise RuntimeError(f"{failure.message} in a worker:\n{failure.details}")
+            path = str(tasks[done.index].target.path)
+            yield done.index, ToolError(path, f"internal error: {failure.message}")
+        else:
+            yield done.index, done.result
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _from_cache(
+    target: Target,
+    result: CachedResult | None,
+    raw: bytes | None,
+    mode: FixMode,
+    unsafe: bool | None,
+) -> FileReport | None:
+    """The report a cached result stands for, when ``mode`` has nothing more to do with the
+    file (checking; fixing a file with nothing to fix; adding noqa to a file with nothing
+    reported)."""
+    if result is None:
+        return None
+    if mode is FixMode.ADD_NOQA and result.diagnostics:
+        return None
+    if mode in (FixMode.WRITE, FixMode.PREVIEW) and any(d.fix for d in result.diagnostics):
+        return None
+    display = str(target.path)
+    original = None
+    if raw is not None and result.decoded:
+        try:
+            original = SourceText.decode(raw)
+        except DecodeError:
+            return None
+    return FileReport(
+        display,
+        list(result.diagnostics),
+        [ToolError(display, message) for message in result.errors],
+        original,
+        suppressed=result.suppressed,
+        unsafe_fixes=target.settings.unsafe_fixes if unsafe is None else unsafe,
+    )
+
+
+def _to_cache(
+    store: ResultCache, target: Target, report: FileReport, stamp: FileStamp, mode: FixMode
+) -> None:
+    """Keep what checking found, when the report is exactly that: never a fixed or written
+    file's, or one whose fixes were attempted."""
+    if mode is not FixMode.CHECK and (
+        report.fixed is not None or report.written or any(d.fix for d in report.diagnostics)
+        or (mode is FixMode.ADD_NOQA and report.diagnostics)
+    ):
+        return
+    result = CachedResult(
+        tuple(report.diagnostics),
+        tuple(error.message for error in report.errors),
+        report.suppressed,
+        report.original is not None,
+    )
+    store.store(target.path, target.settings, stamp, result)
 
 
 def targets(

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 # `check` what checking needs; LibCST only when a file has something to parse (see lazycst).
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule")
+SUBCOMMANDS = ("check", "rule", "clean")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -85,6 +85,34 @@ def _check_parser() -> argparse.ArgumentParser:
     out.add_argument("--stdin-filename", metavar="PATH",
                      help="the name of the file read from standard input (for config and output)")
     out.add_argument("-q", "--quiet", action="store_true", help="print diagnostics only")
+    speed = parser.add_argument_group("speed")
+    speed.add_argument("-j", "--jobs", type=_jobs, metavar="N",
+                       help="worker processes (default: the cores available; 1 for a few files)")
+    speed.add_argument("--no-cache", action="store_true",
+                       help="check every file again, ignoring and not writing the result cache")
+    speed.add_argument("--cache-dir", type=Path, metavar="DIR",
+                       help="where to keep the result cache (default: .perfcodemod_cache in the "
+                       "project root; also PERFCODEMOD_CACHE_DIR or the cache-dir setting)")
+    return parser
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of jobs: {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"at least one job, not {jobs}")
+    return jobs
+
+
+def _clean_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="perfcodemod clean",
+        description="Remove the result caches of the current directory and its subdirectories "
+        "(and the one --cache-dir, PERFCODEMOD_CACHE_DIR or the configuration names).",
+    )
+    parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="also remove this cache")
     return parser
 
 
@@ -107,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_CLEAN
         if args and args[0] == "rule":
             return _rule(_rule_parser().parse_args(args[1:]))
+        if args and args[0] == "clean":
+            return _clean(_clean_parser().parse_args(args[1:]))
         if args and args[0] == "check":
             args = args[1:]
         return _check(_check_parser().parse_args(args))
@@ -138,7 +168,8 @@ def _top_help(stream: TextIO) -> None:
         "       perfcodemod rule CODE | --all\n\n"
         "commands:\n"
         "  check   find (and with --fix, fix) performance antipatterns (the default)\n"
-        "  rule    show a rule's documentation\n\n"
+        "  rule    show a rule's documentation\n"
+        "  clean   remove the result caches under the current directory\n\n"
         "Run `perfcodemod check --help` for the options.\n"
     )
 
@@ -181,6 +212,28 @@ def _rule(args: argparse.Namespace) -> int:
         print(json.dumps(payload if args.all else payload[0], indent=2))
     else:
         print("\n---\n\n".join(docs.render(r) for r in rules), end="")
+    return EXIT_CLEAN
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from perfcodemod import cache
+    from perfcodemod.config import ConfigError, ConfigResolver
+
+    candidates = []
+    for directory, subdirectories, _ in os.walk("."):
+        if cache.DIRECTORY_NAME in subdirectories:
+            candidates.append(Path(directory) / cache.DIRECTORY_NAME)
+        subdirectories[:] = [d for d in subdirectories if d not in {".git", cache.DIRECTORY_NAME}]
+    override = cache.directory_override(args.cache_dir)
+    try:
+        candidates.append(cache.cache_directory(ConfigResolver().default, override))
+    except ConfigError as exc:
+        if override is None:
+            return _error(str(exc))
+        candidates.append(override)
+    unique = list(dict.fromkeys(Path(os.path.abspath(c)) for c in candidates))
+    for removed in cache.clean(unique):
+        print(f"Removed {removed}", file=sys.stderr)
     return EXIT_CLEAN
 
 
@@ -234,7 +287,8 @@ def _check(args: argparse.Namespace) -> int:
         elif args.fix:
             mode = api.FixMode.WRITE
         run = api.check_paths(
-            paths, resolver, mode=mode, unsafe=args.unsafe_fixes, force_exclude=args.force_exclude
+            paths, resolver, mode=mode, unsafe=args.unsafe_fixes, force_exclude=args.force_exclude,
+            jobs=args.jobs, cache=not args.no_cache, cache_dir=args.cache_dir,
         )
     except (ConfigError, DiscoveryError) as exc:
         return _error(str(exc))
@@ -268,6 +322,7 @@ def _report(args: argparse.Namespace, run: api.RunReport, mode: api.FixMode) -> 
         sys.stdout.write(output.format_json(run.files) + "\n")
     elif args.statistics:
         sys.stdout.write(output.statistics(run))
+        sys.stdout.write(output.cache_statistics(run))
     else:
         sys.stdout.write(output.format_text(run.files))
         if args.show_fixes:
