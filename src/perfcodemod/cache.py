@@ -309,7 +309,10 @@ def _read_entries(path: Path, stats: CacheStats) -> dict[str, dict[str, Any]]:
     except (ValueError, RecursionError):
         stats.problems.append(f"ignored {path}: not a valid cache file")
         return {}
-    entries = document.get("entries") if isinstance(document, dict) else None
+    if not isinstance(document, dict):
+        stats.problems.append(f"ignored {path}: not a valid cache file")
+        return {}
+    entries = document.get("entries")
     if document.get("format") != FORMAT or not isinstance(entries, dict):
         stats.problems.append(f"ignored {path}: not a valid cache file")
         return {}
