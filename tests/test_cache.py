@@ -65,7 +65,8 @@ def test_a_warm_run_says_what_a_cold_run_says(project: Path) -> None:
     assert warm.returncode == cold.returncode
     text = check(project)
     assert text.stdout == check(project, "--no-cache").stdout
-    assert hit_rate(check(project, "--statistics")) == "Result cache hit rate: 100.0% (3 of 3 files)"
+    rate = hit_rate(check(project, "--statistics"))
+    assert rate == "Result cache hit rate: 100.0% (3 of 3 files)"
 
 
 def test_what_changes_is_checked_again(project: Path) -> None:

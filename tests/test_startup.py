@@ -19,7 +19,6 @@ import pytest
 
 from .conftest import write
 
-
 _LIST_MODULES_AT_EXIT = """
 import atexit, json, runpy, sys
 listing = sys.argv[1]

@@ -151,5 +151,6 @@ def test_a_rule_bug_in_a_worker(corpus: Path, monkeypatch: pytest.MonkeyPatch) -
         api.check_paths([corpus / "lib"], resolver, jobs=2, cache=False)
     monkeypatch.setattr(engine, "DEBUG", False)
     run = api.check_paths([corpus / "lib"], resolver, jobs=2, cache=False)
-    assert [(e.path, e.message) for e in run.errors] == [(victim, "internal error: KeyError('bug')")]
+    errors = [(e.path, e.message) for e in run.errors]
+    assert errors == [(victim, "internal error: KeyError('bug')")]
     assert victim not in [r.path for r in run.files]
