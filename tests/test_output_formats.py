@@ -314,7 +314,7 @@ def test_github_escapes_data_and_properties() -> None:
 
 def _gitlab(root: Path, *args: str, env: dict[str, str] | None = None) -> list[dict[str, Any]]:
     result = run_cli("check", *args, "--output-format", "gitlab", cwd=root, env=env)
-    assert result.returncode in (0, 1), result.stderr
+    assert result.returncode in {0, 1}, result.stderr
     data: list[dict[str, Any]] = json.loads(result.stdout)
     return data
 
@@ -453,9 +453,41 @@ def test_full_multiline_range_and_fix_diff(tmp_path: Path) -> None:
     assert block[13] == "help: Use a set literal"
     diff = block[14:-1]
     assert diff[0] == "  |" and diff[-1] == "  |"
-    assert "2 | -     return v in [" in diff and "2 | +     return v in {" in diff
-    assert "5 | -     ]" in diff and "5 | +     }" in diff
+    # Removed and unchanged lines keep their numbers; added ones have none.
+    assert "2 | -     return v in [" in diff and "  | +     return v in {" in diff
+    assert "5 | -     ]" in diff and "  | +     }" in diff
     assert block[-1].startswith("note: unsafe fix: ")
+
+
+FIB = '''"""Fibonacci."""
+import os
+
+X = 1
+Y = 2
+
+
+def fib(n: int) -> int:
+    if n < 2:
+        return n
+    return fib(n - 1) + fib(n - 2)
+'''
+
+
+def test_full_fix_diff_with_edits_far_apart() -> None:
+    report = check_source(FIB, "fib.py")
+    text = output.render("full", [report], output.Options(show_fixes=True))
+    diff = text.split("help: Add `@functools.cache`\n", 1)[1].split("note: ", 1)[0]
+    assert diff.splitlines() == [
+        "  |",
+        '1 |   """Fibonacci."""',
+        "  | + import functools",
+        "2 |   import os",
+        "...",
+        "7 |",
+        "  | + @functools.cache",
+        "8 |   def fib(n: int) -> int:",
+        "  |",
+    ]
 
 
 def test_full_shows_control_characters_visibly() -> None:

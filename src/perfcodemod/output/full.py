@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from perfcodemod.api import FileReport
-from perfcodemod.diagnostic import Applicability, Diagnostic, Fix
+from perfcodemod.diagnostic import Applicability, Diagnostic, Edit, Fix
 from perfcodemod.fixer import apply_edits
 from perfcodemod.output.concise import code_and_message
 from perfcodemod.output.locations import position, source_lines
@@ -167,29 +167,67 @@ def _snippet(lines: LineIndex, diagnostic: Diagnostic, shift: int) -> list[str]:
 
 
 def _fix_diff(lines: LineIndex, fix: Fix, shift: int) -> list[str]:
-    """The lines a fix changes, as a diff with line numbers (old numbers for removed and
-    unchanged lines, new numbers for added ones)."""
-    before = lines.text.split("\n") if "\r" not in lines.text else LINE_BREAK.split(lines.text)
-    fixed = apply_edits(lines.text, fix.edits)
-    after = fixed.split("\n") if "\r" not in fixed else LINE_BREAK.split(fixed)
-    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
-    groups = list(matcher.get_grouped_opcodes(FIX_CONTEXT))
-    if not groups:
+    """The lines a fix changes, as a diff: removed (``-``) and unchanged lines with their
+    numbers, added lines (``+``) without, and ``FIX_CONTEXT`` unchanged lines around each
+    change. Only the rows around the edits are compared; edits far apart (an import added at
+    the top) become separate hunks."""
+    last_row = _last_row(lines)
+    hunks: list[tuple[int, int, list[Edit]]] = []
+    for edit in sorted(fix.edits):
+        first = lines.position(edit.start)[0]
+        last = lines.position(max(edit.start, edit.end - 1))[0]
+        if hunks and first - hunks[-1][1] <= 2 * FIX_CONTEXT + 1:
+            hunks[-1] = (hunks[-1][0], max(hunks[-1][1], last), [*hunks[-1][2], edit])
+        else:
+            hunks.append((first, last, [edit]))
+    entries = [
+        entry
+        for a, b, edits in hunks
+        for entry in _hunk(lines, max(1, a - FIX_CONTEXT), min(last_row, b + FIX_CONTEXT), edits)
+    ]
+    changed = [index for index, (_, marker, _) in enumerate(entries) if marker != "  "]
+    kept = [
+        index for index, (_, marker, _) in enumerate(entries)
+        if marker != "  " or any(abs(index - other) <= FIX_CONTEXT for other in changed)
+    ]
+    if not kept:
         return []
-    largest = max(max(group[-1][2], group[-1][4]) for group in groups)
-    width = len(str(max(1, largest - shift)))
+    width = len(str(max(1, max(entries[index][0] for index in kept) - shift)))
     blank = " " * width + " |"
     out = [blank]
-    for index, group in enumerate(groups):
-        if index:
+    previous: int | None = None
+    for index in kept:
+        number, marker, text = entries[index]
+        if previous is not None and (index != previous + 1 or number > entries[previous][0] + 1):
             out.append(" " * max(0, width - 3) + "...")
-        for tag, i1, i2, j1, j2 in group:
-            if tag == "equal":
-                out.extend(
-                    _numbered(i + 1 - shift, width, "  ", before[i]) for i in range(i1, i2)
-                )
-                continue
-            out.extend(_numbered(i + 1 - shift, width, "- ", before[i]) for i in range(i1, i2))
-            out.extend(_numbered(j + 1 - shift, width, "+ ", after[j]) for j in range(j1, j2))
+        previous = index
+        if marker == "+ ":
+            out.append(f"{blank} {marker}{_shown(text)}")
+        else:
+            out.append(_numbered(number - shift, width, marker, text))
     out.append(blank)
     return out
+
+
+def _hunk(
+    lines: LineIndex, first: int, last: int, edits: list[Edit]
+) -> list[tuple[int, str, str]]:
+    """Rows ``first..last`` before and after ``edits``: (row, marker, text) per row shown, the
+    row of an added line being the row it is inserted before."""
+    start, end = lines.offset(first), lines.line_end(last)
+    segment = lines.text[start:end]
+    fixed = apply_edits(segment, [Edit(e.start - start, e.end - start, e.content) for e in edits])
+    before, after = LINE_BREAK.split(segment), LINE_BREAK.split(fixed)
+    if before and after and before[-1] == after[-1] == "":
+        # The segment ends with its last row's line break: no row after it.
+        before.pop()
+        after.pop()
+    matcher = difflib.SequenceMatcher(None, before, after, autojunk=False)
+    shown: list[tuple[int, str, str]] = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            shown.extend((first + i, "  ", before[i]) for i in range(i1, i2))
+            continue
+        shown.extend((first + i, "- ", before[i]) for i in range(i1, i2))
+        shown.extend((first + i2, "+ ", after[j]) for j in range(j1, j2))
+    return shown
