@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 SUBCOMMANDS = ("check", "rule", "clean")
+#: The default of ``--output-format`` when set (as ruff's ``RUFF_OUTPUT_FORMAT``).
+OUTPUT_FORMAT_VARIABLE = "PERFCODEMOD_OUTPUT_FORMAT"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -79,7 +81,10 @@ def _check_parser() -> argparse.ArgumentParser:
     config.add_argument("--force-exclude", action="store_true",
                         help="apply excludes to files named on the command line too")
     out = parser.add_argument_group("output")
-    out.add_argument("--output-format", choices=output.FORMATS, default="text")
+    out.add_argument(
+        "--output-format", choices=output.FORMATS, default=None,
+        help=f"how to print diagnostics (default: ${OUTPUT_FORMAT_VARIABLE} or text)",
+    )
     out.add_argument("--statistics", action="store_true", help="count diagnostics per rule")
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even if diagnostics remain")
     out.add_argument("--stdin-filename", metavar="PATH",
@@ -254,11 +259,31 @@ def _overrides(args: argparse.Namespace) -> Overrides:
     )
 
 
+def _output_format(args: argparse.Namespace) -> str | None:
+    """``--output-format``, else ``$PERFCODEMOD_OUTPUT_FORMAT``, else ``text``; None (after an
+    error message) when the variable names no format."""
+    from perfcodemod import output
+
+    if args.output_format:
+        return str(args.output_format)
+    value = os.environ.get(OUTPUT_FORMAT_VARIABLE, "").strip()
+    if not value:
+        return output.DEFAULT_FORMAT
+    if value not in output.FORMATS:
+        _error(f"invalid value `{value}` in {OUTPUT_FORMAT_VARIABLE}; choose from "
+               + ", ".join(output.FORMATS))
+        return None
+    return value
+
+
 def _check(args: argparse.Namespace) -> int:
-    from perfcodemod import api
+    from perfcodemod import api, progress
     from perfcodemod.config import ConfigError, ConfigResolver, validate_overrides
     from perfcodemod.files import DiscoveryError
 
+    args.output_format = _output_format(args)
+    if args.output_format is None:
+        return EXIT_ERROR
     overrides = _overrides(args)
     try:
         if args.config is not None and args.isolated:
@@ -286,10 +311,16 @@ def _check(args: argparse.Namespace) -> int:
             mode = api.FixMode.PREVIEW
         elif args.fix:
             mode = api.FixMode.WRITE
-        run = api.check_paths(
-            paths, resolver, mode=mode, unsafe=args.unsafe_fixes, force_exclude=args.force_exclude,
-            jobs=args.jobs, cache=not args.no_cache, cache_dir=args.cache_dir,
-        )
+        shown = None if args.quiet else progress.on_terminal(sys.stderr)
+        try:
+            run = api.check_paths(
+                paths, resolver, mode=mode, unsafe=args.unsafe_fixes,
+                force_exclude=args.force_exclude, progress=shown, jobs=args.jobs,
+                cache=not args.no_cache, cache_dir=args.cache_dir,
+            )
+        finally:
+            if shown is not None:
+                shown.close()
     except (ConfigError, DiscoveryError) as exc:
         return _error(str(exc))
     if not run.files and not run.errors:
@@ -318,13 +349,14 @@ def _report(args: argparse.Namespace, run: api.RunReport, mode: api.FixMode) -> 
         for error in errors:
             print(f"error: {error.path}: {error.message}", file=sys.stderr)
         return EXIT_ERROR if errors else EXIT_CLEAN
-    if args.output_format == "json":
-        sys.stdout.write(output.format_json(run.files) + "\n")
+    options = output.Options(show_fixes=args.show_fixes)
+    if args.output_format not in output.HUMAN_FORMATS:
+        sys.stdout.write(output.render(args.output_format, run.files, options))
     elif args.statistics:
         sys.stdout.write(output.statistics(run))
         sys.stdout.write(output.cache_statistics(run))
     else:
-        sys.stdout.write(output.format_text(run.files))
+        sys.stdout.write(output.render(args.output_format, run.files, options))
         if args.show_fixes:
             sys.stdout.write(output.fixes_listing(run))
         if not args.quiet:
