@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Union
 
+from perfcodemod import cache as cache_module
 from perfcodemod import engine, noqa, workers
 from perfcodemod.cache import CachedResult, CacheStats, FileStamp, ResultCache, directory_override
 from perfcodemod.config import ConfigResolver, Settings, default_settings
@@ -475,6 +476,25 @@ def _to_cache(
         report.original is not None,
     )
     store.store(target.path, target.settings, stamp, result)
+
+
+def clean_caches(
+    root: Path, resolver: ConfigResolver, cache_dir: Path | None = None
+) -> list[Path]:
+    """``perfcodemod clean``: remove the result caches under ``root`` and the one the
+    settings name (``cache_dir``, ``PERFCODEMOD_CACHE_DIR`` or ``cache-dir``); directories
+    without perfcodemod's ``CACHEDIR.TAG`` are left alone. Returns what was removed."""
+    candidates = []
+    for directory, subdirectories, _ in os.walk(root):
+        if cache_module.DIRECTORY_NAME in subdirectories:
+            candidates.append(Path(directory) / cache_module.DIRECTORY_NAME)
+        subdirectories[:] = [
+            d for d in subdirectories if d not in {".git", cache_module.DIRECTORY_NAME}
+        ]
+    override = cache_module.directory_override(cache_dir)
+    candidates.append(cache_module.cache_directory(resolver.default, override))
+    unique = list(dict.fromkeys(Path(os.path.abspath(c)) for c in candidates))
+    return cache_module.clean(unique)
 
 
 def targets(

@@ -22,6 +22,7 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 
 from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.scopes import ScopeTree
 from perfcodemod.context import EngineOptions, RuleContext, children
 from perfcodemod.diagnostic import Diagnostic, Edit, Fix, ToolError
 from perfcodemod.engine import (
@@ -77,6 +78,7 @@ def check_chunk(
     context = RuleContext(
         facts, module, options, first_row, path,
         code_row=chunk.first, toplevel_row=chunk.toplevel_first or chunk.first,
+        scope_builder=ScopeTree,
     )
     try:
         rules = [rule_type(context) for rule_type in rule_types]

@@ -221,24 +221,16 @@ def _rule(args: argparse.Namespace) -> int:
 
 
 def _clean(args: argparse.Namespace) -> int:
-    from perfcodemod import cache
+    from perfcodemod import api
     from perfcodemod.config import ConfigError, ConfigResolver
 
-    candidates = []
-    for directory, subdirectories, _ in os.walk("."):
-        if cache.DIRECTORY_NAME in subdirectories:
-            candidates.append(Path(directory) / cache.DIRECTORY_NAME)
-        subdirectories[:] = [d for d in subdirectories if d not in {".git", cache.DIRECTORY_NAME}]
-    override = cache.directory_override(args.cache_dir)
     try:
-        candidates.append(cache.cache_directory(ConfigResolver().default, override))
+        resolver = ConfigResolver()
+        removed = api.clean_caches(Path("."), resolver, args.cache_dir)
     except ConfigError as exc:
-        if override is None:
-            return _error(str(exc))
-        candidates.append(override)
-    unique = list(dict.fromkeys(Path(os.path.abspath(c)) for c in candidates))
-    for removed in cache.clean(unique):
-        print(f"Removed {removed}", file=sys.stderr)
+        return _error(str(exc))
+    for directory in removed:
+        print(f"Removed {directory}", file=sys.stderr)
     return EXIT_CLEAN
 
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
-from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.lazycst import cst
 from perfcodemod.proposals import FixProposal
 
 if TYPE_CHECKING:
+    from perfcodemod.analysis.facts import ModuleFacts
     from perfcodemod.analysis.scopes import ScopeTree
     from perfcodemod.rule import Rule
 
@@ -53,6 +53,7 @@ class RuleContext:
         path: str,
         code_row: int | None = None,
         toplevel_row: int | None = None,
+        scope_builder: Callable[[cst.Module], ScopeTree] | None = None,
     ) -> None:
         self.facts = facts
         self.module = module
@@ -68,6 +69,9 @@ class RuleContext:
         self.reports: list[Report] = []
         self._parents: dict[cst.CSTNode, cst.CSTNode] | None = None
         self._scope_tree: ScopeTree | None = None
+        #: Builds the chunk's scope tree (``analysis.scopes.ScopeTree``, which the engine
+        #: passes: this module sits below the analyses and never imports them).
+        self._scope_builder = scope_builder
 
     def report(
         self, rule: Rule, node: cst.CSTNode, message: str, fix: FixProposal | None
@@ -100,9 +104,9 @@ class RuleContext:
         """Bindings and reads of every name in this chunk (``analysis/scopes.py``), built on
         first use (LibCST's ``ScopeProvider`` answers the same at several times the cost)."""
         if self._scope_tree is None:
-            from perfcodemod.analysis.scopes import ScopeTree
-
-            self._scope_tree = ScopeTree(self.module)
+            if self._scope_builder is None:
+                raise RuntimeError("this RuleContext was made without a scope_builder")
+            self._scope_tree = self._scope_builder(self.module)
         return self._scope_tree
 
     def code_for(self, node: cst.CSTNode) -> str:
