@@ -42,6 +42,7 @@ import sys
 import sysconfig
 import tempfile
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,26 +160,34 @@ for name in open(sys.argv[1]).read().splitlines():
 
 
 def concatenated(files: list[Path], sizes: tuple[int, ...], out: Path) -> list[tuple[int, Path]]:
-    """One file per size: whole modules appended until the size (each a prefix of the next);
-    modules with ``from __future__`` imports (only allowed at the top) are left out."""
+    """One file per size: whole modules of ``files`` appended until the size is reached (a
+    module that would overshoot it by more than a tenth is skipped; each file is a prefix of
+    the next); modules with ``from __future__`` imports (only allowed first) are left out."""
+    modules: list[str] = []
+    for path in files:
+        try:
+            module = path.read_text(encoding="utf-8")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                compile(module, str(path), "exec", dont_inherit=True)
+        except (UnicodeDecodeError, SyntaxError, ValueError):
+            continue
+        if "from __future__" not in module:
+            modules.append(module if module.endswith("\n") else module + "\n")
     text: list[str] = []
+    used: set[int] = set()
     lines = 0
     made = []
     for size in sizes:
-        for path in files:
-            if lines >= size:
+        for index, module in enumerate(modules):
+            if lines >= 0.95 * size:
                 break
-            try:
-                module = path.read_text(encoding="utf-8")
-                compile(module, str(path), "exec", dont_inherit=True)
-            except (UnicodeDecodeError, SyntaxError, ValueError):
+            count = module.count("\n")
+            if index in used or lines + count > 1.1 * size:
                 continue
-            if "from __future__" in module or module in text:
-                continue
-            if not module.endswith("\n"):
-                module += "\n"
+            used.add(index)
             text.append(module)
-            lines += module.count("\n")
+            lines += count
         target = out / f"lines_{size}.py"
         target.write_text("".join(text), encoding="utf-8")
         made.append((lines, target))

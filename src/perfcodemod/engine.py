@@ -20,6 +20,7 @@ alone, and LibCST (``chunks.py``) is imported by the first chunk to parse.
 from __future__ import annotations
 
 import ast
+import bisect
 import os
 import warnings
 from collections.abc import Sequence
@@ -119,6 +120,7 @@ def plan_chunks(
     """
     wanted: list[tuple[int, int, type[Rule], tuple[tuple[str, str], ...], int]] = []
     errors: list[ToolError] = []
+    toplevel = _Statements(facts.tree)
     for rule_type in rule_types:
         try:
             candidates = list(rule_type.precheck(facts))
@@ -131,7 +133,7 @@ def plan_chunks(
         for candidate in candidates:
             wanted.extend(
                 (first, last, rule_type, classes, top)
-                for first, last, classes, top in _spans(facts, candidate, local)
+                for first, last, classes, top in _spans(facts, candidate, local, toplevel)
             )
     wanted.sort(key=lambda item: (item[0], -item[1]))
     merged: list[tuple[int, int, list[type[Rule]], tuple[tuple[str, str], ...], int]] = []
@@ -161,7 +163,37 @@ def plan_chunks(
 _Span = tuple[int, int, tuple[tuple[str, str], ...], int]
 
 
-def _spans(facts: ModuleFacts, candidate: Candidate, function_local: bool) -> list[_Span]:
+class _Statements:
+    """Finds the statement of a body that holds a position, by bisection (a module or class
+    of thousands of statements with a candidate in each costs no quadratic scan)."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.tree = tree
+        self._starts: dict[int, tuple[list[ast.stmt], list[tuple[int, int]]]] = {}
+
+    def at(self, body: list[ast.stmt], where: tuple[int, int]) -> ast.stmt | None:
+        known = self._starts.get(id(body))
+        if known is None or known[0] is not body:
+            known = (body, [_statement_start(statement) for statement in body])
+            self._starts[id(body)] = known
+        index = bisect.bisect_right(known[1], where) - 1
+        if index < 0:
+            return None
+        statement = body[index]
+        last = statement.end_lineno or statement.lineno
+        end = (last, statement.end_col_offset if statement.end_col_offset is not None else 0)
+        return statement if where <= end else None
+
+
+def _statement_start(statement: ast.stmt) -> tuple[int, int]:
+    if getattr(statement, "decorator_list", None):
+        return (_statement_rows(statement)[0], 0)
+    return (statement.lineno, statement.col_offset)
+
+
+def _spans(
+    facts: ModuleFacts, candidate: Candidate, function_local: bool, statements: _Statements
+) -> list[_Span]:
     """The rows one candidate needs parsed: (first, last, classes, top-level first row)."""
     if isinstance(candidate, tuple):
         first, last = candidate
@@ -175,13 +207,13 @@ def _spans(facts: ModuleFacts, candidate: Candidate, function_local: bool) -> li
     if span is None:
         return []
     if function_local:
-        method = _method_span(facts, candidate, span[0])
+        method = _method_span(facts, candidate, statements)
         if method is not None:
             return [method]
     return [(span[0], span[1], (), span[0])]
 
 
-def _method_span(facts: ModuleFacts, node: ast.AST, toplevel_first: int) -> _Span | None:
+def _method_span(facts: ModuleFacts, node: ast.AST, statements: _Statements) -> _Span | None:
     """The outermost function holding ``node`` in its body, when the only statements around
     that function are classes (a method of a top-level class, or of a class nested in one).
 
@@ -193,13 +225,12 @@ def _method_span(facts: ModuleFacts, node: ast.AST, toplevel_first: int) -> _Spa
     if row is None or col is None:
         return None
     where = (row, col)
-    statement: ast.stmt | None = next(
-        (s for s in facts.tree.body if _statement_rows(s)[0] == toplevel_first), None
-    )
+    statement = statements.at(facts.tree.body, where)
+    toplevel_first = _statement_rows(statement)[0] if statement is not None else 0
     classes: list[tuple[str, str]] = []
     while isinstance(statement, ast.ClassDef):
         classes.append((_indentation(facts, statement), statement.name))
-        statement = _statement_at(statement.body, where)
+        statement = statements.at(statement.body, where)
     if not classes or not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     body_start = (statement.body[0].lineno, statement.body[0].col_offset)
@@ -214,20 +245,6 @@ def _statement_rows(statement: ast.stmt) -> tuple[int, int]:
     for decorator in getattr(statement, "decorator_list", ()):
         first = min(first, decorator.lineno)
     return first, statement.end_lineno or statement.lineno
-
-
-def _statement_at(body: Sequence[ast.stmt], where: tuple[int, int]) -> ast.stmt | None:
-    """The statement of ``body`` whose text holds the position ``where``."""
-    for statement in body:
-        first, last = _statement_rows(statement)
-        if first <= where[0] <= last:
-            end = (last, statement.end_col_offset if statement.end_col_offset is not None else 0)
-            start = (statement.lineno, statement.col_offset)
-            if getattr(statement, "decorator_list", None):
-                start = (first, 0)
-            if start <= where <= end:
-                return statement
-    return None
 
 
 def _indentation(facts: ModuleFacts, statement: ast.stmt) -> str:

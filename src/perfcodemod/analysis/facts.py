@@ -13,7 +13,7 @@ import builtins
 from collections import defaultdict
 from collections.abc import Iterator
 from functools import cached_property
-from typing import TypeVar, overload
+from typing import TypeVar, cast, overload
 
 from perfcodemod.source import LineIndex
 
@@ -37,6 +37,7 @@ class ModuleFacts:
         self.tree = tree
         self.text = text
         self.lines = lines if lines is not None else LineIndex(text)
+        self._by_position: dict[tuple[str, str], tuple[list[ast.AST], list[tuple[int, int]]]] = {}
 
     # -- node index ------------------------------------------------------------------------
 
@@ -83,11 +84,30 @@ class ModuleFacts:
 
     @cached_property
     def parents(self) -> dict[ast.AST, ast.AST]:
+        """Each node's parent (one walk as ``_by_type``'s; the shared ``Load``, ``Add``...
+        singletons have none)."""
         parents: dict[ast.AST, ast.AST] = {}
-        for nodes in self._by_type.values():
-            for node in nodes:
-                for child in ast.iter_child_nodes(node):
-                    parents[child] = node
+        fields_of = _CHILD_FIELDS
+        stack: list[ast.AST] = [self.tree]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node = pop()
+            node_type = type(node)
+            fields = fields_of.get(node_type)
+            if fields is None:
+                fields = fields_of[node_type] = tuple(
+                    f for f in node_type._fields if f not in _SINGLETON_FIELDS
+                )
+            for name in fields:
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            parents[item] = node
+                            push(item)
+                elif isinstance(value, ast.AST):
+                    parents[value] = node
+                    push(value)
         return parents
 
     def enclosing_function(self, node: ast.AST) -> ast.AST | None:
@@ -282,6 +302,31 @@ class ModuleFacts:
                 return next(iter(targets))[1]
         return None
 
+    def bindings_within(self, name: str, scope: ast.AST) -> list[ast.AST]:
+        """The ``bindings`` of ``name`` written inside ``scope``'s text (in source order)."""
+        return self._within(self.bindings, "bindings", name, scope)
+
+    def loads_within(self, name: str, scope: ast.AST) -> list[ast.Name]:
+        """The ``loads`` of ``name`` written inside ``scope``'s text (in source order)."""
+        loads: dict[str, list[ast.AST]] = self.loads  # type: ignore[assignment]
+        return cast("list[ast.Name]", self._within(loads, "loads", name, scope))
+
+    def _within(
+        self, table: dict[str, list[ast.AST]], kind: str, name: str, scope: ast.AST
+    ) -> list[ast.AST]:
+        # By bisection on the nodes sorted by position: a name bound or read thousands of
+        # times in a long module costs no scan per question.
+        key = (kind, name)
+        known = self._by_position.get(key)
+        if known is None:
+            ordered = sorted(table.get(name, ()), key=_start)
+            known = self._by_position[key] = (ordered, [_start(node) for node in ordered])
+        ordered, starts = known
+        first, last = _start(scope), _end(scope)
+        low = bisect.bisect_left(starts, first)
+        high = bisect.bisect_right(starts, last)
+        return [node for node in ordered[low:high] if _end(node) <= last]
+
     @cached_property
     def loads(self) -> dict[str, list[ast.Name]]:
         """Every read of each name, anywhere in the module."""
@@ -341,3 +386,11 @@ def import_targets(statement: ast.Import | ast.ImportFrom) -> list[tuple[str, st
             if alias.name != "*"
         )
     return found
+
+
+def _start(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)

@@ -22,6 +22,7 @@ a ``def``, ``lambda`` or ``class``: their bodies run at other times.
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -319,7 +320,7 @@ def statement_chain_ast(tree: ast.Module, node: ast.AST) -> list[ChainLink]:
     chain: list[ChainLink] = []
     statements: list[ast.stmt] = tree.body
     while True:
-        holder = next((s for s in statements if _spans(s, start, end)), None)
+        holder = _holder(tree, statements, start, end)
         if holder is None:
             return chain
         found: tuple[str, list[ast.stmt]] | None = None
@@ -346,12 +347,35 @@ def _block_statements(statement: ast.stmt, block: str) -> list[ast.stmt]:
     return value
 
 
-def _spans(statement: ast.stmt, start: tuple[int, int], end: tuple[int, int]) -> bool:
+def _holder(
+    tree: ast.Module, statements: list[ast.stmt], start: tuple[int, int], end: tuple[int, int]
+) -> ast.stmt | None:
+    """The statement of ``statements`` that spans ``start``-``end``: by bisection in a long
+    body (statements are in source order and never overlap), so that asking for each of the
+    candidates of a long module costs no scan of its top level."""
+    if len(statements) < 16:
+        return next((s for s in statements if _spans(s, start, end)), None)
+    cached: dict[int, tuple[list[ast.stmt], list[tuple[int, int]]]] = tree.__dict__.setdefault(
+        "_perfcodemod_statement_starts", {}
+    )
+    known = cached.get(id(statements))
+    if known is None or known[0] is not statements:
+        known = cached[id(statements)] = (statements, [_start(s) for s in statements])
+    index = bisect.bisect_right(known[1], start) - 1
+    if index >= 0 and _spans(statements[index], start, end):
+        return statements[index]
+    return None
+
+
+def _start(statement: ast.stmt) -> tuple[int, int]:
     first = statement.lineno
     for decorator in getattr(statement, "decorator_list", ()):
         first = min(first, decorator.lineno)
-    column = statement.col_offset if first == statement.lineno else 0
-    return (first, column) <= start and end <= (
+    return (first, statement.col_offset if first == statement.lineno else 0)
+
+
+def _spans(statement: ast.stmt, start: tuple[int, int], end: tuple[int, int]) -> bool:
+    return _start(statement) <= start and end <= (
         statement.end_lineno or 0,
         statement.end_col_offset or 0,
     )
