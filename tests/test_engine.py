@@ -65,13 +65,19 @@ def test_children_walk_in_source_order(name: str) -> None:
         assert starts == sorted(starts), type(node).__name__
 
 
+@pytest.mark.parametrize("stop_early", [False, True], ids=["whole", "stops-after-targets"])
 @pytest.mark.parametrize("name", MODULES)
-def test_spans_agree_with_libcst(name: str) -> None:
+def test_spans_agree_with_libcst(name: str, stop_early: bool) -> None:
+    """Also when generation stops after the last target (the engine passes the chunk's text)."""
     text = stdlib(name)
     module = cst.parse_module(text)
     nodes = [n for n in preorder(module) if not isinstance(n, cst.Module)]
-    sample = random.Random(name).sample(nodes, min(400, len(nodes)))
-    spans = chunks._Spans(module, set(sample))
+    size = 400 if not stop_early else 40
+    sample = random.Random(name).sample(nodes[: len(nodes) // 2], min(size, len(nodes) // 2))
+    spans = chunks._Spans(module, set(sample), text=text if stop_early else None)
+    if stop_early:  # generation stopped before the end, on a prefix of the text
+        generated = "".join(spans.state.tokens)
+        assert len(generated) < len(text) and text.startswith(generated)
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     lines = LineIndex(text)
     for node in sample:

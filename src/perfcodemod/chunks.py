@@ -96,7 +96,7 @@ def check_chunk(
         if chunk.classes and _reaches_outside_the_method(module, targets, anchors):
             _check_whole_statement(facts, chunk, options, path, result)
             return
-        spans = _Spans(module, targets, anchors)
+        spans = _Spans(module, targets, anchors, chunk_text)
     except Exception as exc:  # a bug in a rule must not end the run
         if DEBUG:
             raise
@@ -236,14 +236,22 @@ def _traverse(module: cst.Module, rules: Sequence[Rule]) -> None:
 # -- spans: where nodes are in the chunk's text ------------------------------------------------
 
 
+class _AllGenerated(Exception):
+    """Every target's position is known: the rest of the chunk need not be generated."""
+
+
 class _SpanState(CodegenState):
     """Code generation that counts characters and records only the target nodes."""
 
-    def __init__(self, module: cst.Module, targets: set[cst.CSTNode]) -> None:
+    def __init__(
+        self, module: cst.Module, targets: set[cst.CSTNode], stop_when_done: bool = False
+    ) -> None:
         super().__init__(
             default_indent=module.default_indent, default_newline=module.default_newline
         )
         self.targets = targets
+        #: Targets not generated yet; with ``stop_when_done``, generation stops with the last.
+        self.pending = set(targets) if stop_when_done else None
         self.offset = 0
         self.inclusive: dict[cst.CSTNode, tuple[int, int]] = {}
         self.syntactic: dict[cst.CSTNode, tuple[int, int]] = {}
@@ -270,6 +278,11 @@ class _SpanState(CodegenState):
     def after_codegen(self, node: cst.CSTNode) -> None:
         if node in self.targets:
             self.inclusive[node] = (self._open.pop(node), self.offset)
+            pending = self.pending
+            if pending is not None:
+                pending.discard(node)
+                if not pending:
+                    raise _AllGenerated
 
     def record_syntactic_position(
         self,
@@ -342,17 +355,27 @@ def _common_prefix(a: str, b: str) -> int:
 
 
 class _Spans:
+    """Where the target nodes are in the chunk's text, from one code-generation pass.
+
+    With the chunk's ``text`` (which LibCST generates back exactly), generation stops once the
+    last target is generated: on average half of a chunk is generated, not all of it.
+    """
+
     def __init__(
         self,
         module: cst.Module,
         targets: set[cst.CSTNode],
         anchors: dict[cst.CSTNode, cst.CSTNode] | None = None,
+        text: str | None = None,
     ) -> None:
         self.module = module
         self.anchors = anchors or {}
-        self.state = _SpanState(module, set(targets))
-        module._codegen(self.state)
-        self.code = "".join(self.state.tokens)
+        self.state = _SpanState(module, set(targets), stop_when_done=text is not None)
+        try:
+            module._codegen(self.state)
+        except _AllGenerated:
+            pass
+        self.code = text if text is not None else "".join(self.state.tokens)
 
     def inclusive(self, node: cst.CSTNode) -> tuple[int, int]:
         return self.state.inclusive[node]

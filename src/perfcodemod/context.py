@@ -89,7 +89,7 @@ class RuleContext:
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         if self._parents is None:
-            self._parents = {child: parent for parent, child in edges(self.module)}
+            self._parents = parent_map(self.module)
         return self._parents.get(node)
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -166,10 +166,23 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
                     yield item
 
 
-def edges(root: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
+def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
+    """Each node's parent under ``root`` (``children``'s walk, inlined: it is built for most
+    chunks, and a generator per node costs as much as the rest of the walk)."""
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    node_type = cst.CSTNode
     stack = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
-        for child in children(node):
-            yield node, child
-            stack.append(child)
+        node = pop()
+        for name in _child_fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, node_type):
+                parents[value] = node
+                push(value)
+            elif isinstance(value, (tuple, list)):
+                for item in value:
+                    if isinstance(item, node_type):
+                        parents[item] = node
+                        push(item)
+    return parents
