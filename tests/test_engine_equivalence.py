@@ -7,6 +7,12 @@ same as with whole top-level statements, the engine's reference behaviour. Check
 standard library with every rule selected: a sample by default, every file with
 ``pytest --stdlib-full``.
 
+One difference is by design: LibCST's parser does not accept everything Python does (it
+reports PCM001 "LibCST cannot parse this code ... rules PCMxxx were not run on it"), and a
+construct it rejects in one method of a class no longer stops a rule that only needed another
+method (the standard library has one: a class of ``test/test_grammar.py``). Those PCM001 are
+compared apart: the cheaper engine may have fewer, never others.
+
 (`benchmarks/engine_output.py` records the output of any engine over a tree as JSON and
 compares two recordings: how the engine of the main branch was compared with this one.)
 """
@@ -48,6 +54,10 @@ def _options(function_chunks: bool) -> context.EngineOptions:
     )
 
 
+def _libcst_failure(diagnostic: Diagnostic) -> bool:
+    return diagnostic.code == "PCM001" and diagnostic.message.startswith("LibCST cannot parse")
+
+
 def _shown(diagnostic: Diagnostic) -> tuple[object, ...]:
     return (
         diagnostic.code, diagnostic.message, diagnostic.start, diagnostic.end, diagnostic.row,
@@ -73,7 +83,11 @@ def test_method_chunks_find_what_whole_statements_find(
         old = engine.check_source(source, reference, name)
         compared += 1
         fewer_rows += new.parsed_rows < old.parsed_rows
-        if [_shown(d) for d in new.diagnostics] != [_shown(d) for d in old.diagnostics]:
+        new_shown = [_shown(d) for d in new.diagnostics if not _libcst_failure(d)]
+        old_shown = [_shown(d) for d in old.diagnostics if not _libcst_failure(d)]
+        new_failures = {_shown(d) for d in new.diagnostics if _libcst_failure(d)}
+        old_failures = {_shown(d) for d in old.diagnostics if _libcst_failure(d)}
+        if new_shown != old_shown or not new_failures <= old_failures:
             differences.append(name)
         elif new.errors != old.errors:
             differences.append(f"{name} (tool errors)")

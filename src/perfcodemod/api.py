@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Optional, Union
+from typing import Union
 
 from perfcodemod import cache as cache_module
 from perfcodemod import engine, noqa, workers
@@ -42,7 +42,9 @@ class FileReport:
     #: What remains (after fixing, in the fix modes), noqa applied.
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[ToolError] = field(default_factory=list)
-    #: The text as read (None when the file could not be read or decoded).
+    #: The text as read (None when the file could not be read or decoded; in ``check_paths``'
+    #: reports, also when the file has nothing to show: no diagnostic, error or change, since
+    #: a run over many files keeps only the texts its output needs).
     original: SourceText | None = None
     #: The text after fixing (or adding noqa comments), when it differs from the original.
     fixed: SourceText | None = None
@@ -352,10 +354,9 @@ def check_paths(
             if isinstance(outcome, ToolError):
                 finished(indexes[index], outcome)
                 continue
-            report, stamp = outcome
-            if store is not None and stamp is not None:
-                _to_cache(store, found[indexes[index]], report, stamp, mode)
-            finished(indexes[index], report)
+            if store is not None and outcome.stamp is not None:
+                _to_cache(store, found[indexes[index]], outcome, mode)
+            finished(indexes[index], outcome.report)
     for result in outcomes:
         if isinstance(result, FileReport):
             run.files.append(result)
@@ -378,7 +379,17 @@ class _Task:
     stamp: bool
 
 
-def _check_task(task: _Task) -> tuple[FileReport, FileStamp | None]:
+@dataclass
+class _Checked:
+    """A task's outcome: the report, the stamp of the bytes read (for the cache), and whether
+    they could be decoded."""
+
+    report: FileReport
+    stamp: FileStamp | None
+    decoded: bool
+
+
+def _check_task(task: _Task) -> _Checked:
     """Read (unless read already), check and fix one file; with the stamp of what was read,
     for the cache (taken before reading: a file changed in between is checked again next
     time, never served stale)."""
@@ -388,12 +399,16 @@ def _check_task(task: _Task) -> tuple[FileReport, FileStamp | None]:
         raw = task.raw if task.raw is not None else target.path.read_bytes()
     except OSError as exc:
         message = f"cannot read file: {exc.strerror or exc}"
-        return _unreadable(str(target.path), message, target.settings), None
+        return _Checked(_unreadable(str(target.path), message, target.settings), None, False)
     stamp = FileStamp.of(raw, stat) if stat is not None else None
-    return _process_bytes(target, raw, task.mode, task.unsafe), stamp
+    report = _process_bytes(target, raw, task.mode, task.unsafe)
+    decoded = report.original is not None
+    if not (report.diagnostics or report.errors or report.changed):
+        report.original = None  # nothing to show: the text need not be kept (or sent back)
+    return _Checked(report, stamp, decoded)
 
 
-_Outcome = Union[tuple[FileReport, Optional[FileStamp]], ToolError]
+_Outcome = Union[_Checked, ToolError]
 
 
 def _checked(tasks: Sequence[_Task], jobs: int) -> Iterable[tuple[int, _Outcome]]:
@@ -459,11 +474,12 @@ def _from_cache(
     )
 
 
-def _to_cache(
-    store: ResultCache, target: Target, report: FileReport, stamp: FileStamp, mode: FixMode
-) -> None:
+def _to_cache(store: ResultCache, target: Target, checked: _Checked, mode: FixMode) -> None:
     """Keep what checking found, when the report is exactly that: never a fixed or written
     file's, or one whose fixes were attempted."""
+    report, stamp = checked.report, checked.stamp
+    if stamp is None:
+        return
     if mode is not FixMode.CHECK and (
         report.fixed is not None or report.written or any(d.fix for d in report.diagnostics)
         or (mode is FixMode.ADD_NOQA and report.diagnostics)
@@ -473,7 +489,7 @@ def _to_cache(
         tuple(report.diagnostics),
         tuple(error.message for error in report.errors),
         report.suppressed,
-        report.original is not None,
+        checked.decoded,
     )
     store.store(target.path, target.settings, stamp, result)
 

@@ -24,7 +24,31 @@ N3 = TypeVar("N3", bound=ast.AST)
 BUILTIN_NAMES = frozenset(dir(builtins))
 
 _SINGLETON_FIELDS = frozenset({"ctx", "op", "ops"})
-_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+#: Fields that hold identifiers, numbers or strings, never nodes: not looked into by the walks
+#: (``Name.id``, ``Constant.value``...; a leaf costs no field lookup at all).
+_SCALAR_FIELDS = frozenset(
+    {"id", "attr", "arg", "kind", "type_comment", "level", "is_async", "conversion", "simple",
+     "module", "asname"}
+)
+_SCALAR_FIELDS_OF = {
+    "Constant": {"value"}, "MatchSingleton": {"value"}, "alias": {"name"}, "FunctionDef": {"name"},
+    "AsyncFunctionDef": {"name"}, "ClassDef": {"name"}, "ExceptHandler": {"name"},
+    "MatchAs": {"name"}, "MatchStar": {"name"}, "MatchMapping": {"rest"}, "Global": {"names"},
+    "Nonlocal": {"names"}, "MatchClass": {"kwd_attrs"},
+}
+_CHILD_FIELDS: dict[type, tuple[str, ...] | None] = {}
+_UNKNOWN: tuple[str, ...] = ("not looked up yet",)
+
+
+def _child_fields(node_type: type) -> tuple[str, ...] | None:
+    """The fields of ``node_type`` that may hold nodes; None for what is not a node (a ``None``
+    dictionary key, a string in a list)."""
+    if not issubclass(node_type, ast.AST):
+        _CHILD_FIELDS[node_type] = None
+        return None
+    skip = _SINGLETON_FIELDS | _SCALAR_FIELDS | _SCALAR_FIELDS_OF.get(node_type.__name__, set())
+    fields = _CHILD_FIELDS[node_type] = tuple(f for f in node_type._fields if f not in skip)
+    return fields
 
 FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 ScopeNode = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -51,20 +75,18 @@ class ModuleFacts:
         pop, push, extend = stack.pop, stack.append, stack.extend
         while stack:
             node = pop()
-            if not isinstance(node, ast.AST):
-                continue  # identifiers (Global.names) and the None keys of ``{**d}``
             node_type = type(node)
-            index[node_type].append(node)
-            fields = fields_of.get(node_type)
+            fields = fields_of.get(node_type, _UNKNOWN)
+            if fields is _UNKNOWN:
+                fields = _child_fields(node_type)
             if fields is None:
-                fields = fields_of[node_type] = tuple(
-                    f for f in node_type._fields if f not in _SINGLETON_FIELDS
-                )
+                continue  # the None keys of ``{**d}``
+            index[node_type].append(node)
             for name in fields:
                 value = getattr(node, name, None)
                 if type(value) is list:
                     extend(value)
-                elif isinstance(value, ast.AST):
+                elif value is not None:
                     push(value)
         return index
 
@@ -93,12 +115,10 @@ class ModuleFacts:
         while stack:
             node = pop()
             node_type = type(node)
-            fields = fields_of.get(node_type)
-            if fields is None:
-                fields = fields_of[node_type] = tuple(
-                    f for f in node_type._fields if f not in _SINGLETON_FIELDS
-                )
-            for name in fields:
+            fields = fields_of.get(node_type, _UNKNOWN)
+            if fields is _UNKNOWN:
+                fields = _child_fields(node_type)
+            for name in fields or ():
                 value = getattr(node, name, None)
                 if type(value) is list:
                     for item in value:

@@ -101,6 +101,7 @@ class ComprehensionInShortCircuit(Rule):
     name = "comprehension-in-short-circuit"
     message = "Comprehension is built in full before it is searched; use a generator expression"
     fix_title = "Use a generator expression"
+    function_local = True
 
     VALID = (
         # Already a generator; a list display is not a comprehension.

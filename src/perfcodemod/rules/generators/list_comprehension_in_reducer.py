@@ -112,6 +112,7 @@ class ListComprehensionInReducer(Rule):
     message = "List comprehension passed to a reducer; a generator expression saves the list"
     fix_title = "Use a generator expression"
     default_enabled = False
+    function_local = True
 
     VALID = (
         "def f(xs):\n    return sum(x for x in xs)\n",

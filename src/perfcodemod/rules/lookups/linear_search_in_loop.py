@@ -163,6 +163,7 @@ class LinearSearchInLoop(Rule):
     name = "linear-search-in-loop"
     message = "Linear search by key inside a loop; build a dict index once before the loop"
     fix_title = "Build a dict index once before the loop"
+    function_local = True
 
     VALID = (
         # One search, not in a loop.

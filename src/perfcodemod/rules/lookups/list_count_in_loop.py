@@ -108,6 +108,7 @@ class ListCountInLoop(Rule):
         "`collections.Counter` once before the loop"
     )
     fix_title = "Build a `collections.Counter` once before the loop"
+    function_local = True
 
     VALID = (
         # One count, not in a loop.

@@ -120,6 +120,7 @@ class ListIndexInLoop(Rule):
         "once before the loop"
     )
     fix_title = "Build a position dict once before the loop"
+    function_local = True
 
     VALID = (
         # One lookup, not in a loop.

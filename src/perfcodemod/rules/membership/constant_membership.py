@@ -109,6 +109,7 @@ class ConstantMembership(Rule):
     name = "constant-list-membership"
     message = "A list of constants only used for membership tests; bind the name to a set"
     fix_title = "Bind the name to a set"
+    function_local = True
 
     VALID = (
         # A use that is not a membership test: the list is needed.

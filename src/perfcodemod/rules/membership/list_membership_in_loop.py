@@ -116,6 +116,7 @@ class ListMembershipInLoop(Rule):
     name = "list-membership-in-loop"
     message = "Membership test against a list inside a loop; build a set once before the loop"
     fix_title = "Build a set once before the loop"
+    function_local = True
 
     VALID = (
         # Not in a loop.

@@ -118,6 +118,7 @@ class QuadraticDeduplication(Rule):
     name = "quadratic-deduplication"
     message = "De-duplicating with `not in` on a list is quadratic; use `dict.fromkeys` or a set"
     fix_title = "Use `list(dict.fromkeys(...))`"
+    function_local = True
 
     VALID = (
         # Not in a loop.
