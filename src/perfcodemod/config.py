@@ -23,11 +23,6 @@ from perfcodemod import globs, registry
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import OptionSpec, Rule
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on older Pythons only
-    import tomli as tomllib
-
 CONFIG_FILES = (".perfcodemod.toml", "perfcodemod.toml", "pyproject.toml")
 PARSE_ERROR_CODE = "PCM001"
 DEFAULT_TARGET_VERSION = (3, 9)
@@ -141,10 +136,10 @@ class Settings:
     def is_excluded(self, path: Path, *, is_dir: bool = False) -> bool:
         """Whether ``path`` itself matches ``exclude``/``extend-exclude`` (its parents are
         checked as directories while walking; see ``files.force_excluded`` for the rest)."""
-        for pattern in (*self.exclude, *self.extend_exclude):
-            if path_matches(path, pattern, self.root):
-                return True
-        return False
+        names, patterns = _split_excludes((*self.exclude, *self.extend_exclude))
+        if path.name in names:
+            return True
+        return any(path_matches(path, pattern, self.root) for pattern in patterns)
 
     def with_overrides(self, overrides: Overrides) -> Settings:
         changes: dict[str, Any] = {}
@@ -229,6 +224,26 @@ def _selected(layers: tuple[Selection, ...]) -> tuple[str, ...]:
 def _default_enabled(code: str) -> bool:
     entry = registry.entry(code)
     return entry is not None and entry.default_enabled
+
+
+@lru_cache(maxsize=64)
+def _split_excludes(patterns: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The patterns that are plain names (``.git``, ``node_modules``: what ``path_matches``
+    compares with a path's name, here a set lookup: every path of a walk is asked about every
+    pattern) and the others."""
+    names: set[str] = set()
+    others: list[str] = []
+    for pattern in patterns:
+        name = pattern.replace("\\", "/")
+        while name.startswith("./"):
+            name = name[2:]
+        if name != "/":
+            name = name.rstrip("/")
+        if name and not any(char in name for char in "*?[/"):
+            names.add(name)
+        else:
+            others.append(pattern)
+    return frozenset(names), tuple(others)
 
 
 @lru_cache(maxsize=1024)
@@ -423,6 +438,12 @@ def default_settings(root: Path | None = None) -> Settings:
 
 def load_config_file(path: Path) -> Settings | None:
     """Settings from one file; None for a ``pyproject.toml`` without ``[tool.perfcodemod]``."""
+    # Imported here: a run in a directory without configuration never parses TOML.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on older Pythons only
+        import tomli as tomllib
+
     try:
         raw = path.read_bytes()
     except OSError as exc:

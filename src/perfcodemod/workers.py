@@ -15,7 +15,6 @@ and imports) and spawned elsewhere; a task's function must then be importable by
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import signal
 import sys
@@ -24,8 +23,12 @@ import traceback
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import Connection, wait
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+# ``multiprocessing`` is imported by ``run`` only: a run in one process never pays for it.
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -86,6 +89,8 @@ def run(
 ) -> Iterator[Done[R]]:
     """``function(task)`` for every task in ``jobs`` worker processes (``jobs`` > 1), results
     in the order they complete. ``sizes`` orders the hand-out (largest first)."""
+    from multiprocessing.connection import wait
+
     order = list(range(len(tasks)))
     if sizes is not None:
         order.sort(key=lambda index: -sizes[index])
@@ -121,6 +126,8 @@ def run(
 
 
 def _context() -> Any:
+    import multiprocessing
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and sys.platform != "darwin" and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
