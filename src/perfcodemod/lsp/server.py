@@ -75,6 +75,7 @@ class PerfcodemodServer:
         self.shown: set[str] = set()
         self.setting_problems: list[str] = []
         self.capabilities = types.ClientCapabilities()
+        self.shut_down = False
         self._register()
 
     # -- registration ---------------------------------------------------------------------
@@ -167,6 +168,7 @@ class PerfcodemodServer:
                      types.MessageType.Warning)
 
     def shutdown(self, params: None) -> None:
+        self.shut_down = True
         for task in self.pending.values():
             task.cancel()
         self.pending.clear()
@@ -263,6 +265,8 @@ class PerfcodemodServer:
         )
 
     def recheck_all(self) -> None:
+        """Check every open document again (the settings changed)."""
+        self.checked.clear()
         for uri in list(self.documents):
             self.schedule(uri, 0)
 
@@ -423,7 +427,9 @@ def serve() -> int:
     stdout = _protocol_stdout()
     server = PerfcodemodServer()
     server.ls.start_io(sys.stdin.buffer, stdout)
-    return 0
+    # As the protocol says: 0 after `shutdown` then `exit`, 1 when the client went away or
+    # sent `exit` without `shutdown`.
+    return 0 if server.shut_down else 1
 
 
 __all__ = ["PerfcodemodServer", "serve"]

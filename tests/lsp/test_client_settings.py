@@ -1,0 +1,163 @@
+"""Settings of ``perfcodemod server``: configuration files on disk (closest per document, changes
+picked up through the file watcher), the editor's settings, and bad ones. One server per test,
+each on its own workspace."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import pytest_lsp
+from lsprotocol import types
+
+from tests.conftest import write
+from tests.lsp.helpers import CONFIG, Client, open_document, start, text_in
+
+pytestmark = pytest.mark.asyncio
+
+CODE = textwrap.dedent(
+    """\
+    def f(x: str, items):
+        if x in ["a", "b"]:
+            return any([i for i in items])
+        return None
+    """
+)
+
+
+@pytest_lsp.fixture(config=CONFIG)
+async def client(lsp_client: Client):
+    yield
+    await lsp_client.shutdown_session()
+
+
+def codes(diagnostics: list[types.Diagnostic]) -> list[str]:
+    return [str(d.code) for d in diagnostics]
+
+
+async def settles(client: Client, uri: str, expected: list[str]) -> None:
+    """Wait until the document's latest diagnostics have these codes."""
+    def settled() -> bool:
+        latest = client.latest(uri)
+        return latest is not None and codes(list(latest.diagnostics)) == expected
+
+    await client.until(settled, f"diagnostics {expected} for {uri}")
+
+
+def watched(client: Client, *paths: Path) -> None:
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams(
+            [types.FileEvent(uri=p.as_uri(), type=types.FileChangeType.Changed) for p in paths]
+        )
+    )
+
+
+async def test_closest_config_file_per_document_and_changes_on_disk(
+    client: Client, tmp_path: Path
+) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.perfcodemod]\nignore = ["PCM201"]\n')
+    write(tmp_path / "sub" / ".perfcodemod.toml", 'ignore = ["PCM101"]\n')
+    await start(client, tmp_path)
+    top, sub = (tmp_path / "a.py").as_uri(), (tmp_path / "sub" / "b.py").as_uri()
+    open_document(client, top, CODE)
+    open_document(client, sub, CODE)
+    assert codes(await client.published_for(top, 1)) == ["PCM101"]
+    assert codes(await client.published_for(sub, 1)) == ["PCM201"]
+
+    # The file watcher was registered; a change on disk re-checks the open documents.
+    await client.until(lambda: client.registrations, "the file watcher registration")
+    write(tmp_path / "pyproject.toml", '[tool.perfcodemod]\nextend-select = ["PCM104"]\n')
+    watched(client, tmp_path / "pyproject.toml")
+    await settles(client, top, ["PCM201", "PCM101"])
+    assert codes(await client.published_for(sub, 1)) == ["PCM201"]
+
+
+async def test_broken_config_is_shown_and_defaults_apply(client: Client, tmp_path: Path) -> None:
+    config = write(tmp_path / "perfcodemod.toml", 'ignore = ["PCM201"\n')
+    await start(client, tmp_path)
+    uri = (tmp_path / "a.py").as_uri()
+    open_document(client, uri, CODE)
+    message = await client.message("invalid TOML")
+    assert message.type == types.MessageType.Error
+    assert str(config) in message.message and "using the default settings" in message.message
+    assert codes(await client.published_for(uri, 1)) == ["PCM201", "PCM101"]
+
+    # An unknown key is as bad; fixing the file brings its settings back.
+    write(config, 'ignor = ["PCM201"]\n')
+    watched(client, config)
+    await client.message("did you mean `ignore`?")
+    write(config, 'ignore = ["PCM201"]\n')
+    watched(client, config)
+    await settles(client, uri, ["PCM101"])
+
+
+async def test_client_settings_from_initialization_and_changes(
+    client: Client, tmp_path: Path
+) -> None:
+    write(tmp_path / "pyproject.toml", '[tool.perfcodemod]\nignore = ["PCM101"]\n')
+    await start(client, tmp_path, {"settings": {"extendSelect": ["PCM104"], "ignore": ["PCM2"]}})
+    uri = (tmp_path / "a.py").as_uri()
+    open_document(client, uri, CODE)
+    # The config file's ignore, then the editor's settings on top (as the command line's).
+    assert codes(await client.published_for(uri, 1)) == []
+
+    client.workspace_did_change_configuration(
+        types.DidChangeConfigurationParams({"perfcodemod": {"select": ["PCM201"]}})
+    )
+    await settles(client, uri, ["PCM201"])
+    (diagnostic,) = await client.published_for(uri, 1)
+    assert text_in(CODE, diagnostic.range) == '["a", "b"]'
+
+
+async def test_unsafe_fixes_setting_makes_fix_all_apply_them(
+    client: Client, tmp_path: Path
+) -> None:
+    await start(client, tmp_path, {"unsafe-fixes": True})
+    text = "def f(y):\n    return y in ['c', 'd']\n"
+    uri = (tmp_path / "a.py").as_uri()
+    open_document(client, uri, text)
+    (diagnostic,) = await client.published_for(uri, 1)
+    assert diagnostic.data["fix"]["applicability"] == "unsafe"
+    whole = types.Range(types.Position(0, 0), types.Position(0, 0))
+    result = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            types.TextDocumentIdentifier(uri), whole,
+            types.CodeActionContext([], only=["source.fixAll"]),
+        )
+    )
+    assert result is not None
+    (action,) = result
+    assert isinstance(action, types.CodeAction)
+    assert action.title == "perfcodemod: fix all problems (unsafe fixes included)"
+    assert action.edit is not None
+
+
+async def test_bad_client_settings_are_reported_and_ignored(
+    client: Client, tmp_path: Path
+) -> None:
+    await start(client, tmp_path, {"selcet": ["PCM201"], "ignore": ["PCM9"],
+                                   "unsafe-fixes": "yes"})
+    await client.message("unknown setting `selcet`; did you mean `select`?")
+    await client.message("unknown rule selector `PCM9`")
+    await client.message("`unsafe-fixes` must be true or false")
+    uri = (tmp_path / "a.py").as_uri()
+    open_document(client, uri, CODE)
+    assert codes(await client.published_for(uri, 1)) == ["PCM201", "PCM101"]
+
+
+async def test_utf8_positions_when_the_client_prefers_them(
+    client: Client, tmp_path: Path
+) -> None:
+    # Neovim 0.11 offers utf-8 first: positions count bytes then. It cannot watch files
+    # dynamically, so no watcher is registered.
+    result = await start(client, tmp_path, name="neovim@v0.11")
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf8
+    text = "def g(s: str):\n    t = 'é😀'; return s in ['😀', 'b']\n"
+    uri = (tmp_path / "a.py").as_uri()
+    open_document(client, uri, text)
+    (diagnostic,) = await client.published_for(uri, 1)
+    assert text_in(text, diagnostic.range, "utf-8") == "['😀', 'b']"
+    line = text.splitlines()[1]
+    assert diagnostic.range.start.character == len(line[: line.index("['")].encode())
+    assert client.registrations == []
