@@ -198,7 +198,7 @@ def apply_edits(text: str, edits: Sequence[types.TextEdit], encoding: str = "utf
 
 
 def apply_workspace_edit(text: str, uri: str, edit: types.WorkspaceEdit | None,
-                         version: int | None = None) -> str:
+                         version: int | None = None, encoding: str = "utf-16") -> str:
     assert edit is not None, "the action has no edit"
     if edit.document_changes is not None:
         (change,) = edit.document_changes
@@ -206,9 +206,10 @@ def apply_workspace_edit(text: str, uri: str, edit: types.WorkspaceEdit | None,
         assert change.text_document.uri == uri
         if version is not None:
             assert change.text_document.version == version
-        return apply_edits(text, [e for e in change.edits if isinstance(e, types.TextEdit)])
+        edits = [e for e in change.edits if isinstance(e, types.TextEdit)]
+        return apply_edits(text, edits, encoding)
     assert edit.changes is not None
-    return apply_edits(text, edit.changes[uri])
+    return apply_edits(text, edit.changes[uri], encoding)
 
 
 async def code_actions(

@@ -12,7 +12,15 @@ import pytest_lsp
 from lsprotocol import types
 
 from tests.conftest import write
-from tests.lsp.helpers import CONFIG, Client, open_document, start, text_in
+from tests.lsp.helpers import (
+    CONFIG,
+    Client,
+    apply_workspace_edit,
+    code_actions,
+    open_document,
+    start,
+    text_in,
+)
 
 pytestmark = pytest.mark.asyncio
 
@@ -161,3 +169,25 @@ async def test_utf8_positions_when_the_client_prefers_them(
     line = text.splitlines()[1]
     assert diagnostic.range.start.character == len(line[: line.index("['")].encode())
     assert client.registrations == []
+
+
+async def test_eglot_gets_utf32_positions_and_fix_all_without_resolving(
+    client: Client, tmp_path: Path
+) -> None:
+    # Emacs 29's eglot prefers utf-32 (positions count characters) and cannot resolve code
+    # actions: fix-all comes in the general list with its edit.
+    result = await start(client, tmp_path, name="emacs@v29.1")
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf32
+    text = "def g(s: str):\n    t = '😀'; return s in ['😀', 'b']\n"
+    uri = (tmp_path / "a.py").as_uri()
+    open_document(client, uri, text)
+    (diagnostic,) = await client.published_for(uri, 1)
+    assert text_in(text, diagnostic.range, "utf-32") == "['😀', 'b']"
+    actions = await code_actions(client, uri, diagnostic.range)
+    assert [a.title for a in actions] == [
+        "Fix PCM201: Use a set literal",
+        "Disable PCM201 for this line",
+        "perfcodemod: fix all safe problems",
+    ]
+    fixed = apply_workspace_edit(text, uri, actions[2].edit, encoding="utf-32")
+    assert fixed == text.replace("['😀', 'b']", "{'😀', 'b'}")

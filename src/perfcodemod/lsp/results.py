@@ -34,6 +34,8 @@ class Checked:
     published: list[types.Diagnostic]
     #: The tool's own problems with the file (logged, not shown as diagnostics).
     errors: list[str] = field(default_factory=list)
+    #: The edits of fix-all, once computed.
+    fix_all_edits: list[types.TextEdit] | None = None
     #: Code actions already computed for this version, by diagnostic index and kind.
     actions: dict[tuple[int, str], types.CodeAction | None] = field(default_factory=dict)
 
@@ -227,12 +229,14 @@ def noqa_action(checked: Checked, index: int, versioned: bool) -> types.CodeActi
     )
 
 
-def fix_all(checked: Checked) -> list[types.TextEdit]:
+def fix_all(checked: Checked, versioned: bool) -> types.WorkspaceEdit:
     """What ``check --fix`` would do to the editor's text (the fixer's loop to a fixed
-    point), as edits of the lines that change."""
+    point), as edits of the lines that change; computed once per version."""
     document = checked.document
-    source = document.source()
-    report = api.fix_source(source.text, document.path, checked.settings)
-    if report.fixed is None:
-        return []
-    return _text_edits(document, api.text_edits(source.text, report.fixed.text))
+    edits = checked.fix_all_edits
+    if edits is None:
+        source = document.source()
+        report = api.fix_source(source.text, document.path, checked.settings)
+        fixed = source.text if report.fixed is None else report.fixed.text
+        edits = checked.fix_all_edits = _text_edits(document, api.text_edits(source.text, fixed))
+    return workspace_edit(document, edits, versioned)

@@ -47,7 +47,6 @@ from perfcodemod.lsp.results import (
     kind_requested,
     offset_of,
     quick_fixes,
-    workspace_edit,
 )
 
 #: How long a change waits for the next one before it is checked: long enough to gather the
@@ -360,14 +359,14 @@ class PerfcodemodServer:
                 await self.in_worker(quick_fixes, checked, wanted, self.versioned_edits())
             )
         if kind_requested(FIX_ALL_KIND, only) and fixable(checked):
-            # Fix-all costs a whole fix loop. Asked for by kind (on save, "source action"),
-            # it is computed now; in the general list it is offered unresolved, to the
-            # clients that can resolve it when it is chosen.
+            # Fix-all costs a whole fix loop (computed once per version). A client that can
+            # resolve code actions gets it unresolved in the general list, and computed only
+            # when chosen; asked for by kind (on save, "source action"), or by a client that
+            # cannot resolve, it is computed now.
             action = self.fix_all_action(checked)
-            if only is not None:
-                actions.append(await self.resolve_code_action(action))
-            elif self.can_resolve():
-                actions.append(action)
+            if only is not None or not self.can_resolve():
+                action = await self.resolve_code_action(action)
+            actions.append(action)
         return actions
 
     def can_resolve(self) -> bool:
@@ -397,8 +396,7 @@ class PerfcodemodServer:
         checked = await self.current(document)
         if checked is None:
             return action
-        edits = await self.in_worker(fix_all, checked)
-        action.edit = workspace_edit(document, edits, self.versioned_edits())
+        action.edit = await self.in_worker(fix_all, checked, self.versioned_edits())
         return action
 
     def versioned_edits(self) -> bool:
