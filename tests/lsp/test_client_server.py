@@ -221,7 +221,7 @@ async def test_hover_shows_summary_and_fix_safety(client: Client) -> None:
     value = hover.contents.value
     assert "**PCM201** (literal-membership)" in value
     assert "Membership test against a list or tuple of constants" in value
-    assert "Fix (unsafe): Use a set literal." in value
+    assert "Fix (unsafe): Use a set literal — the value looked up may be unhashable" in value
     assert hover.range == unsafe.range
     nothing = await client.text_document_hover_async(
         types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 0))

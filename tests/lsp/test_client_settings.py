@@ -110,6 +110,13 @@ async def test_client_settings_from_initialization_and_changes(
     # The config file's ignore, then the editor's settings on top (as the command line's).
     assert codes(await client.published_for(uri, 1)) == []
 
+    # An empty didChangeConfiguration (eglot and Neovim send one on start) keeps them.
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams({}))
+    client.workspace_did_change_configuration(types.DidChangeConfigurationParams(None))
+    other = (tmp_path / "b.py").as_uri()
+    open_document(client, other, CODE)
+    assert codes(await client.published_for(other, 1)) == []
+
     client.workspace_did_change_configuration(
         types.DidChangeConfigurationParams({"perfcodemod": {"select": ["PCM201"]}})
     )

@@ -118,7 +118,8 @@ def hover_text(diagnostic: Diagnostic, note: str | None) -> str:
     if fix is None:
         lines.append("No automatic fix here.")
     else:
-        lines.append(f"Fix ({fix.applicability.value}): {fix.message}. {fix.reason}")
+        reason = fix.reason.rstrip(".")
+        lines.append(f"Fix ({fix.applicability.value}): {fix.message} — {reason}.")
     if note is not None:
         lines.append(f"Profile: {note}")
     if rule is not None:

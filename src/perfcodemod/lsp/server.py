@@ -199,6 +199,10 @@ class PerfcodemodServer:
         return [self.root / Path(os.path.expanduser(p)) for p in self.client.profile]
 
     def did_change_configuration(self, params: types.DidChangeConfigurationParams) -> None:
+        if not client_settings.section(params.settings):
+            # Clients send this with nothing in it on start (eglot, Neovim) or to mean "ask
+            # me" (pull model): that keeps the settings given at initialization.
+            return
         self._apply_client_settings(params.settings)
         for problem in self.setting_problems:
             self.show(problem, types.MessageType.Warning)

@@ -45,7 +45,7 @@ def _kebab(key: str) -> str:
     return re.sub(r"(?<=[a-z0-9])([A-Z])", r"-\1", key).lower().replace("_", "-")
 
 
-def _section(raw: object) -> Mapping[str, Any]:
+def section(raw: object) -> Mapping[str, Any]:
     """The perfcodemod settings inside whatever wrapping the client uses."""
     while isinstance(raw, Mapping):
         inner = next((raw[name] for name in _SECTIONS if isinstance(raw.get(name), Mapping)), None)
@@ -67,7 +67,7 @@ def parse(raw: object) -> tuple[ClientSettings, list[str]]:
     """The settings, and one line per problem (the setting that was ignored, and why)."""
     values: dict[str, Any] = {}
     problems: list[str] = []
-    for original, value in _section(raw).items():
+    for original, value in section(raw).items():
         key = _kebab(str(original))
         if key not in KEYS:
             close = difflib.get_close_matches(key, KEYS, n=1)
