@@ -4,12 +4,14 @@ each on its own workspace."""
 
 from __future__ import annotations
 
+import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 import pytest_lsp
 from lsprotocol import types
+from pytest_lsp import ClientServerConfig
 
 from tests.conftest import write
 from tests.lsp.helpers import (
@@ -17,6 +19,7 @@ from tests.lsp.helpers import (
     Client,
     apply_workspace_edit,
     code_actions,
+    make_client,
     open_document,
     start,
     text_in,
@@ -152,8 +155,9 @@ async def test_bad_client_settings_are_reported_and_ignored(
     client: Client, tmp_path: Path
 ) -> None:
     await start(client, tmp_path, {"selcet": ["PCM201"], "ignore": ["PCM9"],
-                                   "unsafe-fixes": "yes"})
+                                   "unsafe-fixes": "yes", "profile": "missing.prof"})
     await client.message("unknown setting `selcet`; did you mean `select`?")
+    await client.message(f"profile file `{tmp_path / 'missing.prof'}` not found")
     await client.message("unknown rule selector `PCM9`")
     await client.message("`unsafe-fixes` must be true or false")
     uri = (tmp_path / "a.py").as_uri()
@@ -198,3 +202,39 @@ async def test_eglot_gets_utf32_positions_and_fix_all_without_resolving(
     ]
     fixed = apply_workspace_edit(text, uri, actions[2].edit, encoding="utf-32")
     assert fixed == text.replace("['😀', 'b']", "{'😀', 'b'}")
+
+
+# The server, with the profile-guided mode's hook (api.profile_annotations, which has no
+# profile reader behind it yet) answering a fixed text: what the server does with the text.
+PROFILED_SERVER = """
+import sys
+from perfcodemod import api
+def annotations(diagnostics, path, profiles):
+    return [f"{profiles[0].name}: {d.code} is hot" for d in diagnostics]
+api.profile_annotations = annotations
+from perfcodemod.lsp import main
+sys.exit(main([]))
+"""
+
+
+@pytest_lsp.fixture(config=ClientServerConfig(
+    server_command=[sys.executable, "-c", PROFILED_SERVER], client_factory=make_client))
+async def profiled(lsp_client: Client):
+    yield
+    await lsp_client.shutdown_session()
+
+
+async def test_profile_annotations_reach_the_message_and_the_hover(
+    profiled: Client, tmp_path: Path
+) -> None:
+    write(tmp_path / "run.prof.json", "{}")
+    await start(profiled, tmp_path, {"profile": ["run.prof.json"], "select": ["PCM201"]})
+    uri = (tmp_path / "a.py").as_uri()
+    open_document(profiled, uri, CODE)
+    (diagnostic,) = await profiled.published_for(uri, 1)
+    assert diagnostic.message.endswith("[run.prof.json: PCM201 is hot]")
+    hover = await profiled.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), diagnostic.range.start)
+    )
+    assert hover is not None and isinstance(hover.contents, types.MarkupContent)
+    assert "Profile: run.prof.json: PCM201 is hot" in hover.contents.value

@@ -34,6 +34,8 @@ class Checked:
     published: list[types.Diagnostic]
     #: The tool's own problems with the file (logged, not shown as diagnostics).
     errors: list[str] = field(default_factory=list)
+    #: Problems the user should see once (an unreadable profile).
+    warnings: list[str] = field(default_factory=list)
     #: The edits of fix-all, once computed.
     fix_all_edits: list[types.TextEdit] | None = None
     #: Code actions already computed for this version, by diagnostic index and kind.
@@ -74,11 +76,15 @@ def check(document: Document, settings: Settings, profiles: list[Path]) -> Check
     report = api.check_source(source.text, path, settings)
     diagnostics = report.diagnostics
     notes: list[str | None] = [None] * len(diagnostics)
+    warnings = []
     if profiles and diagnostics:
-        notes = api.profile_annotations(diagnostics, path, profiles)
+        try:
+            notes = api.profile_annotations(diagnostics, path, profiles)
+        except (OSError, ValueError) as exc:  # an unreadable profile: shown, not fatal
+            warnings.append(f"cannot use the profile: {exc}")
     published = [to_lsp(document, d, note) for d, note in zip(diagnostics, notes)]
     errors = [f"{path or document.uri}: {error.message}" for error in report.errors]
-    return Checked(document, settings, diagnostics, notes, published, errors)
+    return Checked(document, settings, diagnostics, notes, published, errors, warnings)
 
 
 def to_lsp(document: Document, diagnostic: Diagnostic, note: str | None) -> types.Diagnostic:

@@ -179,6 +179,10 @@ class PerfcodemodServer:
 
     def _apply_client_settings(self, raw: object) -> None:
         self.client, self.setting_problems = client_settings.parse(raw)
+        self.setting_problems += [
+            f"profile file `{path}` not found (the `profile` setting)"
+            for path in self.profiles() if not path.is_file()
+        ]
         self._reset_configuration()
 
     def _reset_configuration(self) -> None:
@@ -315,6 +319,8 @@ class PerfcodemodServer:
             return None  # superseded while it ran
         for message in checked.errors:
             self.log(message, types.MessageType.Warning)
+        for message in checked.warnings:
+            self.show(message, types.MessageType.Warning)
         self.checked[document.uri] = checked
         return checked
 
