@@ -377,6 +377,8 @@ class PerfcodemodServer:
             if only is not None or not self.can_resolve():
                 action = await self.resolve_code_action(action)
             actions.append(action)
+        if self.documents.get(document.uri) is not document:
+            return None  # edited meanwhile: these edits are for a text that is gone
         return actions
 
     def can_resolve(self) -> bool:
@@ -406,7 +408,9 @@ class PerfcodemodServer:
         checked = await self.current(document)
         if checked is None:
             return action
-        action.edit = await self.in_worker(fix_all, checked, self.versioned_edits())
+        edit = await self.in_worker(fix_all, checked, self.versioned_edits())
+        if self.documents.get(document.uri) is document:
+            action.edit = edit
         return action
 
     def versioned_edits(self) -> bool:
