@@ -82,42 +82,25 @@ class PerfcodemodServer:
     # -- registration ---------------------------------------------------------------------
 
     def _register(self) -> None:
-        def feature(method: str, options: Any = None) -> Callable[[Callable[..., Any]], Any]:
-            # pygls marks the handler function itself, which a bound method cannot take.
-            def register(handler: Callable[..., Any]) -> Any:
-                if asyncio.iscoroutinefunction(handler):
-                    async def call_async(params: Any) -> Any:
-                        return await handler(params)
-
-                    return self.ls.feature(method, options)(call_async)
-
-                def call(params: Any) -> Any:
-                    return handler(params)
-
-                return self.ls.feature(method, options)(call)
-
-            return register
-
-        feature(types.INITIALIZE)(self.initialize)
-        feature(types.INITIALIZED)(self.initialized)
-        feature(types.SHUTDOWN)(self.shutdown)
-        feature(types.TEXT_DOCUMENT_DID_OPEN)(self.did_open)
-        feature(types.TEXT_DOCUMENT_DID_CHANGE)(self.did_change)
-        feature(types.TEXT_DOCUMENT_DID_SAVE, types.SaveOptions(include_text=False))(
-            self.did_save
+        code_actions = types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND], resolve_provider=True
         )
-        feature(types.TEXT_DOCUMENT_DID_CLOSE)(self.did_close)
-        feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)(self.did_change_configuration)
-        feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)(self.did_change_watched_files)
-        feature(types.TEXT_DOCUMENT_HOVER)(self.hover)
-        feature(
-            types.TEXT_DOCUMENT_CODE_ACTION,
-            types.CodeActionOptions(
-                code_action_kinds=[types.CodeActionKind.QuickFix, FIX_ALL_KIND],
-                resolve_provider=True,
-            ),
-        )(self.code_action)
-        feature(types.CODE_ACTION_RESOLVE)(self.resolve_code_action)
+        handlers: list[tuple[str, Callable[..., Any], Any]] = [
+            (types.INITIALIZE, self.initialize, None),
+            (types.INITIALIZED, self.initialized, None),
+            (types.SHUTDOWN, self.shutdown, None),
+            (types.TEXT_DOCUMENT_DID_OPEN, self.did_open, None),
+            (types.TEXT_DOCUMENT_DID_CHANGE, self.did_change, None),
+            (types.TEXT_DOCUMENT_DID_SAVE, self.did_save, types.SaveOptions(include_text=False)),
+            (types.TEXT_DOCUMENT_DID_CLOSE, self.did_close, None),
+            (types.WORKSPACE_DID_CHANGE_CONFIGURATION, self.did_change_configuration, None),
+            (types.WORKSPACE_DID_CHANGE_WATCHED_FILES, self.did_change_watched_files, None),
+            (types.TEXT_DOCUMENT_HOVER, self.hover, None),
+            (types.TEXT_DOCUMENT_CODE_ACTION, self.code_action, code_actions),
+            (types.CODE_ACTION_RESOLVE, self.resolve_code_action, None),
+        ]
+        for method, handler, options in handlers:
+            self.ls.feature(method, options)(_function(handler))
 
     # -- messages to the client -----------------------------------------------------------
 
@@ -417,6 +400,21 @@ class PerfcodemodServer:
         workspace = self.capabilities.workspace
         edit = workspace.workspace_edit if workspace else None
         return bool(edit is not None and edit.document_changes)
+
+
+def _function(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A plain function calling a bound method: pygls marks the handler function itself, which
+    a bound method cannot take."""
+    if asyncio.iscoroutinefunction(method):
+        async def call_async(params: Any) -> Any:
+            return await method(params)
+
+        return call_async
+
+    def call(params: Any) -> Any:
+        return method(params)
+
+    return call
 
 
 # -- running ----------------------------------------------------------------------------------
