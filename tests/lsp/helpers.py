@@ -140,7 +140,7 @@ def change(client: Client, uri: str, version: int,
     )
 
 
-def _units(text: str, encoding: str) -> int:
+def units(text: str, encoding: str) -> int:
     if encoding == "utf-32":
         return len(text)
     if encoding == "utf-8":
@@ -160,7 +160,7 @@ def offset_at(text: str, position: types.Position, encoding: str = "utf-16") -> 
     end = starts[position.line + 1] if position.line + 1 < len(starts) else len(text)
     line = _LINE.sub("", text[start:end])
     for index in range(len(line) + 1):
-        if _units(line[:index], encoding) >= position.character:
+        if units(line[:index], encoding) >= position.character:
             return start + index
     return start + len(line)
 
@@ -168,7 +168,7 @@ def offset_at(text: str, position: types.Position, encoding: str = "utf-16") -> 
 def position_at(text: str, offset: int, encoding: str = "utf-16") -> types.Position:
     starts = _line_starts(text)
     line = max(i for i, s in enumerate(starts) if s <= offset)
-    return types.Position(line, _units(text[starts[line] : offset], encoding))
+    return types.Position(line, units(text[starts[line] : offset], encoding))
 
 
 def text_in(text: str, rng: types.Range, encoding: str = "utf-16") -> str:

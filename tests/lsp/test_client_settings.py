@@ -23,6 +23,7 @@ from tests.lsp.helpers import (
     open_document,
     start,
     text_in,
+    units,
 )
 
 pytestmark = pytest.mark.asyncio
@@ -165,43 +166,46 @@ async def test_bad_client_settings_are_reported_and_ignored(
     assert codes(await client.published_for(uri, 1)) == ["PCM201", "PCM101"]
 
 
-async def test_utf8_positions_when_the_client_prefers_them(
-    client: Client, tmp_path: Path
+@pytest.mark.parametrize(
+    ("name", "encoding", "watches", "resolves"),
+    [
+        # Neovim 0.11 offers utf-8 first (columns count bytes), resolves code actions, and
+        # cannot watch files dynamically.
+        ("neovim@v0.11", "utf-8", False, True),
+        # Emacs 29's eglot prefers utf-32 (columns count characters) and cannot resolve code
+        # actions: fix-all comes in the general list with its edit.
+        ("emacs@v29.1", "utf-32", True, False),
+    ],
+)
+async def test_the_clients_position_encoding_and_capabilities(
+    client: Client, tmp_path: Path, name: str, encoding: str, watches: bool, resolves: bool
 ) -> None:
-    # Neovim 0.11 offers utf-8 first: positions count bytes then. It cannot watch files
-    # dynamically, so no watcher is registered.
-    result = await start(client, tmp_path, name="neovim@v0.11")
-    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf8
+    result = await start(client, tmp_path, name=name)
+    assert result.capabilities.position_encoding == encoding
     text = "def g(s: str):\n    t = 'é😀'; return s in ['😀', 'b']\n"
     uri = (tmp_path / "a.py").as_uri()
     open_document(client, uri, text)
     (diagnostic,) = await client.published_for(uri, 1)
-    assert text_in(text, diagnostic.range, "utf-8") == "['😀', 'b']"
+    assert text_in(text, diagnostic.range, encoding) == "['😀', 'b']"
     line = text.splitlines()[1]
-    assert diagnostic.range.start.character == len(line[: line.index("['")].encode())
-    assert client.registrations == []
-
-
-async def test_eglot_gets_utf32_positions_and_fix_all_without_resolving(
-    client: Client, tmp_path: Path
-) -> None:
-    # Emacs 29's eglot prefers utf-32 (positions count characters) and cannot resolve code
-    # actions: fix-all comes in the general list with its edit.
-    result = await start(client, tmp_path, name="emacs@v29.1")
-    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf32
-    text = "def g(s: str):\n    t = '😀'; return s in ['😀', 'b']\n"
-    uri = (tmp_path / "a.py").as_uri()
-    open_document(client, uri, text)
-    (diagnostic,) = await client.published_for(uri, 1)
-    assert text_in(text, diagnostic.range, "utf-32") == "['😀', 'b']"
+    before = line[: line.index("['")]
+    assert diagnostic.range.start.character == units(before, encoding)
     actions = await code_actions(client, uri, diagnostic.range)
     assert [a.title for a in actions] == [
         "Fix PCM201: Use a set literal",
         "Disable PCM201 for this line",
         "perfcodemod: fix all safe problems",
     ]
-    fixed = apply_workspace_edit(text, uri, actions[2].edit, encoding="utf-32")
+    fix_all = actions[2]
+    assert (fix_all.edit is None) == resolves
+    if resolves:
+        fix_all = await client.code_action_resolve_async(fix_all)
+    fixed = apply_workspace_edit(text, uri, fix_all.edit, encoding=encoding)
     assert fixed == text.replace("['😀', 'b']", "{'😀', 'b'}")
+    if watches:
+        await client.until(lambda: client.registrations, "the file watcher registration")
+    else:
+        assert client.registrations == []
 
 
 # The server, with the profile-guided mode's hook (api.profile_annotations, which has no
