@@ -205,7 +205,13 @@ async def test_the_clients_position_encoding_and_capabilities(
     if watches:
         await client.until(lambda: client.registrations, "the file watcher registration")
     else:
+        # Without a watcher, a configuration change on disk applies from the next save.
         assert client.registrations == []
+        write(tmp_path / "perfcodemod.toml", 'ignore = ["PCM201"]\n')
+        client.text_document_did_save(
+            types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(uri))
+        )
+        await settles(client, uri, [])
 
 
 # The server, with the profile-guided mode's hook (api.profile_annotations, which has no

@@ -55,6 +55,7 @@ from perfcodemod.lsp.results import (
 DEBOUNCE = 0.03
 CONFIG_GLOBS = ("**/pyproject.toml", "**/perfcodemod.toml", "**/.perfcodemod.toml")
 WATCHER_ID = "perfcodemod-config-files"
+CONFIG_ERROR = "configuration error"
 
 T = TypeVar("T")
 
@@ -77,6 +78,8 @@ class PerfcodemodServer:
         self.setting_problems: list[str] = []
         self.capabilities = types.ClientCapabilities()
         self.shut_down = False
+        #: Whether the client watches the configuration files for the server.
+        self.watching = False
         self._register()
 
     # -- registration ---------------------------------------------------------------------
@@ -133,8 +136,8 @@ class PerfcodemodServer:
         workspace = self.capabilities.workspace
         watched = workspace.did_change_watched_files if workspace else None
         if watched is None or not watched.dynamic_registration:
-            self.log("the client cannot watch files: configuration changes on disk apply to "
-                     "documents opened after them")
+            self.log("the client cannot watch files: configuration files are read again when "
+                     "a document is opened or saved")
             return
         options = types.DidChangeWatchedFilesRegistrationOptions(
             watchers=[types.FileSystemWatcher(glob_pattern=glob) for glob in CONFIG_GLOBS]
@@ -150,6 +153,8 @@ class PerfcodemodServer:
         except Exception as exc:  # the client refused: diagnostics still work
             self.log(f"could not register the configuration file watcher: {exc}",
                      types.MessageType.Warning)
+        else:
+            self.watching = True
 
     def shutdown(self, params: None) -> None:
         self.shut_down = True
@@ -168,10 +173,11 @@ class PerfcodemodServer:
         ]
         self._reset_configuration()
 
-    def _reset_configuration(self) -> None:
+    def _reset_configuration(self, forget_messages: bool = True) -> None:
         """Forget every configuration file read so far (and the messages about them)."""
         self.resolver = ConfigResolver(self.client.overrides(), cwd=self.root)
-        self.shown = {message for message in self.shown if not message.startswith("config")}
+        if forget_messages:
+            self.shown = {m for m in self.shown if not m.startswith(CONFIG_ERROR)}
 
     def settings_for(self, document: Document) -> Settings:
         try:
@@ -179,7 +185,7 @@ class PerfcodemodServer:
                 return self.resolver.default
             return self.resolver.for_path(document.path)
         except (ConfigError, OSError) as exc:
-            self.show(f"configuration error, using the default settings: {exc}")
+            self.show(f"{CONFIG_ERROR}, using the default settings: {exc}")
             return default_settings(self.root).with_overrides(self.client.overrides())
 
     def profiles(self) -> list[Path]:
@@ -216,6 +222,8 @@ class PerfcodemodServer:
         self.documents[item.uri] = Document(
             item.uri, item.text, item.version, self._path(item.uri), self.encoding
         )
+        if not self.watching:
+            self._reset_configuration(forget_messages=False)
         self.schedule(item.uri, 0)
 
     def did_change(self, params: types.DidChangeTextDocumentParams) -> None:
@@ -240,6 +248,11 @@ class PerfcodemodServer:
         document = self.documents.get(uri)
         if document is None:
             return
+        if not self.watching:
+            # Without a file watcher, a save is when configuration changes are noticed.
+            self._reset_configuration(forget_messages=False)
+            self.checked.pop(uri, None)
+            checked = None
         if checked is not None and checked.document is document:
             self.publish(checked)
         else:
