@@ -76,6 +76,10 @@ async def test_closest_config_file_per_document_and_changes_on_disk(
     open_document(client, sub, CODE)
     assert codes(await client.published_for(top, 1)) == ["PCM101"]
     assert codes(await client.published_for(sub, 1)) == ["PCM201"]
+    # A file the configuration excludes (`build` is excluded by default) is not checked.
+    excluded = (tmp_path / "build" / "c.py").as_uri()
+    open_document(client, excluded, CODE)
+    assert await client.published_for(excluded, 1) == []
 
     # The file watcher was registered; a change on disk re-checks the open documents.
     await client.until(lambda: client.registrations, "the file watcher registration")
