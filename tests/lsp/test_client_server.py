@@ -289,3 +289,36 @@ async def test_registers_config_file_watchers(client: Client) -> None:
     globs = [w["globPattern"] for w in registration.register_options["watchers"]]
     assert globs == ["**/pyproject.toml", "**/perfcodemod.toml", "**/.perfcodemod.toml"]
 
+
+
+async def test_hostile_input_never_stops_the_server(client: Client) -> None:
+    # A lone surrogate (valid JSON, not encodable text), a change past the end of the
+    # document, requests about documents that were never opened: each gets an answer or is
+    # ignored, and the server goes on serving.
+    lone = uri_for(client, "surrogate.py")
+    open_document(client, lone, "x = '\ud800'\n")
+    (error,) = await client.published_for(lone, 1)
+    assert error.code == "PCM001"
+    uri = uri_for(client, "short.py")
+    open_document(client, uri, "x = 1\n")
+    assert await client.published_for(uri, 1) == []
+    far = types.Position(99, 99)
+    change(client, uri, 2, [(types.Range(far, far), "\ny = 2 in [1, 2]\n")])
+    (diagnostic,) = await client.published_for(uri, 2)
+    assert diagnostic.code == "PCM201"
+    never = uri_for(client, "never-opened.py")
+    change(client, never, 2, [(None, "x = 1\n")])
+    nowhere = types.Range(types.Position(0, 0), types.Position(0, 0))
+    assert await code_actions(client, never, nowhere) == []
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(never), types.Position(0, 0))
+    )
+    assert hover is None
+    other = uri_for(client, "notes.txt")
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        types.TextDocumentItem(other, "plaintext", 1, "x in [1, 2]\n")))
+    # Still serving: a new document gets its diagnostics.
+    after = uri_for(client, "after.py")
+    open_document(client, after, CODE)
+    assert len(await client.published_for(after, 1)) == 2
+    assert client.latest(other) is None
