@@ -422,14 +422,17 @@ def rule_doc(code: str) -> RuleDoc | None:
 
 
 def profile_annotations(
-    diagnostics: Sequence[Diagnostic], path: str | Path | None, profiles: Sequence[Path]
+    report: FileReport, settings: Settings, profiles: Sequence[Path]
 ) -> list[str | None]:
-    """The profile-guided mode's hotness text for each diagnostic (``12.4% · 3,402 calls``),
-    or None where the profiles say nothing about it.
+    """The profile-guided mode for an editor: annotate one file's report with the profiles and
+    return the hotness text of each of ``report.diagnostics`` (``12.4% of run time in parse();
+    3,402 calls``), None where the profiles say nothing about it. The evidence may drop or
+    demote findings, so ``report.diagnostics`` may change; the texts are for the diagnostics
+    it holds afterwards.
 
-    The hook the language server calls when a ``profile`` is configured. The profile-guided
-    mode (a ``profile/`` package) has not landed yet, so there is no annotation; wiring it is
-    this function's body, and the server shows whatever text it returns (in the diagnostic's
-    message and its hover).
+    The language server calls this hook when its ``profile`` setting names files, and shows
+    the texts in the diagnostics' messages and hovers. The profile-guided mode has not landed
+    yet, so there is no annotation: wiring it is this function's body (load the profiles once,
+    join them to the file, annotate the report, return each diagnostic's hotness text).
     """
-    return [None] * len(diagnostics)
+    return [None] * len(report.diagnostics)

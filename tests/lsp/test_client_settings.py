@@ -223,8 +223,8 @@ async def test_the_clients_position_encoding_and_capabilities(
 PROFILED_SERVER = """
 import sys
 from perfcodemod import api
-def annotations(diagnostics, path, profiles):
-    return [f"{profiles[0].name}: {d.code} is hot" for d in diagnostics]
+def annotations(report, settings, profiles):
+    return [f"{profiles[0].name}: {d.code} is hot" for d in report.diagnostics]
 api.profile_annotations = annotations
 from perfcodemod.lsp import main
 sys.exit(main([]))

@@ -74,14 +74,14 @@ def check(document: Document, settings: Settings, profiles: list[Path]) -> Check
     if path is not None and force_excluded(path, settings):
         return Checked(document, settings, [], [], [])
     report = api.check_source(source.text, path, settings)
-    diagnostics = report.diagnostics
-    notes: list[str | None] = [None] * len(diagnostics)
+    notes: list[str | None] = [None] * len(report.diagnostics)
     warnings = []
-    if profiles and diagnostics:
+    if profiles:
         try:
-            notes = api.profile_annotations(diagnostics, path, profiles)
-        except (OSError, ValueError) as exc:  # an unreadable profile: shown, not fatal
+            notes = api.profile_annotations(report, settings, profiles)
+        except Exception as exc:  # an unreadable profile (or a bug there): shown, not fatal
             warnings.append(f"cannot use the profile: {exc}")
+    diagnostics = report.diagnostics
     published = [to_lsp(document, d, note) for d, note in zip(diagnostics, notes)]
     errors = [f"{path or document.uri}: {error.message}" for error in report.errors]
     return Checked(document, settings, diagnostics, notes, published, errors, warnings)
