@@ -125,7 +125,11 @@ class PerfcodemodServer:
         self.capabilities = params.capabilities
         encoding = self.ls.workspace.position_encoding
         self.encoding = str(getattr(encoding, "value", encoding) or UTF16)
+        # The workspace's root (the first folder of a multi-root workspace): where the
+        # defaults apply from, and what the `profile` setting's relative paths start from.
         root = self.ls.workspace.root_path
+        if not root and params.workspace_folders:
+            root = to_fs_path(params.workspace_folders[0].uri)
         if root:
             self.root = Path(root)
         self._apply_client_settings(params.initialization_options)
