@@ -421,18 +421,29 @@ def rule_doc(code: str) -> RuleDoc | None:
     return RuleDoc(rule.code, rule.name, rule.summary(), rule.url(), rule.fix_title)
 
 
-def profile_annotations(
-    report: FileReport, settings: Settings, profiles: Sequence[Path]
-) -> list[str | None]:
-    """The profile-guided mode for an editor: annotate one file's report with the profiles and
-    return the hotness text of each of ``report.diagnostics`` (``12.4% of run time in parse();
-    3,402 calls``), None where the profiles say nothing about it. The evidence may drop or
-    demote findings, so ``report.diagnostics`` may change; the texts are for the diagnostics
-    it holds afterwards.
+@dataclass
+class EditorCheck:
+    """One text checked for an editor."""
 
-    The language server calls this hook when its ``profile`` setting names files, and shows
-    the texts in the diagnostics' messages and hovers. The profile-guided mode has not landed
-    yet, so there is no annotation: wiring it is this function's body (load the profiles once,
-    join them to the file, annotate the report, return each diagnostic's hotness text).
+    report: FileReport
+    #: How hot each of ``report.diagnostics`` is, from the profiles (``12.4% of run time in
+    #: parse(); 3,402 calls``); None where they say nothing, or without profiles.
+    hotness: list[str | None]
+    #: Why the profiles could not be used (one line), or None.
+    profile_problem: str | None = None
+
+
+def check_for_editor(
+    code: str, path: str | Path | None, settings: Settings, profiles: Sequence[Path] = ()
+) -> EditorCheck:
+    """Check one text as an editor shows it: ``check_source``, and with ``profiles`` the
+    profile-guided mode's annotation of each diagnostic (which may also drop or demote
+    findings, as on the command line).
+
+    The language server calls this; its ``profile`` setting gives ``profiles``. The
+    profile-guided mode has not landed yet, so profiles add nothing: wiring it is this
+    function's body (check with the evidence's settings, load the profiles once, join them to
+    the file, annotate the report, take each diagnostic's hotness text).
     """
-    return [None] * len(report.diagnostics)
+    report = check_source(code, path, settings)
+    return EditorCheck(report, [None] * len(report.diagnostics))

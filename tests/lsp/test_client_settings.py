@@ -218,14 +218,17 @@ async def test_the_clients_position_encoding_and_capabilities(
         await settles(client, uri, [])
 
 
-# The server, with the profile-guided mode's hook (api.profile_annotations, which has no
+# The server, with the profile-guided mode's hook (api.check_for_editor, which has no
 # profile reader behind it yet) answering a fixed text: what the server does with the text.
 PROFILED_SERVER = """
 import sys
 from perfcodemod import api
-def annotations(report, settings, profiles):
-    return [f"{profiles[0].name}: {d.code} is hot" for d in report.diagnostics]
-api.profile_annotations = annotations
+check_for_editor = api.check_for_editor
+def annotated(code, path, settings, profiles=()):
+    checked = check_for_editor(code, path, settings)
+    checked.hotness = [f"{profiles[0].name}: {d.code} is hot" for d in checked.report.diagnostics]
+    return checked
+api.check_for_editor = annotated
 from perfcodemod.lsp import main
 sys.exit(main([]))
 """

@@ -73,14 +73,11 @@ def check(document: Document, settings: Settings, profiles: list[Path]) -> Check
     source = document.source()
     if path is not None and force_excluded(path, settings):
         return Checked(document, settings, [], [], [])
-    report = api.check_source(source.text, path, settings)
-    notes: list[str | None] = [None] * len(report.diagnostics)
+    checked = api.check_for_editor(source.text, path, settings, profiles)
+    report, notes = checked.report, checked.hotness
     warnings = []
-    if profiles:
-        try:
-            notes = api.profile_annotations(report, settings, profiles)
-        except Exception as exc:  # an unreadable profile (or a bug there): shown, not fatal
-            warnings.append(f"cannot use the profile: {exc}")
+    if checked.profile_problem is not None:
+        warnings.append(f"cannot use the profile: {checked.profile_problem}")
     diagnostics = report.diagnostics
     published = [to_lsp(document, d, note) for d, note in zip(diagnostics, notes)]
     errors = [f"{path or document.uri}: {error.message}" for error in report.errors]
