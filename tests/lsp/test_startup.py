@@ -108,7 +108,8 @@ sys.exit(main([]))
 def test_lifecycle_over_raw_stdio_and_stdout_is_protocol_only(orderly: bool) -> None:
     requests = [
         {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-         "params": {"processId": os.getpid(), "rootUri": None, "capabilities": {}}},
+         "params": {"processId": os.getpid(), "rootUri": None, "capabilities": {},
+                    "trace": "messages"}},
         {"jsonrpc": "2.0", "method": "initialized", "params": {}},
         {"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {"textDocument": {
             "uri": "untitled:Untitled-1", "languageId": "python", "version": 1,
@@ -139,6 +140,9 @@ def test_lifecycle_over_raw_stdio_and_stdout_is_protocol_only(orderly: bool) -> 
     assert initialize["result"]["serverInfo"]["name"] == "perfcodemod"
     published = next(m for m in messages if m.get("method") == "textDocument/publishDiagnostics")
     assert [d["code"] for d in published["params"]["diagnostics"]] == ["PCM201"]
+    # Asked for a trace, the server says how long the check took.
+    traces = [m["params"]["message"] for m in messages if m.get("method") == "$/logTrace"]
+    assert any(t.startswith("checked untitled:Untitled-1 version 1 in ") for t in traces)
     if orderly:
         assert next(m for m in messages if m.get("id") == 2)["result"] is None
     assert b"stray print" in stderr and b"stray write" in stderr

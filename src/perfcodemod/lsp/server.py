@@ -23,6 +23,7 @@ import asyncio
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -119,10 +120,18 @@ class PerfcodemodServer:
     def log(self, message: str, kind: types.MessageType = types.MessageType.Info) -> None:
         self.ls.window_log_message(types.LogMessageParams(type=kind, message=message))
 
+    def trace(self, message: str) -> None:
+        """``$/logTrace``, when the client asked for a trace (``initialize``'s ``trace``, or
+        ``$/setTrace``): how long each check took."""
+        if self.ls.protocol.trace != types.TraceValue.Off:
+            self.ls.log_trace(types.LogTraceParams(message=message))
+
     # -- lifecycle ------------------------------------------------------------------------
 
     def initialize(self, params: types.InitializeParams) -> None:
         self.capabilities = params.capabilities
+        if params.trace is not None:
+            self.ls.protocol.trace = params.trace
         encoding = self.ls.workspace.position_encoding
         self.encoding = str(getattr(encoding, "value", encoding) or UTF16)
         # The workspace's root (the first folder of a multi-root workspace): where the
@@ -308,6 +317,7 @@ class PerfcodemodServer:
             return checked
         settings = self.settings_for(document)
         profiles = self.profiles()
+        started = time.perf_counter()
         try:
             checked = await self.in_worker(check, document, settings, profiles)
         except asyncio.CancelledError:
@@ -315,8 +325,14 @@ class PerfcodemodServer:
         except Exception as exc:
             self.show(f"internal error checking {document.path or document.uri}: {exc!r}")
             return None
-        if self.documents.get(document.uri) is not document:
-            return None  # superseded while it ran
+        superseded = self.documents.get(document.uri) is not document
+        self.trace(
+            f"checked {document.uri} version {document.version} in "
+            f"{1000 * (time.perf_counter() - started):.1f} ms"
+            + (" (superseded: dropped)" if superseded else "")
+        )
+        if superseded:
+            return None
         for message in checked.errors:
             self.log(message, types.MessageType.Warning)
         for message in checked.warnings:
