@@ -8,6 +8,7 @@ output (field by field, and its edits against ``--fix``), standard input, ``--ad
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -136,6 +137,12 @@ USAGE_ERRORS = [
         (["--output-format", "xml"], "invalid choice: 'xml'"),
         (["rule", "PCM999"], "unknown rule `PCM999`"),
         (["rule"], "name a rule"),
+        # A mistyped command is not reported as a missing file; a prefix is not "corrected".
+        (["chekc"], "unknown command `chekc`; did you mean `check`?"),
+        (["chekc", "src"], "unknown command `chekc`; did you mean `check`?"),
+        (["srcs"], "`srcs` is neither a command (check, rule"),
+        (["rule", "PCM2x"], "unknown rule `PCM2x`; did you mean `PCM2`?"),
+        (["--select", "PCM2x"], "unknown rule selector `PCM2x` in --select; did you mean `PCM2`?"),
 ]
 
 
@@ -165,10 +172,12 @@ def test_usage_errors_exit_2_with_one_line(
 
 
 def test_version_and_help() -> None:
-    version, top, check = concurrently(
-        lambda: run_cli("--version"), lambda: run_cli("--help"), lambda: run_cli("check", "--help")
+    version, top, check, check_version = concurrently(
+        lambda: run_cli("--version"), lambda: run_cli("--help"), lambda: run_cli("check", "--help"),
+        lambda: run_cli("check", "--version"),
     )
     assert version.returncode == 0 and re.fullmatch(r"perfcodemod \S+\n", version.stdout)
+    assert check_version.returncode == 0 and check_version.stdout == version.stdout
     assert top.returncode == 0 and "perfcodemod rule CODE" in top.stdout
     assert check.returncode == 0
     for flag in ("--fix", "--unsafe-fixes", "--diff", "--show-fixes", "--exit-zero",
@@ -586,3 +595,53 @@ def test_rule_documentation() -> None:
     assert data["code"] == "PCM201" and data["name"] == "literal-membership"
     assert "## Fix safety" in data["explanation"]
     assert suggestion.returncode == 2 and "did you mean `PCM201`?" in suggestion.stderr
+
+
+def test_rule_prefix_shows_the_rules_it_selects() -> None:
+    family, as_json = concurrently(
+        lambda: run_cli("rule", "PCM2"), lambda: run_cli("rule", "pcm2", "--output-format", "json")
+    )
+    expected = [rule.code for rule in registry.matching("PCM2")]
+    assert len(expected) > 1
+    assert family.returncode == 0 and family.stderr == ""
+    assert re.findall(r"^# (PCM\d{3}): ", family.stdout, re.MULTILINE) == expected
+    assert [item["code"] for item in json.loads(as_json.stdout)] == expected
+
+
+def test_a_command_like_name_that_exists_is_a_path(tmp_path: Path) -> None:
+    write(tmp_path / "chekc", CODE)  # named explicitly: checked whatever its suffix
+    result = run_cli("chekc", cwd=tmp_path)
+    assert result.returncode == 1 and "chekc:2:" in result.stdout
+
+
+@pytest.mark.skipif(sys.platform in {"win32", "darwin"},
+                    reason="the file system must accept names that are not UTF-8")
+def test_file_names_that_are_not_utf8(tmp_path: Path) -> None:
+    """Python keeps such a name's bytes as lone surrogates; every output must stay valid UTF-8
+    (the JSON parseable), with U+FFFD for the bytes that are not text, as ruff shows them."""
+    name = os.fsdecode(b"caf\xe9.py")
+    write(tmp_path / name, CODE)
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8:surrogateescape"}
+    env.pop("PERFCODEMOD_DEBUG", None)
+
+    def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+        return subprocess.run([sys.executable, "-m", "perfcodemod", *args], cwd=tmp_path,
+                              input=stdin, capture_output=True, env=env, timeout=600)
+
+    as_json, as_text, diff, piped = concurrently(
+        lambda: run("--output-format", "json", "."),
+        lambda: run("."),
+        lambda: run("--diff", "."),
+        lambda: run("-", "--stdin-filename", name, "--output-format", "json",
+                    stdin=CODE.encode()),
+    )
+    for result in (as_json, piped):
+        assert result.returncode == 1, result.stderr
+        data = json.loads(result.stdout.decode("utf-8"))
+        assert {Path(item["filename"]).name for item in data} == {"caf\ufffd.py"}
+    assert as_text.returncode == 1
+    assert as_text.stdout.decode("utf-8").startswith("caf\ufffd.py:2:")
+    assert diff.stdout.decode("utf-8").startswith("--- caf\ufffd.py\n+++ caf\ufffd.py\n")
+    # The file itself is still found, read and fixed under its real name.
+    assert run("--fix", ".").returncode == 1  # the unsafe fix remains
+    assert (tmp_path / name).read_text() == SAFE_FIXED

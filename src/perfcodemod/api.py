@@ -15,7 +15,7 @@ from pathlib import Path
 from perfcodemod import engine, noqa
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, ToolError
-from perfcodemod.files import Target, discover
+from perfcodemod.files import Target, discover, display_path
 from perfcodemod.fixer import FileChangedError, FixOutcome, write_atomic
 from perfcodemod.fixer import fix_source as _fix_loop
 from perfcodemod.source import DecodeError, LineIndex, SourceText
@@ -99,7 +99,7 @@ def diagnose(
 ) -> tuple[list[Diagnostic], list[ToolError]]:
     """The selected rules' diagnostics for one text (per-file ignores applied), before noqa
     comments and fix settings: what a front end with its own noqa handling (flake8) shows."""
-    display = str(path) if path is not None else "<stdin>"
+    display = display_path(path) if path is not None else "<stdin>"
     options = engine.EngineOptions(
         rules=settings.rules_for(path),
         family_options=settings.family_options,
@@ -149,7 +149,7 @@ def check_source(
 ) -> FileReport:
     """Check one source text (bytes are decoded as Python does, honouring a coding cookie)."""
     settings = settings or default_settings()
-    display = str(path) if path is not None else "<stdin>"
+    display = display_path(path) if path is not None else "<stdin>"
     try:
         source = SourceText.decode(code) if isinstance(code, bytes) else SourceText(code)
     except DecodeError as exc:
@@ -244,7 +244,7 @@ def add_noqa_source(report: FileReport) -> FileReport:
 
 def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> FileReport:
     """Read, check, and (depending on ``mode``) fix and write one file."""
-    display = str(target.path)
+    display = display_path(target.path)
     settings = target.settings
     try:
         raw = target.path.read_bytes()
@@ -304,7 +304,7 @@ def _process_isolated(target: Target, mode: FixMode, unsafe: bool | None, run: R
     except Exception as exc:
         if engine.DEBUG:
             raise
-        run.errors.append(ToolError(str(target.path), f"internal error: {exc!r}"))
+        run.errors.append(ToolError(display_path(target.path), f"internal error: {exc!r}"))
 
 
 def targets(

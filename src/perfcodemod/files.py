@@ -31,6 +31,20 @@ class DiscoveryError(Exception):
     pass
 
 
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as every output shows it. Python keeps the bytes of a name that is not valid
+    UTF-8 as lone surrogates, which no UTF-8 output (JSON, XML, a strict terminal) can hold;
+    they become U+FFFD, as ruff shows such names."""
+    text = os.fspath(path)
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "replace")
+    return text
+
+
 # -- .gitignore -------------------------------------------------------------------------------
 
 
@@ -193,7 +207,7 @@ def discover(
     problems: list[ToolError] = errors if errors is not None else []
     for given in paths:
         if not given.exists() and not given.is_symlink():
-            raise DiscoveryError(f"{given}: no such file or directory")
+            raise DiscoveryError(f"{display_path(given)}: no such file or directory")
         settings = resolver.for_path(given)
         if force_exclude and force_excluded(given, settings):
             continue
@@ -231,7 +245,7 @@ def _walk(
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
             message = f"cannot list directory: {exc.strerror or exc}"
-            errors.append(ToolError(str(directory), message))
+            errors.append(ToolError(display_path(directory), message))
             continue
         settings = resolver.for_path(directory)
         subdirectories: list[Path] = []
