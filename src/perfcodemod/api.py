@@ -16,7 +16,7 @@ from perfcodemod import engine, noqa
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, ToolError
 from perfcodemod.files import Target, discover, display_path
-from perfcodemod.fixer import FileChangedError, FixOutcome, write_atomic
+from perfcodemod.fixer import FileChangedError, FixOutcome, ReadOnlyError, write_atomic
 from perfcodemod.fixer import fix_source as _fix_loop
 from perfcodemod.source import DecodeError, LineIndex, SourceText
 
@@ -262,23 +262,36 @@ def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> F
             display, f"not fixed: the file's bytes do not survive decoding and re-encoding as "
             f"{source.encoding}"))
         return report
+    as_read = (report.diagnostics, report.suppressed)
     if mode is FixMode.ADD_NOQA:
         add_noqa_source(report)
     else:
         _fix_report(report, source, settings, target.path, unsafe)
     if mode in (FixMode.WRITE, FixMode.ADD_NOQA) and report.changed and report.fixed is not None:
-        if not target.writable:
-            message = "not written: the file is outside the named paths"
-            report.errors.append(ToolError(display, message))
-            return report
-        try:
-            write_atomic(target.path, report.fixed.encode(), raw)
+        problem = _write(target, report.fixed.encode(), raw)
+        if problem is None:
             report.written = True
-        except FileChangedError as exc:
-            report.errors.append(ToolError(display, str(exc)))
-        except OSError as exc:
-            report.errors.append(ToolError(display, f"cannot write file: {exc.strerror or exc}"))
+        else:
+            # Nothing was written: the file keeps every diagnostic it was read with, and
+            # nothing counts as fixed.
+            report.errors.append(ToolError(display, problem))
+            report.diagnostics, report.suppressed = as_read
+            report.fixed = None
+            report.applied = {}
     return report
+
+
+def _write(target: Target, data: bytes, expected: bytes) -> str | None:
+    """Write a fixed file; None, or why it was not written."""
+    if not target.writable:
+        return "not written: the file is outside the named paths"
+    try:
+        write_atomic(target.path, data, expected)
+    except (FileChangedError, ReadOnlyError) as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"cannot write file: {exc.strerror or exc}"
+    return None
 
 
 def check_paths(
