@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -645,3 +647,32 @@ def test_file_names_that_are_not_utf8(tmp_path: Path) -> None:
     # The file itself is still found, read and fixed under its real name.
     assert run("--fix", ".").returncode == 1  # the unsafe fix remains
     assert (tmp_path / name).read_text() == SAFE_FIXED
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash for `set -o pipefail`")
+def test_output_cut_by_a_closed_pipe(tmp_path: Path) -> None:
+    """`perfcodemod check | head -1` under `set -o pipefail`: the run's own exit status (1:
+    diagnostics remain), not 0 as if all was well, and no traceback. The output is far larger
+    than a pipe holds, so the reader is gone before it is written."""
+    write(tmp_path / "many.py", "".join(
+        f"def f{i}(x: int):\n    return x in [1, 2]\n\n\n" for i in range(1200)))
+    env = {key: value for key, value in os.environ.items() if key != "PERFCODEMOD_DEBUG"}
+    command = f"{shlex.quote(sys.executable)} -m perfcodemod"
+
+    def pipeline(args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-c", f"set -o pipefail; {command} {args} | head -1"],
+            cwd=tmp_path, capture_output=True, text=True, env=env, timeout=600,
+        )
+
+    text, as_json, clean = concurrently(
+        lambda: pipeline("check many.py"),
+        lambda: pipeline("check --output-format json many.py"),
+        lambda: pipeline("rule --all"),
+    )
+    assert (text.returncode, text.stderr) == (1, "")
+    assert text.stdout == (
+        "many.py:2:17: PCM201 [*] Membership test against a list of constants; use a set "
+        "literal\n")
+    assert (as_json.returncode, as_json.stderr, as_json.stdout) == (1, "", "[\n")
+    assert (clean.returncode, clean.stderr) == (0, "")

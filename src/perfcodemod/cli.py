@@ -14,7 +14,7 @@ import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from perfcodemod import __version__, api, docs, output, registry
 from perfcodemod.config import (
@@ -99,6 +99,46 @@ def _rule_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    stdout = sys.stdout
+    sys.stdout = _ReaderMayLeave(stdout)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout.flush()
+        sys.stdout = stdout
+
+
+class _ReaderMayLeave:
+    """Standard output for a reader that may stop reading (`perfcodemod check | head -1`).
+    What is left of the output is then dropped instead of raising, so the run ends as it
+    would have: its own exit status (1 when diagnostics remain, which `set -o pipefail`
+    reports), its errors on stderr, and no traceback."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, data: Any) -> int:
+        try:
+            return int(self._stream.write(data))
+        except BrokenPipeError:
+            _silence_stdout()
+            return len(data)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+
+    @property
+    def buffer(self) -> _ReaderMayLeave:
+        return _ReaderMayLeave(self._stream.buffer)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args and args[0] in {"--version", "-V"}:
@@ -123,11 +163,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("perfcodemod: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # The reader went away (`perfcodemod ... | head`): not an error, and no traceback
-        # from the interpreter flushing stdout at exit either.
-        _silence_stdout()
-        return EXIT_CLEAN
     except Exception as exc:  # a bug: one line and exit 2, not a traceback
         if os.environ.get("PERFCODEMOD_DEBUG"):
             raise
