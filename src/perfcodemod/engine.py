@@ -32,6 +32,7 @@ from typing import Any, Callable
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from perfcodemod import noqa
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.context import EngineOptions, RuleContext, children
 from perfcodemod.diagnostic import Diagnostic, Edit, Fix, ToolError
@@ -186,6 +187,9 @@ def _check_chunk(
             ToolError(path, f"internal error in {names} at line {first}: {exc!r}")
         )
         return
+    # Where a noqa comment for a row goes (after a multi-line string or continuation that
+    # the row starts), in the chunk's own rows.
+    noqa_rows = noqa.noqa_rows(chunk_text)
     for report in context.reports:
         start, end = spans.syntactic(report.node)
         start += chunk_start
@@ -206,7 +210,7 @@ def _check_chunk(
                 end_row=end_row,
                 end_col=end_col,
                 fix=fix,
-                noqa_row=row,
+                noqa_row=noqa_rows.get(row - first + 1, row - first + 1) + first - 1,
             )
         )
 
