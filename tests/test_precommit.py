@@ -29,7 +29,7 @@ def test_hooks_manifest() -> None:
     assert set(hooks) == {"perfcodemod", "perfcodemod-fix"}
     for hook in hooks.values():
         assert hook["language"] == "python"
-        assert hook["types_or"] == ["python", "pyi"]
+        assert hook["types_or"] == ["python", "pyi", "jupyter"]
         assert "--force-exclude" in hook["entry"].split()
         assert hook["require_serial"] is True  # one process, one summary
     assert "--fix" not in hooks["perfcodemod"]["entry"].split()

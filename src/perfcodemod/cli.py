@@ -359,7 +359,7 @@ def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
         if report.original is None or report.fixed is None:
             sys.stdout.buffer.write(raw)
         else:
-            sys.stdout.buffer.write(report.fixed.encode())
+            sys.stdout.buffer.write(report.fixed_bytes())
         sys.stdout.flush()
         stdout = sys.stdout
         sys.stdout = sys.stderr

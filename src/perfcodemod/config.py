@@ -43,6 +43,11 @@ DEFAULT_EXCLUDE = (
 )
 
 
+#: The files a directory walk checks (as ruff's default ``include``, notebooks included).
+DEFAULT_INCLUDE = ("*.py", "*.pyi", "*.ipynb")
+_DEFAULT_SUFFIXES = (".py", ".pyi", ".ipynb")
+
+
 class ConfigError(Exception):
     """A configuration problem; the message names the file, the key and a close match."""
 
@@ -80,6 +85,8 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    extend_include: tuple[str, ...] = ()
     fixable: tuple[str, ...] = ("ALL",)
     unfixable: tuple[str, ...] = ()
     unsafe_fixes: bool = False
@@ -137,6 +144,16 @@ class Settings:
             if path_matches(path, pattern, self.root):
                 return True
         return False
+
+    def is_included(self, path: Path) -> bool:
+        """Whether a file found by walking a directory is checked: it matches ``include`` or
+        ``extend-include`` (files named on the command line are checked whatever they are)."""
+        if self.include == DEFAULT_INCLUDE and not self.extend_include:
+            return path.name.endswith(_DEFAULT_SUFFIXES)
+        return any(
+            path_matches(path, pattern, self.root)
+            for pattern in (*self.include, *self.extend_include)
+        )
 
     def with_overrides(self, overrides: Overrides) -> Settings:
         changes: dict[str, Any] = {}
@@ -252,8 +269,8 @@ def path_matches(path: Path, pattern: str, root: Path) -> bool:
 
 _KEYS = (
     "select", "extend-select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
-    "fixable", "unfixable", "unsafe-fixes", "respect-gitignore", "target-version", "cache-dir",
-    "extend-safe-fixes", "extend-unsafe-fixes",
+    "include", "extend-include", "fixable", "unfixable", "unsafe-fixes", "respect-gitignore",
+    "target-version", "cache-dir", "extend-safe-fixes", "extend-unsafe-fixes",
 )
 
 
@@ -366,7 +383,7 @@ def settings_from_table(table: Mapping[str, Any], path: Path | None, root: Path)
         if key in {"select", "extend-select", "ignore", "fixable", "unfixable",
                    "extend-safe-fixes", "extend-unsafe-fixes"}:
             values[attr] = _selectors(value, key, path, name)
-        elif key in {"exclude", "extend-exclude"}:
+        elif key in {"exclude", "extend-exclude", "include", "extend-include"}:
             values[attr] = _globs(value, key, path, name)
         elif key in {"unsafe-fixes", "respect-gitignore"}:
             values[attr] = _bool(value, key, path, name)

@@ -1,6 +1,6 @@
-"""Which files to check: directories recursively (``.py``, ``.pyi``), minus the default and
-configured excludes and what ``.gitignore`` ignores; files named on the command line always
-(unless ``--force-exclude``)."""
+"""Which files to check: directories recursively (what ``include``/``extend-include`` match:
+by default ``.py``, ``.pyi`` and ``.ipynb``), minus the default and configured excludes and what
+``.gitignore`` ignores; files named on the command line always (unless ``--force-exclude``)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from pathlib import Path
 from perfcodemod import globs
 from perfcodemod.config import ConfigResolver, Settings
 from perfcodemod.diagnostic import ToolError
-
-PYTHON_SUFFIXES = (".py", ".pyi")
 
 
 @dataclass(frozen=True)
@@ -259,7 +257,7 @@ def _walk(
                 if _excluded(path, settings, gitignore, is_dir=True) or _is_virtualenv(path):
                     continue
                 subdirectories.append(path)
-            elif entry.name.endswith(PYTHON_SUFFIXES):
+            elif settings.is_included(path):
                 is_link = entry.is_symlink()
                 try:
                     is_file = entry.is_file()

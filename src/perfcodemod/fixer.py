@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfcodemod.diagnostic import Applicability, Diagnostic, Edit
+from perfcodemod.notebook import COMPILE_FLAGS, CellLayout
 from perfcodemod.source import SourceText
 
 MAX_ROUNDS = 10
@@ -33,6 +34,8 @@ class FixOutcome:
     applied: Counter[str] = field(default_factory=Counter)
     #: Problems with fixes (a fix that broke the code, a fix loop that did not settle).
     errors: list[str] = field(default_factory=list)
+    #: A notebook's cells and escapes in ``source`` (None for a Python file).
+    layout: CellLayout | None = None
 
     @property
     def changed(self) -> bool:
@@ -57,24 +60,18 @@ def is_applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
     return fix is not None and (fix.applicability is Applicability.SAFE or unsafe)
 
 
-def _compiles(text: str, path: str) -> bool:
+def _compiles(text: str, path: str, flags: int = 0) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(text, path, "exec", dont_inherit=True)
+            compile(text, path, "exec", flags, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
 
 
-def _parses(text: str, path: str) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text, path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+def _parses(text: str, path: str, flags: int = 0) -> bool:
+    return _compiles(text, path, flags | ast.PyCF_ONLY_AST)
 
 
 def _choose(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
@@ -103,15 +100,24 @@ def fix_source(
     unsafe: bool,
     path: str = "<stdin>",
     max_rounds: int = MAX_ROUNDS,
+    layout: CellLayout | None = None,
 ) -> FixOutcome:
-    """Apply fixes until none is left (at most ``max_rounds`` rounds)."""
-    outcome = FixOutcome(source)
-    verify = _compiles if _compiles(source.text, path) else _parses
+    """Apply fixes until none is left (at most ``max_rounds`` rounds). For a notebook's
+    code, ``layout`` says where its cells and IPython escapes are: fixes stay inside cells
+    and away from escapes, and ``outcome.layout`` says where the cells are afterwards."""
+    outcome = FixOutcome(source, layout=layout)
+    flags = COMPILE_FLAGS if layout is not None else 0
+    check = _compiles if _compiles(source.text, path, flags) else _parses
+
+    def verify(text: str, path: str) -> bool:
+        return check(text, path, flags)
+
     rejected: set[tuple[str, str]] = set()
     for _ in range(max_rounds):
         diagnostics = [
             d for d in lint(outcome.source)
             if is_applicable(d, unsafe) and _identity(d, outcome.source.text) not in rejected
+            and (outcome.layout is None or outcome.layout.allows(d.fix.edits if d.fix else ()))
         ]
         if not diagnostics:
             return outcome
@@ -138,6 +144,8 @@ def fix_source(
                 continue
         outcome.applied.update(d.code for d in chosen)
         outcome.source = outcome.source.with_text(new_text)
+        if outcome.layout is not None:
+            outcome.layout = outcome.layout.moved(_edits_of(chosen))
     else:
         leftover = [d for d in lint(outcome.source) if is_applicable(d, unsafe)]
         if leftover:

@@ -11,16 +11,11 @@ from typing import Any
 
 from perfcodemod import registry
 from perfcodemod.api import FileReport, RunReport
-from perfcodemod.diagnostic import Applicability, Diagnostic
+from perfcodemod.diagnostic import Applicability, Diagnostic, Edit
 from perfcodemod.fixer import is_applicable
-from perfcodemod.source import LINE_BREAK, LineIndex
+from perfcodemod.source import LINE_BREAK
 
 FORMATS = ("text", "json")
-
-
-def _current_lines(report: FileReport) -> LineIndex:
-    source = report.fixed or report.original
-    return source.lines if source is not None else LineIndex("")
 
 
 def text_line(report: FileReport, diagnostic: Diagnostic, unsafe: bool | None = None) -> str:
@@ -28,35 +23,41 @@ def text_line(report: FileReport, diagnostic: Diagnostic, unsafe: bool | None = 
     when ``unsafe``, which defaults to the file's own setting)."""
     unsafe = report.unsafe_fixes if unsafe is None else unsafe
     marker = "[*] " if is_applicable(diagnostic, unsafe) else ""
-    position = f"{report.path}:{diagnostic.row}:{diagnostic.col}"
-    return f"{position}: {diagnostic.code} {marker}{diagnostic.message}"
+    return f"{display_location(report, diagnostic)}: {diagnostic.code} {marker}{diagnostic.message}"
 
 
-def _location(lines: LineIndex, offset: int) -> dict[str, int]:
-    row, column = lines.position(offset)
-    return {"row": row, "column": column}
+def display_location(report: FileReport, diagnostic: Diagnostic) -> str:
+    """``path:row:col``, or ``path:cell N:row:col`` in a notebook (as ruff writes it)."""
+    cell = "" if diagnostic.cell is None else f"cell {diagnostic.cell}:"
+    return f"{report.path}:{cell}{diagnostic.row}:{diagnostic.col}"
+
+
+def _edit_json(report: FileReport, edit: Edit) -> dict[str, Any]:
+    """A fix edit; in a notebook its rows count within its own cell, which it names (an
+    added import may be in another cell than the diagnostic)."""
+    # An insertion at the start of a cell ends the cell before it (``CellLayout.allows``).
+    cell, row, column = report.locate(edit.start, end=edit.start == edit.end)
+    _, end_row, end_column = report.locate(edit.end, end=True)
+    found: dict[str, Any] = {"content": edit.content}
+    if report.notebook is not None:
+        found["cell"] = cell
+    found["location"] = {"row": row, "column": column}
+    found["end_location"] = {"row": end_row, "column": end_column}
+    return found
 
 
 def json_object(report: FileReport, diagnostic: Diagnostic) -> dict[str, Any]:
-    lines = _current_lines(report)
     fix = None
     if diagnostic.fix is not None:
         fix = {
             "applicability": diagnostic.fix.applicability.value,
             "applicability_reason": diagnostic.fix.reason,
             "message": diagnostic.fix.message,
-            "edits": [
-                {
-                    "content": edit.content,
-                    "location": _location(lines, edit.start),
-                    "end_location": _location(lines, edit.end),
-                }
-                for edit in diagnostic.fix.edits
-            ],
+            "edits": [_edit_json(report, edit) for edit in diagnostic.fix.edits],
         }
     rule = registry.get_rule(diagnostic.code)
     return {
-        "cell": None,
+        "cell": diagnostic.cell,
         "code": diagnostic.code,
         "end_location": {"row": diagnostic.end_row, "column": diagnostic.end_col},
         "filename": (
@@ -151,8 +152,21 @@ def _diff_lines(text: str) -> list[str]:
 
 
 def unified_diff(report: FileReport) -> str:
+    """The fixes as a unified diff; a notebook's, one per changed cell (``nb.ipynb:cell 3``),
+    as ruff shows them."""
     if report.original is None or report.fixed is None:
         return ""
+    notebook = report.notebook
+    if notebook is not None and report.layout is not None:
+        after_cells = notebook.cell_sources(report.fixed.text, report.layout)
+        return "".join(
+            "".join(difflib.unified_diff(
+                _diff_lines(cell.source), _diff_lines(after), f"{report.path}:cell {cell.number}",
+                f"{report.path}:cell {cell.number}",
+            ))
+            for cell, after in zip(notebook.cells, after_cells)
+            if after != cell.source
+        )
     before = _diff_lines(report.original.text)
     after = _diff_lines(report.fixed.text)
     return "".join(difflib.unified_diff(before, after, report.path, report.path))
