@@ -125,8 +125,9 @@ NOTEBOOK_LAYOUTS = {
     "nbformat": lambda nb: dumped(nb, sort_keys=True),
     # Another writer's: four spaces, key order as written, ASCII escapes, no final newline.
     "escaped": lambda nb: json.dumps(nb, indent=4, ensure_ascii=True),
-    # On one line, sources as strings.
+    # On one line, sources as strings, or as lists.
     "compact": lambda nb: json.dumps(nb, separators=(",", ":")),
+    "compact-lists": lambda nb: json.dumps(nb, separators=(",", ":")),
 }
 
 

@@ -277,14 +277,16 @@ class Notebook:
         lines = [json.dumps(line, ensure_ascii=ascii_only) for line in _split_lines(source)]
         if not lines:
             return "[]"
-        items = [match.end() for match in _ARRAY_ITEM.finditer(old)]
+        items = list(_ARRAY_ITEM.finditer(old))
         opening = re.match(r"\[\s*", old)
-        lead = old[1 : opening.end()] if opening and opening.end() > 1 else ""
+        lead = old[1 : opening.end()] if opening else ""
         closing = old[len(old.rstrip("]").rstrip()) : -1] if old.endswith("]") else ""
-        if lead:
-            separator = "," + lead if "\n" in lead else ", "
+        if len(items) >= 2:
+            separator = old[items[0].end() : items[1].start()]
+        elif "\n" in lead:
+            separator = "," + lead
         else:
-            separator = ", " if items else ","
+            separator = ", " if '", "' in self.json_text else ","
         return "[" + lead + separator.join(lines) + closing + "]"
 
 
@@ -306,17 +308,13 @@ def _decode(raw: bytes | str) -> tuple[str, bool]:
 
 
 def _check_schema(document: object) -> list[dict[str, object]]:
+    if isinstance(document, dict) and document.get("nbformat", 4) != 4:
+        raise NotebookError(
+            f"cannot read notebook: nbformat {document.get('nbformat')!r} is not supported "
+            "(only nbformat 4; `jupyter nbconvert --to notebook` converts older ones)"
+        )
     if not isinstance(document, dict) or not isinstance(document.get("cells"), list):
-        if isinstance(document, dict) and "worksheets" in document:
-            raise NotebookError(
-                f"cannot read notebook: nbformat {document.get('nbformat')} is not supported "
-                "(only nbformat 4; `jupyter nbconvert --to notebook` converts it)"
-            )
         raise NotebookError("cannot read notebook: not a Jupyter notebook (no `cells` list)")
-    version = document.get("nbformat")
-    if version is not None and version != 4:
-        raise NotebookError(f"cannot read notebook: nbformat {version} is not supported "
-                            "(only nbformat 4)")
     cells: list[dict[str, object]] = []
     for index, cell in enumerate(document["cells"]):
         if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
