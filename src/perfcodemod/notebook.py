@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from perfcodemod.diagnostic import Diagnostic, Edit
-from perfcodemod.source import LINE_BREAK, LineIndex
+from perfcodemod.source import LINE_BREAK, DecodeError, LineIndex
 
 SUFFIX = ".ipynb"
 #: IPython runs top-level ``await`` in a cell.
@@ -62,13 +62,8 @@ _NAME = re.compile(r"[^\W\d]\w*")
 PLACEHOLDER = "__ipython_escape__"
 
 
-class NotebookError(Exception):
+class NotebookError(DecodeError):
     """The file is not a notebook that can be read (bad JSON, not nbformat 4, bad cells)."""
-
-    def __init__(self, message: str, row: int = 1, col: int = 1) -> None:
-        super().__init__(message)
-        self.row = row
-        self.col = col
 
 
 @dataclass(frozen=True)
