@@ -230,7 +230,7 @@ def _check_writable(target: Path, status: os.stat_result) -> None:
     mode = stat.S_IMODE(status.st_mode)
     if not mode & 0o222:
         raise ReadOnlyError(f"not written: the file is read-only (mode {mode:04o})")
-    if not os.access(target, os.W_OK):
+    if not os.access(target, os.W_OK, effective_ids=os.access in os.supports_effective_ids):
         raise ReadOnlyError(
             f"not written: no permission to write the file (mode {mode:04o}, "
             f"{'owned by you' if _owned_by_user(status) else 'owned by another user'})"
