@@ -329,3 +329,31 @@ def test_placeholders_compile_where_the_escapes_were() -> None:
     parsed = Notebook.parse(dumped(notebook(cell(lines(
         "for i in range(2):\n    !echo {i}\nelse:\n    %time pass\nawait x\n")))))
     compile(parsed.python, "<nb>", "exec", ast.PyCF_ONLY_AST | COMPILE_FLAGS)
+
+
+def test_every_output_format_shows_cells(analysis: Path) -> None:
+    root = analysis.parent.parent
+
+    def run(name: str, *extra: str) -> str:
+        result = run_cli("check", "--output-format", name, *extra, "nb/analysis.ipynb", cwd=root)
+        assert result.returncode == 1, result.stderr
+        assert "__ipython_escape__" not in result.stdout  # escapes are shown as written
+        return result.stdout
+
+    full = run("full", "--show-fixes")
+    assert " --> nb/analysis.ipynb:cell 3:2:22\n" in full
+    assert "2 |     return status in ['on', 'off']\n" in full and "4 | !ls -l\n" in full
+    assert "  | +     return status in {'on', 'off'}\n" in full
+    assert "nb/analysis.ipynb:cell 3:2: [PCM201]" in run("pylint")
+    assert "  cell 3:2:22 PCM201 [*] " in run("grouped")
+    assert "::nb/analysis.ipynb:cell 3:2:22: PCM201 " in run("github")
+    gitlab = json.loads(run("gitlab"))
+    assert [(item["location"]["lines"]["begin"], item["description"].endswith(f"(cell {c})"))
+            for item, (c, *_) in zip(gitlab, EXPECTED)] == [(r, True) for _, r, _ in EXPECTED]
+    sarif = json.loads(run("sarif"))["runs"][0]["results"]
+    assert [(r["properties"]["cell"], r["locations"][0]["physicalLocation"]["region"]["startLine"])
+            for r in sarif] == [(c, r) for c, r, _ in EXPECTED]
+    assert run("junit").count('<property name="cell" value="3" />') == 2
+    lines_out = [json.loads(line) for line in run("json-lines").splitlines()]
+    assert [(d["cell"], d["location"]["row"]) for d in lines_out] == [
+        (c, r) for c, r, _ in EXPECTED]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -52,8 +52,8 @@ class FileReport:
     #: Whether unsafe fixes count as applicable for this file (``--unsafe-fixes`` or its
     #: configuration's ``unsafe-fixes``): decides the ``[*]`` marks and the summary's hints.
     unsafe_fixes: bool = False
-    #: A notebook as read; ``original`` and ``fixed`` then hold its code cells joined, and the
-    #: diagnostics say their cell (``Diagnostic.cell``).
+    #: A notebook as read; ``original`` and ``fixed`` then hold its code cells joined, which
+    #: the diagnostics' rows count in (``cell_of`` says which cell a diagnostic is in).
     notebook: Notebook | None = None
     #: Where the notebook's cells are in the current text (``fixed``, or else ``original``).
     layout: CellLayout | None = None
@@ -70,6 +70,15 @@ class FileReport:
         if self.notebook is not None and self.layout is not None:
             return self.notebook.dump(self.fixed.text, self.layout)
         return self.fixed.encode()
+
+    def cell_of(self, diagnostic: Diagnostic) -> tuple[int | None, int]:
+        """The notebook cell a diagnostic is in, and how many rows of the checked text come
+        before that cell (its rows within the cell are its rows minus that); ``(None, 0)``
+        outside notebooks."""
+        source = self.fixed or self.original
+        if self.layout is None or not self.layout.starts or source is None:
+            return None, 0
+        return self.layout.cell_and_shift(source.lines, diagnostic.start)
 
     def row_label(self, row: int) -> str:
         """A row of the original text as messages show it (``cell 3:2`` in a notebook)."""
@@ -185,12 +194,7 @@ def check_source(
 ) -> FileReport:
     """Check one source text (bytes are decoded as Python does, honouring a coding cookie);
     a path ending in ``.ipynb`` makes it a notebook's JSON."""
-    return _present(_check(code, path, settings or default_settings()))
-
-
-def _check(code: str | bytes, path: str | Path | None, settings: Settings) -> FileReport:
-    """``check_source``, with rows still counted in the whole text (a notebook's cells
-    joined), as fixing and noqa comments need them."""
+    settings = settings or default_settings()
     display = display_path(path) if path is not None else "<stdin>"
     if is_notebook(path):
         return _check_notebook(code, display, path, settings)
@@ -236,15 +240,6 @@ def _within_layout(diagnostics: list[Diagnostic], layout: CellLayout | None) -> 
     ]
 
 
-def _present(report: FileReport) -> FileReport:
-    """The report as front ends show it: a notebook's diagnostics with their cells and rows
-    within them."""
-    source = report.fixed or report.original
-    if report.layout is not None and source is not None:
-        report.diagnostics = [report.layout.localize(d, source.lines) for d in report.diagnostics]
-    return report
-
-
 def fix_source(
     code: str | bytes,
     path: str | Path | None = None,
@@ -255,12 +250,12 @@ def fix_source(
     """Fix one source text: ``report.fixed`` holds the result (None: nothing changed),
     ``report.diagnostics`` what remains."""
     settings = settings or default_settings()
-    report = _check(code, path, settings)
+    report = check_source(code, path, settings)
     if unsafe is not None:
         report.unsafe_fixes = unsafe
     if report.original is None:
         return report
-    return _present(_fix_report(report, report.original, settings, path, unsafe))
+    return _fix_report(report, report.original, settings, path, unsafe)
 
 
 def _fix_report(
@@ -355,18 +350,18 @@ def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> F
         raw = target.path.read_bytes()
     except OSError as exc:
         return _unreadable(display, f"cannot read file: {exc.strerror or exc}", settings)
-    report = _check(raw, target.path, settings)
+    report = check_source(raw, target.path, settings)
     report.path = display
     if unsafe is not None:
         report.unsafe_fixes = unsafe
     source = report.original
     if source is None or mode is FixMode.CHECK:
-        return _present(report)
+        return report
     if report.notebook is None and source.encode() != raw:
         report.errors.append(ToolError(
             display, f"not fixed: the file's bytes do not survive decoding and re-encoding as "
             f"{source.encoding}"))
-        return _present(report)
+        return report
     as_read = (report.diagnostics, report.suppressed, report.layout)
     if mode is FixMode.ADD_NOQA:
         add_noqa_source(report)
@@ -383,7 +378,7 @@ def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> F
             report.diagnostics, report.suppressed, report.layout = as_read
             report.fixed = None
             report.applied = {}
-    return _present(report)
+    return report
 
 
 def _write(target: Target, data: bytes, expected: bytes) -> str | None:
@@ -399,6 +394,10 @@ def _write(target: Target, data: bytes, expected: bytes) -> str | None:
     return None
 
 
+#: Called after each file with the number of files done and the number to do.
+ProgressCallback = Callable[[int, int], None]
+
+
 def check_paths(
     paths: Sequence[Path],
     resolver: ConfigResolver | None = None,
@@ -406,12 +405,16 @@ def check_paths(
     mode: FixMode = FixMode.CHECK,
     unsafe: bool | None = None,
     force_exclude: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> RunReport:
-    """Check (and fix) every file under ``paths``."""
+    """Check (and fix) every file under ``paths``; ``progress(done, total)`` after each."""
     resolver = resolver or ConfigResolver()
     run = RunReport()
-    for target in discover(paths, resolver, force_exclude=force_exclude, errors=run.errors):
+    found = list(discover(paths, resolver, force_exclude=force_exclude, errors=run.errors))
+    for done, target in enumerate(found, 1):
         _process_isolated(target, mode, unsafe, run)
+        if progress is not None:
+            progress(done, len(found))
     return run
 
 

@@ -65,14 +65,10 @@ class Diagnostic:
     noqa_row: int = 0
     #: Extra, front-end specific notes (for instance, profile figures).
     notes: tuple[str, ...] = field(default=())
-    #: In a notebook, the cell (1-based, every cell counted) that ``row``, ``end_row`` and
-    #: ``noqa_row`` count within, as ruff shows them; None in a Python file. The offsets stay
-    #: offsets into the text that was checked (the code cells joined).
-    cell: int | None = None
 
     @property
-    def sort_key(self) -> tuple[int, int, int, str]:
-        return (self.cell or 0, self.row, self.col, self.code)
+    def sort_key(self) -> tuple[int, int, str]:
+        return (self.row, self.col, self.code)
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from perfcodemod.diagnostic import Diagnostic, Edit
+from perfcodemod.diagnostic import Edit
 from perfcodemod.source import LINE_BREAK, DecodeError, LineIndex
 
 SUFFIX = ".ipynb"
@@ -155,16 +155,10 @@ class CellLayout:
         first_row = lines.position(self.starts[index])[0]
         return self.numbers[index], row - first_row + 1, col
 
-    def localize(self, diagnostic: Diagnostic, lines: LineIndex) -> Diagnostic:
-        """The diagnostic with its cell, and rows counted within that cell."""
-        if diagnostic.cell is not None or not self.starts:
-            return diagnostic
-        index = self.cell_index(diagnostic.start)
-        offset = lines.position(self.starts[index])[0] - 1
-        return replace(
-            diagnostic, cell=self.numbers[index], row=diagnostic.row - offset,
-            end_row=diagnostic.end_row - offset, noqa_row=diagnostic.noqa_row - offset,
-        )
+    def cell_and_shift(self, lines: LineIndex, offset: int) -> tuple[int, int]:
+        """The cell holding ``offset``, and how many rows of the text come before it."""
+        index = self.cell_index(offset)
+        return self.numbers[index], lines.position(self.starts[index])[0] - 1
 
     def magic_rows(self, lines: LineIndex) -> set[int]:
         return {lines.position(magic.start)[0] for magic in self.magics}

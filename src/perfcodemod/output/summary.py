@@ -1,83 +1,16 @@
-"""Formatting diagnostics: flake8-shaped text, ruff-shaped JSON, and the summary lines."""
+"""What the human formats print around the diagnostics: the summary lines, ``--show-fixes``'s
+list of applied fixes, ``--statistics``, and ``--diff``'s unified diff."""
 
 from __future__ import annotations
 
 import difflib
-import json
-import os
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
 
 from perfcodemod import registry
 from perfcodemod.api import FileReport, RunReport
-from perfcodemod.diagnostic import Applicability, Diagnostic, Edit
+from perfcodemod.diagnostic import Applicability
 from perfcodemod.fixer import is_applicable
 from perfcodemod.source import LINE_BREAK
-
-FORMATS = ("text", "json")
-
-
-def text_line(report: FileReport, diagnostic: Diagnostic, unsafe: bool | None = None) -> str:
-    """``path:row:col: CODE [*] message``; ``[*]``: ``--fix`` would fix it (with unsafe fixes
-    when ``unsafe``, which defaults to the file's own setting)."""
-    unsafe = report.unsafe_fixes if unsafe is None else unsafe
-    marker = "[*] " if is_applicable(diagnostic, unsafe) else ""
-    return f"{display_location(report, diagnostic)}: {diagnostic.code} {marker}{diagnostic.message}"
-
-
-def display_location(report: FileReport, diagnostic: Diagnostic) -> str:
-    """``path:row:col``, or ``path:cell N:row:col`` in a notebook (as ruff writes it)."""
-    cell = "" if diagnostic.cell is None else f"cell {diagnostic.cell}:"
-    return f"{report.path}:{cell}{diagnostic.row}:{diagnostic.col}"
-
-
-def _edit_json(report: FileReport, edit: Edit) -> dict[str, Any]:
-    """A fix edit; in a notebook its rows count within its own cell, which it names (an
-    added import may be in another cell than the diagnostic)."""
-    # An insertion at the start of a cell ends the cell before it (``CellLayout.allows``).
-    cell, row, column = report.locate(edit.start, end=edit.start == edit.end)
-    _, end_row, end_column = report.locate(edit.end, end=True)
-    found: dict[str, Any] = {"content": edit.content}
-    if report.notebook is not None:
-        found["cell"] = cell
-    found["location"] = {"row": row, "column": column}
-    found["end_location"] = {"row": end_row, "column": end_column}
-    return found
-
-
-def json_object(report: FileReport, diagnostic: Diagnostic) -> dict[str, Any]:
-    fix = None
-    if diagnostic.fix is not None:
-        fix = {
-            "applicability": diagnostic.fix.applicability.value,
-            "applicability_reason": diagnostic.fix.reason,
-            "message": diagnostic.fix.message,
-            "edits": [_edit_json(report, edit) for edit in diagnostic.fix.edits],
-        }
-    rule = registry.get_rule(diagnostic.code)
-    return {
-        "cell": diagnostic.cell,
-        "code": diagnostic.code,
-        "end_location": {"row": diagnostic.end_row, "column": diagnostic.end_col},
-        "filename": (
-            report.path if report.path in {"-", "<stdin>"} else os.path.abspath(report.path)
-        ),
-        "fix": fix,
-        "location": {"row": diagnostic.row, "column": diagnostic.col},
-        "message": diagnostic.message,
-        "noqa_row": diagnostic.noqa_row,
-        "url": rule.url() if rule else None,
-    }
-
-
-def format_json(reports: Sequence[FileReport]) -> str:
-    objects = [json_object(r, d) for r in reports for d in r.diagnostics]
-    return json.dumps(objects, indent=2, ensure_ascii=False)
-
-
-def format_text(reports: Sequence[FileReport], unsafe: bool | None = None) -> str:
-    return "".join(text_line(r, d, unsafe) + "\n" for r in reports for d in r.diagnostics)
 
 
 def _plural(count: int, word: str) -> str:
