@@ -317,8 +317,12 @@ async def test_hostile_input_never_stops_the_server(client: Client) -> None:
     other = uri_for(client, "notes.txt")
     client.text_document_did_open(types.DidOpenTextDocumentParams(
         types.TextDocumentItem(other, "plaintext", 1, "x in [1, 2]\n")))
+    # Notebooks are the command line's: a cell alone would not see the other cells' names.
+    cell = "vscode-notebook-cell:" + uri_for(client, "nb.ipynb")[len("file:"):] + "#W0sZmlsZQ"
+    open_document(client, cell, "y = x in [1, 2]\n")
     # Still serving: a new document gets its diagnostics.
     after = uri_for(client, "after.py")
     open_document(client, after, CODE)
     assert len(await client.published_for(after, 1)) == 2
     assert client.latest(other) is None
+    assert client.latest(cell) is None

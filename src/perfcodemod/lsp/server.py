@@ -230,7 +230,7 @@ class PerfcodemodServer:
 
     def did_open(self, params: types.DidOpenTextDocumentParams) -> None:
         item = params.text_document
-        if item.language_id not in {"python", ""}:
+        if item.language_id not in {"python", ""} or _in_notebook(item.uri):
             return
         self.documents[item.uri] = Document(
             item.uri, item.text, item.version, self._path(item.uri), self.encoding
@@ -433,6 +433,13 @@ class PerfcodemodServer:
         workspace = self.capabilities.workspace
         edit = workspace.workspace_edit if workspace else None
         return bool(edit is not None and edit.document_changes)
+
+
+def _in_notebook(uri: str) -> bool:
+    """A notebook's cell, or a notebook opened as text: out of the server's scope (a cell
+    checked alone would not see the names the other cells define; the command line checks
+    notebooks whole)."""
+    return uri.startswith("vscode-notebook-cell:") or uri.split("#", 1)[0].endswith(".ipynb")
 
 
 def _function(method: Callable[..., Any]) -> Callable[..., Any]:
