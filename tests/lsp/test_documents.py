@@ -119,10 +119,15 @@ def test_noqa_edit_adds_or_extends_the_comment(line: str, expected: str) -> None
     assert api.check_source(fixed, "x.py").diagnostics == []
 
 
-def test_noqa_edit_refuses_a_line_that_a_comment_would_change() -> None:
-    # The diagnostic's row ends inside a string: a comment there would become part of it.
+def test_noqa_edit_on_a_statement_that_spans_rows() -> None:
+    # The comment goes where flake8 reads it for a statement that spans rows: after the
+    # string that ends it, not inside it.
     text = 'x = 1\nok = x in [1, 2] and """\n"""\n'
-    assert api.noqa_edit(SourceText(text), diagnostic_at("PCM201", text)) is None
+    edit = api.noqa_edit(SourceText(text), diagnostic_at("PCM201", text))
+    assert edit is not None
+    fixed = text[: edit.start] + edit.content + text[edit.end :]
+    assert fixed == 'x = 1\nok = x in [1, 2] and """\n"""  # noqa: PCM201\n'
+    assert api.check_source(fixed, "x.py").diagnostics == []
 
 
 @given(
