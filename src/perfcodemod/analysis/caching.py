@@ -1259,10 +1259,112 @@ def few_values(expr: ast.expr, scope: Scope, facts: ModuleFacts, depth: int = 0)
     return False
 
 
-def called_only_with_few_values(function: FunctionNode, facts: ModuleFacts) -> bool:
+#: ``str`` (and ``bytes``) methods that return the same type as the object they are called on.
+_TEXT_METHODS = frozenset(
+    {
+        "lower", "upper", "casefold", "title", "capitalize", "swapcase", "strip", "lstrip",
+        "rstrip", "replace", "expandtabs", "zfill", "center", "ljust", "rjust", "translate",
+        "join", "removeprefix", "removesuffix",
+    }
+)
+
+
+def text_kind(expr: ast.expr, scope: Scope, facts: ModuleFacts, depth: int = 0) -> str | None:
+    """``str`` or ``bytes`` when ``expr`` is certainly one: a literal, an f-string, ``str()``,
+    ``x.decode()`` / ``x.encode()``, a slice of one, a ``str`` method of one, a variable
+    annotated ``str``/``bytes`` or bound only to such values."""
+    if depth > 5:
+        return None
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, (str, bytes)):
+        return type(expr.value).__name__
+    if isinstance(expr, ast.JoinedStr):
+        return "str"
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice):
+        return text_kind(expr.value, scope, facts, depth + 1)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        left = text_kind(expr.left, scope, facts, depth + 1)
+        return left if left == text_kind(expr.right, scope, facts, depth + 1) else None
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Name) and func.id in {"str", "bytes"}:
+            return func.id if facts.is_unbound_builtin(func.id) else None
+        if isinstance(func, ast.Attribute):
+            if func.attr in {"decode", "encode"}:
+                return "str" if func.attr == "decode" else "bytes"
+            if func.attr in _TEXT_METHODS:
+                return text_kind(func.value, scope, facts, depth + 1)
+        return None
+    if isinstance(expr, ast.Name):
+        owner = scopes(facts).resolve(expr.id, scope)
+        bindings = owner.bindings.get(expr.id, []) if owner is not None else []
+        kinds = set()
+        for binding in bindings:
+            if binding.kind in {"param", "annassign"} and binding.annotation is not None:
+                types = annotation_types(binding.annotation)
+                kinds.add(types[0] if types in (["str"], ["bytes"]) else None)
+            elif binding.kind == "assign" and binding.value is not None and owner is not None:
+                kinds.add(text_kind(binding.value, owner, facts, depth + 1))
+            else:
+                return None
+        return kinds.pop() if len(kinds) == 1 else None
+    return None
+
+
+def one_character(expr: ast.expr, scope: Scope, facts: ModuleFacts, depth: int = 0) -> bool:
+    """``expr`` is one character of a text or one byte of a ``bytes``: ``chr(n)``, ``text[i]``,
+    an item of a ``for`` loop or comprehension over a text (or a slice of one), or a variable
+    bound only to such. The values it takes are the input's alphabet: at most 1,114,112 code
+    points, 256 bytes."""
+    if depth > 5:
+        return False
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
+        return expr.func.id == "chr" and facts.is_unbound_builtin("chr")
+    if isinstance(expr, ast.Subscript) and not isinstance(expr.slice, ast.Slice):
+        return text_kind(expr.value, scope, facts, depth + 1) is not None
+    if not isinstance(expr, ast.Name):
+        return False
+    iterable = _comprehension_iterable(expr, facts)
+    if iterable is not None:
+        return text_kind(iterable, scopes(facts).scope_at(iterable), facts, depth + 1) is not None
+    owner = scopes(facts).resolve(expr.id, scope)
+    bindings = owner.bindings.get(expr.id, []) if owner is not None else []
+    if owner is None or not bindings:
+        return False
+    for binding in bindings:
+        if binding.value is None:
+            return False
+        if binding.kind == "for":
+            if text_kind(binding.value, owner, facts, depth + 1) is None:
+                return False
+        elif binding.kind != "assign" or not one_character(binding.value, owner, facts, depth + 1):
+            return False
+    return True
+
+
+def _comprehension_iterable(name: ast.Name, facts: ModuleFacts) -> ast.expr | None:
+    """The iterable of the comprehension ``for`` that binds ``name`` to each item directly
+    (``for c in text``); None when no comprehension around ``name`` binds it."""
+    parents = facts.parents
+    child: ast.AST = name
+    parent = parents.get(name)
+    while parent is not None and not isinstance(parent, (ast.stmt, ast.Lambda)):
+        if isinstance(parent, COMPREHENSIONS) and child is not parent.generators[0].iter:
+            for generator in reversed(parent.generators):
+                target = generator.target
+                if isinstance(target, ast.Name) and target.id == name.id:
+                    return generator.iter
+                if any(isinstance(n, ast.Name) and n.id == name.id for n in ast.walk(target)):
+                    return None
+        child = parent
+        parent = parents.get(parent)
+    return None
+
+
+def called_only_with_bounded_values(function: FunctionNode, facts: ModuleFacts) -> bool:
     """The module calls ``function`` (and mentions it only to call it), and every call passes
-    only values that :func:`few_values` accepts: its cache cannot grow past a handful of
-    entries."""
+    only values that :func:`few_values` or :func:`one_character` accepts: its cache cannot
+    grow past a handful of entries, or past the alphabet of the text it is fed (a bound there
+    must be above the alphabet, which only the author knows)."""
     calls, every_reference_a_call = _calls_and_references(function, facts)
     if not calls or not every_reference_a_call:
         return False
@@ -1274,7 +1376,10 @@ def called_only_with_few_values(function: FunctionNode, facts: ModuleFacts) -> b
             keyword.arg is None for keyword in call.keywords
         ):
             return False
-        if not all(few_values(argument, where, facts) for argument in arguments):
+        if not all(
+            few_values(argument, where, facts) or one_character(argument, where, facts)
+            for argument in arguments
+        ):
             return False
     return True
 
