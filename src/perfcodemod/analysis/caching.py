@@ -869,6 +869,73 @@ def called_repeatedly(function: FunctionNode, facts: ModuleFacts) -> str | None:
     return None
 
 
+def repeated_arguments(function: FunctionNode, facts: ModuleFacts) -> str | None:
+    """Where the module certainly calls ``function`` again with arguments it had before, so
+    that a cache would have hits (None when the code does not show it):
+
+    - ``with arguments that take few values at line N each time `g()` runs``: a call in the
+      body of a function ``g`` (not in a loop of it, where hoisting the call is the fix; not a
+      test, which runs once) whose every argument takes few values however long the program
+      runs (:func:`few_values`: constants, module constants, ``Enum`` members...);
+    - ``for each character of a text in the loop at line N``: a call in a loop whose
+      arguments are one character (or byte) of a text (:func:`one_character`) or do not change
+      in the loop, at least one a character: a text has far more characters than its
+      alphabet.
+
+    A loop over other items, or calls from several places with variable arguments, may or
+    may not repeat them: only a measured hit rate can say (the profile-guided mode)."""
+    from perfcodemod.analysis.loops import enclosing_loops_ast
+
+    table = scopes(facts)
+    calls, _ = _calls_and_references(function, facts)
+    for call in sorted(calls, key=lambda call: (call.lineno, call.col_offset)):
+        if _inside(call, function, facts) or any(
+            isinstance(a, ast.Starred) for a in call.args
+        ) or any(keyword.arg is None for keyword in call.keywords):
+            continue
+        where = table.scope_at(call)
+        arguments = [*call.args, *(keyword.value for keyword in call.keywords)]
+        loops, boundary = enclosing_loops_ast(facts, call)
+        if loops:
+            characters = [a for a in arguments if one_character(a, where, facts)]
+            if characters and all(
+                a in characters
+                or few_values(a, where, facts)
+                or _unchanged_in(a, loops[0])
+                for a in arguments
+            ):
+                return f"for each character of a text in the loop at line {call.lineno}"
+            continue
+        if (
+            isinstance(boundary, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and not boundary.name.startswith("test")
+            and all(few_values(a, where, facts) for a in arguments)
+        ):
+            return (
+                f"with arguments that take few values at line {call.lineno} each time "
+                f"`{boundary.name}()` runs"
+            )
+    return None
+
+
+def _unchanged_in(expr: ast.expr, loop: ast.AST) -> bool:
+    """``expr`` is names and constants (and operators on them) that ``loop`` never binds: the
+    same value in every iteration."""
+    names = set()
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif not isinstance(
+            node, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop,
+                   ast.expr_context)
+        ):
+            return False  # a call or an attribute may give another value each time
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load) and node.id in names:
+            return False
+    return True
+
+
 def _distinct_each_iteration(call: ast.Call, loop: ast.AST) -> bool:
     """Some argument of ``call`` takes a value in each iteration of ``loop`` that no other
     iteration gives it: it is (or offsets) a loop variable over distinct values, or a variable
@@ -1339,6 +1406,80 @@ def one_character(expr: ast.expr, scope: Scope, facts: ModuleFacts, depth: int =
         elif binding.kind != "assign" or not one_character(binding.value, owner, facts, depth + 1):
             return False
     return True
+
+
+def checks_one_character(function: FunctionNode, name: str) -> bool:
+    """``function`` returns only when its parameter ``name`` is one character (or one byte):
+    before anything can return, a statement of its body raises unless ``len(name) == 1``
+    (``if len(c) != 1: raise ...``) or evaluates ``ord(name)``. A cache keeps results, never
+    exceptions, so its keys are characters."""
+    for statement in function.body:
+        if isinstance(statement, ast.If) and _raises_unless_one_long(statement, name):
+            return True
+        if isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign)) and statement.value:
+            if any(
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "ord"
+                and len(node.args) == 1
+                and isinstance(node.args[0], ast.Name)
+                and node.args[0].id == name
+                for node in _unconditional_parts(statement.value)
+            ):
+                return True
+        if any(
+            isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom))
+            for node in ast.walk(statement)
+        ):
+            return False
+    return False
+
+
+def _raises_unless_one_long(statement: ast.If, name: str) -> bool:
+    """``if len(name) != 1: raise ...`` (or ``> 1``, or such a test among ``or``-ed ones)."""
+    if not statement.body or not isinstance(statement.body[-1], ast.Raise):
+        return False
+    if any(isinstance(node, ast.Return) for part in statement.body for node in ast.walk(part)):
+        return False
+    tests = statement.test.values if (
+        isinstance(statement.test, ast.BoolOp) and isinstance(statement.test.op, ast.Or)
+    ) else [statement.test]
+    for test in tests:
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+            continue
+        measured, bound = test.left, test.comparators[0]
+        if not (
+            isinstance(measured, ast.Call)
+            and isinstance(measured.func, ast.Name)
+            and measured.func.id == "len"
+            and len(measured.args) == 1
+            and isinstance(measured.args[0], ast.Name)
+            and measured.args[0].id == name
+            and isinstance(bound, ast.Constant)
+            and bound.value == 1
+        ):
+            continue
+        if isinstance(test.ops[0], (ast.NotEq, ast.Gt)):
+            return True
+    return False
+
+
+def _unconditional_parts(expr: ast.expr) -> Iterator[ast.AST]:
+    """The nodes of ``expr`` that every evaluation of it evaluates (not the branches of a
+    conditional expression, the later operands of ``and``/``or``, lambdas, or the elements of a
+    comprehension, which may run zero times)."""
+    stack: list[ast.AST] = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.IfExp):
+            stack.append(node.test)
+        elif isinstance(node, ast.BoolOp):
+            stack.append(node.values[0])
+        elif isinstance(node, (ast.Lambda, *COMPREHENSIONS)):
+            continue
+        else:
+            stack.extend(ast.iter_child_nodes(node))
 
 
 def _comprehension_iterable(name: ast.Name, facts: ModuleFacts) -> ast.expr | None:

@@ -147,7 +147,7 @@ class Purity:
         self.extra_impure = frozenset(extra_impure)
         self._summaries: dict[ast.AST, Summary] = {}
         self._pure: dict[ast.AST, bool] = {}
-        self._module_vars: dict[tuple[int, str], tuple[str, str]] = {}
+        self._module_vars: dict[tuple[int, str, int], tuple[str, str]] = {}
 
     # -- summaries ---------------------------------------------------------------------------
 

@@ -32,6 +32,15 @@ OPTIONS = {
             "`hash`, `mtime`, `etag`, `version`, `digest`, `checksum`...): see PCM414."
         ),
     ),
+    "possible-repeats": OptionSpec(
+        default=False,
+        kind=bool,
+        doc=(
+            "PCM402 also proposes a cache where the calls only may repeat arguments (a loop "
+            "over items that may recur, calls from several places), not only where the code "
+            "shows that they do: the candidates a profile's measured hit rate can decide."
+        ),
+    ),
     "maxsize": OptionSpec(
         default=128,
         kind=int,

@@ -14,6 +14,7 @@ from perfcodemod.analysis.caching import (
     cache_reference,
     cacheable_params,
     called_only_with_bounded_values,
+    checks_one_character,
     role,
     self_calls,
 )
@@ -43,6 +44,8 @@ def grows_without_bound(
     few = _FEW_VALUES | PROGRAM_TYPES | enum_classes(facts)
     params = cacheable_params(function, role(function, facts))
     for arg in params:
+        if checks_one_character(function, arg.arg):
+            continue  # its entries are characters: the alphabet bounds them
         types = annotation_types(arg.annotation) if arg.annotation is not None else []
         if not types or not all(t in few for t in types):
             return True
@@ -96,8 +99,10 @@ class UnboundedCache(CachedFunctionRule):
       re-run the function, and on a hot path keyed by loaded files, evict on every call);
     - functions whose every call passes one character of a text (`chr(n)`, `text[i]`, the
       item of a `for` loop or comprehension over a `str`, a slice of one or a `str` method's
-      result) or one item of a `bytes`: the cache holds at most the input's alphabet (256
-      bytes; at most 1,114,112 code points, a few hundred in most texts), which is bounded,
+      result) or one item of a `bytes`, and functions that return only for one character
+      (before anything returns, they raise unless `len(c) == 1`, or evaluate `ord(c)`: a
+      cache keeps results, never exceptions): the cache holds at most the input's alphabet
+      (256 bytes; at most 1,114,112 code points, a few hundred in most texts), which is bounded,
       and a bound of 128 would evict on every text with more distinct characters, on what is
       usually the hottest path of the program (a per-character cache of character
       properties). A bound there must sit above the alphabet, which only the author knows;
@@ -201,6 +206,9 @@ class UnboundedCache(CachedFunctionRule):
         "    info = _info\n    n = 0\n    for start in range(0, len(text), step):\n"
         "        for character in text[start : start + step]:\n"
         "            n += info(character)\n    return n\n",
+        "import functools\n\n@functools.cache\ndef _check_char(c: object) -> str:\n"
+        "    if not isinstance(c, str):\n        raise TypeError(c)\n    if len(c) != 1:\n"
+        "        raise ValueError(c)\n    return c\n",
         "import functools\n\n@functools.cache\ndef _high(b):\n    return b >= 128\n\n"
         "def highs(data: bytes):\n    return [_high(b) for b in data] + [_high(data[0])]\n",
         # Methods are PCM411's.
@@ -216,6 +224,15 @@ class UnboundedCache(CachedFunctionRule):
             "import functools\n\n@functools.lru_cache(maxsize=128)\ndef _folder(name):\n"
             "    return '/sdcard/' + name\n\ndef downloads():\n    return _folder('Download')\n\n"
             "def any_folder(name):\n    return _folder(name)\n",
+            SAFE,
+        ),
+        # The near miss of the length check: a path returns before it.
+        Invalid(
+            "import functools\n\n@functools.cache\ndef _check_char(c):\n    if c == '':\n"
+            "        return c\n    if len(c) != 1:\n        raise ValueError(c)\n    return c\n",
+            "import functools\n\n@functools.lru_cache(maxsize=128)\ndef _check_char(c):\n"
+            "    if c == '':\n"
+            "        return c\n    if len(c) != 1:\n        raise ValueError(c)\n    return c\n",
             SAFE,
         ),
         # The near miss of the per-character cache: words of a text are not an alphabet.
