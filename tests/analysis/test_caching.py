@@ -18,6 +18,7 @@ from perfcodemod.analysis.caching import (
     parameter_use,
     recursion,
     repeated_arguments,
+    result_uses,
     role,
     text_kind,
     unhashable_parameter,
@@ -332,3 +333,19 @@ def test_repeated_arguments() -> None:
     )
     for name in ("score", "hoisted", "once", "tested", "moving"):
         assert repeated_arguments(found[name], facts) is None, name
+
+
+def test_result_uses() -> None:
+    facts, found = functions(
+        "def _f(c):\n    return [c]\n\n"
+        "def a(s):\n    return any(_f(c) for c in s)\n\n"
+        "def b(s):\n    return all(_f(c) for c in s), bool(_f(s))\n\n"
+        "def c(s):\n    return [x for x in _f(s)], list(_f(s))\n\n"
+        "def d(s):\n    return max(_f(c) for c in s)\n\n"
+        "def e(s):\n    _f(s).append(1)\n"
+    )
+    uses = result_uses(found["_f"], facts)
+    assert uses.visible
+    assert sorted(uses.read) == [5, 8, 8, 11] and uses.copied == (11,)
+    assert uses.escaped == (14,)  # `max` hands one of the lists on
+    assert uses.changed == (17,)

@@ -1192,10 +1192,25 @@ def _result_use(call: ast.Call, facts: ModuleFacts) -> str:
         and isinstance(parent.targets[0], ast.Name)
     ):
         return _variable_use(parent.targets[0].id, parent, facts)
-    if _read_by_method(call, facts):
+    if _read_by_method(call, facts) or _truth_tested_item(call, facts):
         return "read"
     use = ast_use(facts, call)  # type: ignore[arg-type]  # any expression's parent decides
     return {Use.READ: "read", Use.MUTATE: "changed"}.get(use, "escaped")
+
+
+def _truth_tested_item(value: ast.expr, facts: ModuleFacts) -> bool:
+    """``any(value for ...)``, ``all(value for ...)``: each item is only tested for truth."""
+    generator = facts.parents.get(value)
+    if not (isinstance(generator, ast.GeneratorExp) and generator.elt is value):
+        return False
+    call = facts.parents.get(generator)
+    return (
+        isinstance(call, ast.Call)
+        and call.args == [generator]
+        and isinstance(call.func, ast.Name)
+        and call.func.id in {"any", "all"}
+        and facts.is_unbound_builtin(call.func.id)
+    )
 
 
 def _read_by_method(value: ast.expr, facts: ModuleFacts) -> bool:

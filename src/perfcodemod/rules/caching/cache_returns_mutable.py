@@ -53,8 +53,9 @@ class CacheReturnsMutable(CachedFunctionRule):
     or a nested one, that the module mentions only to call it (for a method, `x._name(...)`;
     a local alias that is only called, `translate = self._translate`, counts as calls).
     If every call copies the result at once (`dict(_env())`, `list(f())`, `f().copy()`,
-    `[*f()]`) or only reads it (iterates, indexes, measures, tests it, calls reading methods
-    such as `.get()`, directly or through a variable), no caller can change the cached object
+    `[*f()]`) or only reads it (iterates, indexes, measures, tests it, also as the items of
+    `any(...)`/`all(...)`, calls reading methods such as `.get()`, directly or through a
+    variable), no caller can change the cached object
     and nothing is reported. If some caller changes it in place (`f().append(x)`,
     `tags = f(); tags[0] = x`, `tags += [...]`), the cache is corrupted today: the message says
     where, and the advice is to copy there (a tuple would break that caller). Otherwise (a
@@ -145,6 +146,12 @@ class CacheReturnsMutable(CachedFunctionRule):
         "    def last(self, value):\n        parts = self._parts(value)\n"
         "        return parts[-1] if parts else ''\n\n    def lines(self, values):\n"
         "        split = self._parts\n        return sum(len(split(v)) for v in values)\n",
+        # Only tested for truth: `any(_f(c) for c in s)`, `bool(_f(c))`, or iterated.
+        "import functools\n\n@functools.lru_cache(maxsize=4096)\ndef _simpler(c):\n"
+        "    return [d for d in c.lower() if d < c]\n\n"
+        "def shrink(s: str):\n    if not any(_simpler(c) for c in s):\n        return s\n"
+        "    i = next(j for j in range(len(s)) if bool(_simpler(s[j])))\n"
+        "    return [s[:i] + r + s[i + 1 :] for r in _simpler(s[i])]\n",
         "import functools\n\n@functools.cache\ndef _meta() -> dict:\n    return {'pid': 1}\n\n"
         "def record(**extra):\n    return {'kind': 'test', **_meta(), **extra}\n",
     )
