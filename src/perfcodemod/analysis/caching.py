@@ -1433,13 +1433,7 @@ def checks_one_character(function: FunctionNode, name: str) -> bool:
             return True
         if isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign)) and statement.value:
             if any(
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Name)
-                and node.func.id == "ord"
-                and len(node.args) == 1
-                and isinstance(node.args[0], ast.Name)
-                and node.args[0].id == name
-                for node in _unconditional_parts(statement.value)
+                _call_of_name("ord", node, name) for node in _unconditional_parts(statement.value)
             ):
                 return True
         if any(
@@ -1462,14 +1456,9 @@ def _raises_unless_one_long(statement: ast.If, name: str) -> bool:
     for test in tests:
         if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
             continue
-        measured, bound = test.left, test.comparators[0]
+        bound = test.comparators[0]
         if not (
-            isinstance(measured, ast.Call)
-            and isinstance(measured.func, ast.Name)
-            and measured.func.id == "len"
-            and len(measured.args) == 1
-            and isinstance(measured.args[0], ast.Name)
-            and measured.args[0].id == name
+            _call_of_name("len", test.left, name)
             and isinstance(bound, ast.Constant)
             and bound.value == 1
         ):
@@ -1477,6 +1466,18 @@ def _raises_unless_one_long(statement: ast.If, name: str) -> bool:
         if isinstance(test.ops[0], (ast.NotEq, ast.Gt)):
             return True
     return False
+
+
+def _call_of_name(function: str, node: ast.AST, name: str) -> bool:
+    """``node`` is ``function(name)`` (``len(c)``, ``ord(c)``)."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == function
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == name
+    )
 
 
 def _unconditional_parts(expr: ast.expr) -> Iterator[ast.AST]:
