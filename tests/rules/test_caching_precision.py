@@ -230,7 +230,8 @@ def env():
 
 
 def test_a_result_every_caller_copies_cannot_be_corrupted() -> None:
-    assert diagnostics(rule("PCM415"), ENV) == []
+    # Silent even where results callers out of sight may change are reported.
+    assert diagnostics(rule("PCM415"), ENV, {"possible-mutations": True}) == []
     module = run(ENV)
     mine = module.env()
     mine["PATH_EXTRA"] = "changed"
@@ -368,3 +369,12 @@ def test_repeats_the_code_does_not_show_are_left_to_a_profile() -> None:
     assert diagnostics(rule("PCM402"), code) == []
     (found,) = diagnostics(rule("PCM402"), code, {"possible-repeats": True})
     assert "in a loop at line 5" in found.message
+
+
+def test_a_shared_result_no_caller_changes_is_reported_only_on_request() -> None:
+    code = "import functools\n\n@functools.cache\ndef tags(kind):\n    return ['python', kind]\n"
+    assert diagnostics(rule("PCM415"), code) == []
+    (found,) = diagnostics(rule("PCM415"), code, {"possible-mutations": True})
+    assert "a caller that mutates it corrupts the cache" in found.message
+    module = run(code)
+    assert module.tags("web") is module.tags("web")  # the hazard: one list for every caller

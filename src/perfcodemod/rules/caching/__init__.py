@@ -41,6 +41,16 @@ OPTIONS = {
             "shows that they do: the candidates a profile's measured hit rate can decide."
         ),
     ),
+    "possible-mutations": OptionSpec(
+        default=False,
+        kind=bool,
+        doc=(
+            "PCM415 also reports a cached function's mutable result where no caller in sight "
+            "changes it but callers out of sight may (a public function, a result returned, "
+            "stored or passed on): the shared-object hazard, not only the corruption the code "
+            "shows."
+        ),
+    ),
     "maxsize": OptionSpec(
         default=128,
         kind=int,
