@@ -10,7 +10,7 @@ from textwrap import dedent
 
 import libcst as cst
 
-from perfcodemod.analysis import lists
+from perfcodemod.analysis import lists, names
 from perfcodemod.analysis.bindings import (
     DYNAMIC_NAMESPACE_CALLS,
     is_private_local,
@@ -34,10 +34,13 @@ from perfcodemod.analysis.consumers import (
 )
 from perfcodemod.analysis.effects import (
     Activity,
+    first_lazy_side_effect,
     first_side_effect,
+    lazy_stop_iteration,
     may_start_work,
     reads_object_state,
     region_activity,
+    stop_iteration_reason,
 )
 from perfcodemod.analysis.expressions import has_walrus, snippet
 from perfcodemod.analysis.facts import ModuleFacts
@@ -170,7 +173,10 @@ class SingleUseList(Rule):
     all after an early exit. The fix is **safe** only when that cannot be seen:
 
     - the comprehension makes no calls beyond the pure builtins (`len()`, `str()`,
-      `range()`...), and holds no `await`, `yield` or `:=`;
+      `range()`...), and holds no `await`, `yield` or `:=`. That also rules out a
+      `StopIteration` from its elements (`next()`, or any other call), which PEP 479 turns
+      into `RuntimeError` inside a generator expression, where the list comprehension let
+      it propagate;
     - nothing between the assignment and the end of the consumer (the whole `for` statement,
       or the statement holding the call; for a chain, the consumer of the last list) rebinds
       a name the comprehension reads, mutates its object, or passes it elsewhere; and an
@@ -184,8 +190,9 @@ class SingleUseList(Rule):
       local variables that never escape, and reads no attribute, item or other outside name;
     - the name is a function's local (a module-level name can be imported by other modules).
 
-    Otherwise the fix is **unsafe**: the comprehension's side effects would interleave with
-    the loop body's, a call in the loop body could change what later elements are computed
+    Otherwise the fix is **unsafe**, and the reason names what moves: the comprehension's
+    side effects would interleave with the loop body's, a `StopIteration` from `next()` would
+    become `RuntimeError`, a call in the loop body could change what later elements are computed
     from (`[t for t in tasks if not t.done]` while running the tasks), and a lazily read
     directory listing (`root.rglob()`) could see files the loop creates. As elsewhere,
     operators and attribute reads are assumed to have no side effects.
@@ -655,6 +662,37 @@ class SingleUseList(Rule):
             """),
             SAFE,
         ),
+        # `next()` in the element: StopIteration would become RuntimeError (PEP 479).
+        Invalid(
+            dedent("""\
+            def f(it, n: int):
+                ys = [next(it) for _ in range(n)]
+                return sum(ys)
+            """),
+            dedent("""\
+            def f(it, n: int):
+                ys = (next(it) for _ in range(n))
+                return sum(ys)
+            """),
+            UNSAFE,
+            reason="PEP 479",
+        ),
+        # A call in the first iterable runs at the assignment either way; reading its result
+        # is what moves.
+        Invalid(
+            dedent("""\
+            def f(root):
+                names = [p.name for p in root.iterdir()]
+                return sorted(names)
+            """),
+            dedent("""\
+            def f(root):
+                names = (p.name for p in root.iterdir())
+                return sorted(names)
+            """),
+            UNSAFE,
+            reason="is called at the assignment either way",
+        ),
         # Module level: other modules may import the name.
         Invalid(
             dedent("""\
@@ -842,12 +880,24 @@ class SingleUseList(Rule):
             return (
                 "a module-level name can be imported by other modules, which would get a generator"
             )
-        effect = first_side_effect(context, comp)
+        stop = lazy_stop_iteration(context, comp)
+        if stop is not None and names.builtin_called(context, stop) == "next":
+            return stop_iteration_reason(context, stop)
+        effect = first_lazy_side_effect(context, comp)
         if effect is not None:
             return (
                 f"`{snippet(context, effect)}` would run while the list is consumed, "
                 "interleaved with the consumer's code, and not at all for elements it does not "
                 "reach"
+            )
+        if first_side_effect(context, comp) is not None:
+            # A call in the first iterable runs at the assignment either way; reading what it
+            # returned is what moves.
+            return (
+                f"`{snippet(context, comp.for_in.iter)}` is called at the assignment either "
+                "way, but what it returns may be an iterator with effects of its own (a "
+                "generator, a file): it would be read while the list is consumed, interleaved "
+                "with the consumer's code"
             )
         for read in consuming_reads:
             handlers = handlers_around(context, read, statement)
