@@ -1,16 +1,18 @@
 """Draw a seeded random sample of findings per code, each with its context, for a blind read.
 
-    python benchmarks/sample_findings.py --select PCM1,PCM2,PCM3 --seed 11 --per-code 8 \\
-        /root/.pyenv/versions/3.11.7/lib/python3.11 /work/corpus/venv-big/lib/python3.11/site-packages
+    python benchmarks/sample_findings.py --select PCM0,PCM1,PCM2,PCM3 --seed 11 \\
+        --per-code 8 --exclude __pycache__ --exclude "$STDLIB/site-packages" \\
+        "$STDLIB" /work/corpus/venv-big/lib/python3.11/site-packages
 
 The check runs as a subprocess (``python -m perfcodemod check --output-format json``) with
 this interpreter, so ``PYTHONPATH=/some/other/checkout/src`` samples another version of the
 tool. Every rule named by ``--select`` runs (opt-in rules included); only what ``--exclude``
 names is skipped (default: ``__pycache__``; the tool's own defaults skip ``site-packages``,
-``build``... which a corpus of installed packages needs). ``--findings FILE`` keeps the raw findings (and reuses them when the
-file exists, so a second sample with another seed costs nothing). Each code's sample is drawn
-by its own generator seeded with ``seed:code``, from the findings sorted by file and position,
-so adding or removing a code does not change the other codes' samples.
+``build``... which a corpus of installed packages needs). ``--findings FILE`` keeps the raw
+findings (and reuses them when the file exists, so a second sample with another seed costs
+nothing). Each code's sample is drawn by its own generator seeded with ``seed:code``, from
+the findings sorted by file and position, so adding or removing a code does not change the
+other codes' samples.
 """
 
 from __future__ import annotations

@@ -239,22 +239,6 @@ def _annotation_is_reiterable(annotation: cst.BaseExpression) -> bool:
     return isinstance(annotation, cst.Name) and annotation.value in REITERABLE_ANNOTATIONS
 
 
-def iterated_container(iterable: cst.BaseExpression) -> str | None:
-    """The dotted name of the container that ``iterable`` iterates in place: ``xs``,
-    ``self.items``, ``d`` for ``d.items()``/``d.keys()``/``d.values()``; None for a fresh value
-    (a call of anything else, a display). A list built from it is a snapshot of that
-    container."""
-    if isinstance(iterable, (cst.Name, cst.Attribute)):
-        return names.dotted_name(iterable)
-    if (
-        isinstance(iterable, cst.Call)
-        and isinstance(iterable.func, cst.Attribute)
-        and iterable.func.attr.value in {"items", "keys", "values"}
-    ):
-        return names.dotted_name(iterable.func.value)
-    return None
-
-
 def sole_argument(call: cst.Call) -> cst.Arg | None:
     """The only argument of ``call``, if it has exactly one, positional and not starred."""
     if len(call.args) != 1:
@@ -287,7 +271,6 @@ __all__ = [
     "is_async_ast",
     "is_reiterable",
     "not_reiterable_part",
-    "iterated_container",
     "iterables",
     "sole_argument",
     "sole_argument_ast",

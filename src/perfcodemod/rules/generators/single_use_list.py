@@ -11,6 +11,7 @@ from textwrap import dedent
 import libcst as cst
 
 from perfcodemod.analysis import lists, names
+from perfcodemod.analysis.aliases import changes_through_aliases, iterated_paths
 from perfcodemod.analysis.bindings import (
     DYNAMIC_NAMESPACE_CALLS,
     is_private_local,
@@ -22,7 +23,6 @@ from perfcodemod.analysis.comprehensions import (
     is_async,
     is_async_ast,
     is_reiterable,
-    iterated_container,
     iterated_values,
     lazy_parts,
 )
@@ -54,7 +54,7 @@ from perfcodemod.analysis.flow import (
 )
 from perfcodemod.analysis.loops import enclosing_loops
 from perfcodemod.analysis.scopes import Scope
-from perfcodemod.analysis.uses import Use, first_change, in_place_changes, name_occurrences
+from perfcodemod.analysis.uses import Use, first_change, name_occurrences
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
 from perfcodemod.transforms import generator_from
@@ -111,7 +111,9 @@ class SingleUseList(Rule):
       `new = [x for x in xs if x not in seen]; for x in new: seen.add(x)`);
     - a snapshot: the code that consumes the list changes the container it was taken from
       (`stale = [k for k in d if ...]`, then `del d[k]` in the loop; a generator would fail
-      with "dictionary changed size during iteration", or skip elements of a list);
+      with "dictionary changed size during iteration", or skip elements of a list), also
+      through another name or item that may be the same object (`column = columns[i]`
+      while the list was taken from `columns[start]`; `e = d`; a loop over `columns`);
     - an assignment expression (`:=`) in the comprehension: it binds in the function, and the
       binding would happen later, or never;
     - a comprehension with side effects (calls) when other code runs between the assignment
@@ -370,6 +372,29 @@ class SingleUseList(Rule):
             done = [t for t in self.tasks if t.done]
             for t in done:
                 self.tasks.remove(t)
+        """),
+        # ... through another name or item of the same container: `column` is
+        # `columns[start]` when `i == start` (a set would change size during iteration).
+        dedent("""\
+        def f(columns, i, start):
+            column = columns[i]
+            originators = [o for o in columns[start]]
+            for o in originators:
+                column.add(o)
+        """),
+        dedent("""\
+        def f(d):
+            e = d
+            stale = [k for k in d.keys() if not d[k]]
+            for k in stale:
+                del e[k]
+        """),
+        dedent("""\
+        def f(groups, g):
+            members = [m for m in groups[g]]
+            for m in members:
+                for other in groups:
+                    other.discard(m)
         """),
         # Side effects meant to happen before the code in between.
         dedent("""\
@@ -662,6 +687,23 @@ class SingleUseList(Rule):
             """),
             SAFE,
         ),
+        # Another attribute of the same object is changed: not the container read.
+        Invalid(
+            dedent("""\
+            def f(self):
+                names = [n for n in self.items]
+                for n in names:
+                    self.seen.add(n)
+            """),
+            dedent("""\
+            def f(self):
+                names = (n for n in self.items)
+                for n in names:
+                    self.seen.add(n)
+            """),
+            UNSAFE,
+            reason="`self.items` may be an iterator",
+        ),
         # `next()` in the element: StopIteration would become RuntimeError (PEP 479).
         Invalid(
             dedent("""\
@@ -804,9 +846,11 @@ class SingleUseList(Rule):
             intervening.extend(downstream.intervening)
         # The list is a snapshot: the code that consumes it changes the container it was
         # taken from (`for k in [k for k in d if ...]: del d[k]`).
-        container = iterated_container(comp.for_in.iter)
-        if container is not None and in_place_changes(context, region, container):
-            return None
+        # The container may be reached through another name or item (`column =
+        # columns[i]` while iterating `columns[start]`): any of them counts.
+        for source in iterated_paths(context, comp.for_in.iter):
+            if changes_through_aliases(context, region, scope.node, source):
+                return None
         # A name the elements are computed from is rebound or changed before they would be
         # computed: the generator would compute other values (`[x + k ...]; for k in ...`).
         lazy = [n.value for n in lazy_free_names(context, comp)]
