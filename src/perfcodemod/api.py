@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from perfcodemod import engine, noqa
+from perfcodemod import engine, noqa, safety
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, ToolError
 from perfcodemod.files import Target, discover
@@ -120,6 +120,8 @@ def lint(
 ) -> tuple[list[Diagnostic], list[ToolError], int]:
     """Diagnostics for one text: selected rules, per-file ignores, noqa, fix settings."""
     diagnostics, errors = diagnose(source, settings, path, tree)
+    if safety.is_test_path(path, settings.root):
+        diagnostics = safety.demote_in_test_code(diagnostics)  # docs/fix-safety.md
     kept, suppressed = noqa.filter_suppressed(diagnostics, source.text, source.lines)
     return [_adjust(d, settings) for d in kept], errors, suppressed
 

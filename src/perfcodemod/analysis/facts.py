@@ -172,6 +172,22 @@ class ModuleFacts:
             for call in self.nodes(ast.Call)
         )
 
+    @cached_property
+    def measures_object_sizes(self) -> int | None:
+        """The first row where the module looks at how objects are laid out in memory: a name
+        or attribute with ``sizeof`` in it (``sys.getsizeof``, ``__sizeof__``, a
+        ``check_sizeof`` helper) or a use of ``tracemalloc``; None when it does not. A fix that
+        builds a container another way changes its spare capacity, which such code sees."""
+        rows = [
+            node.lineno
+            for node in self.nodes(ast.Name)
+            if "sizeof" in node.id or node.id == "tracemalloc"
+        ]
+        rows.extend(
+            node.lineno for node in self.nodes(ast.Attribute) if "sizeof" in node.attr
+        )
+        return min(rows) if rows else None
+
     def is_unbound_builtin(self, name: str) -> bool:
         """``name`` is a builtin and nothing in the module could shadow it."""
         return (

@@ -333,21 +333,96 @@ def maybe_list_ast(facts: ModuleFacts, name: str, where: ast.AST) -> bool:
 # -- what is in the list -----------------------------------------------------------------------
 
 _UNHASHABLE_DISPLAYS = (cst.List, cst.ListComp, cst.Dict, cst.DictComp, cst.Set, cst.SetComp)
+#: Annotations of types whose instances are unhashable.
+UNHASHABLE_TYPES = frozenset(
+    {
+        "list", "List", "dict", "Dict", "set", "Set", "bytearray", "MutableMapping",
+        "MutableSequence", "MutableSet", "defaultdict", "DefaultDict", "OrderedDict",
+        "Counter", "deque", "Deque", "ChainMap",
+    }
+)
+#: Annotations of containers whose first type argument is the type of their items.
+_ITEM_CONTAINERS = frozenset(
+    {
+        "list", "List", "Sequence", "MutableSequence", "Iterable", "Iterator", "Collection",
+        "deque", "Deque", "tuple", "Tuple",
+    }
+)
 
 
 def has_unhashable_elements(variable: ListVariable) -> bool:
     """Some binding gives a list whose elements are lists, dicts or sets (a display or
-    comprehension of them): ``set()`` of it, or an index keyed by its elements, raises."""
+    comprehension of them), or is annotated as a list of them (``list[dict[str, int]]``,
+    ``List[Optional[list]]``): ``set()`` of it, ``dict.fromkeys()``, or an index keyed by its
+    elements, raises."""
     for binding in variable.bindings:
         value = getattr(binding, "value", None)
-        if isinstance(value, cst.ListComp) and isinstance(value.elt, _UNHASHABLE_DISPLAYS):
+        if yields_unhashable_displays(value):
             return True
-        if isinstance(value, cst.List) and any(
-            isinstance(e, cst.Element) and isinstance(e.value, _UNHASHABLE_DISPLAYS)
-            for e in value.elements
+        annotation = getattr(binding, "annotation", None)
+        if isinstance(annotation, cst.Annotation) and annotation_items_may_be_unhashable(
+            annotation.annotation
         ):
             return True
     return False
+
+
+def is_unhashable_display(node: object) -> bool:
+    """A list, dict or set display or comprehension: an unhashable value, as written."""
+    return isinstance(node, _UNHASHABLE_DISPLAYS)
+
+
+def yields_unhashable_displays(node: object) -> bool:
+    """A display or comprehension whose elements (some of them) are unhashable displays."""
+    if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+        return is_unhashable_display(node.elt)
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return any(
+            isinstance(e, cst.Element) and is_unhashable_display(e.value) for e in node.elements
+        )
+    return False
+
+
+def annotation_items_may_be_unhashable(annotation: cst.BaseExpression) -> bool:
+    """``annotation`` is a container whose items may be of an unhashable type:
+    ``list[dict[str, Any]]``, ``Sequence[Optional[list[int]]]``, ``tuple[set, ...]``."""
+    if isinstance(annotation, cst.SimpleString):
+        try:
+            annotation = cst.parse_expression(str(annotation.evaluated_value))
+        except (cst.ParserSyntaxError, ValueError):
+            return False
+    if not isinstance(annotation, cst.Subscript) or _type_name(annotation.value) not in (
+        _ITEM_CONTAINERS
+    ):
+        return False
+    return any(
+        isinstance(element.slice, cst.Index) and _may_be_unhashable_type(element.slice.value)
+        for element in annotation.slice
+    )
+
+
+def _type_name(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+def _may_be_unhashable_type(node: cst.BaseExpression) -> bool:
+    """Some alternative of the type ``node`` is an unhashable type (``Optional[dict]``,
+    ``list[int] | None``, ``Union[str, set[str]]``)."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        return _may_be_unhashable_type(node.left) or _may_be_unhashable_type(node.right)
+    if isinstance(node, cst.Subscript):
+        head = _type_name(node.value)
+        if head in {"Optional", "Union", "Annotated"}:
+            return any(
+                isinstance(e.slice, cst.Index) and _may_be_unhashable_type(e.slice.value)
+                for e in (node.slice[:1] if head == "Annotated" else node.slice)
+            )
+        return head in UNHASHABLE_TYPES
+    return _type_name(node) in UNHASHABLE_TYPES
 
 
 def static_length(value: object) -> int | None:
@@ -402,12 +477,16 @@ __all__ = [
     "LIST_ANNOTATIONS",
     "LIST_BUILTINS",
     "LIST_FUNCTIONS",
+    "UNHASHABLE_TYPES",
     "ListVariable",
     "SPLIT_METHODS",
     "binding_gives_list",
     "binding_gives_list_ast",
     "function_list_names_ast",
+    "annotation_items_may_be_unhashable",
     "has_unhashable_elements",
+    "is_unhashable_display",
+    "yields_unhashable_displays",
     "is_list_annotation",
     "is_list_annotation_ast",
     "is_list_expression",

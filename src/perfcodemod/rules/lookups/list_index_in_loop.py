@@ -227,6 +227,9 @@ class ListIndexInLoop(Rule):
         "def f(xs, ys):\n"
         "    pairs = [[x, x] for x in xs]\n"
         "    return [pairs.index(y) for y in ys]\n",
+        # ... or annotated as a list of dicts.
+        "def f(rows: list[dict[str, int]], ys):\n"
+        "    return [rows.index(y) for y in ys]\n",
         # A closure variable: the enclosing function might change it between calls.
         "def f(xs):\n"
         "    order = list(xs)\n"

@@ -213,6 +213,8 @@ class ListMembershipInLoop(Rule):
             "    pairs = [[x, x] for x in xs]\n"
             "    return [y for y in ys if y in pairs]\n"
         ),
+        # ... or annotated as a list of lists.
+        "def f(pairs: list[list[int]], ys):\n    return [y for y in ys if y in pairs]\n",
         # A list of constants only used for membership tests: PCM202 reports it.
         "def f(ys):\n    names = ['a', 'b']\n    return [y for y in ys if y in names]\n",
         # A short list of fixed length: the scan is short anyway.
