@@ -35,6 +35,7 @@ from perfcodemod.analysis.expressions import walk
 from perfcodemod.analysis.facts import BUILTIN_NAMES, ModuleFacts
 from perfcodemod.analysis.flow import (
     dominates,
+    in_type_error_handler,
     is_inside,
     is_inside_any,
     statement_of,
@@ -88,12 +89,18 @@ def hoist_point(
     adds a caller's condition on each candidate statement (say, that the loop does not assign
     the attribute the index is keyed by).
 
+    A lookup in an ``except TypeError:`` clause (or a bare ``except:``, ``except
+    Exception:``) gets nothing: that is the fallback for values a set or dict rejects as
+    unhashable, which an index built from them could not hold either.
+
     Placement follows Python's scoping: a lookup in a lambda or in a generator expression that
     is not consumed on the spot runs at unknown times, so it gets nothing; an index built in a
     class body would be invisible to the comprehensions of that body (and would become a class
     attribute), so a loop in a class body gets its index before the ``class`` statement, in the
     enclosing function or module, and only for a collection that resolves there.
     """
+    if in_type_error_handler(context, lookup):
+        return None  # the fallback for unhashable values: no hashed index can serve it
     found = repeating_loops(context, lookup)
     if not found.loops:
         return None

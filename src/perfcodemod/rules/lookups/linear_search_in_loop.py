@@ -86,7 +86,8 @@ class LinearSearchInLoop(Rule):
     (a `return`, or a `break` that follows it); keys that are calls (`x.key()`), comparisons
     other than `==`, a `k` that reads `x`, several conditions or `for` clauses, generators
     that yield something other than the item; searches in a lambda or in a generator
-    expression that is not consumed on the spot; class attributes used in a class body. When
+    expression that is not consumed on the spot; class attributes used in a class body;
+    searches in an `except TypeError:` clause (the fallback for unhashable keys). When
     the loop catches the `StopIteration` (or `IndexError`) of a miss, misses are expected and
     the search is reported without a fix: the rewrite is `.get(k)` and a test for `None`.
 
@@ -188,6 +189,13 @@ class LinearSearchInLoop(Rule):
         "    return [next((f.size for f in files if f.path == p), None) for p in paths]\n",
         "def f(groups, paths):\n"
         "    return [next((f for g in groups for f in g if f.path == p), None) for p in paths]\n",
+        # The fallback for unhashable keys, which a dict index cannot hold either.
+        "def f(files, paths, by_path):\n"
+        "    for p in paths:\n"
+        "        try:\n"
+        "            print(by_path[p])\n"
+        "        except TypeError:\n"
+        "            print(next((f for f in files if f.path == p), None))\n",
         # Not the builtin `next`; not index 0.
         "def f(files, paths, next):\n"
         "    return [next((f for f in files if f.path == p), None) for p in paths]\n",

@@ -47,7 +47,9 @@ class ListCountInLoop(Rule):
     after (a `return`, or a `break` that follows it); `str.count` (it counts substrings) and
     any receiver not known to be a list; a list display of at most 8 items that nothing
     changes (counting it costs about a dict lookup); counts in a lambda or in a generator
-    expression that is not consumed on the spot; class attributes used in a class body.
+    expression that is not consumed on the spot; class attributes used in a class body;
+    counts in an `except TypeError:` clause (the fallback for unhashable values, which a
+    `Counter` cannot hold either).
 
     ## Why is this bad?
     `.count()` compares the value with every element, every time: n counts over a list of n
@@ -121,6 +123,14 @@ class ListCountInLoop(Rule):
         # Unknown type.
         "def f(xs, ys):\n"
         "    return [xs.count(y) for y in ys]\n",
+        # The fallback for unhashable values, which a Counter cannot hold either.
+        "def f(xs, ys, counts):\n"
+        "    items = list(xs)\n"
+        "    for y in ys:\n"
+        "        try:\n"
+        "            print(counts[y])\n"
+        "        except TypeError:\n"
+        "            print(items.count(y))\n",
         "def f(ys, db):\n"
         "    xs = db.rows()\n"
         "    return [xs.count(y) for y in ys]\n",

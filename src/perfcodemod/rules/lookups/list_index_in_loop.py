@@ -55,8 +55,10 @@ class ListIndexInLoop(Rule):
     list; a list display of at most 8 items that nothing changes (scanning it costs about a
     dict lookup); `.index(v, start)`; lookups in a lambda or in a generator expression that is
     not consumed on the spot (they run at unknown times); class attributes used in a class
-    body. When the loop catches the `ValueError` of a miss (misses are then expected), the
-    lookup is reported without a fix: the rewrite is `xs_index.get(v)` and a test for `None`.
+    body; a lookup in an `except TypeError:` clause (the fallback for unhashable values,
+    which a dict cannot hold either). When the loop catches the `ValueError` of a miss
+    (misses are then expected), the lookup is reported without a fix: the rewrite is
+    `xs_index.get(v)` and a test for `None`.
 
     ## Why is this bad?
     `.index()` compares the value with each element in turn: n lookups in a list of n items
@@ -227,6 +229,14 @@ class ListIndexInLoop(Rule):
         "def f(xs, ys):\n"
         "    pairs = [[x, x] for x in xs]\n"
         "    return [pairs.index(y) for y in ys]\n",
+        # The fallback for unhashable values, which a position dict cannot hold either.
+        "def f(xs, ys, positions):\n"
+        "    order = list(xs)\n"
+        "    for y in ys:\n"
+        "        try:\n"
+        "            print(positions[y])\n"
+        "        except TypeError:\n"
+        "            print(order.index(y))\n",
         # ... or annotated as a list of dicts.
         "def f(rows: list[dict[str, int]], ys):\n"
         "    return [rows.index(y) for y in ys]\n",

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable
 import libcst as cst
 
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.flow import in_type_error_handler
 from perfcodemod.analysis.hashability import is_hashable_constant
 from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
 from perfcodemod.analysis.lists import (
@@ -392,8 +391,8 @@ class ListMembershipInLoop(Rule):
         ):
             return
         loops = enclosing_loops(self.context, container)
-        if not loops or not loops.in_function or in_type_error_handler(self.context, container):
-            return  # (a test in `except TypeError:` is the fallback for unhashable values)
+        if not loops or not loops.in_function:
+            return  # (`hoist_point` leaves out the `except TypeError:` fallback)
         function = loops.boundary
         assert isinstance(function, cst.FunctionDef)
         variable = known_list(self.context, container)
