@@ -8,6 +8,8 @@ collection named ``xs``:
 
 - :func:`hoist_point`: the statement before which the index goes, the one holding the outermost
   loop in which ``xs`` stays the same (``None``: not in a loop, or no such statement);
+- :func:`repeats_same_lookup`: the value looked up never changes in those loops (then one
+  lookup hoisted out answers every iteration, and an index is the wrong advice);
 - :func:`module_name_is_stable`: for a module-level ``xs``, that no function of the module can
   rebind or change it while a loop runs (from the module's ``ast``);
 - :func:`fresh_name`: a name for the index that nothing in the module binds or reads;
@@ -42,6 +44,7 @@ from perfcodemod.analysis.flow import (
     statements_after,
 )
 from perfcodemod.analysis.loops import Loops, enclosing_loops, repeating_loops
+from perfcodemod.analysis.effects import Activity, is_effect_free_call, region_activity
 from perfcodemod.analysis.uses import Use, ast_use, changes_in, uses_in
 from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
@@ -145,6 +148,84 @@ def hoist_point(
     if best is None:
         return None
     return Hoist(best, frame, kind)
+
+
+def repeats_same_lookup(
+    context: RuleContext, lookup: cst.CSTNode, value: cst.BaseExpression, hoist: Hoist
+) -> bool:
+    """The value ``lookup`` looks for stays the same in every loop that would run it before
+    the index (``for k in kinds: if STAR2 in formal: ...``): each iteration asks the same
+    question, so one lookup hoisted out of the loops answers it, and an index of the whole
+    collection is the wrong advice.
+
+    A value stays the same in a loop when it is built from constants, names the loop neither
+    rebinds nor changes, and pure builtin calls of such values; an attribute or constant item
+    of such a name too, when the name is a module or class (``nodes.ARG_STAR2``) or the loop
+    runs no code that could change it (no calls, no stores into attributes or items)."""
+    loops = [
+        loop
+        for loop in repeating_loops(context, lookup).loops
+        if is_inside(context, loop, hoist.statement)
+    ]
+    return bool(loops) and all(_stays_the_same(context, value, loop) for loop in loops)
+
+
+def _stays_the_same(context: RuleContext, value: cst.BaseExpression, loop: cst.CSTNode) -> bool:
+    if isinstance(value, (cst.BaseNumber, cst.SimpleString, cst.ConcatenatedString)):
+        return True
+    if isinstance(value, cst.Name):
+        # Passing it on (an escape) does not make it another value: only rebinding it or
+        # changing its object in place does.
+        return value.value in {"None", "True", "False"} or not any(
+            use in {Use.REBIND, Use.MUTATE} for _, use in changes_in(context, loop, value.value)
+        )
+    if isinstance(value, (cst.Attribute, cst.Subscript)):
+        if isinstance(value, cst.Subscript) and not (
+            len(value.slice) == 1
+            and isinstance(value.slice[0].slice, cst.Index)
+            and _stays_the_same(context, value.slice[0].slice.value, loop)
+        ):
+            return False
+        root = value.value
+        while isinstance(root, (cst.Attribute, cst.Subscript)):
+            root = root.value
+        if not isinstance(root, cst.Name) or not _stays_the_same(context, root, loop):
+            return False
+        return _names_module_or_class(context, root) or (
+            region_activity(context, [loop]) is Activity.QUIET
+        )
+    if isinstance(value, cst.UnaryOperation):
+        return _stays_the_same(context, value.expression, loop)
+    if isinstance(value, cst.BinaryOperation):
+        return _stays_the_same(context, value.left, loop) and _stays_the_same(
+            context, value.right, loop
+        )
+    if isinstance(value, cst.Tuple):
+        return all(
+            isinstance(e, cst.Element) and _stays_the_same(context, e.value, loop)
+            for e in value.elements
+        )
+    if isinstance(value, cst.Call) and is_effect_free_call(context, value):
+        return all(
+            arg.keyword is None and not arg.star and _stays_the_same(context, arg.value, loop)
+            for arg in value.args
+        )
+    return False
+
+
+def _names_module_or_class(context: RuleContext, name: cst.Name) -> bool:
+    """``name`` is bound only by imports or module-level ``class`` statements: its
+    attributes are constants of a module or a class (``nodes.ARG_STAR2``, ``Color.RED``)."""
+    resolution = context.scopes.resolve(name)
+    if not resolution.is_module_level:
+        return False
+    facts = context.facts
+    bindings = facts.bindings.get(name.value, ())
+    return bool(bindings) and all(
+        isinstance(b, (ast.Import, ast.ImportFrom))
+        or (isinstance(b, ast.ClassDef) and facts.parents.get(b) is facts.tree)
+        for b in bindings
+    )
 
 
 def _frame_and_statements(
@@ -581,4 +662,5 @@ __all__ = [
     "hoist_point",
     "identifier_part",
     "module_name_is_stable",
+    "repeats_same_lookup",
 ]

@@ -21,7 +21,7 @@ from perfcodemod.analysis.expressions import (
 )
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.flow import miss_is_caught
-from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
+from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point, repeats_same_lookup
 from perfcodemod.analysis.lists import has_unhashable_elements, known_list
 from perfcodemod.analysis.lookups import (
     index_name,
@@ -87,7 +87,9 @@ class LinearSearchInLoop(Rule):
     other than `==`, a `k` that reads `x`, several conditions or `for` clauses, generators
     that yield something other than the item; searches in a lambda or in a generator
     expression that is not consumed on the spot; class attributes used in a class body;
-    searches in an `except TypeError:` clause (the fallback for unhashable keys). When
+    searches in an `except TypeError:` clause (the fallback for unhashable keys); a search
+    for a key that stays the same in every loop that repeats it (one search before the loop
+    answers them all). When
     the loop catches the `StopIteration` (or `IndexError`) of a miss, misses are expected and
     the search is reported without a fix: the rewrite is `.get(k)` and a test for `None`.
 
@@ -189,6 +191,10 @@ class LinearSearchInLoop(Rule):
         "    return [next((f.size for f in files if f.path == p), None) for p in paths]\n",
         "def f(groups, paths):\n"
         "    return [next((f for g in groups for f in g if f.path == p), None) for p in paths]\n",
+        # The same key on every iteration: one search before the loop answers it.
+        "def f(files, rows, wanted):\n"
+        "    for r in rows:\n"
+        "        print(r, next((f for f in files if f.path == wanted), None))\n",
         # The fallback for unhashable keys, which a dict index cannot hold either.
         "def f(files, paths, by_path):\n"
         "    for p in paths:\n"
@@ -414,8 +420,8 @@ class LinearSearchInLoop(Rule):
             match.collection,
             region_ok=lambda statement: not _keys_may_change(self.context, statement, match),
         )
-        if hoist is None:
-            return
+        if hoist is None or repeats_same_lookup(self.context, node, match.value, hoist):
+            return  # (the same key on every iteration: one search before the loop answers it)
         collection = match.collection.value
         key_code = self.context.code_for(match.key).strip()
         message = (

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import libcst as cst
 
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
+from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point, repeats_same_lookup
 from perfcodemod.analysis.imports import reference
 from perfcodemod.analysis.lists import has_unhashable_elements, is_small_fixed_list, known_list
 from perfcodemod.analysis.lookups import (
@@ -49,7 +49,9 @@ class ListCountInLoop(Rule):
     changes (counting it costs about a dict lookup); counts in a lambda or in a generator
     expression that is not consumed on the spot; class attributes used in a class body;
     counts in an `except TypeError:` clause (the fallback for unhashable values, which a
-    `Counter` cannot hold either).
+    `Counter` cannot hold either); a count of a value that stays the same in the loop (a
+    constant, a name the loop does not rebind, a module or class attribute): one count
+    before the loop answers every iteration, a `Counter` of every value is the wrong advice.
 
     ## Why is this bad?
     `.count()` compares the value with every element, every time: n counts over a list of n
@@ -123,6 +125,12 @@ class ListCountInLoop(Rule):
         # Unknown type.
         "def f(xs, ys):\n"
         "    return [xs.count(y) for y in ys]\n",
+        # The same value on every iteration: one count before the loop is the fix, not a
+        # Counter of every value.
+        "VOTES = 'a b a c'.split()\n"
+        "n = 0\n"
+        "while VOTES.count('a') > n:\n"
+        "    n += 1\n",
         # The fallback for unhashable values, which a Counter cannot hold either.
         "def f(xs, ys, counts):\n"
         "    items = list(xs)\n"
@@ -234,14 +242,14 @@ class ListCountInLoop(Rule):
         Invalid(
             "VOTES = 'a b a c'.split()\n"
             "n = 0\n"
-            "while VOTES.count('a') > n:\n"
+            "while VOTES.count(VOTES[n]) > 1:\n"
             "    n += 1\n",
             "import collections\n"
             "\n"
             "VOTES = 'a b a c'.split()\n"
             "n = 0\n"
             "VOTES_COUNTS = collections.Counter(VOTES)\n"
-            "while VOTES_COUNTS['a'] > n:\n"
+            "while VOTES_COUNTS[VOTES[n]] > 1:\n"
             "    n += 1\n",
             UNSAFE,
         ),
@@ -267,8 +275,8 @@ class ListCountInLoop(Rule):
         ):
             return
         hoist = hoist_point(self.context, node, receiver)
-        if hoist is None:
-            return
+        if hoist is None or repeats_same_lookup(self.context, node, node.args[0].value, hoist):
+            return  # (the same value on every iteration: one `.count()` before the loop)
         name = receiver.value
         message = (
             f"`{name}.count()` inside a loop scans the list on every iteration; build a "

@@ -9,7 +9,7 @@ import libcst as cst
 from perfcodemod.analysis.expressions import is_repeatable, needs_parentheses
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.flow import miss_is_caught
-from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
+from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point, repeats_same_lookup
 from perfcodemod.analysis.lists import has_unhashable_elements, is_small_fixed_list, known_list
 from perfcodemod.analysis.lookups import (
     SMALL_LIST,
@@ -56,7 +56,10 @@ class ListIndexInLoop(Rule):
     dict lookup); `.index(v, start)`; lookups in a lambda or in a generator expression that is
     not consumed on the spot (they run at unknown times); class attributes used in a class
     body; a lookup in an `except TypeError:` clause (the fallback for unhashable values,
-    which a dict cannot hold either). When the loop catches the `ValueError` of a miss
+    which a dict cannot hold either); a lookup of a value that stays the same in every loop
+    that repeats it (a constant, a name the loops do not rebind, a module or class
+    attribute): one `.index()` before the loop answers every iteration, and a dict of every
+    position is the wrong advice. When the loop catches the `ValueError` of a miss
     (misses are then expected), the lookup is reported without a fix: the rewrite is
     `xs_index.get(v)` and a test for `None`.
 
@@ -229,6 +232,17 @@ class ListIndexInLoop(Rule):
         "def f(xs, ys):\n"
         "    pairs = [[x, x] for x in xs]\n"
         "    return [pairs.index(y) for y in ys]\n",
+        # The same value on every iteration (a module attribute, a name the loop does not
+        # rebind), in a rare branch: one `.index()` before the loop is the advice, if any.
+        "import nodes\n"
+        "def f(kinds: list[int], formal: list[int], out):\n"
+        "    for k in kinds:\n"
+        "        if k == 3 and nodes.STAR2 in formal:\n"
+        "            out.append(formal.index(nodes.STAR2))\n",
+        "def f(kinds: list[int], formal: list[int], star, out):\n"
+        "    for k in kinds:\n"
+        "        if k == 3:\n"
+        "            out.append(formal.index(star))\n",
         # The fallback for unhashable values, which a position dict cannot hold either.
         "def f(xs, ys, positions):\n"
         "    order = list(xs)\n"
@@ -373,6 +387,21 @@ class ListIndexInLoop(Rule):
             "            pass\n",
             None,
         ),
+        # Near miss: the value changes in the inner loop (not in the outer one).
+        Invalid(
+            "def f(rows, order: list[str]):\n"
+            "    for row in rows:\n"
+            "        for cell in row:\n"
+            "            print(order.index(cell), order.index(row.key))\n",
+            "def f(rows, order: list[str]):\n"
+            "    order_index = {v: i for i, v in reversed(list(enumerate(order)))}\n"
+            "    for row in rows:\n"
+            "        for cell in row:\n"
+            "            print(order_index[cell] if cell in order_index else order.index(cell), "
+            "order_index[row.key] if row.key in order_index else order.index(row.key))\n",
+            UNSAFE,
+            count=2,
+        ),
         # The value looked up is a call: it would be evaluated twice; reported without a fix.
         Invalid(
             "def f(names: list[str], ys):\n"
@@ -401,8 +430,9 @@ class ListIndexInLoop(Rule):
         ):
             return
         hoist = hoist_point(self.context, node, receiver)
-        if hoist is None:
-            return
+        needle = node.args[0].value
+        if hoist is None or repeats_same_lookup(self.context, node, needle, hoist):
+            return  # (the same value on every iteration: one `.index()` before the loop)
         name = receiver.value
         message = (
             f"`{name}.index()` inside a loop scans the list on every iteration; build a "
@@ -413,7 +443,6 @@ class ListIndexInLoop(Rule):
             self.report(node, message + " and look values up with `.get()` instead of "
                         "catching ValueError")
             return
-        needle = node.args[0].value
         if not is_repeatable(needle) or not all(
             builtin_visible_at(self.context, builtin, hoist.statement)
             for builtin in ("reversed", "list", "enumerate")

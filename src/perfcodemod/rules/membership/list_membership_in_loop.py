@@ -9,7 +9,7 @@ import libcst as cst
 
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import is_hashable_constant
-from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
+from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point, repeats_same_lookup
 from perfcodemod.analysis.lists import (
     ListVariable,
     function_list_names_ast,
@@ -24,6 +24,7 @@ from perfcodemod.analysis.uses import (
     builtin_visible_at,
     is_membership_container,
     membership_containers_ast,
+    membership_needle,
     name_occurrences,
     uses_in,
 )
@@ -61,7 +62,9 @@ class ListMembershipInLoop(Rule):
     escaped before the loop, or is used by a nested function or lambda in any way other
     than reading it. Tests in a lambda, or in a generator expression that is not consumed on
     the spot, run at unknown times and are not reported, nor are tests in an `except
-    TypeError:` clause (the fallback for unhashable values). Module-level names are not
+    TypeError:` clause (the fallback for unhashable values), nor tests of a value that stays
+    the same in every loop that repeats them (a constant, a name the loops do not rebind, a
+    module or class attribute): one test before the loop answers them all. Module-level names are not
     reported.
     A list of constants whose every use is a membership test is PCM202's business, and a list
     whose length is known and small (a display or a string literal's `split()` of fewer than
@@ -201,6 +204,17 @@ class ListMembershipInLoop(Rule):
         "def f(xs, ys):\n    names = list(xs)\n    return (y for y in ys if y in names)\n",
         # A lambda: runs whenever it is called.
         "def f(xs, ys):\n    names = list(xs)\n    return sorted(ys, key=lambda y: y in names)\n",
+        # The same value on every iteration: one test before the loop answers it.
+        (
+            "STAR2 = 4\n"
+            "def f(kinds, xs):\n"
+            "    formal = list(xs)\n"
+            "    out = []\n"
+            "    for k in kinds:\n"
+            "        if k == 3 and STAR2 in formal:\n"
+            "            out.append(k)\n"
+            "    return out\n"
+        ),
         # The fallback for unhashable values.
         (
             "def f(xs, ys):\n    names = list(xs)\n    for y in ys:\n        try:\n"
@@ -405,6 +419,9 @@ class ListMembershipInLoop(Rule):
         hoist = hoist_point(self.context, node, container)
         if hoist is None or hoist.kind != "local" or hoist.frame is not function:
             return
+        needle = membership_needle(self.context, container)
+        if needle is None or repeats_same_lookup(self.context, node, needle, hoist):
+            return  # (the same value on every iteration: one test before the loop answers it)
         statement = hoist.statement
         message = (
             f"Membership test against list `{variable.name}` inside a loop; build a set once "
