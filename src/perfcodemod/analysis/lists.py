@@ -17,7 +17,7 @@ safety. The ``*_ast`` functions are the pre-check twins on Python's ``ast``: the
 "maybe a list" where the LibCST versions say no, never the other way round.
 
 Beyond "is it a list": what its bindings say about its items (:func:`has_unhashable_elements`)
-and its size (:func:`is_small_fixed_list`), which the rules that build a set or an index from a
+and its size (:func:`max_length`, :func:`is_small_fixed_list`), which the rules that build a set or an index from a
 list use to stay silent where that cannot work or cannot pay.
 """
 
@@ -445,33 +445,101 @@ def static_length(value: object) -> int | None:
 
 
 def is_small_fixed_list(context: RuleContext, variable: ListVariable, at_most: int) -> bool:
-    """Every binding of the list gives at most ``at_most`` items whose number is known from
-    the code (:func:`static_length`; for a module-level list bound outside the chunk, a
-    display), and nothing changes it in place (an ``append`` could grow it): scanning so
+    """The list never holds more than ``at_most`` items (:func:`max_length`): scanning so
     short a list costs about what a lookup in an index does."""
-    if variable.bindings:
-        for binding in variable.bindings:
-            if not isinstance(binding, (cst.Assign, cst.AnnAssign)):
-                return False  # a parameter, or `+=`
-            length = static_length(binding.value)
-            if length is None or length > at_most:
-                return False
-        return not any(
-            use is Use.MUTATE for _, use in uses_in(context, variable.owner, variable.name)
-        )
+    length = max_length(context, variable)
+    return length is not None and length <= at_most
+
+
+#: Methods of ``list`` and how many items a call adds (None: it depends on the argument).
+_GROWTH = {"append": 1, "insert": 1, "extend": None}
+#: Methods of ``list`` that change it without adding items.
+_NO_GROWTH = frozenset({"pop", "remove", "clear", "sort", "reverse"})
+_REPEATING = (
+    cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
+    cst.FunctionDef, cst.Lambda, cst.ClassDef,
+)
+
+
+def max_length(context: RuleContext, variable: ListVariable) -> int | None:
+    """The most items the list can ever hold, from the code alone, or None when that is not
+    known: the largest length a binding gives (:func:`static_length`: a display, a string
+    literal's ``split()``), plus what each growing call can add (``append``/``insert`` one,
+    ``extend``/``+=`` a display its length) when it runs at most once per binding: not in a
+    loop, comprehension or nested function. ``pair = [a, b]`` and ``if c: pair.append(d)``
+    holds at most three. For a module-level list bound outside the chunk: a display that
+    nothing changes anywhere."""
+    if not variable.bindings:
+        return _module_list_length(context, variable.name)
+    longest = 0
+    growth = 0
+    for binding in variable.bindings:
+        if isinstance(binding, cst.AugAssign):
+            added = static_length(binding.value)
+            if added is None or _may_repeat(context, binding, variable.owner):
+                return None
+            growth += added
+            continue
+        if not isinstance(binding, (cst.Assign, cst.AnnAssign)):
+            return None  # a parameter
+        length = static_length(binding.value)
+        if length is None:
+            return None
+        longest = max(longest, length)
+    for occurrence, use in uses_in(context, variable.owner, variable.name):
+        if use is not Use.MUTATE:
+            continue
+        added = _items_added(context, occurrence)
+        if added is None or (added and _may_repeat(context, occurrence, variable.owner)):
+            return None
+        growth += added
+    return longest + growth
+
+
+def _items_added(context: RuleContext, occurrence: cst.Name) -> int | None:
+    """How many items the change made through ``occurrence`` can add (None: unknown)."""
+    parent = context.parent(occurrence)
+    if isinstance(parent, cst.Attribute) and parent.value is occurrence:
+        method = parent.attr.value
+        if method in _NO_GROWTH:
+            return 0
+        if method not in _GROWTH:
+            return None
+        call = context.parent(parent)
+        if method == "extend" and isinstance(call, cst.Call) and len(call.args) == 1:
+            return static_length(call.args[0].value)
+        return _GROWTH[method]
+    if isinstance(parent, cst.Subscript) and parent.value is occurrence:
+        # `del xs[i]` or `xs[i] = v` keep or shrink it; a slice assignment can grow it.
+        return 0 if all(isinstance(e.slice, cst.Index) for e in parent.slice) else None
+    return None
+
+
+def _may_repeat(context: RuleContext, node: cst.CSTNode, owner: cst.CSTNode) -> bool:
+    """``node`` may run more than once per run of ``owner``'s body."""
+    for ancestor in context.ancestors(node):
+        if ancestor is owner:
+            return False
+        if isinstance(ancestor, _REPEATING):
+            return True
+    return True
+
+
+def _module_list_length(context: RuleContext, name: str) -> int | None:
     facts = context.facts
-    for node in facts.bindings.get(variable.name, ()):
+    longest = 0
+    for node in facts.bindings.get(name, ()):
         statement = facts.parents.get(node) if isinstance(node, ast.Name) else None
         value = getattr(statement, "value", None)
         if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or not (
             isinstance(value, (ast.List, ast.Tuple))
-            and len(value.elts) <= at_most
             and not any(isinstance(e, ast.Starred) for e in value.elts)
         ):
-            return False
-    return not any(
-        ast_use(facts, load) is Use.MUTATE for load in facts.loads.get(variable.name, ())
-    )
+            return None
+        longest = max(longest, len(value.elts))
+    if any(ast_use(facts, load) is Use.MUTATE for load in facts.loads.get(name, ())):
+        return None
+    return longest
 
 __all__ = [
     "LIST_ANNOTATIONS",
@@ -493,6 +561,7 @@ __all__ = [
     "is_list_expression_ast",
     "is_module_list_ast",
     "is_small_fixed_list",
+    "max_length",
     "known_list",
     "list_bound_names_ast",
     "maybe_list_ast",

@@ -45,8 +45,9 @@ class ListCountInLoop(Rule):
 
     Not reported: one `.count()` outside a loop, or one that the loop always leaves right
     after (a `return`, or a `break` that follows it); `str.count` (it counts substrings) and
-    any receiver not known to be a list; a list display of at most 8 items that nothing
-    changes (counting it costs about a dict lookup); counts in a lambda or in a generator
+    any receiver not known to be a list; a list that never holds more than 8 items
+    (displays grown at most once per call, not in a loop: counting it costs about a dict
+    lookup); counts in a lambda or in a generator
     expression that is not consumed on the spot; class attributes used in a class body;
     counts in an `except TypeError:` clause (the fallback for unhashable values, which a
     `Counter` cannot hold either); a count of a value that stays the same in the loop (a

@@ -52,8 +52,8 @@ class ListIndexInLoop(Rule):
     Not reported: one `.index()` outside a loop, or one that the loop always leaves right
     after (a `return`, or a `break` that follows it): a single search costs what building
     the dict would; `str.index` (a substring search) and any receiver not known to be a
-    list; a list display of at most 8 items that nothing changes (scanning it costs about a
-    dict lookup); `.index(v, start)`; lookups in a lambda or in a generator expression that is
+    list; a list that never holds more than 8 items (displays grown at most once per call,
+    not in a loop: scanning it costs about a dict lookup); `.index(v, start)`; lookups in a lambda or in a generator expression that is
     not consumed on the spot (they run at unknown times); class attributes used in a class
     body; a lookup in an `except TypeError:` clause (the fallback for unhashable values,
     which a dict cannot hold either); a lookup of a value that stays the same in every loop

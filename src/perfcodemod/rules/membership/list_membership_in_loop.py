@@ -67,8 +67,10 @@ class ListMembershipInLoop(Rule):
     module or class attribute): one test before the loop answers them all. Module-level names are not
     reported.
     A list of constants whose every use is a membership test is PCM202's business, and a list
-    whose length is known and small (a display or a string literal's `split()` of fewer than
-    8 items, never changed) is not reported: with a small fixed m, O(n·m) is O(n).
+    that the code shows to stay small is not reported: bound to displays (or a string
+    literal's `split()`) and grown only by calls that run at most once (`append` in an `if`,
+    not in a loop), it never holds more than 7 items. With a small bounded m, O(n·m) is O(n),
+    and a scan of so few items costs about what hashing the needle does.
 
     ## Why is this bad?
     Each test scans the list: a loop of n iterations over a list of m items costs O(n·m)
@@ -233,6 +235,14 @@ class ListMembershipInLoop(Rule):
         # A short list of fixed length: the scan is short anyway.
         "def f(ys):\n    choices = '1 2 3 4'.split()\n    return [y for y in ys if y in choices]\n",
         "def f(a, b, ys):\n    pair = [a(), b()]\n    return [y for y in ys if y in pair]\n",
+        # ... also when a branch appends to it: it never holds more than three items.
+        (
+            "def f(a, b, c, extra, ys):\n"
+            "    pair = [a, b]\n"
+            "    if extra:\n"
+            "        pair.append(c)\n"
+            "    return [y for y in ys if y in pair]\n"
+        ),
         # Module level.
         "NAMES = sorted(['b', 'a'])\nfor y in ['a', 'c']:\n    print(y in NAMES)\n",
         # `locals()` can reach the list.
@@ -351,6 +361,21 @@ class ListMembershipInLoop(Rule):
             "def f(a, b, more, ys):\n"
             "    pair = [a, b]\n"
             "    pair.extend(more)\n"
+            "    pair_set = set(pair)\n"
+            "    return [y for y in ys if y in pair_set]\n",
+            UNSAFE,
+        ),
+        # Near miss of the small list: appended to in a loop, it can grow without bound.
+        Invalid(
+            "def f(a, b, more, ys):\n"
+            "    pair = [a, b]\n"
+            "    for m in more:\n"
+            "        pair.append(m)\n"
+            "    return [y for y in ys if y in pair]\n",
+            "def f(a, b, more, ys):\n"
+            "    pair = [a, b]\n"
+            "    for m in more:\n"
+            "        pair.append(m)\n"
             "    pair_set = set(pair)\n"
             "    return [y for y in ys if y in pair_set]\n",
             UNSAFE,
