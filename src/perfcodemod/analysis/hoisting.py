@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Union
 import libcst as cst
 
 from perfcodemod.analysis.bindings import calls_dynamic_namespace
+from perfcodemod.analysis.effects import Activity, is_effect_free_call, region_activity
 from perfcodemod.analysis.expressions import walk
 from perfcodemod.analysis.facts import BUILTIN_NAMES, ModuleFacts
 from perfcodemod.analysis.flow import (
@@ -44,7 +45,6 @@ from perfcodemod.analysis.flow import (
     statements_after,
 )
 from perfcodemod.analysis.loops import Loops, enclosing_loops, repeating_loops
-from perfcodemod.analysis.effects import Activity, is_effect_free_call, region_activity
 from perfcodemod.analysis.uses import Use, ast_use, changes_in, uses_in
 from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
@@ -448,6 +448,8 @@ class _Group:
     replacements: dict[cst.CSTNode, Builder] = field(default_factory=dict)
     imports: list[ImportRequest] = field(default_factory=list)
     reports: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
+    #: Why each of the group's fixes is unsafe, in the order they were given.
+    reasons: list[str] = field(default_factory=list)
     #: The earlier group whose index this one reuses: both are fixed by one fix.
     joined: _Group | None = None
 
@@ -563,8 +565,20 @@ class HoistedFixes:
         """Rewrite ``node`` (in ``statement``) as ``build(node after the inner rewrites)``."""
         self._group(statement).replacements[node] = build
 
-    def report(self, statement: cst.BaseStatement, node: cst.CSTNode, message: str) -> None:
-        self._group(statement).reports.append((node, message))
+    def report(
+        self,
+        statement: cst.BaseStatement,
+        node: cst.CSTNode,
+        message: str,
+        reason: str | None = None,
+    ) -> None:
+        """Report ``node``; ``reason`` says why its rewrite is unsafe at this place (the
+        rule's general reason when None). A fix that rewrites several lookups gives each
+        distinct reason."""
+        group = self._group(statement)
+        group.reports.append((node, message))
+        if reason is not None and reason not in group.reasons:
+            group.reasons.append(reason)
 
     def flush(self) -> None:
         units: dict[int, list[_Group]] = {}
@@ -590,10 +604,13 @@ class HoistedFixes:
         for group in unit:
             imports.extend(i for i in group.imports if i not in imports)
         names = ", ".join(f"`{name}`" for name, _ in definitions)
+        reasons: list[str] = []
+        for group in unit:
+            reasons.extend(r for r in group.reasons if r not in reasons)
         return self.rule.fix(
             changes,
             Applicability.UNSAFE,
-            self.reason,
+            "; ".join(reasons) or self.reason,
             imports=tuple(imports),
             title=f"Build {names} once before the loop",
         )

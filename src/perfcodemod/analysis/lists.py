@@ -17,8 +17,8 @@ safety. The ``*_ast`` functions are the pre-check twins on Python's ``ast``: the
 "maybe a list" where the LibCST versions say no, never the other way round.
 
 Beyond "is it a list": what its bindings say about its items (:func:`has_unhashable_elements`)
-and its size (:func:`max_length`, :func:`is_small_fixed_list`), which the rules that build a set or an index from a
-list use to stay silent where that cannot work or cannot pay.
+and its size (:func:`max_length`, :func:`is_small_fixed_list`), which the rules that build a
+set or an index from a list use to stay silent where that cannot work or cannot pay.
 """
 
 from __future__ import annotations

@@ -11,12 +11,14 @@ unhashable items is :mod:`perfcodemod.analysis.lists`'.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 
 import libcst as cst
 
-from perfcodemod.analysis.expressions import parenthesized
+from perfcodemod.analysis.elements import elements_are_provably_hashable
+from perfcodemod.analysis.expressions import parenthesized, snippet
 from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.hashability import is_provably_hashable
 from perfcodemod.analysis.hoisting import Hoist, identifier_part
 from perfcodemod.analysis.lists import list_bound_names_ast, maybe_list_ast
 from perfcodemod.analysis.loops import in_loop_ast
@@ -105,6 +107,36 @@ def key_suffix(value: object) -> str:
     return identifier_part(str(value))
 
 
+def index_unsafe_reason(
+    context: RuleContext,
+    collection: cst.Name,
+    value: cst.BaseExpression | None,
+    index: str,
+    extra_types: Collection[str] = (),
+) -> str:
+    """Why replacing a search of the list ``collection`` for ``value`` by a lookup in
+    ``index`` (``set()``, ``the position dict``, ``Counter()``) is unsafe here: what the code
+    leaves open about hashing, or else what no analysis of the code can rule out."""
+    reasons = []
+    if not elements_are_provably_hashable(collection, context, extra_types):
+        reasons.append(
+            f"an item of `{collection.value}` may be unhashable: {index} raises TypeError "
+            "where the list compared it with =="
+        )
+    if value is not None and not is_provably_hashable(value, context, extra_types):
+        reasons.append(
+            f"`{snippet(context, value)}` may be unhashable: looking it up in {index} raises "
+            "TypeError where the list compared it with =="
+        )
+    if reasons:
+        return "; ".join(reasons)
+    return (
+        f"{index} is built before the loop from the items as they are then: it answers "
+        "differently if they define __eq__ without a matching __hash__, or if the list "
+        "changes in a way the code does not show (through another reference, in another thread)"
+    )
+
+
 def is_fallback(context: RuleContext, node: cst.BaseExpression) -> bool:
     """``node`` is the miss path of :func:`lookup_or_fallback`'s shape: the ``else`` of
     ``index[key] if key in index else node`` (the original search, run only on a miss)."""
@@ -154,6 +186,7 @@ def lookup_or_fallback(
 __all__ = [
     "SMALL_LIST",
     "index_name",
+    "index_unsafe_reason",
     "is_fallback",
     "key_suffix",
     "list_method_calls_ast",

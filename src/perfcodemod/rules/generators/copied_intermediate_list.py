@@ -45,7 +45,7 @@ class CopiedIntermediateList(Rule):
     | `dict([(a, 1), (b, 2)])`, `dict([])` | `{a: 1, b: 2}`, `{}` |
     | `dict([(a, 1)], c=3, **more)` | `{a: 1, "c": 3, **more}` |
     | `dict([(k, v) for k, v in pairs], c=3)` | `{**{k: v for k, v in pairs}, "c": 3}` |
-    | `dict([line.split("=", 1) for line in lines])` | `dict(line.split("=", 1) for line in lines)` |
+    | `dict([line.split("=") for line in lines])` | `dict(line.split("=") for line in lines)` |
     | `list([f(x) for x in xs])`, `list([a, b])` | `[f(x) for x in xs]`, `[a, b]` |
     | `frozenset([])` | `frozenset()` |
     | `frozenset(["a", "b", "c"])` (constants) | `frozenset({"a", "b", "c"})` |
@@ -509,7 +509,7 @@ def _merged_dict(
             rpar=call.rpar,
         )
     display = _dict_from_pairs(value)
-    if display is None:
+    if not isinstance(display, cst.Dict):
         return None
     existing = list(display.elements)
     if not existing:

@@ -25,6 +25,7 @@ from perfcodemod.analysis.comprehensions import (
     is_reiterable,
     iterated_values,
     lazy_parts,
+    not_reiterable_part,
 )
 from perfcodemod.analysis.consumers import (
     Consumer,
@@ -971,8 +972,8 @@ class SingleUseList(Rule):
             occurrence, use = change
             verb = {"rebind": "rebound", "mutate": "changed"}.get(use.value, "passed elsewhere")
             return (
-                f"`{occurrence.value}`, which the comprehension reads, is {verb} before the list "
-                "is consumed"
+                f"`{occurrence.value}`, which the comprehension reads, is {verb} before the "
+                "generator would have computed every element"
             )
         def private_list(name: cst.Name) -> bool:
             return lists.known_list(context, name) is not None and is_private_local(
@@ -983,8 +984,9 @@ class SingleUseList(Rule):
         if activity is Activity.QUIET:
             return None
         if unstable:
+            part = not_reiterable_part(context, unstable[0]) or unstable[0]
             return (
-                f"`{snippet(context, unstable[0])}` may be an iterator with effects of its own "
+                f"`{snippet(context, part)}` may be an iterator with effects of its own "
                 "(a file, a generator, a directory listing): it would be read while the code in "
                 "between runs"
             )

@@ -13,6 +13,7 @@ from perfcodemod.analysis.lists import has_unhashable_elements, is_small_fixed_l
 from perfcodemod.analysis.lookups import (
     SMALL_LIST,
     index_name,
+    index_unsafe_reason,
     list_method_calls_ast,
     list_method_receiver,
 )
@@ -297,7 +298,8 @@ class ListCountInLoop(Rule):
             reusable=True,
         )
         self._fixes.replace(hoist.statement, node, lambda updated: _lookup(counts, updated))
-        self._fixes.report(hoist.statement, node, message)
+        reason = index_unsafe_reason(self.context, receiver, node.args[0].value, "the Counter")
+        self._fixes.report(hoist.statement, node, message, reason)
 
     def leave_Module(self, node: cst.Module) -> None:
         self._fixes.flush()

@@ -14,6 +14,7 @@ from perfcodemod.analysis.lists import has_unhashable_elements, is_small_fixed_l
 from perfcodemod.analysis.lookups import (
     SMALL_LIST,
     index_name,
+    index_unsafe_reason,
     is_fallback,
     list_method_calls_ast,
     list_method_receiver,
@@ -53,8 +54,9 @@ class ListIndexInLoop(Rule):
     after (a `return`, or a `break` that follows it): a single search costs what building
     the dict would; `str.index` (a substring search) and any receiver not known to be a
     list; a list that never holds more than 8 items (displays grown at most once per call,
-    not in a loop: scanning it costs about a dict lookup); `.index(v, start)`; lookups in a lambda or in a generator expression that is
-    not consumed on the spot (they run at unknown times); class attributes used in a class
+    not in a loop: scanning it costs about a dict lookup); `.index(v, start)`; lookups in a
+    lambda or in a generator expression that is not consumed on the spot (they run at
+    unknown times); class attributes used in a class
     body; a lookup in an `except TypeError:` clause (the fallback for unhashable values,
     which a dict cannot hold either); a lookup of a value that stays the same in every loop
     that repeats it (a constant, a name the loops do not rebind, a module or class
@@ -468,7 +470,8 @@ class ListIndexInLoop(Rule):
                 index, _argument(updated), _expression(updated), parentheses
             ),
         )
-        self._fixes.report(hoist.statement, node, message)
+        reason = index_unsafe_reason(self.context, receiver, needle, "the position dict")
+        self._fixes.report(hoist.statement, node, message, reason)
 
     def leave_Module(self, node: cst.Module) -> None:
         self._fixes.flush()

@@ -18,6 +18,7 @@ from perfcodemod.analysis.lists import (
     known_list,
     list_bound_names_ast,
 )
+from perfcodemod.analysis.lookups import index_unsafe_reason
 from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast
 from perfcodemod.analysis.uses import (
     Use,
@@ -64,8 +65,8 @@ class ListMembershipInLoop(Rule):
     the spot, run at unknown times and are not reported, nor are tests in an `except
     TypeError:` clause (the fallback for unhashable values), nor tests of a value that stays
     the same in every loop that repeats them (a constant, a name the loops do not rebind, a
-    module or class attribute): one test before the loop answers them all. Module-level names are not
-    reported.
+    module or class attribute): one test before the loop answers them all. Module-level
+    names are not reported.
     A list of constants whose every use is a membership test is PCM202's business, and a list
     that the code shows to stay small is not reported: bound to displays (or a string
     literal's `split()`) and grown only by calls that run at most once (`append` in an `if`,
@@ -460,7 +461,9 @@ class ListMembershipInLoop(Rule):
             for occurrence in name_occurrences(statement, name):
                 if is_membership_container(self.context, occurrence):
                     self._fixes.replace(statement, occurrence, _renamer(fresh))
-        self._fixes.report(statement, container, message)
+        extra = self.context.family_options(self).get("hashable-types", ())
+        reason = index_unsafe_reason(self.context, container, needle, "the set", extra)
+        self._fixes.report(statement, container, message, reason)
 
     def leave_Module(self, node: cst.Module) -> None:
         self._fixes.flush()
