@@ -11,7 +11,7 @@ import ast
 import bisect
 import builtins
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from typing import TypeVar, overload
 
@@ -202,6 +202,15 @@ class ModuleFacts:
             for local, qualified in import_targets(statement):
                 found[local].add(qualified)
         return found
+
+    def aliases_of(self, qualified_names: Iterable[str]) -> frozenset[str]:
+        """The local names that imports bind to one of ``qualified_names``, under any name
+        (``Tally`` for ``from collections import Counter as Tally``): pre-checks that look for
+        ``Counter(...)`` by its short name must look for these too."""
+        wanted = set(qualified_names)
+        return frozenset(
+            local for local, targets in self.imported_as.items() if not targets.isdisjoint(wanted)
+        )
 
     def qualified_name(self, name: str) -> str | None:
         """What ``name`` means wherever it is used, if the whole module agrees on it.

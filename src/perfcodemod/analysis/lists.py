@@ -175,15 +175,25 @@ def known_list(context: RuleContext, name: cst.Name) -> ListVariable | None:
 # -- the ast twins ---------------------------------------------------------------------------
 
 
-def is_list_expression_ast(node: ast.AST) -> bool:
+def list_function_aliases(facts: ModuleFacts) -> frozenset[str]:
+    """The local names that imports bind to the functions of :data:`LIST_FUNCTIONS`
+    (``from re import split as resplit``)."""
+    cached: frozenset[str] | None = getattr(facts, "_list_function_aliases", None)
+    if cached is None:
+        cached = facts.aliases_of(LIST_FUNCTIONS)
+        facts._list_function_aliases = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def is_list_expression_ast(node: ast.AST, aliases: frozenset[str] = frozenset()) -> bool:
     """Pre-check twin of :func:`is_list_expression` (names are not resolved: ``list`` is
-    taken to be the builtin)."""
+    taken to be the builtin; ``aliases`` are the module's :func:`list_function_aliases`)."""
     if isinstance(node, (ast.List, ast.ListComp)):
         return True
     if isinstance(node, ast.Call):
         func = node.func
         if isinstance(func, ast.Name):
-            return func.id in LIST_BUILTINS or any(
+            return func.id in LIST_BUILTINS or func.id in aliases or any(
                 q.endswith("." + func.id) for q in LIST_FUNCTIONS
             )
         if isinstance(func, ast.Attribute):
@@ -193,9 +203,13 @@ def is_list_expression_ast(node: ast.AST) -> bool:
         return False
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.Add):
-            return is_list_expression_ast(node.left) and is_list_expression_ast(node.right)
+            return is_list_expression_ast(node.left, aliases) and is_list_expression_ast(
+                node.right, aliases
+            )
         if isinstance(node.op, ast.Mult):
-            return is_list_expression_ast(node.left) or is_list_expression_ast(node.right)
+            return is_list_expression_ast(node.left, aliases) or is_list_expression_ast(
+                node.right, aliases
+            )
     return False
 
 
@@ -214,7 +228,9 @@ def is_list_annotation_ast(annotation: ast.AST | None) -> bool:
     return isinstance(annotation, ast.Attribute) and annotation.attr == "List"
 
 
-def binding_gives_list_ast(binding: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+def binding_gives_list_ast(
+    binding: ast.AST, parents: dict[ast.AST, ast.AST], aliases: frozenset[str] = frozenset()
+) -> bool:
     """Pre-check twin of :func:`binding_gives_list` for an entry of ``ModuleFacts.bindings``."""
     if isinstance(binding, ast.arg):
         return is_list_annotation_ast(binding.annotation)
@@ -223,18 +239,20 @@ def binding_gives_list_ast(binding: ast.AST, parents: dict[ast.AST, ast.AST]) ->
     parent = parents.get(binding)
     if isinstance(parent, ast.Assign):
         return len(parent.targets) == 1 and parent.targets[0] is binding and is_list_expression_ast(
-            parent.value
+            parent.value, aliases
         )
     if isinstance(parent, ast.AnnAssign) and parent.target is binding:
         return is_list_annotation_ast(parent.annotation) or (
-            parent.value is not None and is_list_expression_ast(parent.value)
+            parent.value is not None and is_list_expression_ast(parent.value, aliases)
         )
     if isinstance(parent, ast.AugAssign) and parent.target is binding:
         return isinstance(parent.op, (ast.Add, ast.Mult))
     return False
 
 
-def function_list_names_ast(function: ast.AST, parents: dict[ast.AST, ast.AST]) -> dict[str, bool]:
+def function_list_names_ast(
+    function: ast.AST, parents: dict[ast.AST, ast.AST], aliases: frozenset[str] = frozenset()
+) -> dict[str, bool]:
     """Every name bound anywhere in ``function`` (its parameters and nested scopes included,
     as the LibCST version does), mapped to whether all those bindings give lists."""
     found: dict[str, bool] = {}
@@ -246,9 +264,9 @@ def function_list_names_ast(function: ast.AST, parents: dict[ast.AST, ast.AST]) 
         if node is function:
             continue
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            bind(node.id, binding_gives_list_ast(node, parents))
+            bind(node.id, binding_gives_list_ast(node, parents, aliases))
         elif isinstance(node, ast.arg):
-            bind(node.arg, binding_gives_list_ast(node, parents))
+            bind(node.arg, binding_gives_list_ast(node, parents, aliases))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bind(node.name, False)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -273,13 +291,17 @@ def list_bound_names_ast(facts: ModuleFacts) -> frozenset[str]:
     cached: frozenset[str] | None = getattr(facts, "_list_bound_names", None)
     if cached is None:
         found: set[str] = set()
+        aliases = list_function_aliases(facts)
         for assign in facts.nodes(ast.Assign):
-            if is_list_expression_ast(assign.value):
+            if is_list_expression_ast(assign.value, aliases):
                 found.update(t.id for t in assign.targets if isinstance(t, ast.Name))
         for annotated in facts.nodes(ast.AnnAssign):
             if isinstance(annotated.target, ast.Name) and (
                 is_list_annotation_ast(annotated.annotation)
-                or (annotated.value is not None and is_list_expression_ast(annotated.value))
+                or (
+                    annotated.value is not None
+                    and is_list_expression_ast(annotated.value, aliases)
+                )
             ):
                 found.add(annotated.target.id)
         for argument in facts.nodes(ast.arg):
@@ -296,8 +318,9 @@ def is_module_list_ast(facts: ModuleFacts, name: str) -> bool:
     if not bindings or facts.has_star_import:
         return False
     parents = facts.parents
+    aliases = list_function_aliases(facts)
     for binding in bindings:
-        if not binding_gives_list_ast(binding, parents):
+        if not binding_gives_list_ast(binding, parents, aliases):
             return False
         statement = parents.get(binding)
         if statement is None or parents.get(statement) is not facts.tree:
@@ -323,7 +346,9 @@ def maybe_list_ast(facts: ModuleFacts, name: str, where: ast.AST) -> bool:
         if isinstance(node, _AST_FUNCTIONS):
             known = cache.get(node)
             if known is None:
-                known = cache[node] = function_list_names_ast(node, parents)
+                known = cache[node] = function_list_names_ast(
+                    node, parents, list_function_aliases(facts)
+                )
             if name in known:
                 return known[name]
         node = parents.get(node)
@@ -563,6 +588,7 @@ __all__ = [
     "is_small_fixed_list",
     "max_length",
     "known_list",
+    "list_function_aliases",
     "list_bound_names_ast",
     "maybe_list_ast",
     "static_length",

@@ -223,6 +223,15 @@ class ListComprehensionInReducer(Rule):
             "    return nlargest(3, (x.score for x in xs))\n",
             SAFE,
         ),
+        # Imported under another name.
+        Invalid(
+            "from collections import Counter as Tally\n\ndef f(words):\n"
+            "    return Tally([len(w) for w in words])\n",
+            "from collections import Counter as Tally\n\ndef f(words):\n"
+            "    return Tally(len(w) for w in words)\n",
+            SAFE,
+            message="`Counter()`",
+        ),
         # Comments inside the brackets survive.
         Invalid(
             "def f(xs):\n    return sum([  # sizes\n        x.size for x in xs\n    ])\n",
@@ -233,10 +242,11 @@ class ListComprehensionInReducer(Rule):
 
     @classmethod
     def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
+        wanted = _SHORT_NAMES | facts.aliases_of(REDUCERS)  # `Counter as Tally` too
         for call in facts.nodes(ast.Call):
             func = call.func
             short = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            if short not in _SHORT_NAMES:
+            if short not in wanted:
                 continue
             if any(
                 isinstance(arg, ast.ListComp) and not is_async_ast(arg) for arg in call.args[:2]
@@ -295,7 +305,7 @@ class ListComprehensionInReducer(Rule):
             return f"builtins.{func.value}" if names.is_builtin(self.context, func) else None
         if isinstance(func, (cst.Name, cst.Attribute)):
             short = func.value if isinstance(func, cst.Name) else func.attr.value
-            if short in _SHORT_NAMES:
+            if short in _SHORT_NAMES or short in self.context.facts.imported_as:
                 qualified = names.qualified_name(self.context, func)
                 if qualified in REDUCERS:
                     return qualified

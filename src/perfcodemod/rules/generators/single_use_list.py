@@ -736,6 +736,26 @@ class SingleUseList(Rule):
             UNSAFE,
             reason="is called at the assignment either way",
         ),
+        # Consumed by a known consumer imported under another name.
+        Invalid(
+            dedent("""\
+            from collections import Counter as Tally
+
+            def f(words):
+                lengths = [len(w) for w in words]
+                return Tally(lengths)
+            """),
+            dedent("""\
+            from collections import Counter as Tally
+
+            def f(words):
+                lengths = (len(w) for w in words)
+                return Tally(lengths)
+            """),
+            UNSAFE,
+            message="`Counter()`",
+            reason="`words` may be an iterator",
+        ),
         # Module level: other modules may import the name.
         Invalid(
             dedent("""\

@@ -17,6 +17,7 @@ from perfcodemod.analysis.lists import (
     is_small_fixed_list,
     known_list,
     list_bound_names_ast,
+    list_function_aliases,
 )
 from perfcodemod.analysis.lookups import index_unsafe_reason
 from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast
@@ -381,6 +382,17 @@ class ListMembershipInLoop(Rule):
             "    return [y for y in ys if y in pair_set]\n",
             UNSAFE,
         ),
+        # A list function imported under another name.
+        Invalid(
+            "from re import split as resplit\n\ndef f(text, ys):\n"
+            "    parts = resplit(',', text)\n"
+            "    return [y for y in ys if y in parts]\n",
+            "from re import split as resplit\n\ndef f(text, ys):\n"
+            "    parts = resplit(',', text)\n"
+            "    parts_set = set(parts)\n"
+            "    return [y for y in ys if y in parts_set]\n",
+            UNSAFE,
+        ),
         # `set` shadowed: reported without a fix.
         Invalid(
             "def f(xs, ys, set):\n"
@@ -414,7 +426,9 @@ class ListMembershipInLoop(Rule):
                 continue
             known = list_names_of.get(boundary)
             if known is None:
-                known = list_names_of[boundary] = function_list_names_ast(boundary, parents)
+                known = list_names_of[boundary] = function_list_names_ast(
+                    boundary, parents, list_function_aliases(facts)
+                )
             if known.get(container.id):
                 yield container
 
