@@ -392,6 +392,32 @@ def has_unhashable_elements(variable: ListVariable) -> bool:
     return False
 
 
+_AST_UNHASHABLE = (ast.List, ast.ListComp, ast.Dict, ast.DictComp, ast.Set, ast.SetComp)
+
+
+def module_list_has_unhashable_elements(facts: ModuleFacts, name: str) -> bool:
+    """:func:`has_unhashable_elements` for a module-level list bound outside the chunk, on
+    the module's ``ast``: a binding to a display or comprehension of lists, dicts or sets, or
+    an annotation as a list of them."""
+    for node in facts.bindings.get(name, ()):
+        statement = facts.parents.get(node) if isinstance(node, ast.Name) else None
+        value = getattr(statement, "value", None)
+        if isinstance(value, ast.ListComp) and isinstance(value.elt, _AST_UNHASHABLE):
+            return True
+        if isinstance(value, (ast.List, ast.Tuple)) and any(
+            isinstance(e, _AST_UNHASHABLE) for e in value.elts
+        ):
+            return True
+        if isinstance(statement, ast.AnnAssign):
+            try:
+                annotation = cst.parse_expression(ast.unparse(statement.annotation))
+            except (cst.ParserSyntaxError, ValueError):
+                continue
+            if annotation_items_may_be_unhashable(annotation):
+                return True
+    return False
+
+
 def is_unhashable_display(node: object) -> bool:
     """A list, dict or set display or comprehension: an unhashable value, as written."""
     return isinstance(node, _UNHASHABLE_DISPLAYS)
@@ -587,6 +613,7 @@ __all__ = [
     "is_module_list_ast",
     "is_small_fixed_list",
     "max_length",
+    "module_list_has_unhashable_elements",
     "known_list",
     "list_function_aliases",
     "list_bound_names_ast",

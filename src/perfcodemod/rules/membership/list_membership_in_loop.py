@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 import libcst as cst
 
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.hashability import is_hashable_constant
+from perfcodemod.analysis.hashability import is_constant_display, is_hashable_constant
 from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point, repeats_same_lookup
 from perfcodemod.analysis.lists import (
     ListVariable,
@@ -18,8 +18,10 @@ from perfcodemod.analysis.lists import (
     known_list,
     list_bound_names_ast,
     list_function_aliases,
+    maybe_list_ast,
+    module_list_has_unhashable_elements,
 )
-from perfcodemod.analysis.lookups import index_unsafe_reason
+from perfcodemod.analysis.lookups import index_name, index_unsafe_reason
 from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast
 from perfcodemod.analysis.uses import (
     Use,
@@ -48,8 +50,9 @@ class ListMembershipInLoop(Rule):
     """Membership test in a loop against a list the loop does not change; build a set first.
 
     ## What it does
-    Finds `x in NAME` and `x not in NAME` inside a loop or comprehension, where `NAME` is a
-    local variable of the function that is known to be a list (bound to a list
+    Finds `x in NAME` and `x not in NAME` inside a loop or comprehension of a function,
+    where `NAME` is a local variable of the function, or a module-level variable, that is
+    known to be a list (bound to a list
     comprehension, `list()`, `sorted()`, `.split()`, a list display, or annotated
     `list[...]`/`List[...]`; every binding must agree) and that is computed before the loop
     and never rebound or changed in it. The fix builds a set from the list once, just before
@@ -66,8 +69,10 @@ class ListMembershipInLoop(Rule):
     the spot, run at unknown times and are not reported, nor are tests in an `except
     TypeError:` clause (the fallback for unhashable values), nor tests of a value that stays
     the same in every loop that repeats them (a constant, a name the loops do not rebind, a
-    module or class attribute): one test before the loop answers them all. Module-level
-    names are not reported.
+    module or class attribute): one test before the loop answers them all. A module-level
+    list read in a function's loop is reported when no function of the module changes,
+    rebinds or passes it on (the set is then built in the function, before the loop); a loop
+    at module level runs once, at import, and is not reported.
     A list of constants whose every use is a membership test is PCM202's business, and a list
     that the code shows to stay small is not reported: bound to displays (or a string
     literal's `split()`) and grown only by calls that run at most once (`append` in an `if`,
@@ -113,8 +118,8 @@ class ListMembershipInLoop(Rule):
     - elements or values looked up define `__eq__` without a matching `__hash__`: the set may
       miss what the list found;
     - something the analysis cannot see changes the list during the loop: another thread, a
-      function that received the list before (for a parameter, the caller's own references),
-      or an element's methods.
+      function that received the list before (for a parameter, the caller's own references;
+      for a module-level list, another module that imported it), or an element's methods.
 
     The set is built even when the loop runs no test, which costs O(m) once.
     """
@@ -245,8 +250,18 @@ class ListMembershipInLoop(Rule):
             "        pair.append(c)\n"
             "    return [y for y in ys if y in pair]\n"
         ),
-        # Module level.
+        # A loop at module level runs once, at import.
         "NAMES = sorted(['b', 'a'])\nfor y in ['a', 'c']:\n    print(y in NAMES)\n",
+        # A module-level list that a function changes, or a list of constants only tested for
+        # membership (PCM202's business).
+        (
+            "WORDS = sorted(load())\n\ndef add(w):\n    WORDS.append(w)\n\n"
+            "def f(ys):\n    return [y for y in ys if y in WORDS]\n"
+        ),
+        (
+            "_WORDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']\n\n"
+            "def f(ys):\n    return [y for y in ys if y in _WORDS]\n"
+        ),
         # `locals()` can reach the list.
         (
             "def f(xs, ys):\n"
@@ -382,6 +397,15 @@ class ListMembershipInLoop(Rule):
             "    return [y for y in ys if y in pair_set]\n",
             UNSAFE,
         ),
+        # A module-level list read in a function's loop: no function of the module changes it.
+        Invalid(
+            "WORDS = sorted(load())\n\ndef f(ys):\n"
+            "    return [y for y in ys if y in WORDS]\n",
+            "WORDS = sorted(load())\n\ndef f(ys):\n"
+            "    words_set = set(WORDS)\n"
+            "    return [y for y in ys if y in words_set]\n",
+            UNSAFE,
+        ),
         # A list function imported under another name.
         Invalid(
             "from re import split as resplit\n\ndef f(text, ys):\n"
@@ -429,8 +453,10 @@ class ListMembershipInLoop(Rule):
                 known = list_names_of[boundary] = function_list_names_ast(
                     boundary, parents, list_function_aliases(facts)
                 )
-            if known.get(container.id):
-                yield container
+            if known.get(container.id) or (
+                container.id not in known and maybe_list_ast(facts, container.id, container)
+            ):
+                yield container  # a local list, or a module-level one the function reads
 
     # -- visitor --------------------------------------------------------------------------
 
@@ -450,14 +476,24 @@ class ListMembershipInLoop(Rule):
         function = loops.boundary
         assert isinstance(function, cst.FunctionDef)
         variable = known_list(self.context, container)
-        if variable is None or variable.owner is not function:
-            return  # only the function's own local variables
-        if self._constant_membership(variable, function) or has_unhashable_elements(variable):
+        if variable is None:
+            return
+        if variable.owner is self.context.module:
+            # A module-level list read in the function: no function of the module may change
+            # it (hoist_point checks), and a list of constants tested only for membership is
+            # PCM202's business.
+            if _module_constant_membership(self.context, variable.name) or (
+                module_list_has_unhashable_elements(self.context.facts, variable.name)
+            ):
+                return
+        elif variable.owner is not function:
+            return  # a closure variable: the enclosing function may change it between calls
+        elif self._constant_membership(variable, function) or has_unhashable_elements(variable):
             return
         if is_small_fixed_list(self.context, variable, SMALL):
             return  # O(n·m) with a small fixed m is O(n): a set gains little over so short a scan
         hoist = hoist_point(self.context, node, container)
-        if hoist is None or hoist.kind != "local" or hoist.frame is not function:
+        if hoist is None or hoist.frame is not function:
             return
         needle = membership_needle(self.context, container)
         if needle is None or repeats_same_lookup(self.context, node, needle, hoist):
@@ -470,7 +506,8 @@ class ListMembershipInLoop(Rule):
         if builtin_visible_at(self.context, "set", statement):
             name = variable.name
             fresh = self._fixes.define(
-                hoist, ("set", name), f"{name}_set", lambda _: _set_of(name), reusable=True
+                hoist, ("set", name), index_name(name, "set", hoist), lambda _: _set_of(name),
+                reusable=True,
             )
             for occurrence in name_occurrences(statement, name):
                 if is_membership_container(self.context, occurrence):
@@ -496,6 +533,21 @@ class ListMembershipInLoop(Rule):
             is_membership_container(self.context, occurrence) or use is Use.REBIND
             for occurrence, use in uses_in(self.context, function, variable.name)
         )
+
+
+def _module_constant_membership(context: RuleContext, name: str) -> bool:
+    """PCM202's case at module level: one binding to a display of constants, and every read
+    in the module a membership test."""
+    facts = context.facts
+    bindings = facts.bindings.get(name, ())
+    if len(bindings) != 1:
+        return False
+    statement = facts.parents.get(bindings[0])
+    value = getattr(statement, "value", None)
+    if value is None or not is_constant_display(value, minimum=1):
+        return False
+    tests = {id(n) for n in membership_containers_ast(facts).get(name, ())}
+    return all(id(load) in tests for load in facts.loads.get(name, ()))
 
 
 def _renamer(new: str) -> Callable[[cst.CSTNode], cst.BaseExpression]:
