@@ -8,6 +8,8 @@ collection named ``xs``:
 
 - :func:`hoist_point`: the statement before which the index goes, the one holding the outermost
   loop in which ``xs`` stays the same (``None``: not in a loop, or no such statement);
+- :func:`hoist_point_in_method`: the same for a list attribute that nothing changes after
+  ``__init__``;
 - :func:`repeats_same_lookup`: the value looked up never changes in those loops (then one
   lookup hoisted out answers every iteration, and an index is the wrong advice);
 - :func:`module_name_is_stable`: for a module-level ``xs``, that no function of the module can
@@ -66,7 +68,8 @@ class Hoist:
     #: The function whose body holds ``statement``, or the chunk's module.
     frame: Frame
     #: ``local``: a variable of ``frame`` (at module level, of the module); ``global``: a
-    #: module-level variable read inside a function.
+    #: module-level variable read inside a function; ``attribute``: ``self.NAME`` that only
+    #: ``__init__`` builds.
     kind: str
 
 
@@ -148,6 +151,32 @@ def hoist_point(
     if best is None:
         return None
     return Hoist(best, frame, kind)
+
+
+def hoist_point_in_method(
+    context: RuleContext,
+    lookup: cst.CSTNode,
+    method: cst.FunctionDef,
+    region_ok: Callable[[cst.BaseStatement], bool] | None = None,
+) -> Hoist | None:
+    """:func:`hoist_point` for a collection that nothing changes while ``method`` runs (a list
+    attribute that only ``__init__`` builds: :mod:`perfcodemod.analysis.attributes`): before
+    the statement holding the outermost loop of ``method`` that repeats ``lookup``, as far
+    out as ``region_ok`` allows."""
+    if in_type_error_handler(context, lookup):
+        return None
+    found = repeating_loops(context, lookup)
+    if not found.loops or found.boundary is not method:
+        return None
+    located = _frame_and_statements(context, found)
+    if located is None or located[0] is not method:
+        return None
+    best: cst.BaseStatement | None = None
+    for statement in located[1]:
+        if region_ok is not None and not region_ok(statement):
+            break
+        best = statement
+    return None if best is None else Hoist(best, method, "attribute")
 
 
 def repeats_same_lookup(
@@ -677,6 +706,7 @@ __all__ = [
     "HoistedFixes",
     "fresh_name",
     "hoist_point",
+    "hoist_point_in_method",
     "identifier_part",
     "module_name_is_stable",
     "repeats_same_lookup",

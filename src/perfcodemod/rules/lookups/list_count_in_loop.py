@@ -7,13 +7,13 @@ from collections.abc import Iterable
 import libcst as cst
 
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point, repeats_same_lookup
+from perfcodemod.analysis.hoisting import HoistedFixes, repeats_same_lookup
 from perfcodemod.analysis.imports import reference
-from perfcodemod.analysis.lists import has_unhashable_elements, is_small_fixed_list, known_list
 from perfcodemod.analysis.lookups import (
     SMALL_LIST,
     index_name,
     index_unsafe_reason,
+    indexable_list,
     list_method_calls_ast,
     list_method_receiver,
 )
@@ -36,8 +36,10 @@ class ListCountInLoop(Rule):
     Finds `xs.count(v)` inside a loop or comprehension, where `xs` is known to be a list
     (bound to a list display, a list comprehension, `list()`, `sorted()`, `str.split()`...,
     or annotated `list[...]`/`List[...]`; every binding must agree) that the loop does not
-    change, and counts every value once with `collections.Counter`, before the outermost loop
-    in which the list stays the same.
+    change (or `self.xs.count(v)` in a method, `self.xs` a list that only `__init__` builds
+    and nothing in the module changes, reorders or passes on: `analysis/attributes.py`), and
+    counts every value once with `collections.Counter`, before the outermost loop in which
+    the list stays the same.
 
     The list stays the same when nothing in the loop, its header and nested loops included,
     rebinds the name, calls a method that changes the list, assigns, deletes or augments an
@@ -240,6 +242,27 @@ class ListCountInLoop(Rule):
             "    return {x: xs_counts[x] for x in range(3)}\n",
             UNSAFE,
         ),
+        # A list attribute that only `__init__` builds.
+        Invalid(
+            "import collections\n"
+            "\n"
+            "class Ballot:\n"
+            "    def __init__(self, votes):\n"
+            "        self.votes = list(votes)\n"
+            "\n"
+            "    def tally(self, names):\n"
+            "        return {n: self.votes.count(n) for n in names}\n",
+            "import collections\n"
+            "\n"
+            "class Ballot:\n"
+            "    def __init__(self, votes):\n"
+            "        self.votes = list(votes)\n"
+            "\n"
+            "    def tally(self, names):\n"
+            "        votes_counts = collections.Counter(self.votes)\n"
+            "        return {n: votes_counts[n] for n in names}\n",
+            UNSAFE,
+        ),
         # Module level, in a `while` loop.
         Invalid(
             "VOTES = 'a b a c'.split()\n"
@@ -269,17 +292,11 @@ class ListCountInLoop(Rule):
         receiver = list_method_receiver(node, "count")
         if receiver is None:
             return
-        variable = known_list(self.context, receiver)
-        if (
-            variable is None
-            or is_small_fixed_list(self.context, variable, SMALL_LIST)
-            or has_unhashable_elements(variable)
-        ):
-            return
-        hoist = hoist_point(self.context, node, receiver)
-        if hoist is None or repeats_same_lookup(self.context, node, node.args[0].value, hoist):
+        found = indexable_list(self.context, node, receiver, SMALL_LIST)
+        needle = node.args[0].value
+        if found is None or repeats_same_lookup(self.context, node, needle, found.hoist):
             return  # (the same value on every iteration: one `.count()` before the loop)
-        name = receiver.value
+        hoist, name = found.hoist, found.code
         message = (
             f"`{name}.count()` inside a loop scans the list on every iteration; build a "
             "`collections.Counter` once before the loop"
@@ -292,7 +309,7 @@ class ListCountInLoop(Rule):
         counts = self._fixes.define(
             hoist,
             name,
-            index_name(name, "counts", hoist),
+            index_name(found.base, "counts", hoist),
             lambda _: cst.parse_expression(f"{counter.expression}({name})"),
             imports,
             reusable=True,

@@ -9,12 +9,12 @@ import libcst as cst
 from perfcodemod.analysis.expressions import is_repeatable, needs_parentheses
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.flow import miss_is_caught
-from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point, repeats_same_lookup
-from perfcodemod.analysis.lists import has_unhashable_elements, is_small_fixed_list, known_list
+from perfcodemod.analysis.hoisting import HoistedFixes, repeats_same_lookup
 from perfcodemod.analysis.lookups import (
     SMALL_LIST,
     index_name,
     index_unsafe_reason,
+    indexable_list,
     is_fallback,
     list_method_calls_ast,
     list_method_receiver,
@@ -40,7 +40,9 @@ class ListIndexInLoop(Rule):
     Finds `xs.index(v)` inside a loop or comprehension, where `xs` is known to be a list
     (bound to a list display, a list comprehension, `list()`, `sorted()`, `str.split()`...,
     or annotated `list[...]`/`List[...]`; every binding must agree) that the loop does not
-    change, and builds a dict from each value to its first position once, before the
+    change, or `self.xs.index(v)` in a method, where `self.xs` is a list that only
+    `__init__` builds and nothing in the module changes, reorders or passes on
+    (`analysis/attributes.py`), and builds a dict from each value to its first position once, before the
     outermost loop in which the list stays the same.
 
     The list stays the same when nothing in the loop, its header and nested loops included,
@@ -253,6 +255,14 @@ class ListIndexInLoop(Rule):
         "            print(positions[y])\n"
         "        except TypeError:\n"
         "            print(order.index(y))\n",
+        # A list attribute that another method reorders.
+        "class Header:\n"
+        "    def __init__(self, names):\n"
+        "        self.names = sorted(names)\n"
+        "    def flip(self):\n"
+        "        self.names.reverse()\n"
+        "    def positions(self, wanted):\n"
+        "        return [self.names.index(w) for w in wanted]\n",
         # ... or annotated as a list of dicts.
         "def f(rows: list[dict[str, int]], ys):\n"
         "    return [rows.index(y) for y in ys]\n",
@@ -404,6 +414,25 @@ class ListIndexInLoop(Rule):
             UNSAFE,
             count=2,
         ),
+        # A list attribute that only `__init__` builds, searched in another method's loop.
+        Invalid(
+            "class Header:\n"
+            "    def __init__(self, names):\n"
+            "        self.names = sorted(names)\n"
+            "\n"
+            "    def positions(self, wanted):\n"
+            "        return [self.names.index(w) for w in wanted]\n",
+            "class Header:\n"
+            "    def __init__(self, names):\n"
+            "        self.names = sorted(names)\n"
+            "\n"
+            "    def positions(self, wanted):\n"
+            "        names_index = {v: i for i, v in reversed(list(enumerate(self.names)))}\n"
+            "        return [names_index[w] if w in names_index else self.names.index(w) "
+            "for w in wanted]\n",
+            UNSAFE,
+            reason="`self.names` is an attribute",
+        ),
         # The value looked up is a call: it would be evaluated twice; reported without a fix.
         Invalid(
             "def f(names: list[str], ys):\n"
@@ -424,18 +453,11 @@ class ListIndexInLoop(Rule):
         receiver = list_method_receiver(node, "index")
         if receiver is None or is_fallback(self.context, node):
             return
-        variable = known_list(self.context, receiver)
-        if (
-            variable is None
-            or is_small_fixed_list(self.context, variable, SMALL_LIST)
-            or has_unhashable_elements(variable)
-        ):
-            return
-        hoist = hoist_point(self.context, node, receiver)
+        found = indexable_list(self.context, node, receiver, SMALL_LIST)
         needle = node.args[0].value
-        if hoist is None or repeats_same_lookup(self.context, node, needle, hoist):
+        if found is None or repeats_same_lookup(self.context, node, needle, found.hoist):
             return  # (the same value on every iteration: one `.index()` before the loop)
-        name = receiver.value
+        hoist, name = found.hoist, found.code
         message = (
             f"`{name}.index()` inside a loop scans the list on every iteration; build a "
             "position dict once before the loop"
@@ -451,11 +473,11 @@ class ListIndexInLoop(Rule):
         ):
             self.report(node, message)
             return
-        position, value = ("j", "w") if name in {"i", "v"} else ("i", "v")
+        position, value = ("j", "w") if found.base in {"i", "v"} else ("i", "v")
         index = self._fixes.define(
             hoist,
             name,
-            index_name(name, "index", hoist),
+            index_name(found.base, "index", hoist),
             lambda _: cst.parse_expression(
                 f"{{{value}: {position} for {position}, {value} in "
                 f"reversed(list(enumerate({name})))}}"

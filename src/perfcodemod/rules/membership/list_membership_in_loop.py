@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable
 
 import libcst as cst
 
+from perfcodemod.analysis.expressions import walk
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import is_constant_display, is_hashable_constant
 from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point, repeats_same_lookup
@@ -21,8 +22,8 @@ from perfcodemod.analysis.lists import (
     maybe_list_ast,
     module_list_has_unhashable_elements,
 )
-from perfcodemod.analysis.lookups import index_name, index_unsafe_reason
-from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast
+from perfcodemod.analysis.lookups import index_name, index_unsafe_reason, indexable_list
+from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast, in_loop_ast
 from perfcodemod.analysis.uses import (
     Use,
     builtin_visible_at,
@@ -73,6 +74,13 @@ class ListMembershipInLoop(Rule):
     list read in a function's loop is reported when no function of the module changes,
     rebinds or passes it on (the set is then built in the function, before the loop); a loop
     at module level runs once, at import, and is not reported.
+    The same holds for `self.NAME` in a method's loop when `self.NAME` is a list that only
+    `__init__` builds: every assignment to an attribute of that name in the module is
+    `self.NAME = <list>` in the class's `__init__`, and every other use of `.NAME` in the
+    module only reads it (no `append`, no item assignment, no `sort`, never passed on,
+    returned or aliased; see `analysis/attributes.py`). The set is built in the method,
+    before its outermost loop.
+
     A list of constants whose every use is a membership test is PCM202's business, and a list
     that the code shows to stay small is not reported: bound to displays (or a string
     literal's `split()`) and grown only by calls that run at most once (`append` in an `if`,
@@ -119,7 +127,8 @@ class ListMembershipInLoop(Rule):
       miss what the list found;
     - something the analysis cannot see changes the list during the loop: another thread, a
       function that received the list before (for a parameter, the caller's own references;
-      for a module-level list, another module that imported it), or an element's methods.
+      for a module-level list, another module that imported it; for a list attribute, code
+      in another module that reaches the object), or an element's methods.
 
     The set is built even when the loop runs no test, which costs O(m) once.
     """
@@ -261,6 +270,33 @@ class ListMembershipInLoop(Rule):
         (
             "_WORDS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']\n\n"
             "def f(ys):\n    return [y for y in ys if y in _WORDS]\n"
+        ),
+        # A list attribute that another method changes, or that escapes (a caller may
+        # change it), or that is not built in `__init__`.
+        (
+            "class Stops:\n"
+            "    def __init__(self, text):\n"
+            "        self.words = text.split()\n"
+            "    def add(self, w):\n"
+            "        self.words.append(w)\n"
+            "    def keep(self, tokens):\n"
+            "        return [t for t in tokens if t not in self.words]\n"
+        ),
+        (
+            "class Stops:\n"
+            "    def __init__(self, text):\n"
+            "        self.words = text.split()\n"
+            "    def all_words(self):\n"
+            "        return self.words\n"
+            "    def keep(self, tokens):\n"
+            "        return [t for t in tokens if t not in self.words]\n"
+        ),
+        (
+            "class Stops:\n"
+            "    def load(self, text):\n"
+            "        self.words = text.split()\n"
+            "    def keep(self, tokens):\n"
+            "        return [t for t in tokens if t not in self.words]\n"
         ),
         # `locals()` can reach the list.
         (
@@ -406,6 +442,24 @@ class ListMembershipInLoop(Rule):
             "    return [y for y in ys if y in words_set]\n",
             UNSAFE,
         ),
+        # A list attribute that only `__init__` builds, searched in another method's loop.
+        Invalid(
+            "class Stops:\n"
+            "    def __init__(self, text):\n"
+            "        self.words = text.split()\n"
+            "\n"
+            "    def keep(self, tokens):\n"
+            "        return [t for t in tokens if t not in self.words]\n",
+            "class Stops:\n"
+            "    def __init__(self, text):\n"
+            "        self.words = text.split()\n"
+            "\n"
+            "    def keep(self, tokens):\n"
+            "        words_set = set(self.words)\n"
+            "        return [t for t in tokens if t not in words_set]\n",
+            UNSAFE,
+            reason="`self.words` is an attribute",
+        ),
         # A list function imported under another name.
         Invalid(
             "from re import split as resplit\n\ndef f(text, ys):\n"
@@ -430,6 +484,16 @@ class ListMembershipInLoop(Rule):
 
     @classmethod
     def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
+        # `x in self.NAME` in a method's loop: a list attribute that only __init__ builds.
+        for compare in facts.nodes(ast.Compare):
+            last = compare.comparators[-1]
+            if (
+                isinstance(compare.ops[-1], (ast.In, ast.NotIn))
+                and isinstance(last, ast.Attribute)
+                and isinstance(last.value, ast.Name)
+                and in_loop_ast(facts, compare)
+            ):
+                yield compare
         # Cheap filters first: a test against a name that something binds to a list.
         list_names = list_bound_names_ast(facts)
         if not list_names:
@@ -466,6 +530,9 @@ class ListMembershipInLoop(Rule):
 
     def visit_Comparison(self, node: cst.Comparison) -> None:
         container = node.comparisons[-1].comparator
+        if isinstance(container, cst.Attribute):
+            self._attribute_test(node, container)
+            return
         if not isinstance(container, cst.Name) or not is_membership_container(
             self.context, container
         ):
@@ -516,6 +583,37 @@ class ListMembershipInLoop(Rule):
         reason = index_unsafe_reason(self.context, container, needle, "the set", extra)
         self._fixes.report(statement, container, message, reason)
 
+    def _attribute_test(self, node: cst.Comparison, container: cst.Attribute) -> None:
+        """``x in self.NAME`` in a loop of a method, ``self.NAME`` a list that only
+        ``__init__`` builds: the set goes before the method's outermost loop."""
+        context = self.context
+        if not isinstance(node.comparisons[-1].operator, (cst.In, cst.NotIn)):
+            return
+        found = indexable_list(context, node, container, SMALL)
+        needle = node.left if len(node.comparisons) == 1 else None
+        if found is None or needle is None or repeats_same_lookup(
+            context, node, needle, found.hoist
+        ):
+            return
+        statement, code = found.hoist.statement, found.code
+        message = (
+            f"Membership test against list `{code}` inside a loop; build a set once before "
+            "the loop"
+        )
+        if builtin_visible_at(context, "set", statement):
+            fresh = self._fixes.define(
+                found.hoist,
+                ("set", code),
+                index_name(found.base, "set", found.hoist),
+                lambda _: cst.parse_expression(f"set({code})"),
+                reusable=True,
+            )
+            for comparison in _membership_tests_of(statement, container):
+                self._fixes.replace(statement, comparison, _renamer(fresh))
+        extra = context.family_options(self).get("hashable-types", ())
+        reason = index_unsafe_reason(context, container, needle, "the set", extra)
+        self._fixes.report(statement, container, message, reason)
+
     def leave_Module(self, node: cst.Module) -> None:
         self._fixes.flush()
 
@@ -552,10 +650,29 @@ def _module_constant_membership(context: RuleContext, name: str) -> bool:
 
 def _renamer(new: str) -> Callable[[cst.CSTNode], cst.BaseExpression]:
     def rename(node: cst.CSTNode) -> cst.BaseExpression:
+        if isinstance(node, cst.Attribute):  # `self.names` -> `names_set`
+            return cst.Name(new, lpar=node.lpar, rpar=node.rpar)
         assert isinstance(node, cst.Name)
         return node.with_changes(value=new)
 
     return rename
+
+
+def _membership_tests_of(
+    statement: cst.CSTNode, container: cst.Attribute
+) -> list[cst.Attribute]:
+    """The places in ``statement`` where ``container`` (``self.names``) is the right side of
+    the last ``in``/``not in`` of a comparison."""
+    found = []
+    for node in walk(statement):
+        if isinstance(node, cst.Comparison):
+            last = node.comparisons[-1]
+            if isinstance(last.operator, (cst.In, cst.NotIn)) and last.comparator.deep_equals(
+                container
+            ):
+                assert isinstance(last.comparator, cst.Attribute)
+                found.append(last.comparator)
+    return found
 
 
 def _set_of(name: str) -> cst.Call:
