@@ -42,8 +42,8 @@ class ListIndexInLoop(Rule):
     or annotated `list[...]`/`List[...]`; every binding must agree) that the loop does not
     change, or `self.xs.index(v)` in a method, where `self.xs` is a list that only
     `__init__` builds and nothing in the module changes, reorders or passes on
-    (`analysis/attributes.py`), and builds a dict from each value to its first position once, before the
-    outermost loop in which the list stays the same.
+    (`analysis/attributes.py`), and builds a dict from each value to its first position
+    once, before the outermost loop in which the list stays the same.
 
     The list stays the same when nothing in the loop, its header and nested loops included,
     rebinds the name, calls a method that changes the list (`append`, `remove`, `sort`...),
