@@ -135,7 +135,7 @@ def _decide(facts: ModuleFacts, cls: ast.ClassDef, name: str) -> bool | None:
     for attribute in facts.nodes(ast.Attribute):
         if attribute.attr != name:
             continue
-        inside_init = _inside(facts, attribute, init)
+        inside_init = facts.is_within(attribute, init)
         if isinstance(attribute.ctx, ast.Del):
             return None
         if isinstance(attribute.ctx, ast.Store):
@@ -197,15 +197,6 @@ def _unhashable_items(statement: ast.AST | None) -> bool:
         except (cst.ParserSyntaxError, ValueError):
             return True
         return annotation_items_may_be_unhashable(annotation)
-    return False
-
-
-def _inside(facts: ModuleFacts, node: ast.AST, container: ast.AST) -> bool:
-    parent = facts.parents.get(node)
-    while parent is not None:
-        if parent is container:
-            return True
-        parent = facts.parents.get(parent)
     return False
 
 

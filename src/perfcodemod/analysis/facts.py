@@ -99,6 +99,15 @@ class ModuleFacts:
             parent = self.parents.get(parent)
         return None
 
+    def is_within(self, node: ast.AST, container: ast.AST) -> bool:
+        """``container`` is an ancestor of ``node``."""
+        parent = self.parents.get(node)
+        while parent is not None:
+            if parent is container:
+                return True
+            parent = self.parents.get(parent)
+        return False
+
     # -- top-level statements: the units the engine parses with LibCST ---------------------
 
     @cached_property
