@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -283,6 +283,10 @@ def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> F
     return report
 
 
+#: Called after each file with the number of files done and the number to do.
+ProgressCallback = Callable[[int, int], None]
+
+
 def check_paths(
     paths: Sequence[Path],
     resolver: ConfigResolver | None = None,
@@ -290,12 +294,16 @@ def check_paths(
     mode: FixMode = FixMode.CHECK,
     unsafe: bool | None = None,
     force_exclude: bool = False,
+    progress: ProgressCallback | None = None,
 ) -> RunReport:
-    """Check (and fix) every file under ``paths``."""
+    """Check (and fix) every file under ``paths``; ``progress(done, total)`` after each."""
     resolver = resolver or ConfigResolver()
     run = RunReport()
-    for target in discover(paths, resolver, force_exclude=force_exclude, errors=run.errors):
+    found = list(discover(paths, resolver, force_exclude=force_exclude, errors=run.errors))
+    for done, target in enumerate(found, 1):
         _process_isolated(target, mode, unsafe, run)
+        if progress is not None:
+            progress(done, len(found))
     return run
 
 

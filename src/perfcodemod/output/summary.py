@@ -1,82 +1,16 @@
-"""Formatting diagnostics: flake8-shaped text, ruff-shaped JSON, and the summary lines."""
+"""What the human formats print around the diagnostics: the summary lines, ``--show-fixes``'s
+list of applied fixes, ``--statistics``, and ``--diff``'s unified diff."""
 
 from __future__ import annotations
 
 import difflib
-import json
-import os
 from collections import Counter
-from collections.abc import Sequence
-from typing import Any
 
 from perfcodemod import registry
 from perfcodemod.api import FileReport, RunReport
-from perfcodemod.diagnostic import Applicability, Diagnostic
+from perfcodemod.diagnostic import Applicability
 from perfcodemod.fixer import is_applicable
-from perfcodemod.source import LINE_BREAK, LineIndex
-
-FORMATS = ("text", "json")
-
-
-def _current_lines(report: FileReport) -> LineIndex:
-    source = report.fixed or report.original
-    return source.lines if source is not None else LineIndex("")
-
-
-def text_line(report: FileReport, diagnostic: Diagnostic, unsafe: bool | None = None) -> str:
-    """``path:row:col: CODE [*] message``; ``[*]``: ``--fix`` would fix it (with unsafe fixes
-    when ``unsafe``, which defaults to the file's own setting)."""
-    unsafe = report.unsafe_fixes if unsafe is None else unsafe
-    marker = "[*] " if is_applicable(diagnostic, unsafe) else ""
-    position = f"{report.path}:{diagnostic.row}:{diagnostic.col}"
-    return f"{position}: {diagnostic.code} {marker}{diagnostic.message}"
-
-
-def _location(lines: LineIndex, offset: int) -> dict[str, int]:
-    row, column = lines.position(offset)
-    return {"row": row, "column": column}
-
-
-def json_object(report: FileReport, diagnostic: Diagnostic) -> dict[str, Any]:
-    lines = _current_lines(report)
-    fix = None
-    if diagnostic.fix is not None:
-        fix = {
-            "applicability": diagnostic.fix.applicability.value,
-            "applicability_reason": diagnostic.fix.reason,
-            "message": diagnostic.fix.message,
-            "edits": [
-                {
-                    "content": edit.content,
-                    "location": _location(lines, edit.start),
-                    "end_location": _location(lines, edit.end),
-                }
-                for edit in diagnostic.fix.edits
-            ],
-        }
-    rule = registry.get_rule(diagnostic.code)
-    return {
-        "cell": None,
-        "code": diagnostic.code,
-        "end_location": {"row": diagnostic.end_row, "column": diagnostic.end_col},
-        "filename": (
-            report.path if report.path in {"-", "<stdin>"} else os.path.abspath(report.path)
-        ),
-        "fix": fix,
-        "location": {"row": diagnostic.row, "column": diagnostic.col},
-        "message": diagnostic.message,
-        "noqa_row": diagnostic.noqa_row,
-        "url": rule.url() if rule else None,
-    }
-
-
-def format_json(reports: Sequence[FileReport]) -> str:
-    objects = [json_object(r, d) for r in reports for d in r.diagnostics]
-    return json.dumps(objects, indent=2, ensure_ascii=False)
-
-
-def format_text(reports: Sequence[FileReport], unsafe: bool | None = None) -> str:
-    return "".join(text_line(r, d, unsafe) + "\n" for r in reports for d in r.diagnostics)
+from perfcodemod.source import LINE_BREAK
 
 
 def _plural(count: int, word: str) -> str:
