@@ -205,8 +205,17 @@ def _stays_the_same(context: RuleContext, value: cst.BaseExpression, loop: cst.C
     if isinstance(value, cst.Name):
         # Passing it on (an escape) does not make it another value: only rebinding it or
         # changing its object in place does.
-        return value.value in {"None", "True", "False"} or not any(
+        if value.value in {"None", "True", "False"} or not any(
             use in {Use.REBIND, Use.MUTATE} for _, use in changes_in(context, loop, value.value)
+        ):
+            return True
+        # Rebound in the loop, but just before the lookup to a value that stays the same
+        # (`node = source` in the branch that then looks `node` up).
+        assigned = _assigned_just_before(context, value, loop)
+        return (
+            assigned is not None
+            and not any(n.value == value.value for n in walk(assigned) if isinstance(n, cst.Name))
+            and _stays_the_same(context, assigned, loop)
         )
     if isinstance(value, (cst.Attribute, cst.Subscript)):
         if isinstance(value, cst.Subscript) and not (
@@ -240,6 +249,62 @@ def _stays_the_same(context: RuleContext, value: cst.BaseExpression, loop: cst.C
             for arg in value.args
         )
     return False
+
+
+def _assigned_just_before(
+    context: RuleContext, name: cst.Name, loop: cst.CSTNode
+) -> cst.BaseExpression | None:
+    """The value of the last ``NAME = value`` that runs before ``name`` (a read) on every
+    path inside ``loop``: found by walking back through the statements of the read's block
+    and the blocks around it (``if``/``with``/``try`` bodies), up to the loop's own body;
+    None when another binding of the name, or the start of the loop's body, comes first."""
+    current = statement_of(context, name)
+    while current is not None and current is not loop:
+        block = context.parent(current)
+        if not isinstance(block, cst.IndentedBlock):
+            return None
+        siblings = list(block.body)
+        index = next(i for i, s in enumerate(siblings) if s is current)
+        for previous in reversed(siblings[:index]):
+            value = _plain_assignment(previous, name.value)
+            if value is not None:
+                return value
+            if any(use is Use.REBIND for _, use in uses_in(context, previous, name.value)):
+                return None
+        owner = context.parent(block)
+        if isinstance(owner, cst.Else):
+            owner = context.parent(owner)
+            if not isinstance(owner, cst.If):
+                return None  # the `else` of a loop or of a `try`
+        elif isinstance(owner, (cst.Try, cst.TryStar)):
+            if owner.body is not block:
+                return None  # a handler or `finally`: the `try` body may have rebound it
+        elif not isinstance(owner, (cst.If, cst.With)):
+            return None  # the loop itself, a nested loop, a function...
+        holder: cst.CSTNode | None = owner
+        while isinstance(holder, (cst.If, cst.Else)) and not isinstance(
+            context.parent(holder), (cst.IndentedBlock, cst.Module)
+        ):
+            holder = context.parent(holder)  # an `elif` chain: the `if` that holds it
+        if not isinstance(holder, cst.BaseStatement):
+            return None
+        current = holder
+    return None
+
+
+def _plain_assignment(statement: cst.BaseStatement, name: str) -> cst.BaseExpression | None:
+    """``NAME = value`` (one target, one statement on its line): the value."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    assign = statement.body[0]
+    if (
+        isinstance(assign, cst.Assign)
+        and len(assign.targets) == 1
+        and isinstance(assign.targets[0].target, cst.Name)
+        and assign.targets[0].target.value == name
+    ):
+        return assign.value
+    return None
 
 
 def _names_module_or_class(context: RuleContext, name: cst.Name) -> bool:

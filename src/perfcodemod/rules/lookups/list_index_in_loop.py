@@ -247,6 +247,15 @@ class ListIndexInLoop(Rule):
         "    for k in kinds:\n"
         "        if k == 3:\n"
         "            out.append(formal.index(star))\n",
+        # ... also through a name set to such a value just before, in the branch that looks
+        # it up.
+        "def f(node_map: list[str], source, pick, n):\n"
+        "    for k in range(n):\n"
+        "        if source is None:\n"
+        "            node = pick()\n"
+        "        else:\n"
+        "            node = source\n"
+        "            print(node_map.index(node))\n",
         # The fallback for unhashable values, which a position dict cannot hold either.
         "def f(xs, ys, positions):\n"
         "    order = list(xs)\n"
@@ -398,6 +407,19 @@ class ListIndexInLoop(Rule):
             "        except ValueError:\n"
             "            pass\n",
             None,
+        ),
+        # Near miss: the name set just before holds the loop's own item.
+        Invalid(
+            "def f(order: list[str], ys):\n"
+            "    for y in ys:\n"
+            "        z = y\n"
+            "        print(order.index(z))\n",
+            "def f(order: list[str], ys):\n"
+            "    order_index = {v: i for i, v in reversed(list(enumerate(order)))}\n"
+            "    for y in ys:\n"
+            "        z = y\n"
+            "        print(order_index[z] if z in order_index else order.index(z))\n",
+            UNSAFE,
         ),
         # Near miss: the value changes in the inner loop (not in the outer one).
         Invalid(
