@@ -111,6 +111,7 @@ class LiteralMembership(Rule):
             "def f(x):\n    return x not in (1, 2, 3)\n",
             "def f(x):\n    return x not in {1, 2, 3}\n",
             UNSAFE,
+            reason="`x` may be unhashable: a set raises TypeError where the tuple answered False",
         ),
         Invalid(
             "def f(s):\n    return len(s) in (1, 2)\n",
