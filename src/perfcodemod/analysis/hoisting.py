@@ -668,11 +668,12 @@ class HoistedFixes:
     ) -> None:
         """Report ``node``; ``reason`` says why its rewrite is unsafe at this place (the
         rule's general reason when None). A fix that rewrites several lookups gives each
-        distinct reason."""
+        distinct reason (the parts of a reason are separated by ``"; "``)."""
         group = self._group(statement)
         group.reports.append((node, message))
-        if reason is not None and reason not in group.reasons:
-            group.reasons.append(reason)
+        for part in reason.split("; ") if reason is not None else ():
+            if part not in group.reasons:
+                group.reasons.append(part)  # one hazard named once, however many lookups
 
     def flush(self) -> None:
         units: dict[int, list[_Group]] = {}
