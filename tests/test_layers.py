@@ -20,7 +20,8 @@ PACKAGE = Path(perfcodemod.__file__).parent
 #: Highest first. A pattern matches a module's dotted name below ``perfcodemod``.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("front ends", (
-        "__main__", "cli", "flake8_plugin", "lsp", "output", "output.*", "docs", "progress",
+        "__main__", "cli", "flake8_plugin", "lsp", "lsp.*", "output", "output.*", "docs",
+        "progress",
     )),
     ("api", ("api",)),
     ("engine", (
@@ -33,7 +34,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("rule base class", ("rule",)),
     ("analyses", ("analysis", "analysis.*")),
     ("values", (
-        "", "context", "proposals", "source", "diagnostic", "transforms", "lazycst",
+        "", "context", "proposals", "source", "diagnostic", "transforms", "lazycst", "notebook",
     )),
 )
 

@@ -7,6 +7,7 @@ functions; nothing here prints.
 from __future__ import annotations
 
 import ast
+import difflib
 import enum
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -15,13 +16,23 @@ from pathlib import Path
 from typing import Union
 
 from perfcodemod import cache as cache_module
-from perfcodemod import engine, noqa, workers
+from perfcodemod import engine, noqa, registry, safety, workers
 from perfcodemod.cache import CachedResult, CacheStats, FileStamp, ResultCache, directory_override
 from perfcodemod.config import ConfigResolver, Settings, default_settings
-from perfcodemod.diagnostic import Diagnostic, ToolError
-from perfcodemod.files import Target, discover
-from perfcodemod.fixer import FileChangedError, FixOutcome, write_atomic
+from perfcodemod.diagnostic import Diagnostic, Edit, ToolError
+from perfcodemod.files import Target, discover, display_path
+from perfcodemod.fixer import (
+    FileChangedError,
+    FixOutcome,
+    ReadOnlyError,
+    apply_edits,
+    verifies,
+    write_atomic,
+)
 from perfcodemod.fixer import fix_source as _fix_loop
+from perfcodemod.notebook import COMPILE_FLAGS as NOTEBOOK_FLAGS
+from perfcodemod.notebook import SUFFIX as NOTEBOOK_SUFFIX
+from perfcodemod.notebook import CellLayout, Notebook, NotebookError
 from perfcodemod.source import DecodeError, LineIndex, SourceText
 
 
@@ -55,12 +66,51 @@ class FileReport:
     #: Whether unsafe fixes count as applicable for this file (``--unsafe-fixes`` or its
     #: configuration's ``unsafe-fixes``): decides the ``[*]`` marks and the summary's hints.
     unsafe_fixes: bool = False
+    #: A notebook as read; ``original`` and ``fixed`` then hold its code cells joined, which
+    #: the diagnostics' rows count in (``cell_of`` says which cell a diagnostic is in).
+    notebook: Notebook | None = None
+    #: Where the notebook's cells are in the current text (``fixed``, or else ``original``).
+    layout: CellLayout | None = None
 
     @property
     def changed(self) -> bool:
         return self.fixed is not None and self.original is not None and (
             self.fixed.text != self.original.text
         )
+
+    def fixed_bytes(self) -> bytes:
+        """What ``--fix`` writes: the fixed text, or the notebook with its fixed cells."""
+        assert self.fixed is not None
+        if self.notebook is not None and self.layout is not None:
+            return self.notebook.dump(self.fixed.text, self.layout)
+        return self.fixed.encode()
+
+    def cell_of(self, diagnostic: Diagnostic) -> tuple[int | None, int]:
+        """The notebook cell a diagnostic is in, and how many rows of the checked text come
+        before that cell (its rows within the cell are its rows minus that); ``(None, 0)``
+        outside notebooks."""
+        source = self.fixed or self.original
+        if self.layout is None or not self.layout.starts or source is None:
+            return None, 0
+        return self.layout.cell_and_shift(source.lines, diagnostic.start)
+
+    def row_label(self, row: int) -> str:
+        """A row of the original text as messages show it (``cell 3:2`` in a notebook)."""
+        if self.layout is None or not self.layout.starts or self.original is None:
+            return str(row)
+        lines = self.original.lines
+        cell, cell_row, _ = self.layout.locate(lines, lines.offset(row))
+        return f"cell {cell}:{cell_row}"
+
+    def locate(self, offset: int, end: bool = False) -> tuple[int | None, int, int]:
+        """The cell (None outside notebooks), 1-based row and column of an offset into the
+        current text (a fix edit's ends), as diagnostics show theirs. ``end``: the offset ends
+        something, so at the start of a cell it is the end of the cell before."""
+        source = self.fixed or self.original
+        lines = source.lines if source is not None else LineIndex("")
+        if self.layout is not None and self.layout.starts:
+            return self.layout.locate(lines, offset, end)
+        return (None, *lines.position(offset))
 
 
 @dataclass
@@ -104,16 +154,18 @@ def diagnose(
     settings: Settings,
     path: str | Path | None = None,
     tree: ast.Module | None = None,
+    flags: int = 0,
 ) -> tuple[list[Diagnostic], list[ToolError]]:
     """The selected rules' diagnostics for one text (per-file ignores applied), before noqa
-    comments and fix settings: what a front end with its own noqa handling (flake8) shows."""
-    display = str(path) if path is not None else "<stdin>"
+    comments and fix settings: what a front end with its own noqa handling (flake8) shows.
+    ``flags``: compiler flags for the parse (``notebook.COMPILE_FLAGS`` for a notebook)."""
+    display = display_path(path) if path is not None else "<stdin>"
     options = engine.EngineOptions(
         rules=settings.rules_for(path),
         family_options=settings.family_options,
         target_version=settings.target_version,
     )
-    result = engine.check_source(source, options, display, tree)
+    result = engine.check_source(source, options, display, tree, flags)
     diagnostics = result.diagnostics
     if not any(rule.code == PARSE_ERROR_CODE for rule in options.rules):
         diagnostics = [d for d in diagnostics if d.code != PARSE_ERROR_CODE]
@@ -125,9 +177,12 @@ def lint(
     settings: Settings,
     path: str | Path | None = None,
     tree: ast.Module | None = None,
+    flags: int = 0,
 ) -> tuple[list[Diagnostic], list[ToolError], int]:
     """Diagnostics for one text: selected rules, per-file ignores, noqa, fix settings."""
-    diagnostics, errors = diagnose(source, settings, path, tree)
+    diagnostics, errors = diagnose(source, settings, path, tree, flags)
+    if safety.is_test_path(path, settings.root):
+        diagnostics = safety.demote_in_test_code(diagnostics)  # docs/fix-safety.md
     kept, suppressed = noqa.filter_suppressed(diagnostics, source.text, source.lines)
     return [_adjust(d, settings) for d in kept], errors, suppressed
 
@@ -155,9 +210,12 @@ def check_source(
     path: str | Path | None = None,
     settings: Settings | None = None,
 ) -> FileReport:
-    """Check one source text (bytes are decoded as Python does, honouring a coding cookie)."""
+    """Check one source text (bytes are decoded as Python does, honouring a coding cookie);
+    a path ending in ``.ipynb`` makes it a notebook's JSON."""
     settings = settings or default_settings()
-    display = str(path) if path is not None else "<stdin>"
+    display = display_path(path) if path is not None else "<stdin>"
+    if is_notebook(path):
+        return _check_notebook(code, display, path, settings)
     try:
         source = SourceText.decode(code) if isinstance(code, bytes) else SourceText(code)
     except DecodeError as exc:
@@ -167,6 +225,37 @@ def check_source(
         display, diagnostics, errors, source, suppressed=suppressed,
         unsafe_fixes=settings.unsafe_fixes,
     )
+
+
+def is_notebook(path: str | Path | None) -> bool:
+    return path is not None and str(path).endswith(NOTEBOOK_SUFFIX)
+
+
+def _check_notebook(
+    code: str | bytes, display: str, path: str | Path | None, settings: Settings
+) -> FileReport:
+    try:
+        notebook = Notebook.parse(code)
+    except NotebookError as exc:
+        return _unreadable(display, str(exc), settings, exc.row, exc.col)
+    source = SourceText(notebook.python)
+    diagnostics, errors, suppressed = lint(source, settings, path, flags=NOTEBOOK_FLAGS)
+    return FileReport(
+        display, _within_layout(diagnostics, notebook.layout), errors, source,
+        suppressed=suppressed, unsafe_fixes=settings.unsafe_fixes, notebook=notebook,
+        layout=notebook.layout,
+    )
+
+
+def _within_layout(diagnostics: list[Diagnostic], layout: CellLayout | None) -> list[Diagnostic]:
+    """A notebook's diagnostics without the fixes that would cross from one cell into another
+    or touch an IPython escape."""
+    if layout is None:
+        return diagnostics
+    return [
+        d if d.fix is None or layout.allows(d.fix.edits) else replace(d, fix=None)
+        for d in diagnostics
+    ]
 
 
 def fix_source(
@@ -198,23 +287,32 @@ def _fix_report(
         return report
     display = report.path
     use_unsafe = settings.unsafe_fixes if unsafe is None else unsafe
+    flags = NOTEBOOK_FLAGS if report.notebook is not None else 0
 
     def relint(current: SourceText) -> list[Diagnostic]:
-        return lint(current, settings, path)[0]
+        return lint(current, settings, path, flags=flags)[0]
 
-    outcome: FixOutcome = _fix_loop(source, relint, unsafe=use_unsafe, path=display)
+    outcome: FixOutcome = _fix_loop(
+        source, relint, unsafe=use_unsafe, path=display, layout=report.layout
+    )
     report.errors.extend(ToolError(display, message) for message in outcome.errors)
     if outcome.changed:
         report.fixed = outcome.source
+        report.layout = outcome.layout
         report.applied = dict(outcome.applied)
-        report.diagnostics, errors, report.suppressed = lint(outcome.source, settings, path)
+        diagnostics, errors, report.suppressed = lint(outcome.source, settings, path, flags=flags)
+        report.diagnostics = _within_layout(diagnostics, report.layout)
         report.errors.extend(errors)
     return report
 
 
-def _same_code(before: str, after: str) -> bool:
+def _same_code(before: str, after: str, flags: int = 0) -> bool:
+    def tree(text: str) -> str:
+        return ast.dump(compile(text, "<noqa>", "exec", ast.PyCF_ONLY_AST | flags,
+                                dont_inherit=True))
+
     try:
-        return ast.dump(ast.parse(after)) == ast.dump(ast.parse(before))
+        return tree(after) == tree(before)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
 
@@ -226,26 +324,38 @@ def add_noqa_source(report: FileReport) -> FileReport:
     if source is None or not report.diagnostics:
         return report
     commentable = [d for d in report.diagnostics if d.code not in noqa.UNSUPPRESSIBLE]
+    if report.layout is not None:
+        # A comment after an IPython escape would be part of the command.
+        escapes = report.layout.magic_rows(source.lines)
+        for row in sorted({d.noqa_row for d in commentable if d.noqa_row in escapes}):
+            report.errors.append(ToolError(
+                report.path, f"{report.row_label(row)}: cannot add a noqa comment after an "
+                "IPython escape"))
+        commentable = [d for d in commentable if d.noqa_row not in escapes]
     if not commentable:
         return report
+    flags = NOTEBOOK_FLAGS if report.notebook is not None else 0
     new_text = noqa.add_noqa_comments(source.text, source.lines, commentable)
     added = commentable
-    if not _same_code(source.text, new_text):
+    if not _same_code(source.text, new_text, flags):
         added = []
         new_text = source.text
         for row in sorted({d.noqa_row for d in commentable}):
             on_row = [d for d in commentable if d.noqa_row == row]
             attempt = noqa.add_noqa_comments(new_text, LineIndex(new_text), on_row)
-            if _same_code(source.text, attempt):
+            if _same_code(source.text, attempt, flags):
                 new_text = attempt
                 added.extend(on_row)
             else:
                 report.errors.append(ToolError(
-                    report.path, f"{row}: cannot add a noqa comment on this line without "
-                    "changing the code (it ends inside a string or with a backslash)"))
+                    report.path, f"{report.row_label(row)}: cannot add a noqa comment on this "
+                    "line without changing the code (it ends inside a string or with a "
+                    "backslash)"))
     if added:
         report.fixed = source.with_text(new_text)
         report.applied = {"noqa": len(added)}
+        if report.layout is not None:
+            report.layout = report.layout.realigned(source.lines, report.fixed.lines)
     report.diagnostics = [d for d in report.diagnostics if d not in added]
     return report
 
@@ -256,13 +366,13 @@ def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> F
         raw = target.path.read_bytes()
     except OSError as exc:
         message = f"cannot read file: {exc.strerror or exc}"
-        return _unreadable(str(target.path), message, target.settings)
+        return _unreadable(display_path(target.path), message, target.settings)
     return _process_bytes(target, raw, mode, unsafe)
 
 
 def _process_bytes(target: Target, raw: bytes, mode: FixMode, unsafe: bool | None) -> FileReport:
     """``process_file`` once the file's bytes are read."""
-    display = str(target.path)
+    display = display_path(target.path)
     settings = target.settings
     report = check_source(raw, target.path, settings)
     report.path = display
@@ -271,28 +381,41 @@ def _process_bytes(target: Target, raw: bytes, mode: FixMode, unsafe: bool | Non
     source = report.original
     if source is None or mode is FixMode.CHECK:
         return report
-    if source.encode() != raw:
+    if report.notebook is None and source.encode() != raw:
         report.errors.append(ToolError(
             display, f"not fixed: the file's bytes do not survive decoding and re-encoding as "
             f"{source.encoding}"))
         return report
+    as_read = (report.diagnostics, report.suppressed, report.layout)
     if mode is FixMode.ADD_NOQA:
         add_noqa_source(report)
     else:
         _fix_report(report, source, settings, target.path, unsafe)
     if mode in (FixMode.WRITE, FixMode.ADD_NOQA) and report.changed and report.fixed is not None:
-        if not target.writable:
-            message = "not written: the file is outside the named paths"
-            report.errors.append(ToolError(display, message))
-            return report
-        try:
-            write_atomic(target.path, report.fixed.encode(), raw)
+        problem = _write(target, report.fixed_bytes(), raw)
+        if problem is None:
             report.written = True
-        except FileChangedError as exc:
-            report.errors.append(ToolError(display, str(exc)))
-        except OSError as exc:
-            report.errors.append(ToolError(display, f"cannot write file: {exc.strerror or exc}"))
+        else:
+            # Nothing was written: the file keeps every diagnostic it was read with, and
+            # nothing counts as fixed.
+            report.errors.append(ToolError(display, problem))
+            report.diagnostics, report.suppressed, report.layout = as_read
+            report.fixed = None
+            report.applied = {}
     return report
+
+
+def _write(target: Target, data: bytes, expected: bytes) -> str | None:
+    """Write a fixed file; None, or why it was not written."""
+    if not target.writable:
+        return "not written: the file is outside the named paths"
+    try:
+        write_atomic(target.path, data, expected)
+    except (FileChangedError, ReadOnlyError) as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"cannot write file: {exc.strerror or exc}"
+    return None
 
 
 #: Called after each file with the number of files done and the number to do.
@@ -399,12 +522,15 @@ def _check_task(task: _Task) -> _Checked:
         raw = task.raw if task.raw is not None else target.path.read_bytes()
     except OSError as exc:
         message = f"cannot read file: {exc.strerror or exc}"
-        return _Checked(_unreadable(str(target.path), message, target.settings), None, False)
+        return _Checked(
+            _unreadable(display_path(target.path), message, target.settings), None, False
+        )
     stamp = FileStamp.of(raw, stat) if stat is not None else None
     report = _process_bytes(target, raw, task.mode, task.unsafe)
     decoded = report.original is not None
     if not (report.diagnostics or report.errors or report.changed):
-        report.original = None  # nothing to show: the text need not be kept (or sent back)
+        # Nothing to show: the text need not be kept (or sent back by a worker).
+        report.original = report.notebook = report.layout = None
     return _Checked(report, stamp, decoded)
 
 
@@ -420,7 +546,8 @@ def _checked(tasks: Sequence[_Task], jobs: int) -> Iterable[tuple[int, _Outcome]
             except Exception as exc:  # a bug costs this file its check, not the run
                 if engine.DEBUG:
                     raise
-                yield index, ToolError(str(task.target.path), f"internal error: {exc!r}")
+                path = display_path(task.target.path)
+                yield index, ToolError(path, f"internal error: {exc!r}")
         return
     sizes = [_size(task.target.path) for task in tasks]
     for done in workers.run(_check_task, tasks, min(jobs, len(tasks)), sizes=sizes):
@@ -428,7 +555,7 @@ def _checked(tasks: Sequence[_Task], jobs: int) -> Iterable[tuple[int, _Outcome]
             failure = done.result
             if engine.DEBUG and not failure.crashed:
                 raise RuntimeError(f"{failure.message} in a worker:\n{failure.details}")
-            path = str(tasks[done.index].target.path)
+            path = display_path(tasks[done.index].target.path)
             yield done.index, ToolError(path, f"internal error: {failure.message}")
         else:
             yield done.index, done.result
@@ -457,12 +584,16 @@ def _from_cache(
         return None
     if mode in (FixMode.WRITE, FixMode.PREVIEW) and any(d.fix for d in result.diagnostics):
         return None
-    display = str(target.path)
-    original = None
+    display = display_path(target.path)
+    original = notebook = None
     if raw is not None and result.decoded:
         try:
-            original = SourceText.decode(raw)
-        except DecodeError:
+            if is_notebook(target.path):
+                notebook = Notebook.parse(raw)
+                original = SourceText(notebook.python)
+            else:
+                original = SourceText.decode(raw)
+        except (DecodeError, NotebookError):
             return None
     return FileReport(
         display,
@@ -471,6 +602,8 @@ def _from_cache(
         original,
         suppressed=result.suppressed,
         unsafe_fixes=target.settings.unsafe_fixes if unsafe is None else unsafe,
+        notebook=notebook,
+        layout=notebook.layout if notebook is not None else None,
     )
 
 
@@ -517,3 +650,130 @@ def targets(
     paths: Iterable[Path], resolver: ConfigResolver, force_exclude: bool = False
 ) -> list[Target]:
     return list(discover(list(paths), resolver, force_exclude=force_exclude))
+
+
+# -- for editors: one fix, one noqa comment, the edits between two texts -----------------------
+
+
+def fix_edits(source: SourceText, diagnostic: Diagnostic, path: str | Path | None = None
+              ) -> tuple[Edit, ...]:
+    """The edits of one diagnostic's fix, applied alone (an editor's quick fix): empty when it
+    has no fix or when the result would not compile (what ``--fix`` rejects too)."""
+    fix = diagnostic.fix
+    if fix is None:
+        return ()
+    try:
+        fixed = apply_edits(source.text, fix.edits)
+    except ValueError:
+        return ()
+    display = str(path) if path is not None else "<stdin>"
+    return fix.edits if verifies(source.text, fixed, display) else ()
+
+
+def noqa_edit(source: SourceText, diagnostic: Diagnostic) -> Edit | None:
+    """The edit that adds ``# noqa: CODE`` for one diagnostic on its row, or extends the row's
+    ``# noqa: ...`` comment with the code; None when the code cannot be suppressed or a
+    comment there would change the code (the line ends inside a string or with a backslash)."""
+    lines = source.lines
+    row = diagnostic.noqa_row
+    if diagnostic.code in noqa.UNSUPPRESSIBLE or not 1 <= row <= len(lines):
+        return None
+    line = lines.line(row)
+    new_line = noqa.add_noqa_comments(line, LineIndex(line), [replace(diagnostic, noqa_row=1)])
+    if new_line == line:
+        return None
+    start = lines.offset(row)
+    new_text = source.text[:start] + new_line + source.text[start + len(line) :]
+    if not _same_code(source.text, new_text):
+        return None
+    return _narrowed(Edit(start, start + len(line), new_line), source.text)
+
+
+def _narrowed(edit: Edit, text: str) -> Edit:
+    """The same edit without the text it leaves unchanged at either end."""
+    old = text[edit.start : edit.end]
+    new = edit.content
+    prefix = _common_prefix(old, new)
+    suffix = _common_prefix(old[prefix:][::-1], new[prefix:][::-1])
+    return Edit(edit.start + prefix, edit.end - suffix, new[prefix : len(new) - suffix])
+
+
+def _common_prefix(a: str, b: str) -> int:
+    size = min(len(a), len(b))
+    index = 0
+    while index < size and a[index] == b[index]:
+        index += 1
+    return index
+
+
+def text_edits(before: str, after: str) -> list[Edit]:
+    """Line-wise edits that turn ``before`` into ``after`` (what an editor applies for a whole
+    file fix, so that untouched lines, and the cursor on them, stay where they are)."""
+    if before == after:
+        return []
+    old = before.splitlines(keepends=True)
+    new = after.splitlines(keepends=True)
+    # Lines shared at both ends are skipped before matching the rest.
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    starts = [0]
+    for line in old:
+        starts.append(starts[-1] + len(line))
+    old_middle = old[head : len(old) - tail]
+    new_middle = new[head : len(new) - tail]
+    matcher = difflib.SequenceMatcher(None, old_middle, new_middle, autojunk=False)
+    edits = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            edits.append(Edit(starts[head + i1], starts[head + i2], "".join(new_middle[j1:j2])))
+    return edits
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """What an editor shows about a rule (hover)."""
+
+    code: str
+    name: str
+    summary: str
+    url: str
+    fix_title: str | None
+
+
+def rule_doc(code: str) -> RuleDoc | None:
+    rule = registry.get_rule(code)
+    if rule is None:
+        return None
+    return RuleDoc(rule.code, rule.name, rule.summary(), rule.url(), rule.fix_title)
+
+
+@dataclass
+class EditorCheck:
+    """One text checked for an editor."""
+
+    report: FileReport
+    #: How hot each of ``report.diagnostics`` is, from the profiles (``12.4% of run time in
+    #: parse(); 3,402 calls``); None where they say nothing, or without profiles.
+    hotness: list[str | None]
+    #: Why the profiles could not be used (one line), or None.
+    profile_problem: str | None = None
+
+
+def check_for_editor(
+    code: str, path: str | Path | None, settings: Settings, profiles: Sequence[Path] = ()
+) -> EditorCheck:
+    """Check one text as an editor shows it: ``check_source``, and with ``profiles`` the
+    profile-guided mode's annotation of each diagnostic (which may also drop or demote
+    findings, as on the command line).
+
+    The language server calls this; its ``profile`` setting gives ``profiles``. The
+    profile-guided mode has not landed yet, so profiles add nothing: wiring it is this
+    function's body (check with the evidence's settings, load the profiles once, join them to
+    the file, annotate the report, take each diagnostic's hotness text).
+    """
+    report = check_source(code, path, settings)
+    return EditorCheck(report, [None] * len(report.diagnostics))

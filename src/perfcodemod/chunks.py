@@ -15,12 +15,14 @@ code-generation pass above.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any, Callable
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from perfcodemod import noqa
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.scopes import ScopeTree
 from perfcodemod.context import EngineOptions, RuleContext, children
@@ -57,13 +59,15 @@ def check_chunk(
     try:
         module = cst.parse_module(chunk_text)
     except cst.ParserSyntaxError as exc:
-        row = first_row + exc.raw_line - 1
+        row, col, detail = _libcst_error_position(exc, first_row)
         result.diagnostics.append(
             parse_error_diagnostic(
-                f"LibCST cannot parse this code ({exc.message}); rules "
-                f"{', '.join(r.code for r in rule_types)} were not run on it",
+                f"LibCST cannot parse this code, which Python accepts (a limit of LibCST's "
+                f"parser, not an error in the file; at {row}:{col}: {detail}); "
+                f"{', '.join(r.code for r in rule_types)} not run on lines "
+                f"{chunk.first}-{chunk.last}, the rest of the file was checked",
                 row,
-                exc.raw_column + 1,
+                col,
                 lines,
             )
         )
@@ -105,6 +109,9 @@ def check_chunk(
             ToolError(path, f"internal error in {names} at line {chunk.first}: {exc!r}")
         )
         return
+    # Where a noqa comment for a row goes (after a multi-line string or continuation that
+    # the row starts), in the chunk's own rows.
+    noqa_rows = noqa.noqa_rows(chunk_text)
     for report in context.reports:
         start, end = spans.syntactic(report.node)
         start += chunk_start
@@ -125,9 +132,25 @@ def check_chunk(
                 end_row=end_row,
                 end_col=end_col,
                 fix=fix,
-                noqa_row=row,
+                noqa_row=noqa_rows.get(row - first_row + 1, row - first_row + 1) + first_row - 1,
             )
         )
+
+
+_LIBCST_ERROR_AT = re.compile(r"^parser error: error at (\d+):(\d+): (.*)$", re.DOTALL)
+
+
+def _libcst_error_position(exc: cst.ParserSyntaxError, first_row: int) -> tuple[int, int, str]:
+    """The file row and 1-based column of a LibCST parse error in the chunk whose first line
+    stands for ``first_row``, and what LibCST says without its own (chunk-relative) position.
+    The parser's message names the offending token (line 1-based, column 0-based, relative to
+    the chunk); the exception's ``raw_line`` may point at the line after it."""
+    message = exc.message.strip()
+    match = _LIBCST_ERROR_AT.match(message)
+    if match is not None:
+        line, column, detail = int(match.group(1)), int(match.group(2)), match.group(3)
+        return first_row + line - 1, column + 1, detail.strip()
+    return first_row + exc.raw_line - 1, exc.raw_column + 1, message
 
 
 def _line_break(line: str) -> str:

@@ -77,14 +77,18 @@ def check_source(
     options: EngineOptions,
     path: str = "<stdin>",
     tree: ast.Module | None = None,
+    flags: int = 0,
 ) -> CheckResult:
-    """Every diagnostic of the selected rules in one file's text (no noqa filtering here)."""
+    """Every diagnostic of the selected rules in one file's text (no noqa filtering here).
+    ``flags``: compiler flags for the parse (a notebook's top-level ``await``)."""
     lines = source.lines
     if tree is None:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes and the like
-                tree = ast.parse(source.text, filename=path)
+                tree = ast.parse(source.text, filename=path) if not flags else compile(
+                    source.text, path, "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True
+                )
         except SyntaxError as exc:
             return CheckResult([_syntax_error(exc, lines)], [])
         except (ValueError, RecursionError, MemoryError) as exc:
