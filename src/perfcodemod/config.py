@@ -256,7 +256,8 @@ def _split_excludes(patterns: tuple[str, ...]) -> tuple[frozenset[str], tuple[st
             name = name[2:]
         if name != "/":
             name = name.rstrip("/")
-        if name and not any(char in name for char in "*?[/"):
+        # A plain name: no "/" and nothing the glob syntax gives a meaning to.
+        if name and "/" not in name and globs.translate(name, gitignore=False) == re.escape(name):
             names.add(name)
         else:
             others.append(pattern)
