@@ -13,6 +13,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
 
+#: For tests whose code uses syntax that the running Python's ``ast`` cannot parse.
+needs_310 = pytest.mark.skipif(
+    sys.version_info < (3, 10), reason="match statements need Python 3.10"
+)
+
 # Rules raise instead of turning bugs into tool errors while the tests run.
 os.environ.setdefault("PERFCODEMOD_DEBUG", "1")
 

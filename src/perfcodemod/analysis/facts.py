@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from functools import cached_property
 from typing import TypeVar, overload
 
+from perfcodemod.astcompat import MATCH_MAPPING, MATCH_NAME_PATTERNS, pattern_binding
 from perfcodemod.source import LineIndex
 
 N1 = TypeVar("N1", bound=ast.AST)
@@ -147,12 +148,10 @@ class ModuleFacts:
         for handler in self.nodes(ast.ExceptHandler):
             if handler.name:
                 found[handler.name].append(handler)
-        for pattern in self.nodes(ast.MatchAs, ast.MatchStar):
-            if pattern.name:
-                found[pattern.name].append(pattern)
-        for mapping in self.nodes(ast.MatchMapping):
-            if mapping.rest:
-                found[mapping.rest].append(mapping)
+        for pattern in self.nodes(*MATCH_NAME_PATTERNS, *MATCH_MAPPING):
+            bound = pattern_binding(pattern)
+            if bound:
+                found[bound].append(pattern)
         return found
 
     @cached_property
