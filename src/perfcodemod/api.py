@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from perfcodemod import engine, noqa
+from perfcodemod import engine, noqa, syntax
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, ToolError
 from perfcodemod.files import Target, discover
@@ -206,7 +206,7 @@ def _fix_report(
 
 def _same_code(before: str, after: str) -> bool:
     try:
-        return ast.dump(ast.parse(after)) == ast.dump(ast.parse(before))
+        return ast.dump(syntax.parse(after)) == ast.dump(syntax.parse(before))
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
 

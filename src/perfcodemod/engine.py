@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import ast
 import os
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -32,6 +31,7 @@ from typing import Any, Callable
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from perfcodemod import syntax
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.context import EngineOptions, RuleContext, children
 from perfcodemod.diagnostic import Diagnostic, Edit, Fix, ToolError
@@ -63,9 +63,10 @@ def check_source(
     lines = source.lines
     if tree is None:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes and the like
-                tree = ast.parse(source.text, filename=path)
+            tree = syntax.parse(source.text, path)
+        except syntax.NewerSyntaxError as exc:
+            row, col = exc.lineno or 1, exc.offset or 1
+            return CheckResult([parse_error_diagnostic(exc.msg, row, col, lines)], [])
         except SyntaxError as exc:
             return CheckResult([_syntax_error(exc, lines)], [])
         except (ValueError, RecursionError, MemoryError) as exc:
@@ -184,6 +185,19 @@ def _check_chunk(
         names = ", ".join(r.code for r in rule_types)
         result.errors.append(
             ToolError(path, f"internal error in {names} at line {first}: {exc!r}")
+        )
+        return
+    if spans.code != chunk_text:
+        # LibCST did not give back what it read (it drops the whitespace after an f-string's
+        # `!r`, which 3.12 allows): its offsets would put edits in the wrong place.
+        result.diagnostics.append(
+            parse_error_diagnostic(
+                "LibCST cannot reproduce this code exactly; rules "
+                f"{', '.join(r.code for r in rule_types)} were not run on it",
+                first + spans.code.count("\n", 0, _common_prefix(spans.code, chunk_text)),
+                1,
+                lines,
+            )
         )
         return
     for report in context.reports:

@@ -9,7 +9,6 @@ errors. Writing is atomic, and only happens when the file on disk is still what 
 
 from __future__ import annotations
 
-import ast
 import os
 import stat
 import tempfile
@@ -19,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from perfcodemod import syntax
 from perfcodemod.diagnostic import Applicability, Diagnostic, Edit
 from perfcodemod.source import SourceText
 
@@ -67,10 +67,10 @@ def _compiles(text: str, path: str) -> bool:
 
 
 def _parses(text: str, path: str) -> bool:
+    """``text`` parses (code that this Python does not compile: syntax of a newer Python, or
+    ``await`` outside a function)."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text, path)
+        syntax.parse(text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
