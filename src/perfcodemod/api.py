@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from perfcodemod import engine, noqa, syntax
+from perfcodemod import deep, engine, noqa, syntax
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, ToolError
 from perfcodemod.files import Target, discover
@@ -204,9 +204,13 @@ def _fix_report(
     return report
 
 
+def _dump(text: str) -> str:
+    return ast.dump(syntax.parse(text))
+
+
 def _same_code(before: str, after: str) -> bool:
     try:
-        return ast.dump(syntax.parse(after)) == ast.dump(syntax.parse(before))
+        return deep.retry_deep(_dump, after) == deep.retry_deep(_dump, before)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from perfcodemod import syntax
+from perfcodemod import deep, syntax
 from perfcodemod.diagnostic import Applicability, Diagnostic, Edit
 from perfcodemod.source import SourceText
 
@@ -56,11 +56,15 @@ def is_applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
     return fix is not None and (fix.applicability is Applicability.SAFE or unsafe)
 
 
+def _compile(text: str, path: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(text, path, "exec", dont_inherit=True)
+
+
 def _compiles(text: str, path: str) -> bool:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, path, "exec", dont_inherit=True)
+        deep.retry_deep(_compile, text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
@@ -70,7 +74,7 @@ def _parses(text: str, path: str) -> bool:
     """``text`` parses (code that this Python does not compile: syntax of a newer Python, or
     ``await`` outside a function)."""
     try:
-        syntax.parse(text, path)
+        deep.retry_deep(syntax.parse, text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True

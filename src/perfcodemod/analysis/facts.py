@@ -126,6 +126,41 @@ class ModuleFacts:
             return spans[index]
         return None
 
+    def expression_depth(self, first: int, last: int, limit: int) -> int:
+        """How deeply expressions nest in the top-level statements on rows ``first`` to
+        ``last`` (``a + b + c`` is 3 deep: two operations, then a name), counted up to just
+        past ``limit``. Statements do not count: an ``elif`` chain is as deep as its tests."""
+        fields_of = _CHILD_FIELDS
+        expression = ast.expr
+        stack: list[tuple[ast.AST, int]] = [
+            (statement, 0)
+            for statement in self.tree.body
+            if first <= statement.lineno and (statement.end_lineno or statement.lineno) <= last
+        ]
+        pop, push = stack.pop, stack.append
+        deepest = 0
+        while stack:
+            node, depth = pop()
+            node_type = type(node)
+            fields = fields_of.get(node_type)
+            if fields is None:
+                fields = fields_of[node_type] = tuple(
+                    f for f in node_type._fields if f not in _SINGLETON_FIELDS
+                )
+            for name in fields:
+                value = getattr(node, name, None)
+                for child in value if type(value) is list else (value,):
+                    if isinstance(child, expression):
+                        child_depth = depth + 1
+                        if child_depth > deepest:
+                            deepest = child_depth
+                            if deepest > limit:
+                                return deepest
+                        push((child, child_depth))
+                    elif isinstance(child, ast.AST):
+                        push((child, 0))
+        return deepest
+
     # -- bindings and names ----------------------------------------------------------------
 
     @cached_property
