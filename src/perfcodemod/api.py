@@ -190,16 +190,27 @@ def _fix_report(
         return report
     display = report.path
     use_unsafe = settings.unsafe_fixes if unsafe is None else unsafe
+    # The lint of the text a round starts from: the check above for the first round, the last
+    # round's for the result (a file fixed in one round is linted twice, not four times).
+    latest: dict[str, tuple[list[Diagnostic], list[ToolError], int]] = {
+        source.text: (report.diagnostics, [], report.suppressed)
+    }
 
     def relint(current: SourceText) -> list[Diagnostic]:
-        return lint(current, settings, path)[0]
+        found = latest.get(current.text)
+        if found is None:
+            found = lint(current, settings, path)
+            latest.clear()
+            latest[current.text] = found
+        return found[0]
 
     outcome: FixOutcome = _fix_loop(source, relint, unsafe=use_unsafe, path=display)
     report.errors.extend(ToolError(display, message) for message in outcome.errors)
     if outcome.changed:
         report.fixed = outcome.source
         report.applied = dict(outcome.applied)
-        report.diagnostics, errors, report.suppressed = lint(outcome.source, settings, path)
+        found = latest.get(outcome.source.text) or lint(outcome.source, settings, path)
+        report.diagnostics, errors, report.suppressed = found
         report.errors.extend(errors)
     return report
 

@@ -109,7 +109,8 @@ def fix_source(
 ) -> FixOutcome:
     """Apply fixes until none is left (at most ``max_rounds`` rounds)."""
     outcome = FixOutcome(source)
-    verify = _compiles if _compiles(source.text, path) else _parses
+    # Whether the original compiles is asked only when there is a fix to verify.
+    verify: Callable[[str, str], bool] | None = None
     rejected: set[tuple[str, str]] = set()
     for _ in range(max_rounds):
         diagnostics = [
@@ -121,6 +122,8 @@ def fix_source(
         chosen = _choose(diagnostics)
         text = outcome.source.text
         new_text = apply_edits(text, _edits_of(chosen))
+        if verify is None:
+            verify = _compiles if _compiles(source.text, path) else _parses
         if not verify(new_text, path):
             # Find the fixes that break the code: add them one at a time.
             accepted: list[Diagnostic] = []
