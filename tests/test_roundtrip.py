@@ -29,6 +29,7 @@ from perfcodemod import api
 from perfcodemod.fixer import FileChangedError, write_atomic
 
 from .conftest import run_cli, write
+from .programs import pattern_programs
 
 BOM = codecs.BOM_UTF8
 
@@ -385,4 +386,12 @@ def test_check_and_fix_never_raise_on_valid_programs(code: str) -> None:
 @_valid_program_settings(12)
 @given(NODES)
 def test_check_and_fix_never_raise_on_libcst_generated_programs(code: str) -> None:
+    _check_and_fix(code)
+
+
+@_valid_program_settings(40)
+@given(pattern_programs())
+def test_check_and_fix_never_raise_on_programs_full_of_patterns(code: str) -> None:
+    """Programs built from what the rules look for (``programs.py``): they are reported and
+    fixed, where hypothesmith's almost never are."""
     _check_and_fix(code)
