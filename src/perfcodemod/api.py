@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Union
 
 from perfcodemod import cache as cache_module
-from perfcodemod import engine, noqa, registry, safety, workers
+from perfcodemod import deep, engine, noqa, registry, safety, syntax, workers
 from perfcodemod.cache import CachedResult, CacheStats, FileStamp, ResultCache, directory_override
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, Edit, ToolError
@@ -288,9 +288,19 @@ def _fix_report(
     display = report.path
     use_unsafe = settings.unsafe_fixes if unsafe is None else unsafe
     flags = NOTEBOOK_FLAGS if report.notebook is not None else 0
+    # The lint of the text a round starts from: the check above for the first round, the last
+    # round's for the result (a file fixed in one round is linted twice, not four times).
+    latest: dict[str, tuple[list[Diagnostic], list[ToolError], int]] = {
+        source.text: (report.diagnostics, [], report.suppressed)
+    }
 
     def relint(current: SourceText) -> list[Diagnostic]:
-        return lint(current, settings, path, flags=flags)[0]
+        found = latest.get(current.text)
+        if found is None:
+            found = lint(current, settings, path, flags=flags)
+            latest.clear()
+            latest[current.text] = found
+        return found[0]
 
     outcome: FixOutcome = _fix_loop(
         source, relint, unsafe=use_unsafe, path=display, layout=report.layout
@@ -300,7 +310,10 @@ def _fix_report(
         report.fixed = outcome.source
         report.layout = outcome.layout
         report.applied = dict(outcome.applied)
-        diagnostics, errors, report.suppressed = lint(outcome.source, settings, path, flags=flags)
+        found = latest.get(outcome.source.text) or lint(
+            outcome.source, settings, path, flags=flags
+        )
+        diagnostics, errors, report.suppressed = found
         report.diagnostics = _within_layout(diagnostics, report.layout)
         report.errors.extend(errors)
     return report
@@ -308,11 +321,10 @@ def _fix_report(
 
 def _same_code(before: str, after: str, flags: int = 0) -> bool:
     def tree(text: str) -> str:
-        return ast.dump(compile(text, "<noqa>", "exec", ast.PyCF_ONLY_AST | flags,
-                                dont_inherit=True))
+        return ast.dump(syntax.parse(text, "<noqa>", flags))
 
     try:
-        return tree(after) == tree(before)
+        return deep.retry_deep(tree, after) == deep.retry_deep(tree, before)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
 

@@ -22,16 +22,17 @@ from typing import Any, Callable
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-from perfcodemod import noqa
+from perfcodemod import deep, engine, noqa
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.scopes import ScopeTree
 from perfcodemod.context import EngineOptions, RuleContext, children
 from perfcodemod.diagnostic import Diagnostic, Edit, Fix, ToolError
 from perfcodemod.engine import (
-    DEBUG,
+    MAX_EXPRESSION_DEPTH,
     CheckResult,
     Chunk,
     import_edit,
+    not_run,
     parse_error_diagnostic,
 )
 from perfcodemod.proposals import FixProposal, Replacement
@@ -47,7 +48,63 @@ def check_chunk(
     path: str,
     result: CheckResult,
 ) -> None:
-    """Run ``chunk.rules`` on the chunk's rows; diagnostics and errors go to ``result``."""
+    """Run ``chunk.rules`` on the chunk's rows; diagnostics and errors go to ``result``.
+
+    Deep but valid code: the rules run again with room to recurse (``deep.py``), and if one of
+    them still cannot, that one is skipped and says so while the others run."""
+    first, last, lines = chunk.first, chunk.last, facts.lines
+    if _too_deep(facts, chunk, result):
+        return
+
+    def findings(rules: tuple[type[Rule], ...]) -> CheckResult:
+        found = CheckResult([], [])
+        _check_chunk(facts, Chunk(first, last, rules, chunk.classes, chunk.toplevel_first),
+                     options, path, found)
+        return found
+
+    try:
+        found = deep.retry_deep(findings, chunk.rules)
+    except RecursionError:
+        found = CheckResult([], [], last - first + 1)
+        for rule_type in chunk.rules:
+            try:
+                alone = deep.call_deep(findings, (rule_type,))
+            except RecursionError:
+                why = "the code nests too deeply here for Python's recursion limit"
+                found.diagnostics.append(not_run([rule_type], first, last, why, lines))
+            else:
+                found.diagnostics.extend(alone.diagnostics)
+                found.errors.extend(alone.errors)
+    result.diagnostics.extend(found.diagnostics)
+    result.errors.extend(found.errors)
+    result.parsed_rows += found.parsed_rows
+
+
+def _too_deep(facts: ModuleFacts, chunk: Chunk, result: CheckResult) -> bool:
+    """The chunk nests expressions too deeply for LibCST's parser, whose time grows with the
+    cube of the depth: its rules are not run, and a diagnostic says so."""
+    first, last = chunk.first, chunk.last
+    if facts.expression_depth(first, last, MAX_EXPRESSION_DEPTH) <= MAX_EXPRESSION_DEPTH:
+        return False
+    result.parsed_rows += last - first + 1
+    why = (
+        f"expressions nest more than {MAX_EXPRESSION_DEPTH} deep here, deeper than "
+        "LibCST parses in reasonable time"
+    )
+    result.diagnostics.append(not_run(chunk.rules, first, last, why, facts.lines))
+    return True
+
+
+def _check_chunk(
+    facts: ModuleFacts,
+    chunk: Chunk,
+    options: EngineOptions,
+    path: str,
+    result: CheckResult,
+) -> None:
+    """LibCST's parse of the chunk, its rules' traversal, and their diagnostics into
+    ``result`` (this raises ``RecursionError``, which ``check_chunk`` handles; a rule's other
+    errors become tool errors)."""
     lines = facts.lines
     newline = _line_break(lines.line(chunk.toplevel_first or chunk.first))
     header = "".join(f"{indent}class {name}:{newline}" for indent, name in chunk.classes)
@@ -69,13 +126,6 @@ def check_chunk(
                 row,
                 col,
                 lines,
-            )
-        )
-        return
-    except RecursionError:
-        result.diagnostics.append(
-            parse_error_diagnostic(
-                "the code is nested too deeply for LibCST", chunk.first, 1, lines
             )
         )
         return
@@ -101,12 +151,28 @@ def check_chunk(
             _check_whole_statement(facts, chunk, options, path, result)
             return
         spans = _Spans(module, targets, anchors, chunk_text)
+    except RecursionError:
+        raise
     except Exception as exc:  # a bug in a rule must not end the run
-        if DEBUG:
+        if engine.DEBUG:
             raise
         names = ", ".join(r.code for r in rule_types)
         result.errors.append(
             ToolError(path, f"internal error in {names} at line {chunk.first}: {exc!r}")
+        )
+        return
+    if not spans.exact:
+        # LibCST did not give back what it read (it drops the whitespace after an f-string's
+        # `!r`, which 3.12 allows): its offsets would put edits in the wrong place.
+        generated = "".join(spans.state.tokens)
+        result.diagnostics.append(
+            parse_error_diagnostic(
+                "LibCST cannot reproduce this code exactly; rules "
+                f"{', '.join(r.code for r in rule_types)} were not run on it",
+                first_row + generated.count("\n", 0, _common_prefix(generated, chunk_text)),
+                1,
+                lines,
+            )
         )
         return
     # Where a noqa comment for a row goes (after a multi-line string or continuation that
@@ -185,7 +251,9 @@ def _check_whole_statement(
     find on the method's rows, as the statement's chunk finds it."""
     span = facts.toplevel_span(chunk.first) or (chunk.first, chunk.last)
     whole = CheckResult([], [])
-    check_chunk(facts, Chunk(span[0], span[1], chunk.rules, (), span[0]), options, path, whole)
+    statement = Chunk(span[0], span[1], chunk.rules, (), span[0])
+    if not _too_deep(facts, statement, whole):
+        _check_chunk(facts, statement, options, path, whole)
     result.parsed_rows += whole.parsed_rows
     result.errors.extend(whole.errors)
     result.diagnostics.extend(
@@ -244,16 +312,27 @@ def _traverse(module: cst.Module, rules: Sequence[Rule]) -> None:
             table = visits if attr.startswith("visit_") else leaves
             table.setdefault(node_name, []).append(getattr(rule, attr))
 
-    def walk(node: cst.CSTNode) -> None:
+    # Depth first, in source order, without recursion (a 2,000-branch elif chain nests 2,000
+    # deep). A node whose leave_ handlers are due is pushed again inside a 1-tuple.
+    stack: list[cst.CSTNode | tuple[cst.CSTNode]] = [module]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        item = pop()
+        if type(item) is tuple:
+            node = item[0]
+            for handler in leaves[type(node).__name__]:
+                handler(node)
+            continue
+        node = item  # type: ignore[assignment]
         name = type(node).__name__
         for handler in visits.get(name, ()):
             handler(node)
-        for child in children(node):
-            walk(child)
-        for handler in leaves.get(name, ()):
-            handler(node)
-
-    walk(module)
+        if name in leaves:
+            push((node,))
+        found = list(children(node))
+        if found:
+            found.reverse()
+            extend(found)
 
 
 # -- spans: where nodes are in the chunk's text ------------------------------------------------
@@ -339,7 +418,7 @@ class _SyntacticRecorder:
                     self.state.targets.add(hoisted)
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.active:
+        if self.active and exc_info[0] is None:  # (not while an error, RecursionError, unwinds)
             state = self.state
             start = self.start
             end = state.offset
@@ -351,12 +430,17 @@ class _SyntacticRecorder:
 
 
 def _block_statement(node: cst.CSTNode, context: RuleContext) -> cst.CSTNode:
-    """``node`` if it is a statement directly in a block, else the nearest ancestor that is.
+    """What an edit of ``node`` regenerates: ``node`` itself if it is an expression (whose
+    code depends on nothing around it) or a statement directly in a block (whose code depends
+    only on its indentation), else the nearest ancestor that is a statement in a block.
 
-    Such a statement's code depends on nothing around it but its indentation. Other nodes' code
-    can depend on their parent: an ``If`` is written ``elif`` in another ``If``'s ``orelse``,
-    an element or argument gets its comma from its container, a small statement its semicolon.
+    Other nodes' code can depend on their parent: an ``If`` is written ``elif`` in another
+    ``If``'s ``orelse``, an element or argument gets its comma from its container, a small
+    statement its semicolon. (Regenerating the statement for an expression would make a fix
+    in the 500th branch of an ``elif`` chain regenerate all of it: quadratic.)
     """
+    if isinstance(node, cst.BaseExpression) and not hasattr(node, "comma"):
+        return node  # a starred element is an expression with a comma of its own
     current = node
     while True:
         parent = context.parent(current)
@@ -394,11 +478,17 @@ class _Spans:
         self.module = module
         self.anchors = anchors or {}
         self.state = _SpanState(module, set(targets), stop_when_done=text is not None)
+        stopped = False
         try:
             module._codegen(self.state)
         except _AllGenerated:
-            pass
-        self.code = text if text is not None else "".join(self.state.tokens)
+            stopped = True
+        generated = "".join(self.state.tokens)
+        #: LibCST generated back the text it read, as far as it went (not quite always: it
+        #: drops the whitespace after an f-string's ``!r``, which 3.12 allows); if not, its
+        #: offsets cannot be trusted.
+        self.exact = text is None or (text.startswith(generated) if stopped else generated == text)
+        self.code = text if text is not None else generated
 
     def inclusive(self, node: cst.CSTNode) -> tuple[int, int]:
         return self.state.inclusive[node]

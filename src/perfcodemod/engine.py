@@ -22,10 +22,10 @@ from __future__ import annotations
 import ast
 import bisect
 import os
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from perfcodemod import deep, syntax
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.context import EngineOptions
 from perfcodemod.diagnostic import Diagnostic, Edit, ToolError
@@ -34,6 +34,9 @@ from perfcodemod.rule import Rule
 from perfcodemod.source import LineIndex, SourceText
 
 PARSE_ERROR_CODE = "PCM001"
+#: Deeper nested expressions are not given to LibCST, whose parser takes time that grows with
+#: the cube of the depth (1,000 levels take seconds; CPython itself accepts a few thousand).
+MAX_EXPRESSION_DEPTH = 1_000
 
 #: Set to re-raise exceptions from rules instead of turning them into tool errors (for tests).
 DEBUG = bool(os.environ.get("PERFCODEMOD_DEBUG"))
@@ -70,6 +73,8 @@ class Chunk:
 class Plan:
     chunks: list[Chunk]
     errors: list[ToolError] = field(default_factory=list)
+    #: Rules whose pre-check could not run (too deep), each with its diagnostic.
+    skipped: list[Diagnostic] = field(default_factory=list)
 
 
 def check_source(
@@ -84,11 +89,10 @@ def check_source(
     lines = source.lines
     if tree is None:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes and the like
-                tree = ast.parse(source.text, filename=path) if not flags else compile(
-                    source.text, path, "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True
-                )
+            tree = deep.retry_deep(syntax.parse, source.text, path, flags)
+        except syntax.NewerSyntaxError as exc:
+            row, col = exc.lineno or 1, exc.offset or 1
+            return CheckResult([parse_error_diagnostic(exc.msg, row, col, lines)], [])
         except SyntaxError as exc:
             return CheckResult([_syntax_error(exc, lines)], [])
         except (ValueError, RecursionError, MemoryError) as exc:
@@ -97,7 +101,7 @@ def check_source(
             return CheckResult([diagnostic], [])
     facts = ModuleFacts(tree, source.text, lines)
     plan = plan_chunks(facts, options.rules, path, function_chunks=options.function_chunks)
-    result = CheckResult([], list(plan.errors))
+    result = CheckResult(list(plan.skipped), list(plan.errors))
     if plan.chunks:
         from perfcodemod import chunks  # LibCST: only for a file that has something to parse
 
@@ -124,10 +128,15 @@ def plan_chunks(
     """
     wanted: list[tuple[int, int, type[Rule], tuple[tuple[str, str], ...], int]] = []
     errors: list[ToolError] = []
+    skipped: list[Diagnostic] = []
     toplevel = _Statements(facts.tree)
     for rule_type in rule_types:
         try:
-            candidates = list(rule_type.precheck(facts))
+            candidates = deep.retry_deep(_candidates, rule_type, facts)
+        except RecursionError:
+            why = "the code nests too deeply for Python's recursion limit"
+            skipped.append(not_run([rule_type], 1, len(facts.lines), why, facts.lines))
+            continue
         except Exception as exc:  # a bug in a pre-check must not end the run
             if DEBUG:
                 raise
@@ -161,7 +170,11 @@ def plan_chunks(
         Chunk(first, last, tuple(sorted(rules, key=lambda rule: rule.code)), classes, top)
         for first, last, rules, classes, top in merged
     ]
-    return Plan(chunks, errors)
+    return Plan(chunks, errors, skipped)
+
+
+def _candidates(rule_type: type[Rule], facts: ModuleFacts) -> list[Candidate]:
+    return list(rule_type.precheck(facts))
 
 
 _Span = tuple[int, int, tuple[tuple[str, str], ...], int]
@@ -274,6 +287,16 @@ def parse_error_diagnostic(message: str, row: int, col: int, lines: LineIndex) -
     return Diagnostic(PARSE_ERROR_CODE, message, start, start, row, col, row, col, None, row)
 
 
+def not_run(
+    rule_types: Sequence[type[Rule]], first: int, last: int, why: str, lines: LineIndex
+) -> Diagnostic:
+    """PCM001 saying that ``rule_types`` were not run on rows ``first`` to ``last``, and why."""
+    codes = ", ".join(rule.code for rule in rule_types)
+    rules = f"rule {codes} was" if len(rule_types) == 1 else f"rules {codes} were"
+    message = f"{why}; {rules} not run on lines {first}-{last}"
+    return parse_error_diagnostic(message, first, 1, lines)
+
+
 def _syntax_error(exc: SyntaxError, lines: LineIndex) -> Diagnostic:
     row = exc.lineno or 1
     col = exc.offset or 1
@@ -290,6 +313,7 @@ __all__ = [
     "Plan",
     "check_source",
     "import_edit",
+    "not_run",
     "parse_error_diagnostic",
     "plan_chunks",
 ]

@@ -9,7 +9,6 @@ errors. Writing is atomic, and only happens when the file on disk is still what 
 
 from __future__ import annotations
 
-import ast
 import errno
 import os
 import stat
@@ -20,6 +19,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from perfcodemod import deep, syntax
 from perfcodemod.diagnostic import Applicability, Diagnostic, Edit
 from perfcodemod.notebook import COMPILE_FLAGS, CellLayout
 from perfcodemod.source import SourceText
@@ -60,18 +60,28 @@ def is_applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
     return fix is not None and (fix.applicability is Applicability.SAFE or unsafe)
 
 
+def _compile(text: str, path: str, flags: int) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(text, path, "exec", flags, dont_inherit=True)
+
+
 def _compiles(text: str, path: str, flags: int = 0) -> bool:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, path, "exec", flags, dont_inherit=True)
+        deep.retry_deep(_compile, text, path, flags)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
 
 
 def _parses(text: str, path: str, flags: int = 0) -> bool:
-    return _compiles(text, path, flags | ast.PyCF_ONLY_AST)
+    """``text`` parses (code that this Python does not compile: syntax of a newer Python, or
+    ``await`` outside a function)."""
+    try:
+        deep.retry_deep(syntax.parse, text, path, flags)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def verifies(original: str, fixed: str, path: str = "<stdin>") -> bool:
@@ -114,9 +124,13 @@ def fix_source(
     and away from escapes, and ``outcome.layout`` says where the cells are afterwards."""
     outcome = FixOutcome(source, layout=layout)
     flags = COMPILE_FLAGS if layout is not None else 0
-    check = _compiles if _compiles(source.text, path, flags) else _parses
+    # Whether the original compiles is asked only when there is a fix to verify.
+    check: Callable[[str, str, int], bool] | None = None
 
     def verify(text: str, path: str) -> bool:
+        nonlocal check
+        if check is None:
+            check = _compiles if _compiles(source.text, path, flags) else _parses
         return check(text, path, flags)
 
     rejected: set[tuple[str, str]] = set()

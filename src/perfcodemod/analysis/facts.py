@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from functools import cached_property
 from typing import TypeVar, cast, overload
 
+from perfcodemod.astcompat import MATCH_MAPPING, MATCH_NAME_PATTERNS, pattern_binding
 from perfcodemod.source import LineIndex
 
 N1 = TypeVar("N1", bound=ast.AST)
@@ -174,6 +175,61 @@ class ModuleFacts:
             return spans[index]
         return None
 
+    def expression_depth(self, first: int, last: int, limit: int) -> int:
+        """How deeply expressions nest in the statements on rows ``first`` to ``last`` (whole
+        top-level statements, or a method's rows inside its classes) (``a + b + c`` is 3
+        deep: two operations, then a name), counted up to just past ``limit``. Statements do
+        not count: an ``elif`` chain is as deep as its tests."""
+        fields_of = _CHILD_FIELDS
+        expression = ast.expr
+        stack: list[tuple[ast.AST, int]] = [
+            (statement, 0) for statement in self._statements_within(first, last)
+        ]
+        pop, push = stack.pop, stack.append
+        deepest = 0
+        while stack:
+            node, depth = pop()
+            node_type = type(node)
+            fields = fields_of.get(node_type, _UNKNOWN)
+            if fields is _UNKNOWN:
+                fields = _child_fields(node_type)
+            for name in fields or ():
+                value = getattr(node, name, None)
+                for child in value if type(value) is list else (value,):
+                    if isinstance(child, expression):
+                        child_depth = depth + 1
+                        if child_depth > deepest:
+                            deepest = child_depth
+                            if deepest > limit:
+                                return deepest
+                        push((child, child_depth))
+                    elif isinstance(child, ast.AST):
+                        push((child, 0))
+        return deepest
+
+    def _statements_within(self, first: int, last: int) -> list[ast.stmt]:
+        """The statements of the module's body, or of the classes around rows ``first`` to
+        ``last``, that start on those rows (found by bisection: a file of thousands of chunks
+        costs no quadratic scan)."""
+        body: list[ast.stmt] = self.tree.body
+        while True:
+            starts = self._body_starts.get(id(body))
+            if starts is None or starts[0] is not body:
+                starts = self._body_starts[id(body)] = (body, [s.lineno for s in body])
+            rows = starts[1]
+            low = bisect.bisect_left(rows, first)
+            high = bisect.bisect_right(rows, last)
+            if low < high:
+                return body[low:high]
+            outer = body[low - 1] if low else None
+            if not isinstance(outer, ast.ClassDef) or (outer.end_lineno or 0) < last:
+                return []
+            body = outer.body
+
+    @cached_property
+    def _body_starts(self) -> dict[int, tuple[list[ast.stmt], list[int]]]:
+        return {}
+
     # -- bindings and names ----------------------------------------------------------------
 
     @cached_property
@@ -196,12 +252,10 @@ class ModuleFacts:
         for handler in self.nodes(ast.ExceptHandler):
             if handler.name:
                 found[handler.name].append(handler)
-        for pattern in self.nodes(ast.MatchAs, ast.MatchStar):
-            if pattern.name:
-                found[pattern.name].append(pattern)
-        for mapping in self.nodes(ast.MatchMapping):
-            if mapping.rest:
-                found[mapping.rest].append(mapping)
+        for pattern in self.nodes(*MATCH_NAME_PATTERNS, *MATCH_MAPPING):
+            bound = pattern_binding(pattern)
+            if bound:
+                found[bound].append(pattern)
         return found
 
     @cached_property
@@ -309,10 +363,15 @@ class ModuleFacts:
     def rebound_by_functions(self) -> frozenset[str]:
         """Module variables that a function declares ``global`` and binds: whatever the module
         level binds them to, they may mean something else at run time."""
-        if not self._by_type.get(ast.Global):
+        rows = sorted(declaration.lineno for declaration in self.nodes(ast.Global))
+        if not rows:
             return frozenset()
         found: set[str] = set()
         for function in self.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+            # Only functions with a `global` statement inside can rebind a module variable.
+            index = bisect.bisect_left(rows, function.lineno)
+            if index == len(rows) or rows[index] > (function.end_lineno or function.lineno):
+                continue
             declared: set[str] = set()
             bound: set[str] = set()
             stack: list[ast.AST] = list(function.body)
