@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import ast
 import enum
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfcodemod import engine, noqa
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, ToolError
 from perfcodemod.files import Target, discover
-from perfcodemod.fixer import FileChangedError, FixOutcome, write_atomic
+from perfcodemod.fixer import FileChangedError, FixOutcome, is_applicable, write_atomic
 from perfcodemod.fixer import fix_source as _fix_loop
 from perfcodemod.source import DecodeError, LineIndex, SourceText
+
+if TYPE_CHECKING:
+    from perfcodemod.verify import Select, VerifyResult
 
 
 class FixMode(enum.Enum):
@@ -242,25 +247,41 @@ def add_noqa_source(report: FileReport) -> FileReport:
     return report
 
 
+def _read_target(target: Target, unsafe: bool | None) -> tuple[FileReport, bytes | None]:
+    """Read and check one file: its report, and its bytes (None when unreadable)."""
+    display = str(target.path)
+    try:
+        raw = target.path.read_bytes()
+    except OSError as exc:
+        message = f"cannot read file: {exc.strerror or exc}"
+        return _unreadable(display, message, target.settings), None
+    report = check_source(raw, target.path, target.settings)
+    report.path = display
+    if unsafe is not None:
+        report.unsafe_fixes = unsafe
+    return report, raw
+
+
+def _fixable_text(report: FileReport, raw: bytes) -> SourceText | None:
+    """The decoded text, if writing it back gives the same bytes (else an error says so)."""
+    source = report.original
+    if source is not None and source.encode() != raw:
+        report.errors.append(ToolError(
+            report.path, f"not fixed: the file's bytes do not survive decoding and re-encoding "
+            f"as {source.encoding}"))
+        return None
+    return source
+
+
 def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> FileReport:
     """Read, check, and (depending on ``mode``) fix and write one file."""
     display = str(target.path)
     settings = target.settings
-    try:
-        raw = target.path.read_bytes()
-    except OSError as exc:
-        return _unreadable(display, f"cannot read file: {exc.strerror or exc}", settings)
-    report = check_source(raw, target.path, settings)
-    report.path = display
-    if unsafe is not None:
-        report.unsafe_fixes = unsafe
-    source = report.original
-    if source is None or mode is FixMode.CHECK:
+    report, raw = _read_target(target, unsafe)
+    if raw is None or report.original is None or mode is FixMode.CHECK:
         return report
-    if source.encode() != raw:
-        report.errors.append(ToolError(
-            display, f"not fixed: the file's bytes do not survive decoding and re-encoding as "
-            f"{source.encoding}"))
+    source = _fixable_text(report, raw)
+    if source is None:
         return report
     if mode is FixMode.ADD_NOQA:
         add_noqa_source(report)
@@ -319,3 +340,86 @@ def targets(
     paths: Iterable[Path], resolver: ConfigResolver, force_exclude: bool = False
 ) -> list[Target]:
     return list(discover(list(paths), resolver, force_exclude=force_exclude))
+
+
+# -- verified fixes: keep only the fixes the project's own command accepts ---------------------
+
+def verify_paths(
+    paths: Sequence[Path],
+    resolver: ConfigResolver | None = None,
+    *,
+    command: str | None,
+    timeout: float | None = None,
+    bench: str | None = None,
+    bench_runs: int | None = None,
+    keep_only_faster: bool = False,
+    record: Path | None = None,
+    use_record: bool = True,
+    unsafe: bool | None = None,
+    force_exclude: bool = False,
+    select: Select | None = None,
+    events: Callable[[str], None] | None = None,
+) -> tuple[RunReport, VerifyResult]:
+    """Fix the files under ``paths``, keeping only the fixes with which ``command`` (a shell
+    command run in the current directory: the project's tests) still passes; with ``bench``,
+    time that command before and after. ``command`` None applies every fix (``--fix --bench``).
+    ``record`` is the file of rejected fixes (default ``.perfcodemod-verify.json``; not used
+    when ``use_record`` is false);
+    ``select`` narrows each file's fixable diagnostics (the profile's ``--hot``). The run's
+    reports describe the files as the run left them; see ``perfcodemod.verify``."""
+    from perfcodemod import verify
+
+    resolver = resolver or ConfigResolver()
+    options = verify.VerifyOptions(
+        command=command,
+        timeout=verify.DEFAULT_TIMEOUT if timeout is None else timeout,
+        bench=bench,
+        bench_runs=bench_runs or verify.VerifyOptions.bench_runs,
+        keep_only_faster=keep_only_faster,
+        record=None if not use_record else verify.DEFAULT_RECORD if record is None else record,
+    )
+    run = RunReport()
+    reports: dict[Path, tuple[FileReport, Settings]] = {}
+    to_fix: list[verify.FileToFix] = []
+    for target in discover(paths, resolver, force_exclude=force_exclude, errors=run.errors):
+        report, raw = _read_target(target, unsafe)
+        run.files.append(report)
+        use_unsafe = target.settings.unsafe_fixes if unsafe is None else unsafe
+        if raw is None or not any(is_applicable(d, use_unsafe) for d in report.diagnostics):
+            continue
+        source = _fixable_text(report, raw)
+        if source is None or not target.writable:
+            continue
+        reports[target.path] = (report, target.settings)
+        to_fix.append(verify.FileToFix(
+            target.path, report.path, _record_path(target.path), raw, source,
+            _fixable_lint(target.settings, target.path, use_unsafe),
+        ))
+    result = verify.verify_fixes(to_fix, options, select=select, events=events)
+    for path, text in result.texts.items():
+        report, settings = reports[path]
+        report.fixed = text
+        report.written = True
+        report.applied = dict(Counter(e.code for e in result.kept if e.path == report.path))
+        report.diagnostics, errors, report.suppressed = lint(text, settings, path)
+        report.errors.extend(errors)
+    run.errors.extend(ToolError(path, message) for path, message in result.errors)
+    return run, result
+
+
+def _fixable_lint(
+    settings: Settings, path: Path, unsafe: bool
+) -> Callable[[SourceText], list[Diagnostic]]:
+    def fixable(source: SourceText) -> list[Diagnostic]:
+        return [d for d in lint(source, settings, path)[0] if is_applicable(d, unsafe)]
+
+    return fixable
+
+
+def _record_path(path: Path) -> str:
+    """How the record of rejected fixes names a file: relative to the current directory."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()

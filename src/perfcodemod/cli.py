@@ -56,6 +56,26 @@ def _check_parser() -> argparse.ArgumentParser:
                         help="exit 1 when fixes were applied, even if nothing remains")
     fixing.add_argument("--add-noqa", action="store_true",
                         help="add `# noqa: CODE` comments to every line with a diagnostic")
+    verified = parser.add_argument_group(
+        "verified fixes", "keep only the fixes your tests accept (see docs/verify.md)")
+    verified.add_argument("--verify", metavar="CMD",
+                          help="with --fix: a shell command (your tests) that must pass before "
+                          "and after; fixes that make it fail are found and not applied")
+    verified.add_argument("--verify-timeout", type=_seconds, metavar="SECONDS",
+                          help="stop (and put every file back) when one run of CMD takes longer "
+                          "(default: 600)")
+    verified.add_argument("--verify-record", type=Path, metavar="PATH",
+                          help="the record of rejected fixes, read and updated (default: "
+                          ".perfcodemod-verify.json)")
+    verified.add_argument("--no-verify-record", action="store_true",
+                          help="neither read nor write the record of rejected fixes")
+    verified.add_argument("--bench", metavar="CMD",
+                          help="with --fix: time this command before and after the fixes")
+    verified.add_argument("--bench-runs", type=_positive, metavar="N",
+                          help="timed runs of the benchmark on each side (default: 5)")
+    verified.add_argument("--bench-keep-only-faster", action="store_true",
+                          help="with --bench: put back each file whose fixes make the benchmark "
+                          "slower beyond noise")
     selection = parser.add_argument_group("rule selection")
     selection.add_argument("--select", action="append", metavar="CODES",
                            help="rules to enable, by code or prefix (replaces the configured set)")
@@ -90,6 +110,26 @@ def _check_parser() -> argparse.ArgumentParser:
                      help="the name of the file read from standard input (for config and output)")
     out.add_argument("-q", "--quiet", action="store_true", help="print diagnostics only")
     return parser
+
+
+def _seconds(value: str) -> float:
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{value}` is not a number of seconds") from None
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError("the time limit must be positive")
+    return seconds
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{value}` is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError("it must be at least 1")
+    return number
 
 
 def _rule_parser() -> argparse.ArgumentParser:
@@ -233,6 +273,9 @@ def _check(args: argparse.Namespace) -> int:
             return _error("`-` (standard input) cannot be combined with other paths")
         if args.add_noqa and (args.fix or args.diff):
             return _error("--add-noqa cannot be combined with --fix or --diff")
+        verifying = _verification_usage(args, stdin)
+        if verifying is not None:
+            return _error(verifying) if verifying else _check_verified(args, resolver)
         if stdin:
             if args.add_noqa:
                 return _error("--add-noqa cannot be used with standard input")
@@ -261,6 +304,78 @@ def _check(args: argparse.Namespace) -> int:
     if not run.files and not run.errors:
         print("warning: no Python files found under the given paths", file=sys.stderr)
     return _report(args, run, mode)
+
+
+def _verification_usage(args: argparse.Namespace, stdin: bool) -> str | None:
+    """None: not a verified run; "": a valid one; else what is wrong with the options."""
+    options = ("--verify-timeout", "--verify-record", "--no-verify-record", "--bench-runs",
+               "--bench-keep-only-faster")
+    given = [name for name in options if getattr(args, name[2:].replace("-", "_")) not in
+             (None, False)]
+    if args.verify is None and args.bench is None:
+        if given:
+            return f"{given[0]} needs --verify or --bench"
+        return None
+    name = "--verify" if args.verify is not None else "--bench"
+    if not args.fix:
+        return f"{name} needs --fix (it applies fixes and keeps those that pass)"
+    if args.diff or args.add_noqa:
+        return f"{name} cannot be combined with --diff or --add-noqa"
+    if stdin:
+        return f"{name} cannot be used with standard input"
+    if args.bench_keep_only_faster and args.bench is None:
+        return "--bench-keep-only-faster needs --bench"
+    if args.verify_timeout is not None and args.verify is None and args.bench is None:
+        return "--verify-timeout needs --verify or --bench"
+    if args.no_verify_record and args.verify_record is not None:
+        return "--verify-record and --no-verify-record cannot be combined"
+    for value, flag in ((args.verify, "--verify"), (args.bench, "--bench")):
+        if value is not None and not value.strip():
+            return f"{flag} needs a command"
+    return ""
+
+
+def _check_verified(args: argparse.Namespace, resolver: ConfigResolver) -> int:
+    """``--fix --verify CMD`` / ``--fix --bench CMD``: fixes kept only where CMD passes."""
+    from perfcodemod.output import verification
+
+    def events(message: str) -> None:
+        print(f"perfcodemod: {message}", file=sys.stderr, flush=True)
+
+    run, result = api.verify_paths(
+        args.paths or [Path(".")], resolver, command=args.verify,
+        timeout=args.verify_timeout, bench=args.bench, bench_runs=args.bench_runs,
+        keep_only_faster=args.bench_keep_only_faster,
+        record=args.verify_record, use_record=not args.no_verify_record,
+        unsafe=args.unsafe_fixes, force_exclude=args.force_exclude,
+        events=None if args.quiet else events,
+    )
+    errors = run.all_errors
+    if args.output_format == "json":
+        print(json.dumps(verification.verification_data(run, result), indent=2,
+                         ensure_ascii=False))
+    elif result.completed:
+        options = output.Options(show_fixes=args.show_fixes)
+        human = args.output_format in output.HUMAN_FORMATS
+        sys.stdout.write(output.render(args.output_format, run.files, options))
+        summary = verification.text_summary(result)
+        if human:
+            if not args.quiet:
+                sys.stdout.write(output.summary(run, fixing=True))
+            sys.stdout.write(summary)
+        else:
+            sys.stderr.write(summary)
+    for line in verification.left_alone_lines(result):
+        print(f"warning: {line}", file=sys.stderr)
+    for error in errors:
+        print(f"error: {error.path}: {error.message}", file=sys.stderr)
+    if not result.completed:
+        if args.output_format != "json":
+            sys.stderr.write(verification.failure_text(result))
+        if result.signal is not None:
+            return 128 + result.signal
+        return EXIT_ERROR
+    return _exit_code(args, run, errors)
 
 
 def _report(args: argparse.Namespace, run: api.RunReport, mode: api.FixMode) -> int:

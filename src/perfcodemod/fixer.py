@@ -18,11 +18,13 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from perfcodemod.diagnostic import Applicability, Diagnostic, Edit
 from perfcodemod.source import SourceText
 
 MAX_ROUNDS = 10
+T = TypeVar("T")
 
 
 @dataclass
@@ -76,22 +78,32 @@ def _parses(text: str, path: str) -> bool:
     return True
 
 
-def _choose(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+def syntax_check(text: str, path: str) -> Callable[[str, str], bool]:
+    """What a fixed version of ``text`` must pass: compile, or only parse when ``text`` itself
+    does not compile (a ``return`` outside a function...)."""
+    return _compiles if _compiles(text, path) else _parses
+
+
+def choose(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
     """Applicable fixes, in order, skipping any that overlaps one already chosen. Identical
     edits (the same import added by two fixes) are shared, not overlapping."""
-    chosen: list[Diagnostic] = []
+    return choose_by(diagnostics, lambda d: d.fix.edits if d.fix is not None else ())
+
+
+def choose_by(items: Sequence[T], edits: Callable[[T], Sequence[Edit]]) -> list[T]:
+    """``choose`` for anything that carries edits."""
+    chosen: list[T] = []
     taken: set[Edit] = set()
-    for diagnostic in diagnostics:
-        assert diagnostic.fix is not None
-        edits = [edit for edit in diagnostic.fix.edits if edit not in taken]
-        if any(edit.overlaps(other) for edit in edits for other in taken):
+    for item in items:
+        new = [edit for edit in edits(item) if edit not in taken]
+        if any(edit.overlaps(other) for edit in new for other in taken):
             continue
-        chosen.append(diagnostic)
-        taken.update(edits)
+        chosen.append(item)
+        taken.update(new)
     return chosen
 
 
-def _edits_of(diagnostics: Iterable[Diagnostic]) -> list[Edit]:
+def edits_of(diagnostics: Iterable[Diagnostic]) -> list[Edit]:
     return list(dict.fromkeys(edit for d in diagnostics if d.fix for edit in d.fix.edits))
 
 
@@ -105,7 +117,7 @@ def fix_source(
 ) -> FixOutcome:
     """Apply fixes until none is left (at most ``max_rounds`` rounds)."""
     outcome = FixOutcome(source)
-    verify = _compiles if _compiles(source.text, path) else _parses
+    verify = syntax_check(source.text, path)
     rejected: set[tuple[str, str]] = set()
     for _ in range(max_rounds):
         diagnostics = [
@@ -114,15 +126,15 @@ def fix_source(
         ]
         if not diagnostics:
             return outcome
-        chosen = _choose(diagnostics)
+        chosen = choose(diagnostics)
         text = outcome.source.text
-        new_text = apply_edits(text, _edits_of(chosen))
+        new_text = apply_edits(text, edits_of(chosen))
         if not verify(new_text, path):
             # Find the fixes that break the code: add them one at a time.
             accepted: list[Diagnostic] = []
             new_text = text
             for diagnostic in chosen:
-                attempt = apply_edits(text, _edits_of([*accepted, diagnostic]))
+                attempt = apply_edits(text, edits_of([*accepted, diagnostic]))
                 if verify(attempt, path):
                     accepted.append(diagnostic)
                     new_text = attempt
