@@ -231,6 +231,8 @@ class _Session:
         for file in self.files:
             self.workspace.track(file.path, file.display, file.raw)
         command = self.options.command
+        if not self.files:
+            return
         if command is not None:
             self._event(f"running `{command}` on the original code")
             baseline = self.result.baseline = self._execute(command, "the original code")
@@ -257,6 +259,8 @@ class _Session:
             self.result.texts[file.path] = file.source.with_text(self.base[file.path])
         self.result.left_alone.extend((t.display, t.foreign_reason) for t in self.workspace.foreign)
         self._relocate()
+        for entries in (self.result.kept, self.result.rejected, self.result.skipped):
+            entries.sort(key=lambda entry: (entry.path, entry.row, entry.col))
         self.record.save(
             f.record_path for f in self.files
             if f.display in self.linted and not self.workspace.files[f.path].foreign
