@@ -39,11 +39,11 @@ class FixUnit:
 
 
 def fix_key(path: str, diagnostic: Diagnostic, text: str) -> str:
-    """The rule, the file, the whole lines the diagnostic covers and the edits of its fix that
-    touch them (the text each replaces and what it puts there), hashed: the same fix of the
-    same code is recognised after edits elsewhere in the file moved it. Edits away from the
-    diagnostic (an import at the top) are left out: whether one is needed depends on what
-    other fixes did."""
+    """The rule, the file, the whole lines the diagnostic covers (and where in them it is),
+    and the edits of its fix that touch those lines (the text each replaces and what it puts
+    there), hashed: the same fix of the same code is recognised after edits elsewhere in the
+    file moved it. Edits away from the diagnostic (an import at the top) are left out:
+    whether one is needed depends on what other fixes did."""
     start = text.rfind("\n", 0, diagnostic.start) + 1
     end = text.find("\n", diagnostic.end)
     end = len(text) if end < 0 else end
@@ -52,7 +52,9 @@ def fix_key(path: str, diagnostic: Diagnostic, text: str) -> str:
         edit for edit in (diagnostic.fix.edits if diagnostic.fix is not None else ())
         if edit.start <= end and edit.end >= start
     ]
-    parts = [path, diagnostic.code, lines]
+    # Where in those lines: two diagnostics of one line differ.
+    span = f"{diagnostic.start - start}:{diagnostic.end - start}"
+    parts = [path, diagnostic.code, lines, span]
     parts.extend(f"{text[e.start : e.end]}\x01{e.content}" for e in edits)
     return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:20]
 
