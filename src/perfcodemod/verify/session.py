@@ -125,7 +125,8 @@ class VerifyResult:
     message: str = ""
     baseline: CommandResult | None = None
     final: CommandResult | None = None
-    #: How many times the command ran (the baseline and the final check included).
+    #: How many times the command ran (the baseline and the final check included; the
+    #: benchmark's runs are not counted).
     runs: int = 0
     kept: list[FixEntry] = field(default_factory=list)
     rejected: list[FixEntry] = field(default_factory=list)
@@ -410,9 +411,10 @@ class _Session:
 
     # -- the command ------------------------------------------------------------------------
 
-    def _execute(self, command: str, what: str) -> CommandResult:
+    def _execute(self, command: str, what: str, *, bench: bool = False) -> CommandResult:
         result = run_command(command, timeout=self.options.timeout, cwd=self.options.cwd)
-        self.result.runs += 1
+        if not bench:
+            self.result.runs += 1
         if result.timed_out:
             raise _Abort(
                 Status.TIMED_OUT,
@@ -484,7 +486,7 @@ class _Session:
             for path in paths:
                 original = self.by_path[path].source.text
                 self._write(path, final[path] if side == "after" else original)
-            return self._execute(bench, f"the {side} code")
+            return self._execute(bench, f"the {side} code", bench=True)
 
         try:
             comparison = measure(run, self.options.bench_runs)
