@@ -48,7 +48,7 @@ from perfcodemod.verify.command import (
     interruptible,
     run_command,
 )
-from perfcodemod.verify.record import DEFAULT_PATH, Rejection, RejectionRecord
+from perfcodemod.verify.record import DEFAULT_PATH, RecordError, Rejection, RejectionRecord
 from perfcodemod.verify.units import FixUnit, choose_units, edits_in, units_of
 from perfcodemod.verify.workspace import Workspace
 
@@ -199,6 +199,8 @@ class _Session:
         self.kept_units: dict[Path, list[FixUnit]] = {}
         #: Files not fixed because linting them failed.
         self.disabled: set[Path] = set()
+        #: Files with no fix left to try.
+        self.settled: set[Path] = set()
 
     # -- the run ----------------------------------------------------------------------------
 
@@ -209,8 +211,12 @@ class _Session:
         # are put back cannot stop that (SIGTERM's default would end the process).
         with deferred_signals(reraise=False):
             try:
+                self.record = RejectionRecord.load(self.options.record)
+            except RecordError as exc:
+                result.status, result.message = Status.ERROR, str(exc)
+                return result
+            try:
                 with interruptible():
-                    self.record = RejectionRecord.load(self.options.record)
                     self._run()
             except Interrupted as exc:
                 result.status, result.signal = Status.INTERRUPTED, exc.signum
@@ -262,17 +268,24 @@ class _Session:
         self._relocate()
         for entries in (self.result.kept, self.result.rejected, self.result.skipped):
             entries.sort(key=lambda entry: (entry.path, entry.row, entry.col))
-        self.record.save(
-            f.record_path for f in self.files
-            if f.display in self.linted and not self.workspace.files[f.path].foreign
-        )
+        try:
+            self.record.save(
+                f.record_path for f in self.files
+                if f.display in self.linted and not self.workspace.files[f.path].foreign
+            )
+        except RecordError as exc:
+            self.result.errors.append((str(self.options.record), str(exc)))
 
     # -- choosing the fixes of a round ------------------------------------------------------
 
     def _plan(self) -> list[FixUnit]:
         plan: list[FixUnit] = []
         for file in self.files:
-            if self.workspace.files[file.path].foreign or file.path in self.disabled:
+            if (
+                self.workspace.files[file.path].foreign
+                or file.path in self.disabled
+                or file.path in self.settled
+            ):
                 continue
             try:
                 plan.extend(self._candidates(file))
@@ -314,6 +327,9 @@ class _Session:
                     )
                 continue
             fresh.append(unit)
+        if not fresh:
+            # Its text changes only through its own fixes: nothing will come of it any more.
+            self.settled.add(file.path)
         chosen, broken = choose_units(fresh, text, file.display)
         for unit in broken:
             self.rejected_keys.update(unit.keys)
