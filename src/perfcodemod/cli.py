@@ -312,8 +312,8 @@ def _verification_usage(args: argparse.Namespace, stdin: bool) -> str | None:
     """None: not a verified run; "": a valid one; else what is wrong with the options."""
     options = ("--verify-timeout", "--verify-record", "--no-verify-record", "--bench-runs",
                "--bench-keep-only-faster")
-    given = [name for name in options if getattr(args, name[2:].replace("-", "_")) not in
-             (None, False)]
+    given = [name for name in options
+             if getattr(args, name[2:].replace("-", "_")) not in {None, False}]
     if args.verify is None and args.bench is None:
         if given:
             return f"{given[0]} needs --verify or --bench"

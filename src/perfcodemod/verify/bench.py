@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -105,7 +106,7 @@ def mann_whitney_p(first: Sequence[float], second: Sequence[float]) -> float:
         high = sum(counts[int(u) :]) / total
         return min(1.0, 2 * min(low, high))
     size = n + m
-    tie_sizes = [pooled.count(value) for value in set(pooled)]
+    tie_sizes = Counter(pooled).values()
     correction = sum(t**3 - t for t in tie_sizes) / (size * (size - 1))
     variance = n * m / 12 * ((size + 1) - correction)
     if variance <= 0:
