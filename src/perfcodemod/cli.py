@@ -10,9 +10,9 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import NoReturn, TextIO, TypeVar
 
 from perfcodemod import __version__, api, docs, output, progress, registry
 from perfcodemod.config import (
@@ -25,6 +25,7 @@ from perfcodemod.config import (
 from perfcodemod.files import DiscoveryError, force_excluded
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+T = TypeVar("T")
 SUBCOMMANDS = ("check", "rule")
 #: The default of ``--output-format`` when set (as ruff's ``RUFF_OUTPUT_FORMAT``).
 OUTPUT_FORMAT_VARIABLE = "PERFCODEMOD_OUTPUT_FORMAT"
@@ -113,25 +114,26 @@ def _check_parser() -> argparse.ArgumentParser:
 
 
 def _seconds(value: str) -> float:
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"`{value}` is not a number of seconds") from None
+    seconds = _number(value, float, "a number of seconds")
     if not seconds > 0:
         raise argparse.ArgumentTypeError("the time limit must be positive")
     return seconds
 
 
 def _bench_runs(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"`{value}` is not a whole number") from None
+    number = _number(value, int, "a whole number")
     if number < 4:
         # With 3 runs a side the smallest two-sided Mann-Whitney p-value is 0.1.
         raise argparse.ArgumentTypeError("at least 4 runs: with fewer, no change can be told "
                                          "apart from noise")
     return number
+
+
+def _number(value: str, kind: Callable[[str], T], what: str) -> T:
+    try:
+        return kind(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{value}` is not {what}") from None
 
 
 def _rule_parser() -> argparse.ArgumentParser:

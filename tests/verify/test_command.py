@@ -4,9 +4,7 @@ process group, and signals turned into an exception (real processes, real signal
 from __future__ import annotations
 
 import os
-import shlex
 import signal
-import sys
 import time
 from pathlib import Path
 
@@ -20,32 +18,7 @@ from perfcodemod.verify.command import (
     tail_of,
 )
 
-PYTHON = shlex.quote(sys.executable)
-
-
-def python(code: str) -> str:
-    return f"{PYTHON} -c {shlex.quote(code)}"
-
-
-def is_gone(pid: int) -> bool:
-    """Not running: no such process, or a zombie waiting for a parent that will not reap it."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    return "\nState:\tZ" in status
-
-
-def wait_until_gone(pid: int) -> bool:
-    for _ in range(100):
-        if is_gone(pid):
-            return True
-        time.sleep(0.05)
-    return False
+from .helpers import python, wait_until_gone
 
 
 def test_exit_status_and_output_tail() -> None:

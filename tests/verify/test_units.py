@@ -9,31 +9,15 @@ from perfcodemod.fixer import apply_edits, is_applicable
 from perfcodemod.source import SourceText
 from perfcodemod.verify.units import choose_units, edits_in, fix_key, units_of
 
-HOISTED = '''\
-def available(wanted, catalogue):
-    names = [item.lower() for item in catalogue]
-    found = []
-    for name in wanted:
-        if name in names and name.upper() not in names:
-            found.append(name)
-    return found
+from ..conftest import FIXTURES
 
-
-def cached(n):
-    if n < 2:
-        return n
-    return cached(n - 1) + cached(n - 2)
-
-
-def other(n):
-    if n < 2:
-        return n
-    return other(n - 1) + other(n - 2)
-
-
-def is_featured(tag):
-    return tag in ["new", "sale", "hot"]
-'''
+SHOP = FIXTURES / "verify" / "shop" / "shop"
+#: The shop's loop with two lookups of one list, its two recursive functions (both fixes ask
+#: for the same import) and its membership tests, in one module.
+HOISTED = "\n\n".join(
+    (SHOP / name).read_text().split('"""', 2)[2].strip("\n")
+    for name in ("stock.py", "prices.py", "tags.py")
+) + "\n"
 
 
 def fixable(text: str) -> list:
@@ -48,7 +32,8 @@ def test_lookups_of_one_statement_are_one_unit() -> None:
     by_code = {}
     for unit in units:
         by_code.setdefault(unit.codes, []).append(unit)
-    [hoisted] = by_code["PCM204"]
+    hoisted, single = by_code["PCM204"]
+    assert len(single.diagnostics) == 1
     # Both membership tests of the loop: one fix builds the set and rewrites both.
     assert len(hoisted.diagnostics) == 2
     assert len(hoisted.keys) == 2 and len(set(hoisted.keys)) == 2
@@ -76,15 +61,16 @@ def test_each_unit_applies_alone_and_compiles() -> None:
 
 
 def test_key_survives_edits_elsewhere_but_not_edits_around_the_fix() -> None:
-    [diagnostic] = [d for d in fixable(HOISTED) if d.code == "PCM201"]
+    [diagnostic, _] = [d for d in fixable(HOISTED) if d.code == "PCM201"]
     key = fix_key("m.py", diagnostic, HOISTED)
-    moved = "import os\n\n\n" + HOISTED.replace("def other(n):", "def other(n):\n    n = n + 0")
-    [after] = [d for d in fixable(moved) if d.code == "PCM201"]
+    moved = "import os\n\n\n" + HOISTED.replace("def label(status):",
+                                                 "def label(status):\n    pass")
+    [after, _] = [d for d in fixable(moved) if d.code == "PCM201"]
     assert after.row != diagnostic.row
     assert fix_key("m.py", after, moved) == key
     assert fix_key("other.py", after, moved) != key
     changed = HOISTED.replace('return tag in ["new"', 'return tag.lower() in ["new"')
-    [edited] = [d for d in fixable(changed) if d.code == "PCM201"]
+    [edited, _] = [d for d in fixable(changed) if d.code == "PCM201"]
     assert fix_key("m.py", edited, changed) != key
 
 
