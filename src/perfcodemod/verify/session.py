@@ -463,6 +463,8 @@ class _Session:
             if reverted and self.options.command is not None and self.workspace.changed:
                 self._final_check(self.options.command)
         changed = [t.path for t in self.workspace.changed]
+        if not changed:
+            return
         self._event(f"timing `{bench}` before and after the fixes")
         self.result.bench = self._measure(bench, changed)
         self._event(f"benchmark: {self.result.bench.verdict}")
