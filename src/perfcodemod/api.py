@@ -17,9 +17,18 @@ from typing import TYPE_CHECKING
 from perfcodemod import engine, noqa
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, ToolError
-from perfcodemod.files import Target, discover
-from perfcodemod.fixer import FileChangedError, FixOutcome, is_applicable, write_atomic
+from perfcodemod.files import Target, discover, display_path
+from perfcodemod.fixer import (
+    FileChangedError,
+    FixOutcome,
+    ReadOnlyError,
+    is_applicable,
+    write_atomic,
+)
 from perfcodemod.fixer import fix_source as _fix_loop
+from perfcodemod.notebook import COMPILE_FLAGS as NOTEBOOK_FLAGS
+from perfcodemod.notebook import SUFFIX as NOTEBOOK_SUFFIX
+from perfcodemod.notebook import CellLayout, Notebook, NotebookError
 from perfcodemod.source import DecodeError, LineIndex, SourceText
 
 if TYPE_CHECKING:
@@ -54,12 +63,51 @@ class FileReport:
     #: Whether unsafe fixes count as applicable for this file (``--unsafe-fixes`` or its
     #: configuration's ``unsafe-fixes``): decides the ``[*]`` marks and the summary's hints.
     unsafe_fixes: bool = False
+    #: A notebook as read; ``original`` and ``fixed`` then hold its code cells joined, which
+    #: the diagnostics' rows count in (``cell_of`` says which cell a diagnostic is in).
+    notebook: Notebook | None = None
+    #: Where the notebook's cells are in the current text (``fixed``, or else ``original``).
+    layout: CellLayout | None = None
 
     @property
     def changed(self) -> bool:
         return self.fixed is not None and self.original is not None and (
             self.fixed.text != self.original.text
         )
+
+    def fixed_bytes(self) -> bytes:
+        """What ``--fix`` writes: the fixed text, or the notebook with its fixed cells."""
+        assert self.fixed is not None
+        if self.notebook is not None and self.layout is not None:
+            return self.notebook.dump(self.fixed.text, self.layout)
+        return self.fixed.encode()
+
+    def cell_of(self, diagnostic: Diagnostic) -> tuple[int | None, int]:
+        """The notebook cell a diagnostic is in, and how many rows of the checked text come
+        before that cell (its rows within the cell are its rows minus that); ``(None, 0)``
+        outside notebooks."""
+        source = self.fixed or self.original
+        if self.layout is None or not self.layout.starts or source is None:
+            return None, 0
+        return self.layout.cell_and_shift(source.lines, diagnostic.start)
+
+    def row_label(self, row: int) -> str:
+        """A row of the original text as messages show it (``cell 3:2`` in a notebook)."""
+        if self.layout is None or not self.layout.starts or self.original is None:
+            return str(row)
+        lines = self.original.lines
+        cell, cell_row, _ = self.layout.locate(lines, lines.offset(row))
+        return f"cell {cell}:{cell_row}"
+
+    def locate(self, offset: int, end: bool = False) -> tuple[int | None, int, int]:
+        """The cell (None outside notebooks), 1-based row and column of an offset into the
+        current text (a fix edit's ends), as diagnostics show theirs. ``end``: the offset ends
+        something, so at the start of a cell it is the end of the cell before."""
+        source = self.fixed or self.original
+        lines = source.lines if source is not None else LineIndex("")
+        if self.layout is not None and self.layout.starts:
+            return self.layout.locate(lines, offset, end)
+        return (None, *lines.position(offset))
 
 
 @dataclass
@@ -101,16 +149,18 @@ def diagnose(
     settings: Settings,
     path: str | Path | None = None,
     tree: ast.Module | None = None,
+    flags: int = 0,
 ) -> tuple[list[Diagnostic], list[ToolError]]:
     """The selected rules' diagnostics for one text (per-file ignores applied), before noqa
-    comments and fix settings: what a front end with its own noqa handling (flake8) shows."""
-    display = str(path) if path is not None else "<stdin>"
+    comments and fix settings: what a front end with its own noqa handling (flake8) shows.
+    ``flags``: compiler flags for the parse (``notebook.COMPILE_FLAGS`` for a notebook)."""
+    display = display_path(path) if path is not None else "<stdin>"
     options = engine.EngineOptions(
         rules=settings.rules_for(path),
         family_options=settings.family_options,
         target_version=settings.target_version,
     )
-    result = engine.check_source(source, options, display, tree)
+    result = engine.check_source(source, options, display, tree, flags)
     diagnostics = result.diagnostics
     if not any(rule.code == PARSE_ERROR_CODE for rule in options.rules):
         diagnostics = [d for d in diagnostics if d.code != PARSE_ERROR_CODE]
@@ -122,9 +172,10 @@ def lint(
     settings: Settings,
     path: str | Path | None = None,
     tree: ast.Module | None = None,
+    flags: int = 0,
 ) -> tuple[list[Diagnostic], list[ToolError], int]:
     """Diagnostics for one text: selected rules, per-file ignores, noqa, fix settings."""
-    diagnostics, errors = diagnose(source, settings, path, tree)
+    diagnostics, errors = diagnose(source, settings, path, tree, flags)
     kept, suppressed = noqa.filter_suppressed(diagnostics, source.text, source.lines)
     return [_adjust(d, settings) for d in kept], errors, suppressed
 
@@ -152,9 +203,12 @@ def check_source(
     path: str | Path | None = None,
     settings: Settings | None = None,
 ) -> FileReport:
-    """Check one source text (bytes are decoded as Python does, honouring a coding cookie)."""
+    """Check one source text (bytes are decoded as Python does, honouring a coding cookie);
+    a path ending in ``.ipynb`` makes it a notebook's JSON."""
     settings = settings or default_settings()
-    display = str(path) if path is not None else "<stdin>"
+    display = display_path(path) if path is not None else "<stdin>"
+    if is_notebook(path):
+        return _check_notebook(code, display, path, settings)
     try:
         source = SourceText.decode(code) if isinstance(code, bytes) else SourceText(code)
     except DecodeError as exc:
@@ -164,6 +218,37 @@ def check_source(
         display, diagnostics, errors, source, suppressed=suppressed,
         unsafe_fixes=settings.unsafe_fixes,
     )
+
+
+def is_notebook(path: str | Path | None) -> bool:
+    return path is not None and str(path).endswith(NOTEBOOK_SUFFIX)
+
+
+def _check_notebook(
+    code: str | bytes, display: str, path: str | Path | None, settings: Settings
+) -> FileReport:
+    try:
+        notebook = Notebook.parse(code)
+    except NotebookError as exc:
+        return _unreadable(display, str(exc), settings, exc.row, exc.col)
+    source = SourceText(notebook.python)
+    diagnostics, errors, suppressed = lint(source, settings, path, flags=NOTEBOOK_FLAGS)
+    return FileReport(
+        display, _within_layout(diagnostics, notebook.layout), errors, source,
+        suppressed=suppressed, unsafe_fixes=settings.unsafe_fixes, notebook=notebook,
+        layout=notebook.layout,
+    )
+
+
+def _within_layout(diagnostics: list[Diagnostic], layout: CellLayout | None) -> list[Diagnostic]:
+    """A notebook's diagnostics without the fixes that would cross from one cell into another
+    or touch an IPython escape."""
+    if layout is None:
+        return diagnostics
+    return [
+        d if d.fix is None or layout.allows(d.fix.edits) else replace(d, fix=None)
+        for d in diagnostics
+    ]
 
 
 def fix_source(
@@ -195,23 +280,32 @@ def _fix_report(
         return report
     display = report.path
     use_unsafe = settings.unsafe_fixes if unsafe is None else unsafe
+    flags = NOTEBOOK_FLAGS if report.notebook is not None else 0
 
     def relint(current: SourceText) -> list[Diagnostic]:
-        return lint(current, settings, path)[0]
+        return lint(current, settings, path, flags=flags)[0]
 
-    outcome: FixOutcome = _fix_loop(source, relint, unsafe=use_unsafe, path=display)
+    outcome: FixOutcome = _fix_loop(
+        source, relint, unsafe=use_unsafe, path=display, layout=report.layout
+    )
     report.errors.extend(ToolError(display, message) for message in outcome.errors)
     if outcome.changed:
         report.fixed = outcome.source
+        report.layout = outcome.layout
         report.applied = dict(outcome.applied)
-        report.diagnostics, errors, report.suppressed = lint(outcome.source, settings, path)
+        diagnostics, errors, report.suppressed = lint(outcome.source, settings, path, flags=flags)
+        report.diagnostics = _within_layout(diagnostics, report.layout)
         report.errors.extend(errors)
     return report
 
 
-def _same_code(before: str, after: str) -> bool:
+def _same_code(before: str, after: str, flags: int = 0) -> bool:
+    def tree(text: str) -> str:
+        return ast.dump(compile(text, "<noqa>", "exec", ast.PyCF_ONLY_AST | flags,
+                                dont_inherit=True))
+
     try:
-        return ast.dump(ast.parse(after)) == ast.dump(ast.parse(before))
+        return tree(after) == tree(before)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
 
@@ -223,33 +317,45 @@ def add_noqa_source(report: FileReport) -> FileReport:
     if source is None or not report.diagnostics:
         return report
     commentable = [d for d in report.diagnostics if d.code not in noqa.UNSUPPRESSIBLE]
+    if report.layout is not None:
+        # A comment after an IPython escape would be part of the command.
+        escapes = report.layout.magic_rows(source.lines)
+        for row in sorted({d.noqa_row for d in commentable if d.noqa_row in escapes}):
+            report.errors.append(ToolError(
+                report.path, f"{report.row_label(row)}: cannot add a noqa comment after an "
+                "IPython escape"))
+        commentable = [d for d in commentable if d.noqa_row not in escapes]
     if not commentable:
         return report
+    flags = NOTEBOOK_FLAGS if report.notebook is not None else 0
     new_text = noqa.add_noqa_comments(source.text, source.lines, commentable)
     added = commentable
-    if not _same_code(source.text, new_text):
+    if not _same_code(source.text, new_text, flags):
         added = []
         new_text = source.text
         for row in sorted({d.noqa_row for d in commentable}):
             on_row = [d for d in commentable if d.noqa_row == row]
             attempt = noqa.add_noqa_comments(new_text, LineIndex(new_text), on_row)
-            if _same_code(source.text, attempt):
+            if _same_code(source.text, attempt, flags):
                 new_text = attempt
                 added.extend(on_row)
             else:
                 report.errors.append(ToolError(
-                    report.path, f"{row}: cannot add a noqa comment on this line without "
-                    "changing the code (it ends inside a string or with a backslash)"))
+                    report.path, f"{report.row_label(row)}: cannot add a noqa comment on this "
+                    "line without changing the code (it ends inside a string or with a "
+                    "backslash)"))
     if added:
         report.fixed = source.with_text(new_text)
         report.applied = {"noqa": len(added)}
+        if report.layout is not None:
+            report.layout = report.layout.realigned(source.lines, report.fixed.lines)
     report.diagnostics = [d for d in report.diagnostics if d not in added]
     return report
 
 
 def _read_target(target: Target, unsafe: bool | None) -> tuple[FileReport, bytes | None]:
     """Read and check one file: its report, and its bytes (None when unreadable)."""
-    display = str(target.path)
+    display = display_path(target.path)
     try:
         raw = target.path.read_bytes()
     except OSError as exc:
@@ -265,7 +371,7 @@ def _read_target(target: Target, unsafe: bool | None) -> tuple[FileReport, bytes
 def _fixable_text(report: FileReport, raw: bytes) -> SourceText | None:
     """The decoded text, if writing it back gives the same bytes (else an error says so)."""
     source = report.original
-    if source is not None and source.encode() != raw:
+    if source is not None and report.notebook is None and source.encode() != raw:
         report.errors.append(ToolError(
             report.path, f"not fixed: the file's bytes do not survive decoding and re-encoding "
             f"as {source.encoding}"))
@@ -275,7 +381,7 @@ def _fixable_text(report: FileReport, raw: bytes) -> SourceText | None:
 
 def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> FileReport:
     """Read, check, and (depending on ``mode``) fix and write one file."""
-    display = str(target.path)
+    display = display_path(target.path)
     settings = target.settings
     report, raw = _read_target(target, unsafe)
     if raw is None or report.original is None or mode is FixMode.CHECK:
@@ -283,23 +389,36 @@ def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> F
     source = _fixable_text(report, raw)
     if source is None:
         return report
+    as_read = (report.diagnostics, report.suppressed, report.layout)
     if mode is FixMode.ADD_NOQA:
         add_noqa_source(report)
     else:
         _fix_report(report, source, settings, target.path, unsafe)
     if mode in (FixMode.WRITE, FixMode.ADD_NOQA) and report.changed and report.fixed is not None:
-        if not target.writable:
-            message = "not written: the file is outside the named paths"
-            report.errors.append(ToolError(display, message))
-            return report
-        try:
-            write_atomic(target.path, report.fixed.encode(), raw)
+        problem = _write(target, report.fixed_bytes(), raw)
+        if problem is None:
             report.written = True
-        except FileChangedError as exc:
-            report.errors.append(ToolError(display, str(exc)))
-        except OSError as exc:
-            report.errors.append(ToolError(display, f"cannot write file: {exc.strerror or exc}"))
+        else:
+            # Nothing was written: the file keeps every diagnostic it was read with, and
+            # nothing counts as fixed.
+            report.errors.append(ToolError(display, problem))
+            report.diagnostics, report.suppressed, report.layout = as_read
+            report.fixed = None
+            report.applied = {}
     return report
+
+
+def _write(target: Target, data: bytes, expected: bytes) -> str | None:
+    """Write a fixed file; None, or why it was not written."""
+    if not target.writable:
+        return "not written: the file is outside the named paths"
+    try:
+        write_atomic(target.path, data, expected)
+    except (FileChangedError, ReadOnlyError) as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"cannot write file: {exc.strerror or exc}"
+    return None
 
 
 #: Called after each file with the number of files done and the number to do.
@@ -333,7 +452,7 @@ def _process_isolated(target: Target, mode: FixMode, unsafe: bool | None, run: R
     except Exception as exc:
         if engine.DEBUG:
             raise
-        run.errors.append(ToolError(str(target.path), f"internal error: {exc!r}"))
+        run.errors.append(ToolError(display_path(target.path), f"internal error: {exc!r}"))
 
 
 def targets(
@@ -391,29 +510,45 @@ def verify_paths(
         if source is None or not target.writable:
             continue
         reports[target.path] = (report, target.settings)
+        notebook = report.notebook
+        flags = NOTEBOOK_FLAGS if notebook is not None else 0
         to_fix.append(verify.FileToFix(
             target.path, report.path, _record_path(target.path), raw, source,
-            _fixable_lint(target.settings, target.path, use_unsafe),
+            _fixable_lint(target.settings, target.path, use_unsafe, flags),
+            layout=report.layout, flags=flags,
+            dump=None if notebook is None else _notebook_dump(notebook),
         ))
     result = verify.verify_fixes(to_fix, options, select=select, events=events)
     for path, text in result.texts.items():
         report, settings = reports[path]
         report.fixed = text
+        report.layout = result.layouts.get(path)
         report.written = True
         report.applied = dict(Counter(e.code for e in result.kept if e.path == report.path))
-        report.diagnostics, errors, report.suppressed = lint(text, settings, path)
+        flags = NOTEBOOK_FLAGS if report.notebook is not None else 0
+        diagnostics, errors, report.suppressed = lint(text, settings, path, flags=flags)
+        report.diagnostics = _within_layout(diagnostics, report.layout)
         report.errors.extend(errors)
     run.errors.extend(ToolError(path, message) for path, message in result.errors)
     return run, result
 
 
 def _fixable_lint(
-    settings: Settings, path: Path, unsafe: bool
+    settings: Settings, path: Path, unsafe: bool, flags: int
 ) -> Callable[[SourceText], list[Diagnostic]]:
     def fixable(source: SourceText) -> list[Diagnostic]:
-        return [d for d in lint(source, settings, path)[0] if is_applicable(d, unsafe)]
+        diagnostics = lint(source, settings, path, flags=flags)[0]
+        return [d for d in diagnostics if is_applicable(d, unsafe)]
 
     return fixable
+
+
+def _notebook_dump(notebook: Notebook) -> Callable[[str, CellLayout | None], bytes]:
+    def dump(text: str, layout: CellLayout | None) -> bytes:
+        assert layout is not None
+        return notebook.dump(text, layout)
+
+    return dump
 
 
 def _record_path(path: Path) -> str:

@@ -402,3 +402,33 @@ def test_help_lists_the_options() -> None:
     for option in ("--verify CMD", "--verify-timeout SECONDS", "--bench CMD",
                    "--bench-runs N", "--bench-keep-only-faster", "--verify-record PATH"):
         assert option in result.stdout
+
+
+def test_notebooks_are_verified_through_their_cells(tmp_path: Path) -> None:
+    cells = [
+        {"cell_type": "markdown", "id": "m1", "metadata": {}, "source": ["# Tags"]},
+        {"cell_type": "code", "execution_count": 1, "id": "c1", "metadata": {}, "outputs": [],
+         "source": ["%matplotlib inline\n", "def is_featured(tag):\n",
+                    "    return tag in ['new', 'sale']"]},
+        {"cell_type": "code", "execution_count": 2, "id": "c2", "metadata": {}, "outputs": [],
+         "source": ["def label(status):\n", "    return status in ('active', 'pending')"]},
+    ]
+    document = {"cells": cells, "metadata": {"language_info": {"name": "python"}},
+                "nbformat": 4, "nbformat_minor": 5}
+    root = project(tmp_path / "nb", {"tags.ipynb": json.dumps(document, indent=1) + "\n"})
+    before = snapshot(root)
+    # The "tests" read the notebook's JSON back: the first cell's fix is rejected.
+    command = gate(root, "--expect", "tags.ipynb", "{'new'")
+    result, data = verify_json(root, "--verify", command, "tags.ipynb")
+    report = data["verification"]
+    assert report["status"] == "completed", result.stderr
+    assert len(report["kept"]) == 1 and len(report["rejected"]) == 1
+    written = json.loads((root / "tags.ipynb").read_text())
+    assert written["cells"][1]["source"] == before_sources(before)[1]
+    assert written["cells"][2]["source"] == [
+        "def label(status):\n", "    return status in {'active', 'pending'}"]
+    assert written["cells"][0] == cells[0]
+
+
+def before_sources(before: dict[str, tuple[bytes, int]]) -> list[list[str]]:
+    return [cell["source"] for cell in json.loads(before["tags.ipynb"][0])["cells"]]

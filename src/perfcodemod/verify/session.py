@@ -39,6 +39,7 @@ from pathlib import Path
 
 from perfcodemod.diagnostic import Diagnostic
 from perfcodemod.fixer import MAX_ROUNDS, apply_edits
+from perfcodemod.notebook import CellLayout
 from perfcodemod.source import SourceText
 from perfcodemod.verify.bench import DEFAULT_RUNS, BenchFailed, Comparison, measure
 from perfcodemod.verify.command import (
@@ -73,6 +74,19 @@ class FileToFix:
     raw: bytes
     source: SourceText
     lint: Lint
+    #: A notebook's cells in ``source`` (its code cells joined); None for a Python file.
+    layout: CellLayout | None = None
+    #: The file's bytes for a version of its text (default: ``source``'s encoding).
+    dump: Callable[[str, CellLayout | None], bytes] | None = None
+    #: Compiler flags for checking that a fixed version compiles.
+    flags: int = 0
+
+    def encode(self, text: str, layout: CellLayout | None) -> bytes:
+        if text == self.source.text:
+            return self.raw
+        if self.dump is not None:
+            return self.dump(text, layout)
+        return self.source.with_text(text).encode()
 
 
 @dataclass(frozen=True)
@@ -141,8 +155,9 @@ class VerifyResult:
     #: Every file was put back as it was.
     restored: bool = False
     bench: Comparison | None = None
-    #: The final text of every file that changed.
+    #: The final text of every file that changed (and where a notebook's cells are in it).
     texts: dict[Path, SourceText] = field(default_factory=dict)
+    layouts: dict[Path, CellLayout | None] = field(default_factory=dict)
     seconds: float = 0.0
     #: The signal that interrupted the run.
     signal: int | None = None
@@ -191,6 +206,7 @@ class _Session:
         self.record = RejectionRecord(None)
         #: The text each file has with the fixes kept so far.
         self.base: dict[Path, str] = {f.path: f.source.text for f in self.files}
+        self.layouts: dict[Path, CellLayout | None] = {f.path: f.layout for f in self.files}
         self.by_path = {f.path: f for f in self.files}
         self.by_display = {f.display: f for f in self.files}
         self.rejected_keys: set[str] = set()
@@ -264,6 +280,7 @@ class _Session:
         for tracked in self.workspace.changed:
             file = self.by_path[tracked.path]
             self.result.texts[file.path] = file.source.with_text(self.base[file.path])
+            self.result.layouts[file.path] = self.layouts[file.path]
         self.result.left_alone.extend((t.display, t.foreign_reason) for t in self.workspace.foreign)
         self._relocate()
         for entries in (self.result.kept, self.result.rejected, self.result.skipped):
@@ -315,9 +332,12 @@ class _Session:
         if self.select is not None:
             diagnostics = self.select(file.display, source, diagnostics)
         fresh: list[FixUnit] = []
+        layout = self.layouts[file.path]
         for unit in units_of(file.record_path, text, diagnostics):
             if any(key in self.rejected_keys for key in unit.keys):
                 continue
+            if layout is not None and not layout.allows(unit.edits):
+                continue  # it would cross a notebook's cells or touch an IPython escape
             earlier = next((known[key] for key in unit.keys if key in known), None)
             if earlier is not None:
                 if not self.skipped_keys.intersection(unit.keys):
@@ -330,7 +350,7 @@ class _Session:
         if not fresh:
             # Its text changes only through its own fixes: nothing will come of it any more.
             self.settled.add(file.path)
-        chosen, broken = choose_units(fresh, text, file.display)
+        chosen, broken = choose_units(fresh, text, file.display, file.flags)
         for unit in broken:
             self.rejected_keys.update(unit.keys)
             self.result.broken.extend(self._entries(
@@ -361,7 +381,7 @@ class _Session:
             text = self.base[file_path]
             for unit in units:
                 self.result.kept.extend(self._entries(unit, text))
-            self.base[file_path] = apply_edits(text, edits_in(units))
+            self.base[file_path], self.layouts[file_path] = self._version(file_path, units)
             self.kept_units.setdefault(file_path, []).extend(units)
         self._write_kept()
 
@@ -400,17 +420,24 @@ class _Session:
     def _write_round(self, plan: list[FixUnit], applied: list[FixUnit]) -> None:
         chosen = _by_file(self.by_display, applied)
         for file_path in _by_file(self.by_display, plan):
-            text = apply_edits(self.base[file_path], edits_in(chosen.get(file_path, [])))
-            self._write(file_path, text)
+            self._write(file_path, *self._version(file_path, chosen.get(file_path, [])))
+
+    def _version(
+        self, path: Path, units: Sequence[FixUnit]
+    ) -> tuple[str, CellLayout | None]:
+        """The text (and cell layout) of ``path`` with the units applied to what is kept."""
+        edits = edits_in(units)
+        layout = self.layouts[path]
+        if layout is not None and edits:
+            layout = layout.moved(edits)
+        return apply_edits(self.base[path], edits), layout
 
     def _write_kept(self) -> None:
         for file in self.files:
-            self._write(file.path, self.base[file.path])
+            self._write(file.path, self.base[file.path], self.layouts[file.path])
 
-    def _write(self, path: Path, text: str) -> None:
-        file = self.by_path[path]
-        data = file.raw if text == file.source.text else file.source.with_text(text).encode()
-        self.workspace.write(path, data)
+    def _write(self, path: Path, text: str, layout: CellLayout | None) -> None:
+        self.workspace.write(path, self.by_path[path].encode(text, layout))
 
     def _reject(self, unit: FixUnit, failure: CommandResult, command: str) -> None:
         text = self.base[self.by_display[unit.path].path]
@@ -492,18 +519,19 @@ class _Session:
                 entry.key, file.record_path, entry.code, entry.row, entry.message, reason, bench,
                 "",
             ))
-        self.base[path] = file.source.text
-        self._write(path, file.source.text)
+        self.base[path], self.layouts[path] = file.source.text, file.layout
+        self._write(path, file.source.text, file.layout)
         self._event(f"put back {file.display}: {reason}")
         return True
 
     def _measure(self, bench: str, paths: list[Path]) -> Comparison:
-        final = {path: self.base[path] for path in paths}
+        final = {path: (self.base[path], self.layouts[path]) for path in paths}
 
         def run(side: str) -> CommandResult:
             for path in paths:
-                original = self.by_path[path].source.text
-                self._write(path, final[path] if side == "after" else original)
+                file = self.by_path[path]
+                original = (file.source.text, file.layout)
+                self._write(path, *(final[path] if side == "after" else original))
             return self._execute(bench, f"the {side} code", bench=True)
 
         try:
@@ -512,7 +540,7 @@ class _Session:
             status = Status.BASELINE_FAILED if exc.side == "before" else Status.BENCH_FAILED
             raise _Abort(status, f"{exc}; every file was put back", exc.result.tail) from None
         for path in paths:
-            self._write(path, final[path])
+            self._write(path, *final[path])
         return comparison
 
     # -- results ----------------------------------------------------------------------------

@@ -72,15 +72,15 @@ def units_of(path: str, text: str, diagnostics: Sequence[Diagnostic]) -> list[Fi
     ]
 
 
-def choose_units(units: Sequence[FixUnit], text: str, path: str) -> tuple[
-    list[FixUnit], list[FixUnit]
-]:
+def choose_units(
+    units: Sequence[FixUnit], text: str, path: str, flags: int = 0
+) -> tuple[list[FixUnit], list[FixUnit]]:
     """Units that can be applied together (no overlapping edits; an overlapping one waits for
     the next round), and those among them whose result does not compile (a tool bug: they are
     dropped, as ``--fix`` drops them). Units are added one at a time once the whole set fails
     to compile."""
     chosen = choose_by(units, lambda unit: unit.edits)
-    check = syntax_check(text, path)
+    check = syntax_check(text, path, flags)
     if check(apply_edits(text, edits_in(chosen)), path):
         return chosen, []
     accepted: list[FixUnit] = []

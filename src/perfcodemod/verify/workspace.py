@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from perfcodemod.fixer import FileChangedError, write_atomic
+from perfcodemod.fixer import FileChangedError, ReadOnlyError, write_atomic
 from perfcodemod.verify.command import deferred_signals
 
 _NS = 1_000_000_000
@@ -77,6 +77,9 @@ class Workspace:
                 write_atomic(path, data, tracked.current)
             except FileChangedError:
                 self._leave_alone(tracked, "changed on disk by someone else during the run")
+                return False
+            except ReadOnlyError as exc:
+                self._leave_alone(tracked, str(exc))
                 return False
             tracked.current = data
             self._stamp(tracked)
