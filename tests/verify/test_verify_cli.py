@@ -4,6 +4,7 @@ projects with real tests, real commands, real signals; the files checked byte fo
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -181,10 +182,13 @@ def test_a_signal_mid_run_restores_every_file(tmp_path: Path, signum: int) -> No
     root = tiny(tmp_path)
     before = snapshot(root)
     command = gate(root, "--hang-from", "2")
+    # Its own process group, as a shell gives a foreground job: Ctrl-C at a terminal sends
+    # SIGINT to the whole group, a `kill` sends SIGTERM to the process alone.
     process = subprocess.Popen(
         [sys.executable, "-m", "perfcodemod", "check", "--fix", "--unsafe-fixes",
          "--verify", command, "m.py", "n.py"],
         cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
     )
     deadline = time.monotonic() + 120
     while not (root / "started").exists():
@@ -193,7 +197,10 @@ def test_a_signal_mid_run_restores_every_file(tmp_path: Path, signum: int) -> No
         time.sleep(0.05)
     # Mid-run: the fixes are on disk while the command runs.
     assert (root / "m.py").read_bytes() != before["m.py"][0]
-    process.send_signal(signum)
+    if signum == signal.SIGINT:
+        os.killpg(process.pid, signum)
+    else:
+        process.send_signal(signum)
     out, err = process.communicate(timeout=60)
     assert process.returncode == 128 + signum, err
     assert f"interrupted by {signal.Signals(signum).name}" in err
