@@ -120,7 +120,11 @@ def test_shop_keeps_what_its_tests_accept(tmp_path: Path) -> None:
     assert subprocess.run([sys.executable, "run_tests.py"], cwd=root).returncode == 0
 
     # The record: the next run tries none of the rejected fixes again.
-    record = json.loads((root / ".perfcodemod-verify.json").read_text())
+    record_file = root / ".perfcodemod-verify.json"
+    umask = os.umask(0)
+    os.umask(umask)
+    assert record_file.stat().st_mode & 0o777 == 0o666 & ~umask  # a file to commit
+    record = json.loads(record_file.read_text())
     assert {(e["path"], e["code"]) for e in record["rejected"]} == {
         (path, code) for path, code, _ in SHOP_REJECTED
     }

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -110,6 +111,9 @@ class RejectionRecord:
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
                     stream.write(text)
+                # A file to commit: the existing one's permissions, or the umask's default
+                # (mkstemp makes it private).
+                os.chmod(temporary, _mode_for(self.path))
                 os.replace(temporary, self.path)
             except BaseException:
                 if os.path.exists(temporary):
@@ -117,6 +121,15 @@ class RejectionRecord:
                 raise
         except OSError as exc:
             raise RecordError(f"cannot write {self.path}: {exc.strerror or exc}") from None
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return stat.S_IMODE(os.stat(path).st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def _fields(item: Any) -> dict[str, Any]:
