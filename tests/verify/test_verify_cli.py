@@ -435,7 +435,11 @@ def test_notebooks_are_verified_through_their_cells(tmp_path: Path) -> None:
     result, data = verify_json(root, "--verify", command, "tags.ipynb")
     report = data["verification"]
     assert report["status"] == "completed", result.stderr
-    assert len(report["kept"]) == 1 and len(report["rejected"]) == 1
+    # Places name the cell (the notebook's third cell, all cells counted) and the row in it.
+    assert [(e["cell"], e["location"]) for e in report["kept"]] == [
+        (3, {"row": 2, "column": 22})]
+    assert [(e["cell"], e["location"]) for e in report["rejected"]] == [
+        (2, {"row": 3, "column": 19})]
     written = json.loads((root / "tags.ipynb").read_text())
     assert written["cells"][1]["source"] == before_sources(before)[1]
     assert written["cells"][2]["source"] == [

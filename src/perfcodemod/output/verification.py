@@ -23,7 +23,8 @@ def _plural(count: int, one: str, many: str) -> str:
 
 
 def _entry_line(entry: FixEntry) -> str:
-    return f"  {entry.path}:{entry.row}:{entry.col}: {entry.code} {entry.message}"
+    cell = f"cell {entry.cell}:" if entry.cell is not None else ""
+    return f"  {entry.path}:{cell}{entry.row}:{entry.col}: {entry.code} {entry.message}"
 
 
 def _quoted(output: str, lines: int = SHOWN_LINES) -> list[str]:
@@ -136,6 +137,7 @@ def _entry(entry: FixEntry) -> dict[str, Any]:
         "filename": str(Path(entry.path).resolve()),
         "code": entry.code,
         "message": entry.message,
+        "cell": entry.cell,
         "location": {"row": entry.row, "column": entry.col},
         "key": entry.key,
         "reason": entry.reason or None,

@@ -40,7 +40,7 @@ from pathlib import Path
 from perfcodemod.diagnostic import Diagnostic
 from perfcodemod.fixer import MAX_ROUNDS, apply_edits
 from perfcodemod.notebook import CellLayout
-from perfcodemod.source import SourceText
+from perfcodemod.source import LineIndex, SourceText
 from perfcodemod.verify.bench import DEFAULT_RUNS, BenchFailed, Comparison, measure
 from perfcodemod.verify.command import (
     CommandResult,
@@ -122,13 +122,14 @@ class FixEntry:
     code: str
     message: str
     #: Where it is: in the final text for fixes not applied, in the text the fix was applied
-    #: to for kept ones.
+    #: to for kept ones (in a notebook, the cell's number and the row within the cell).
     row: int
     col: int
     key: str
     reason: str = ""
     #: The last lines of the output of the run that rejected it.
     output: str = ""
+    cell: int | None = None
 
 
 @dataclass
@@ -548,11 +549,16 @@ class _Session:
     def _entries(
         self, unit: FixUnit, text: str, reason: str = "", output: str = ""
     ) -> list[FixEntry]:
-        """Entries for ``unit``'s diagnostics (found in ``text``, the round's base)."""
-        return [
-            FixEntry(unit.path, d.code, d.message, d.row, d.col, key, reason, output)
-            for d, key in zip(unit.diagnostics, unit.keys)
-        ]
+        """Entries for ``unit``'s diagnostics (found in ``text``, the base of the round)."""
+        layout = self.layouts[self.by_display[unit.path].path]
+        entries = []
+        for diagnostic, key in zip(unit.diagnostics, unit.keys):
+            row, col, cell = _place(diagnostic, text, layout)
+            entries.append(FixEntry(
+                unit.path, diagnostic.code, diagnostic.message, row, col, key, reason, output,
+                cell,
+            ))
+        return entries
 
     def _relocate(self) -> None:
         """Rows and columns of the fixes not applied, in the final text (kept fixes of a
@@ -562,7 +568,7 @@ class _Session:
             mine = [e for e in entries if e.path == file.display]
             if not mine or file.path in self.disabled or file.source.text == self.base[file.path]:
                 continue
-            text = self.base[file.path]
+            text, layout = self.base[file.path], self.layouts[file.path]
             found = {
                 key: diagnostic
                 for unit in units_of(file.record_path, text, [
@@ -574,7 +580,8 @@ class _Session:
                 for index, entry in enumerate(kind):
                     diagnostic = found.get(entry.key)
                     if entry.path == file.display and diagnostic is not None:
-                        kind[index] = replace(entry, row=diagnostic.row, col=diagnostic.col)
+                        row, col, cell = _place(diagnostic, text, layout)
+                        kind[index] = replace(entry, row=row, col=col, cell=cell)
 
     def _restore(self) -> None:
         skipped = self.workspace.restore()
@@ -585,6 +592,17 @@ class _Session:
     def _event(self, message: str) -> None:
         if self.events is not None:
             self.events(message)
+
+
+def _place(
+    diagnostic: Diagnostic, text: str, layout: CellLayout | None
+) -> tuple[int, int, int | None]:
+    """A diagnostic's row and column in ``text``; in a notebook, the row in its cell, and the
+    cell's number."""
+    if layout is None or not layout.starts:
+        return diagnostic.row, diagnostic.col, None
+    cell, row, col = layout.locate(LineIndex(text), diagnostic.start)
+    return row, col, cell
 
 
 def _by_file(
