@@ -74,6 +74,8 @@ def text_summary(result: VerifyResult) -> str:
         lines.append(f"The final code {result.final.describe()} "
                      f"({_plural(result.runs, 'run', 'runs')} of the command, "
                      f"{result.seconds:.1f} s in all).")
+    elif options.command is not None and result.baseline is None:
+        lines.append("No file changed: nothing was left to try, so the command did not run.")
     elif options.command is not None:
         lines.append(f"No file changed ({_plural(result.runs, 'run', 'runs')} of the command, "
                      f"{result.seconds:.1f} s in all).")

@@ -255,9 +255,10 @@ class _Session:
         for file in self.files:
             self.workspace.track(file.path, file.display, file.raw)
         command = self.options.command
-        if not self.files:
-            return
-        if command is not None:
+        # The first round is planned before anything runs: with nothing to try (every fix
+        # rejected before), the command need not run at all.
+        plan = self._plan() if self.files else []
+        if command is not None and plan:
             self._event(f"running `{command}` on the original code")
             baseline = self.result.baseline = self._execute(command, "the original code")
             if not baseline.passed:
@@ -268,8 +269,9 @@ class _Session:
                 self.result.output = baseline.tail
                 return
             self._event(f"the original code {baseline.describe()}")
-        for _ in range(self.options.max_rounds):
-            plan = self._plan()
+        for round_number in range(self.options.max_rounds):
+            if round_number:
+                plan = self._plan()
             if not plan:
                 break
             self._try(plan)
