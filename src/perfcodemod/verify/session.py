@@ -287,7 +287,7 @@ class _Session:
         self.result.left_alone.extend((t.display, t.foreign_reason) for t in self.workspace.foreign)
         self._relocate()
         for entries in (self.result.kept, self.result.rejected, self.result.skipped):
-            entries.sort(key=lambda entry: (entry.path, entry.row, entry.col))
+            entries.sort(key=lambda entry: (entry.path, entry.cell or 0, entry.row, entry.col))
         try:
             self.record.save(
                 f.record_path for f in self.files
