@@ -28,7 +28,7 @@ from perfcodemod.files import DiscoveryError, display_path, force_excluded
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 T = TypeVar("T")
-SUBCOMMANDS = ("check", "rule")
+SUBCOMMANDS = ("check", "rule", "server")
 #: The default of ``--output-format`` when set (as ruff's ``RUFF_OUTPUT_FORMAT``).
 OUTPUT_FORMAT_VARIABLE = "PERFCODEMOD_OUTPUT_FORMAT"
 
@@ -198,6 +198,11 @@ def _main(argv: Sequence[str] | None) -> int:
             return EXIT_CLEAN
         if args and args[0] == "rule":
             return _rule(_rule_parser().parse_args(args[1:]))
+        if args and args[0] == "server":
+            # pygls (the `lsp` extra) is imported only here.
+            from perfcodemod import lsp
+
+            return lsp.main(args[1:])
         if args and args[0] == "check":
             args = args[1:]
         elif args and _mistyped_command(args[0]):
@@ -238,10 +243,12 @@ def _silence_stdout() -> None:
 def _top_help(stream: TextIO) -> None:
     stream.write(
         "usage: perfcodemod [check] [PATHS...] [options]\n"
-        "       perfcodemod rule CODE | --all\n\n"
+        "       perfcodemod rule CODE | --all\n"
+        "       perfcodemod server\n\n"
         "commands:\n"
         "  check   find (and with --fix, fix) performance antipatterns (the default)\n"
-        "  rule    show a rule's documentation\n\n"
+        "  rule    show a rule's documentation\n"
+        "  server  the language server for editors (LSP over stdio; needs perfcodemod[lsp])\n\n"
         "Run `perfcodemod check --help` for the options.\n"
     )
 

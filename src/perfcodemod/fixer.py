@@ -88,6 +88,12 @@ def syntax_check(text: str, path: str, flags: int = 0) -> Callable[[str, str], b
     return verify
 
 
+def verifies(original: str, fixed: str, path: str = "<stdin>") -> bool:
+    """What a fix round must keep: code that compiles stays compilable; code that only parses
+    (a ``return`` outside a function...) keeps parsing."""
+    return syntax_check(original, path)(fixed, path)
+
+
 def choose(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
     """Applicable fixes, in order, skipping any that overlaps one already chosen. Identical
     edits (the same import added by two fixes) are shared, not overlapping."""
