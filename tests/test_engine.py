@@ -209,3 +209,27 @@ def test_a_fix_keeps_a_missing_final_newline_missing(text: str) -> None:
     (target,) = [n for n in preorder(module) if isinstance(n, cst.List)]
     new = cst.Set(elements=target.elements)
     assert edited(text, target, new, module) == text.replace("[1, 2]", "{1, 2}")
+
+
+def test_code_that_only_libcst_rejects_is_reported_in_file_positions() -> None:
+    # `(x): int` is valid Python that LibCST's parser rejects; the chunk starts on line 4.
+    text = (
+        "import os\n\n\n"
+        "def f(b):\n    (x): int\n    return any([a for a in b])\n\n\n"
+        "def g(b):\n    return any([a for a in b])\n"
+    )
+    compile(text, "<test>", "exec")
+    with pytest.raises(cst.ParserSyntaxError):
+        cst.parse_module(text)
+    options = settings_from_table({"select": ["PCM001", "PCM101"]}, None, Path.cwd())
+    result = engine.check_source(
+        SourceText(text),
+        engine.EngineOptions(rules=options.rules_for(None)),
+        "t.py",
+    )
+    parse_error, found = result.diagnostics
+    assert (parse_error.code, parse_error.row, parse_error.col) == ("PCM001", 5, 10)
+    assert "which Python accepts" in parse_error.message
+    assert "at 5:10:" in parse_error.message  # the file's position, not the chunk's (2:9)
+    assert "PCM101 not run on lines 4-6" in parse_error.message
+    assert (found.code, found.row) == ("PCM101", 10)  # the other function was checked

@@ -183,6 +183,9 @@ def test_noqa_does_not_hide_a_syntax_error(tmp_path: Path) -> None:
         ("x = 1  # noqa: PCM201,PCM3", ("PCM201", "PCM3")),
         ("x = 1  # NoQA:pcm2 E501", ("PCM2", "E501")),
         ("x = 1  # noqa: PCM201\r\n", ("PCM201",)),
+        # Words after the codes are a reason, not codes (flake8 and ruff want digits).
+        ("x = 1  # noqa: E501 because of the URL", ("E501",)),
+        ("x = 1  # noqa: PCM201, PCM3 see #12", ("PCM201", "PCM3")),
     ],
 )
 def test_line_noqa_parsing(comment: str, expected: object) -> None:

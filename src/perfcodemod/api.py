@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from perfcodemod import engine, noqa, registry
+from perfcodemod import engine, noqa, registry, safety
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, Edit, ToolError
 from perfcodemod.files import Target, discover, display_path
@@ -179,6 +179,8 @@ def lint(
 ) -> tuple[list[Diagnostic], list[ToolError], int]:
     """Diagnostics for one text: selected rules, per-file ignores, noqa, fix settings."""
     diagnostics, errors = diagnose(source, settings, path, tree, flags)
+    if safety.is_test_path(path, settings.root):
+        diagnostics = safety.demote_in_test_code(diagnostics)  # docs/fix-safety.md
     kept, suppressed = noqa.filter_suppressed(diagnostics, source.text, source.lines)
     return [_adjust(d, settings) for d in kept], errors, suppressed
 

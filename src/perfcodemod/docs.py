@@ -24,6 +24,11 @@ def render(rule: type[Rule]) -> str:
         f"- Enabled by default: {'yes' if rule.default_enabled else 'no (select it to enable it)'}",
         f"- Fix: {rule.fix_title if rule.fix_title else 'none'}",
     ]
+    if rule.fix_title:
+        facts.append(
+            "- Fix safety: the rule's own section below, and the [policy for every rule]"
+            "(../fix-safety.md) (no safe fix in test code)"
+        )
     options = registry.family_options().get(rule.family, {})
     option_lines = []
     if options:
@@ -60,6 +65,7 @@ def write_pages(directory: Path) -> list[Path]:
     index = directory.parent / "rules.md"
     rows = [
         "# Rules\n",
+        "What a safe fix promises, for every rule: [fix-safety.md](fix-safety.md).\n",
         "| code | name | family | default | fix |",
         "| --- | --- | --- | --- | --- |",
     ]

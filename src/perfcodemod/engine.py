@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -152,13 +153,15 @@ def _check_chunk(
     try:
         module = cst.parse_module(chunk_text)
     except cst.ParserSyntaxError as exc:
-        row = first + exc.raw_line - 1
+        row, col, detail = _libcst_error_position(exc, first)
         result.diagnostics.append(
             parse_error_diagnostic(
-                f"LibCST cannot parse this code ({exc.message}); rules "
-                f"{', '.join(r.code for r in rule_types)} were not run on it",
+                f"LibCST cannot parse this code, which Python accepts (a limit of LibCST's "
+                f"parser, not an error in the file; at {row}:{col}: {detail}); "
+                f"{', '.join(r.code for r in rule_types)} not run on lines {first}-{last}, "
+                "the rest of the file was checked",
                 row,
-                exc.raw_column + 1,
+                col,
                 lines,
             )
         )
@@ -250,6 +253,22 @@ def import_edit(request: ImportRequest, facts: ModuleFacts) -> Edit | None:
     from perfcodemod.analysis import imports
 
     return imports.import_edit(request, facts)
+
+
+_LIBCST_ERROR_AT = re.compile(r"^parser error: error at (\d+):(\d+): (.*)$", re.DOTALL)
+
+
+def _libcst_error_position(exc: cst.ParserSyntaxError, first_row: int) -> tuple[int, int, str]:
+    """The file row and 1-based column of a LibCST parse error in the chunk starting at
+    ``first_row``, and what LibCST says without its own (chunk-relative) position. The
+    parser's message names the offending token (line 1-based, column 0-based, relative to
+    the chunk); the exception's ``raw_line`` may point at the line after it."""
+    message = exc.message.strip()
+    match = _LIBCST_ERROR_AT.match(message)
+    if match is not None:
+        line, column, detail = int(match.group(1)), int(match.group(2)), match.group(3)
+        return first_row + line - 1, column + 1, detail.strip()
+    return first_row + exc.raw_line - 1, exc.raw_column + 1, message
 
 
 def parse_error_diagnostic(message: str, row: int, col: int, lines: LineIndex) -> Diagnostic:

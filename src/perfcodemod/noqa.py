@@ -18,7 +18,7 @@ from perfcodemod.diagnostic import Diagnostic
 from perfcodemod.source import LineIndex
 
 # As in flake8: codes are letters followed by digits, separated by commas or spaces.
-_CODES = r"(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*)"
+_CODES = r"(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*)"
 LINE_NOQA = re.compile(rf"#\s*noqa(?::[\s]?{_CODES})?", re.IGNORECASE)
 FILE_NOQA = re.compile(
     r"^[ \t\f]*#[ \t]*perfcodemod[ \t]*:[ \t]*noqa"

@@ -77,6 +77,9 @@ class Invalid:
     count: int = 1
     #: A fragment the (first) message must contain.
     message: str | None = None
+    #: A fragment the (first) fix's applicability reason must contain: the reason shown to
+    #: users must be true of the case.
+    reason: str | None = None
     #: Rule options for this example, as in ``[tool.perfcodemod.<family>]``.
     options: dict[str, object] = field(default_factory=dict)
 

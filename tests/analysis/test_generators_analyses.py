@@ -305,3 +305,52 @@ def test_runs_before_within() -> None:
     assert [code(context, n) for n in flow.runs_before_within(context, loop, holder)] == [
         "prepare()", "check(c)"
     ]
+
+
+# -- StopIteration (PEP 479) -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("source", "raiser"),
+    [
+        ("[x + 1 for x in xs]", None),
+        ("[len(x) for x in xs if isinstance(x, str)]", None),
+        ("[next(it) for _ in range(3)]", "next(it)"),
+        ("[next(it, None) for _ in range(3)]", None),  # a default: never raises
+        ("[f(x) for x in xs]", "f(x)"),  # unknown code may call next()
+        ("[x.strip() for x in xs]", "x.strip()"),
+        ("[x for x in f()]", None),  # the first iterable runs outside the generator
+        ("[y for x in xs for y in g(x)]", "g(x)"),  # an inner iterable does not
+        ("[sorted(x, key=k) for x in xs]", "sorted(x, key=k)"),
+    ],
+)
+def test_lazy_stop_iteration(source: str, raiser: str | None) -> None:
+    context = context_for(f"value = {source}\n")
+    comp = find(context, cst.ListComp)
+    found = effects.lazy_stop_iteration(context, comp)
+    assert (None if found is None else code(context, found)) == raiser
+
+
+def test_first_lazy_side_effect_skips_the_first_iterable() -> None:
+    context = context_for("a = [s.name for s in self.items()]\nb = [s for s in xs if check(s)]\n")
+    first, second = find_all(context, cst.ListComp)
+    assert code(context, effects.first_side_effect(context, first)) == "self.items()"
+    assert effects.first_lazy_side_effect(context, first) is None
+    assert code(context, effects.first_lazy_side_effect(context, second)) == "check(s)"
+
+
+@pytest.mark.parametrize(
+    ("source", "part"),
+    [
+        ("def f(a: list[int], b: list[int]):\n    value = a + b\n", None),
+        ("def f(a: list[int]):\n    value = a[1:] * 2\n", None),
+        ("def f(a: tuple[int, ...], b):\n    value = zip(a, b)\n", "b"),
+        ("def f(a, b: list[int]):\n    value = enumerate(a + b)\n", "a"),
+        ("def f(g):\n    value = g()\n", "g()"),
+    ],
+)
+def test_not_reiterable_part_names_the_culprit(source: str, part: str | None) -> None:
+    context = context_for(source)
+    value = find(context, cst.Assign).value
+    found = comprehensions.not_reiterable_part(context, value)
+    assert (None if found is None else code(context, found)) == part

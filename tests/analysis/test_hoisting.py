@@ -20,7 +20,7 @@ from perfcodemod.analysis.hoisting import (
     identifier_part,
     module_name_is_stable,
 )
-from perfcodemod.analysis.lists import is_small_fixed_list, known_list, maybe_list_ast
+from perfcodemod.analysis.lists import is_small_fixed_list, known_list, max_length, maybe_list_ast
 from perfcodemod.analysis.lookups import (
     SMALL_LIST,
     index_name,
@@ -427,19 +427,26 @@ def test_needs_parentheses(statement: str, needs: bool) -> None:
 # -- known lists ----------------------------------------------------------------------------------
 
 
-def test_small_never_changed_displays() -> None:
-    small = context_for("def f(ys):\n    xs = ['a', 'b']\n    return [xs.index(y) for y in ys]\n")
-    grown = context_for(
-        "def f(ys):\n    xs = ['a', 'b']\n    xs.append('c')\n"
-        "    return [xs.index(y) for y in ys]\n"
-    )
-    large = context_for(
-        "def f(ys):\n    xs = list('abcdefghij')\n    return [xs.index(y) for y in ys]\n"
-    )
-    for context, expected in ((small, True), (grown, False), (large, False)):
-        variable = known_list(context, receiver(lookup(context)))
-        assert variable is not None
-        assert is_small_fixed_list(context, variable, SMALL_LIST) is expected
+@pytest.mark.parametrize(
+    ("body", "length"),
+    [
+        ("xs = ['a', 'b']", 2),
+        ("xs = ['a', 'b']\n    if ys:\n        xs.append('c')", 3),  # grown once at most
+        ("xs = ['a', 'b']\n    xs.extend(['c', 'd'])\n    xs.pop()", 4),
+        ("xs = ['a', 'b']\n    xs += ['c']\n    del xs[0]", 3),
+        ("xs = 'a b c'.split()", 3),
+        ("xs = ['a', 'b']\n    for y in ys:\n        xs.append(y)", None),  # in a loop
+        ("xs = ['a', 'b']\n    xs.extend(ys)", None),  # unknown length
+        ("xs = ['a', 'b']\n    xs[1:1] = ys", None),  # a slice assignment can grow it
+        ("xs = list('abcdefghij')", None),
+    ],
+)
+def test_max_length_of_a_list(body: str, length: int | None) -> None:
+    context = context_for(f"def f(ys):\n    {body}\n    return [xs.index(y) for y in ys]\n")
+    variable = known_list(context, receiver(lookup(context)))
+    assert variable is not None
+    assert max_length(context, variable) == length
+    assert is_small_fixed_list(context, variable, SMALL_LIST) is (length is not None)
 
 
 def test_precheck_twin_is_a_superset() -> None:

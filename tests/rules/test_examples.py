@@ -45,6 +45,8 @@ def test_invalid_example_is_reported_and_fixed(rule: type[Rule], case: Invalid) 
     assert case.applicability is not None, "an example with a fix states its applicability"
     assert found[0].fix is not None
     assert found[0].fix.applicability is case.applicability
+    if case.reason:
+        assert case.reason in found[0].fix.reason
     result = fixed(rule, case.code, case.options)
     assert result == case.fixed
     compile(result, "fixed.py", "exec")

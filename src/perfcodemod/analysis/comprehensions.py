@@ -133,11 +133,21 @@ def is_reiterable(context: RuleContext, node: cst.BaseExpression, depth: int = 0
     """Iterating ``node``'s value part of the way, or later, leaves no trace elsewhere: it is a
     display, a list/set/dict comprehension, a string, a fresh container from a builtin
     (``range()``, ``sorted()``, ``list()``...), ``enumerate``/``zip``/``reversed`` of such
-    values, or a name known to hold one (a known list, a parameter annotated with a container
-    type, a local bound only to such values). Not: files, generators, iterators, attributes and
-    anything unknown."""
+    values, a concatenation, repetition or slice of such values (``xs + ys``, ``xs * 2``,
+    ``xs[1:]``), or a name known to hold one (a known list, a parameter annotated with a
+    container type, a local bound only to such values). Not: files, generators, iterators,
+    attributes and anything unknown."""
+    return not_reiterable_part(context, node, depth) is None
+
+
+def not_reiterable_part(
+    context: RuleContext, node: cst.BaseExpression, depth: int = 0
+) -> cst.BaseExpression | None:
+    """The part of ``node`` that keeps it from being :func:`re-iterable <is_reiterable>` (for
+    ``zip(a, b)``, the argument that may be an iterator, not the ``zip``), or None when it
+    is re-iterable: what an honest "may be an iterator" names."""
     if depth > 3:
-        return False
+        return node
     if isinstance(
         node,
         (
@@ -145,21 +155,43 @@ def is_reiterable(context: RuleContext, node: cst.BaseExpression, depth: int = 0
             cst.SimpleString, cst.ConcatenatedString, cst.FormattedString,
         ),
     ):
-        return True
+        return None
     if isinstance(node, cst.Call):
         builtin = names.builtin_called(context, node)
         if builtin in FRESH_CONTAINER_BUILTINS:
-            return True
+            return None
         if builtin in WRAPPING_BUILTINS:
-            return all(
-                arg.keyword is not None
-                or (not arg.star and is_reiterable(context, arg.value, depth + 1))
-                for arg in node.args
+            for arg in node.args:
+                if arg.keyword is not None:
+                    continue
+                if arg.star:
+                    return arg.value
+                part = not_reiterable_part(context, arg.value, depth + 1)
+                if part is not None:
+                    return part
+            return None
+        return node
+    if isinstance(node, cst.BinaryOperation):
+        # A sequence concatenated or repeated is a new sequence (or a TypeError).
+        if isinstance(node.operator, cst.Add):
+            return not_reiterable_part(context, node.left, depth + 1) or not_reiterable_part(
+                context, node.right, depth + 1
             )
-        return False
+        if isinstance(node.operator, cst.Multiply):
+            left = not_reiterable_part(context, node.left, depth + 1)
+            if left is None:
+                return None
+            return left if not_reiterable_part(context, node.right, depth + 1) else None
+        return node
+    if (
+        isinstance(node, cst.Subscript)
+        and len(node.slice) == 1
+        and isinstance(node.slice[0].slice, cst.Slice)
+    ):
+        return not_reiterable_part(context, node.value, depth + 1)  # a slice is a new sequence
     if isinstance(node, cst.Name):
-        return _name_is_reiterable(context, node, depth)
-    return False
+        return None if _name_is_reiterable(context, node, depth) else node
+    return node
 
 
 def _name_is_reiterable(context: RuleContext, name: cst.Name, depth: int) -> bool:
@@ -207,22 +239,6 @@ def _annotation_is_reiterable(annotation: cst.BaseExpression) -> bool:
     return isinstance(annotation, cst.Name) and annotation.value in REITERABLE_ANNOTATIONS
 
 
-def iterated_container(iterable: cst.BaseExpression) -> str | None:
-    """The dotted name of the container that ``iterable`` iterates in place: ``xs``,
-    ``self.items``, ``d`` for ``d.items()``/``d.keys()``/``d.values()``; None for a fresh value
-    (a call of anything else, a display). A list built from it is a snapshot of that
-    container."""
-    if isinstance(iterable, (cst.Name, cst.Attribute)):
-        return names.dotted_name(iterable)
-    if (
-        isinstance(iterable, cst.Call)
-        and isinstance(iterable.func, cst.Attribute)
-        and iterable.func.attr.value in {"items", "keys", "values"}
-    ):
-        return names.dotted_name(iterable.func.value)
-    return None
-
-
 def sole_argument(call: cst.Call) -> cst.Arg | None:
     """The only argument of ``call``, if it has exactly one, positional and not starred."""
     if len(call.args) != 1:
@@ -254,7 +270,7 @@ __all__ = [
     "lazy_parts",
     "is_async_ast",
     "is_reiterable",
-    "iterated_container",
+    "not_reiterable_part",
     "iterables",
     "sole_argument",
     "sole_argument_ast",

@@ -197,10 +197,11 @@ def consumer_positions_ast(facts: ModuleFacts) -> set[int]:
     for clause in facts.nodes(ast.comprehension):
         found.add(id(clause.iter))
     wrappers = []
+    consumer_names = _CONSUMER_NAMES | facts.aliases_of(CONSUMING_FUNCTIONS)  # Tally: Counter
     for call in facts.nodes(ast.Call):
         func = call.func
         short = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-        if short in _CONSUMER_NAMES:
+        if short in consumer_names:
             found.update(id(arg) for arg in call.args)
         elif isinstance(func, ast.Name) and func.id in LAZY_WRAPPERS:
             wrappers.append(call)

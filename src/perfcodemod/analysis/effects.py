@@ -10,6 +10,8 @@ LibCST nodes of the chunk being visited:
   :data:`perfcodemod.analysis.purity_data.PURE_BUILTINS`, minus the higher-order ones that call
   what they are given: ``map``, ``filter``, and ``sorted``/``min``/``max`` with ``key=``), and
   holds no ``await``, ``yield`` or ``:=``.
+- :func:`stop_iteration_source`: a call that may raise ``StopIteration``, which a generator
+  expression turns into ``RuntimeError`` (PEP 479) where a list comprehension lets it through.
 - :func:`region_activity`: what a run of statements may do to the world: nothing visible
   (``QUIET``: no calls beyond the pure builtins, no stores into objects, no suspension), only
   print (``PRINTS``), or anything (``BUSY``: other calls, stores into attributes or items,
@@ -28,6 +30,8 @@ from collections.abc import Callable, Iterator, Sequence
 import libcst as cst
 
 from perfcodemod.analysis import names
+from perfcodemod.analysis.comprehensions import Comprehension, lazy_parts
+from perfcodemod.analysis.expressions import snippet
 from perfcodemod.analysis.methods import (
     LIST_MUTATING_METHODS,
     LIST_READ_METHODS,
@@ -129,6 +133,63 @@ def first_side_effect(context: RuleContext, node: cst.CSTNode) -> cst.CSTNode | 
     return None
 
 
+def first_lazy_side_effect(context: RuleContext, comp: Comprehension) -> cst.CSTNode | None:
+    """:func:`first_side_effect` in the parts of ``comp`` that its generator twin would
+    evaluate lazily (everything but the first iterable, which a generator expression evaluates
+    at once, as the comprehension does)."""
+    for part in lazy_parts(comp):
+        effect = first_side_effect(context, part)
+        if effect is not None:
+            return effect
+    return None
+
+
+def stop_iteration_source(context: RuleContext, node: cst.CSTNode) -> cst.Call | None:
+    """The first call in ``node`` that may raise ``StopIteration``, or None.
+
+    PEP 479: a ``StopIteration`` raised inside a generator expression becomes
+    ``RuntimeError``, where a list comprehension lets it propagate (and a caller's ``except
+    StopIteration``, or the iterator protocol of an enclosing ``__next__``, catches it). Any
+    call may raise it except those that run no code of the user's: the pure builtins given
+    nothing to call back (:func:`is_effect_free_call`; ``next`` is not one of them) and
+    ``next(iterator, default)``, which returns the default instead. As elsewhere, dunder
+    methods are assumed well-behaved."""
+    for current in _walk_evaluated(node):
+        if not isinstance(current, cst.Call):
+            continue
+        if names.builtin_called(context, current) == "next":
+            positional = [a for a in current.args if a.keyword is None]
+            if len(positional) >= 2 and not any(a.star for a in current.args):
+                continue
+            return current
+        if not is_effect_free_call(context, current):
+            return current
+    return None
+
+
+def lazy_stop_iteration(context: RuleContext, comp: Comprehension) -> cst.Call | None:
+    """:func:`stop_iteration_source` in the parts of ``comp`` that a generator expression
+    evaluates inside its own frame (all but the first iterable)."""
+    for part in lazy_parts(comp):
+        source = stop_iteration_source(context, part)
+        if source is not None:
+            return source
+    return None
+
+
+def stop_iteration_reason(context: RuleContext, call: cst.Call) -> str:
+    """Why turning a comprehension that makes ``call`` into a generator is unsafe."""
+    code = snippet(context, call)
+    if names.builtin_called(context, call) == "next":
+        what = f"`{code}` raises StopIteration when its iterator is exhausted"
+    else:
+        what = f"`{code}` may raise StopIteration (a `next()` inside it)"
+    return (
+        f"{what}: in a generator expression that becomes RuntimeError (PEP 479), where the "
+        "list comprehension let it propagate"
+    )
+
+
 def is_side_effect_free(context: RuleContext, node: cst.CSTNode) -> bool:
     """Evaluating ``node`` calls nothing but pure builtins, and holds no ``await``, ``yield``
     or assignment expression."""
@@ -203,11 +264,15 @@ __all__ = [
     "Activity",
     "EFFECT_FREE_BUILTINS",
     "OUTPUT_BUILTINS",
+    "first_lazy_side_effect",
     "first_side_effect",
+    "lazy_stop_iteration",
     "is_effect_free_callable",
     "is_effect_free_call",
     "is_side_effect_free",
     "may_start_work",
     "reads_object_state",
     "region_activity",
+    "stop_iteration_reason",
+    "stop_iteration_source",
 ]

@@ -24,6 +24,10 @@ from perfcodemod.analysis.hashability import (
     is_provably_hashable,
     is_provably_str,
 )
+from perfcodemod.analysis.lists import (
+    annotation_items_may_be_unhashable,
+    yields_unhashable_displays,
+)
 from perfcodemod.context import RuleContext
 
 #: Containers whose items are hashable whatever their element type.
@@ -149,4 +153,33 @@ def annotation_yields_hashable(
     return False
 
 
-__all__ = ["annotation_yields_hashable", "elements_are_provably_hashable"]
+def items_may_be_unhashable(node: cst.BaseExpression, context: RuleContext) -> bool:
+    """What the code says about ``node`` shows that some item it yields is unhashable: a
+    display or comprehension of lists, dicts or sets, or a local name bound to one or
+    annotated as a container of them (``rows: list[dict[str, int]]``). The opposite question
+    to :func:`elements_are_provably_hashable`, for rules that stay silent where a set or
+    ``dict.fromkeys()`` cannot work."""
+    if yields_unhashable_displays(node):
+        return True
+    if not isinstance(node, cst.Name):
+        return False
+    resolution = context.scopes.resolve(node)
+    if resolution.scope is None or not resolution.bindings:
+        return False
+    for binding in context.scopes.bindings_of(resolution.scope, node.value):
+        binder = binding.binder
+        annotation = getattr(binder, "annotation", None)
+        if isinstance(annotation, cst.Annotation) and annotation_items_may_be_unhashable(
+            annotation.annotation
+        ):
+            return True
+        if isinstance(binder, cst.Assign) and yields_unhashable_displays(binder.value):
+            return True
+    return False
+
+
+__all__ = [
+    "annotation_yields_hashable",
+    "elements_are_provably_hashable",
+    "items_may_be_unhashable",
+]

@@ -11,7 +11,7 @@ import ast
 import bisect
 import builtins
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from typing import TypeVar, overload
 
@@ -99,6 +99,15 @@ class ModuleFacts:
             parent = self.parents.get(parent)
         return None
 
+    def is_within(self, node: ast.AST, container: ast.AST) -> bool:
+        """``container`` is an ancestor of ``node``."""
+        parent = self.parents.get(node)
+        while parent is not None:
+            if parent is container:
+                return True
+            parent = self.parents.get(parent)
+        return False
+
     # -- top-level statements: the units the engine parses with LibCST ---------------------
 
     @cached_property
@@ -172,6 +181,22 @@ class ModuleFacts:
             for call in self.nodes(ast.Call)
         )
 
+    @cached_property
+    def measures_object_sizes(self) -> int | None:
+        """The first row where the module looks at how objects are laid out in memory: a name
+        or attribute with ``sizeof`` in it (``sys.getsizeof``, ``__sizeof__``, a
+        ``check_sizeof`` helper) or a use of ``tracemalloc``; None when it does not. A fix that
+        builds a container another way changes its spare capacity, which such code sees."""
+        rows = [
+            node.lineno
+            for node in self.nodes(ast.Name)
+            if "sizeof" in node.id or node.id == "tracemalloc"
+        ]
+        rows.extend(
+            node.lineno for node in self.nodes(ast.Attribute) if "sizeof" in node.attr
+        )
+        return min(rows) if rows else None
+
     def is_unbound_builtin(self, name: str) -> bool:
         """``name`` is a builtin and nothing in the module could shadow it."""
         return (
@@ -186,6 +211,15 @@ class ModuleFacts:
             for local, qualified in import_targets(statement):
                 found[local].add(qualified)
         return found
+
+    def aliases_of(self, qualified_names: Iterable[str]) -> frozenset[str]:
+        """The local names that imports bind to one of ``qualified_names``, under any name
+        (``Tally`` for ``from collections import Counter as Tally``): pre-checks that look for
+        ``Counter(...)`` by its short name must look for these too."""
+        wanted = set(qualified_names)
+        return frozenset(
+            local for local, targets in self.imported_as.items() if not targets.isdisjoint(wanted)
+        )
 
     def qualified_name(self, name: str) -> str | None:
         """What ``name`` means wherever it is used, if the whole module agrees on it.

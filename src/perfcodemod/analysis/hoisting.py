@@ -8,6 +8,10 @@ collection named ``xs``:
 
 - :func:`hoist_point`: the statement before which the index goes, the one holding the outermost
   loop in which ``xs`` stays the same (``None``: not in a loop, or no such statement);
+- :func:`hoist_point_in_method`: the same for a list attribute that nothing changes after
+  ``__init__``;
+- :func:`repeats_same_lookup`: the value looked up never changes in those loops (then one
+  lookup hoisted out answers every iteration, and an index is the wrong advice);
 - :func:`module_name_is_stable`: for a module-level ``xs``, that no function of the module can
   rebind or change it while a loop runs (from the module's ``ast``);
 - :func:`fresh_name`: a name for the index that nothing in the module binds or reads;
@@ -31,10 +35,12 @@ from typing import TYPE_CHECKING, Union
 import libcst as cst
 
 from perfcodemod.analysis.bindings import calls_dynamic_namespace
+from perfcodemod.analysis.effects import Activity, is_effect_free_call, region_activity
 from perfcodemod.analysis.expressions import walk
 from perfcodemod.analysis.facts import BUILTIN_NAMES, ModuleFacts
 from perfcodemod.analysis.flow import (
     dominates,
+    in_type_error_handler,
     is_inside,
     is_inside_any,
     statement_of,
@@ -62,7 +68,8 @@ class Hoist:
     #: The function whose body holds ``statement``, or the chunk's module.
     frame: Frame
     #: ``local``: a variable of ``frame`` (at module level, of the module); ``global``: a
-    #: module-level variable read inside a function.
+    #: module-level variable read inside a function; ``attribute``: ``self.NAME`` that only
+    #: ``__init__`` builds.
     kind: str
 
 
@@ -88,12 +95,18 @@ def hoist_point(
     adds a caller's condition on each candidate statement (say, that the loop does not assign
     the attribute the index is keyed by).
 
+    A lookup in an ``except TypeError:`` clause (or a bare ``except:``, ``except
+    Exception:``) gets nothing: that is the fallback for values a set or dict rejects as
+    unhashable, which an index built from them could not hold either.
+
     Placement follows Python's scoping: a lookup in a lambda or in a generator expression that
     is not consumed on the spot runs at unknown times, so it gets nothing; an index built in a
     class body would be invisible to the comprehensions of that body (and would become a class
     attribute), so a loop in a class body gets its index before the ``class`` statement, in the
     enclosing function or module, and only for a collection that resolves there.
     """
+    if in_type_error_handler(context, lookup):
+        return None  # the fallback for unhashable values: no hashed index can serve it
     found = repeating_loops(context, lookup)
     if not found.loops:
         return None
@@ -138,6 +151,175 @@ def hoist_point(
     if best is None:
         return None
     return Hoist(best, frame, kind)
+
+
+def hoist_point_in_method(
+    context: RuleContext,
+    lookup: cst.CSTNode,
+    method: cst.FunctionDef,
+    region_ok: Callable[[cst.BaseStatement], bool] | None = None,
+) -> Hoist | None:
+    """:func:`hoist_point` for a collection that nothing changes while ``method`` runs (a list
+    attribute that only ``__init__`` builds: :mod:`perfcodemod.analysis.attributes`): before
+    the statement holding the outermost loop of ``method`` that repeats ``lookup``, as far
+    out as ``region_ok`` allows."""
+    if in_type_error_handler(context, lookup):
+        return None
+    found = repeating_loops(context, lookup)
+    if not found.loops or found.boundary is not method:
+        return None
+    located = _frame_and_statements(context, found)
+    if located is None or located[0] is not method:
+        return None
+    best: cst.BaseStatement | None = None
+    for statement in located[1]:
+        if region_ok is not None and not region_ok(statement):
+            break
+        best = statement
+    return None if best is None else Hoist(best, method, "attribute")
+
+
+def repeats_same_lookup(
+    context: RuleContext, lookup: cst.CSTNode, value: cst.BaseExpression, hoist: Hoist
+) -> bool:
+    """The value ``lookup`` looks for stays the same in every loop that would run it before
+    the index (``for k in kinds: if STAR2 in formal: ...``): each iteration asks the same
+    question, so one lookup hoisted out of the loops answers it, and an index of the whole
+    collection is the wrong advice.
+
+    A value stays the same in a loop when it is built from constants, names the loop neither
+    rebinds nor changes, and pure builtin calls of such values; an attribute or constant item
+    of such a name too, when the name is a module or class (``nodes.ARG_STAR2``) or the loop
+    runs no code that could change it (no calls, no stores into attributes or items)."""
+    loops = [
+        loop
+        for loop in repeating_loops(context, lookup).loops
+        if is_inside(context, loop, hoist.statement)
+    ]
+    return bool(loops) and all(_stays_the_same(context, value, loop) for loop in loops)
+
+
+def _stays_the_same(context: RuleContext, value: cst.BaseExpression, loop: cst.CSTNode) -> bool:
+    if isinstance(value, (cst.BaseNumber, cst.SimpleString, cst.ConcatenatedString)):
+        return True
+    if isinstance(value, cst.Name):
+        # Passing it on (an escape) does not make it another value: only rebinding it or
+        # changing its object in place does.
+        if value.value in {"None", "True", "False"} or not any(
+            use in {Use.REBIND, Use.MUTATE} for _, use in changes_in(context, loop, value.value)
+        ):
+            return True
+        # Rebound in the loop, but just before the lookup to a value that stays the same
+        # (`node = source` in the branch that then looks `node` up).
+        assigned = _assigned_just_before(context, value, loop)
+        return (
+            assigned is not None
+            and not any(n.value == value.value for n in walk(assigned) if isinstance(n, cst.Name))
+            and _stays_the_same(context, assigned, loop)
+        )
+    if isinstance(value, (cst.Attribute, cst.Subscript)):
+        if isinstance(value, cst.Subscript) and not (
+            len(value.slice) == 1
+            and isinstance(value.slice[0].slice, cst.Index)
+            and _stays_the_same(context, value.slice[0].slice.value, loop)
+        ):
+            return False
+        root = value.value
+        while isinstance(root, (cst.Attribute, cst.Subscript)):
+            root = root.value
+        if not isinstance(root, cst.Name) or not _stays_the_same(context, root, loop):
+            return False
+        return _names_module_or_class(context, root) or (
+            region_activity(context, [loop]) is Activity.QUIET
+        )
+    if isinstance(value, cst.UnaryOperation):
+        return _stays_the_same(context, value.expression, loop)
+    if isinstance(value, cst.BinaryOperation):
+        return _stays_the_same(context, value.left, loop) and _stays_the_same(
+            context, value.right, loop
+        )
+    if isinstance(value, cst.Tuple):
+        return all(
+            isinstance(e, cst.Element) and _stays_the_same(context, e.value, loop)
+            for e in value.elements
+        )
+    if isinstance(value, cst.Call) and is_effect_free_call(context, value):
+        return all(
+            arg.keyword is None and not arg.star and _stays_the_same(context, arg.value, loop)
+            for arg in value.args
+        )
+    return False
+
+
+def _assigned_just_before(
+    context: RuleContext, name: cst.Name, loop: cst.CSTNode
+) -> cst.BaseExpression | None:
+    """The value of the last ``NAME = value`` that runs before ``name`` (a read) on every
+    path inside ``loop``: found by walking back through the statements of the read's block
+    and the blocks around it (``if``/``with``/``try`` bodies), up to the loop's own body;
+    None when another binding of the name, or the start of the loop's body, comes first."""
+    current = statement_of(context, name)
+    while current is not None and current is not loop:
+        block = context.parent(current)
+        if not isinstance(block, cst.IndentedBlock):
+            return None
+        siblings = list(block.body)
+        index = next(i for i, s in enumerate(siblings) if s is current)
+        for previous in reversed(siblings[:index]):
+            value = _plain_assignment(previous, name.value)
+            if value is not None:
+                return value
+            if any(use is Use.REBIND for _, use in uses_in(context, previous, name.value)):
+                return None
+        owner = context.parent(block)
+        if isinstance(owner, cst.Else):
+            owner = context.parent(owner)
+            if not isinstance(owner, cst.If):
+                return None  # the `else` of a loop or of a `try`
+        elif isinstance(owner, (cst.Try, cst.TryStar)):
+            if owner.body is not block:
+                return None  # a handler or `finally`: the `try` body may have rebound it
+        elif not isinstance(owner, (cst.If, cst.With)):
+            return None  # the loop itself, a nested loop, a function...
+        holder: cst.CSTNode | None = owner
+        while isinstance(holder, (cst.If, cst.Else)) and not isinstance(
+            context.parent(holder), (cst.IndentedBlock, cst.Module)
+        ):
+            holder = context.parent(holder)  # an `elif` chain: the `if` that holds it
+        if not isinstance(holder, cst.BaseStatement):
+            return None
+        current = holder
+    return None
+
+
+def _plain_assignment(statement: cst.BaseStatement, name: str) -> cst.BaseExpression | None:
+    """``NAME = value`` (one target, one statement on its line): the value."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    assign = statement.body[0]
+    if (
+        isinstance(assign, cst.Assign)
+        and len(assign.targets) == 1
+        and isinstance(assign.targets[0].target, cst.Name)
+        and assign.targets[0].target.value == name
+    ):
+        return assign.value
+    return None
+
+
+def _names_module_or_class(context: RuleContext, name: cst.Name) -> bool:
+    """``name`` is bound only by imports or module-level ``class`` statements: its
+    attributes are constants of a module or a class (``nodes.ARG_STAR2``, ``Color.RED``)."""
+    resolution = context.scopes.resolve(name)
+    if not resolution.is_module_level:
+        return False
+    facts = context.facts
+    bindings = facts.bindings.get(name.value, ())
+    return bool(bindings) and all(
+        isinstance(b, (ast.Import, ast.ImportFrom))
+        or (isinstance(b, ast.ClassDef) and facts.parents.get(b) is facts.tree)
+        for b in bindings
+    )
 
 
 def _frame_and_statements(
@@ -360,6 +542,8 @@ class _Group:
     replacements: dict[cst.CSTNode, Builder] = field(default_factory=dict)
     imports: list[ImportRequest] = field(default_factory=list)
     reports: list[tuple[cst.CSTNode, str]] = field(default_factory=list)
+    #: Why each of the group's fixes is unsafe, in the order they were given.
+    reasons: list[str] = field(default_factory=list)
     #: The earlier group whose index this one reuses: both are fixed by one fix.
     joined: _Group | None = None
 
@@ -475,8 +659,21 @@ class HoistedFixes:
         """Rewrite ``node`` (in ``statement``) as ``build(node after the inner rewrites)``."""
         self._group(statement).replacements[node] = build
 
-    def report(self, statement: cst.BaseStatement, node: cst.CSTNode, message: str) -> None:
-        self._group(statement).reports.append((node, message))
+    def report(
+        self,
+        statement: cst.BaseStatement,
+        node: cst.CSTNode,
+        message: str,
+        reason: str | None = None,
+    ) -> None:
+        """Report ``node``; ``reason`` says why its rewrite is unsafe at this place (the
+        rule's general reason when None). A fix that rewrites several lookups gives each
+        distinct reason (the parts of a reason are separated by ``"; "``)."""
+        group = self._group(statement)
+        group.reports.append((node, message))
+        for part in reason.split("; ") if reason is not None else ():
+            if part not in group.reasons:
+                group.reasons.append(part)  # one hazard named once, however many lookups
 
     def flush(self) -> None:
         units: dict[int, list[_Group]] = {}
@@ -502,10 +699,13 @@ class HoistedFixes:
         for group in unit:
             imports.extend(i for i in group.imports if i not in imports)
         names = ", ".join(f"`{name}`" for name, _ in definitions)
+        reasons: list[str] = []
+        for group in unit:
+            reasons.extend(r for r in group.reasons if r not in reasons)
         return self.rule.fix(
             changes,
             Applicability.UNSAFE,
-            self.reason,
+            "; ".join(reasons) or self.reason,
             imports=tuple(imports),
             title=f"Build {names} once before the loop",
         )
@@ -572,6 +772,8 @@ __all__ = [
     "HoistedFixes",
     "fresh_name",
     "hoist_point",
+    "hoist_point_in_method",
     "identifier_part",
     "module_name_is_stable",
+    "repeats_same_lookup",
 ]

@@ -17,8 +17,8 @@ safety. The ``*_ast`` functions are the pre-check twins on Python's ``ast``: the
 "maybe a list" where the LibCST versions say no, never the other way round.
 
 Beyond "is it a list": what its bindings say about its items (:func:`has_unhashable_elements`)
-and its size (:func:`is_small_fixed_list`), which the rules that build a set or an index from a
-list use to stay silent where that cannot work or cannot pay.
+and its size (:func:`max_length`, :func:`is_small_fixed_list`), which the rules that build a
+set or an index from a list use to stay silent where that cannot work or cannot pay.
 """
 
 from __future__ import annotations
@@ -175,15 +175,25 @@ def known_list(context: RuleContext, name: cst.Name) -> ListVariable | None:
 # -- the ast twins ---------------------------------------------------------------------------
 
 
-def is_list_expression_ast(node: ast.AST) -> bool:
+def list_function_aliases(facts: ModuleFacts) -> frozenset[str]:
+    """The local names that imports bind to the functions of :data:`LIST_FUNCTIONS`
+    (``from re import split as resplit``)."""
+    cached: frozenset[str] | None = getattr(facts, "_list_function_aliases", None)
+    if cached is None:
+        cached = facts.aliases_of(LIST_FUNCTIONS)
+        facts._list_function_aliases = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def is_list_expression_ast(node: ast.AST, aliases: frozenset[str] = frozenset()) -> bool:
     """Pre-check twin of :func:`is_list_expression` (names are not resolved: ``list`` is
-    taken to be the builtin)."""
+    taken to be the builtin; ``aliases`` are the module's :func:`list_function_aliases`)."""
     if isinstance(node, (ast.List, ast.ListComp)):
         return True
     if isinstance(node, ast.Call):
         func = node.func
         if isinstance(func, ast.Name):
-            return func.id in LIST_BUILTINS or any(
+            return func.id in LIST_BUILTINS or func.id in aliases or any(
                 q.endswith("." + func.id) for q in LIST_FUNCTIONS
             )
         if isinstance(func, ast.Attribute):
@@ -193,9 +203,13 @@ def is_list_expression_ast(node: ast.AST) -> bool:
         return False
     if isinstance(node, ast.BinOp):
         if isinstance(node.op, ast.Add):
-            return is_list_expression_ast(node.left) and is_list_expression_ast(node.right)
+            return is_list_expression_ast(node.left, aliases) and is_list_expression_ast(
+                node.right, aliases
+            )
         if isinstance(node.op, ast.Mult):
-            return is_list_expression_ast(node.left) or is_list_expression_ast(node.right)
+            return is_list_expression_ast(node.left, aliases) or is_list_expression_ast(
+                node.right, aliases
+            )
     return False
 
 
@@ -214,7 +228,9 @@ def is_list_annotation_ast(annotation: ast.AST | None) -> bool:
     return isinstance(annotation, ast.Attribute) and annotation.attr == "List"
 
 
-def binding_gives_list_ast(binding: ast.AST, parents: dict[ast.AST, ast.AST]) -> bool:
+def binding_gives_list_ast(
+    binding: ast.AST, parents: dict[ast.AST, ast.AST], aliases: frozenset[str] = frozenset()
+) -> bool:
     """Pre-check twin of :func:`binding_gives_list` for an entry of ``ModuleFacts.bindings``."""
     if isinstance(binding, ast.arg):
         return is_list_annotation_ast(binding.annotation)
@@ -223,18 +239,20 @@ def binding_gives_list_ast(binding: ast.AST, parents: dict[ast.AST, ast.AST]) ->
     parent = parents.get(binding)
     if isinstance(parent, ast.Assign):
         return len(parent.targets) == 1 and parent.targets[0] is binding and is_list_expression_ast(
-            parent.value
+            parent.value, aliases
         )
     if isinstance(parent, ast.AnnAssign) and parent.target is binding:
         return is_list_annotation_ast(parent.annotation) or (
-            parent.value is not None and is_list_expression_ast(parent.value)
+            parent.value is not None and is_list_expression_ast(parent.value, aliases)
         )
     if isinstance(parent, ast.AugAssign) and parent.target is binding:
         return isinstance(parent.op, (ast.Add, ast.Mult))
     return False
 
 
-def function_list_names_ast(function: ast.AST, parents: dict[ast.AST, ast.AST]) -> dict[str, bool]:
+def function_list_names_ast(
+    function: ast.AST, parents: dict[ast.AST, ast.AST], aliases: frozenset[str] = frozenset()
+) -> dict[str, bool]:
     """Every name bound anywhere in ``function`` (its parameters and nested scopes included,
     as the LibCST version does), mapped to whether all those bindings give lists."""
     found: dict[str, bool] = {}
@@ -246,9 +264,9 @@ def function_list_names_ast(function: ast.AST, parents: dict[ast.AST, ast.AST]) 
         if node is function:
             continue
         if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load):
-            bind(node.id, binding_gives_list_ast(node, parents))
+            bind(node.id, binding_gives_list_ast(node, parents, aliases))
         elif isinstance(node, ast.arg):
-            bind(node.arg, binding_gives_list_ast(node, parents))
+            bind(node.arg, binding_gives_list_ast(node, parents, aliases))
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             bind(node.name, False)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
@@ -273,13 +291,17 @@ def list_bound_names_ast(facts: ModuleFacts) -> frozenset[str]:
     cached: frozenset[str] | None = getattr(facts, "_list_bound_names", None)
     if cached is None:
         found: set[str] = set()
+        aliases = list_function_aliases(facts)
         for assign in facts.nodes(ast.Assign):
-            if is_list_expression_ast(assign.value):
+            if is_list_expression_ast(assign.value, aliases):
                 found.update(t.id for t in assign.targets if isinstance(t, ast.Name))
         for annotated in facts.nodes(ast.AnnAssign):
             if isinstance(annotated.target, ast.Name) and (
                 is_list_annotation_ast(annotated.annotation)
-                or (annotated.value is not None and is_list_expression_ast(annotated.value))
+                or (
+                    annotated.value is not None
+                    and is_list_expression_ast(annotated.value, aliases)
+                )
             ):
                 found.add(annotated.target.id)
         for argument in facts.nodes(ast.arg):
@@ -296,8 +318,9 @@ def is_module_list_ast(facts: ModuleFacts, name: str) -> bool:
     if not bindings or facts.has_star_import:
         return False
     parents = facts.parents
+    aliases = list_function_aliases(facts)
     for binding in bindings:
-        if not binding_gives_list_ast(binding, parents):
+        if not binding_gives_list_ast(binding, parents, aliases):
             return False
         statement = parents.get(binding)
         if statement is None or parents.get(statement) is not facts.tree:
@@ -323,7 +346,9 @@ def maybe_list_ast(facts: ModuleFacts, name: str, where: ast.AST) -> bool:
         if isinstance(node, _AST_FUNCTIONS):
             known = cache.get(node)
             if known is None:
-                known = cache[node] = function_list_names_ast(node, parents)
+                known = cache[node] = function_list_names_ast(
+                    node, parents, list_function_aliases(facts)
+                )
             if name in known:
                 return known[name]
         node = parents.get(node)
@@ -333,21 +358,122 @@ def maybe_list_ast(facts: ModuleFacts, name: str, where: ast.AST) -> bool:
 # -- what is in the list -----------------------------------------------------------------------
 
 _UNHASHABLE_DISPLAYS = (cst.List, cst.ListComp, cst.Dict, cst.DictComp, cst.Set, cst.SetComp)
+#: Annotations of types whose instances are unhashable.
+UNHASHABLE_TYPES = frozenset(
+    {
+        "list", "List", "dict", "Dict", "set", "Set", "bytearray", "MutableMapping",
+        "MutableSequence", "MutableSet", "defaultdict", "DefaultDict", "OrderedDict",
+        "Counter", "deque", "Deque", "ChainMap",
+    }
+)
+#: Annotations of containers whose first type argument is the type of their items.
+_ITEM_CONTAINERS = frozenset(
+    {
+        "list", "List", "Sequence", "MutableSequence", "Iterable", "Iterator", "Collection",
+        "deque", "Deque", "tuple", "Tuple",
+    }
+)
 
 
 def has_unhashable_elements(variable: ListVariable) -> bool:
     """Some binding gives a list whose elements are lists, dicts or sets (a display or
-    comprehension of them): ``set()`` of it, or an index keyed by its elements, raises."""
+    comprehension of them), or is annotated as a list of them (``list[dict[str, int]]``,
+    ``List[Optional[list]]``): ``set()`` of it, ``dict.fromkeys()``, or an index keyed by its
+    elements, raises."""
     for binding in variable.bindings:
         value = getattr(binding, "value", None)
-        if isinstance(value, cst.ListComp) and isinstance(value.elt, _UNHASHABLE_DISPLAYS):
+        if yields_unhashable_displays(value):
             return True
-        if isinstance(value, cst.List) and any(
-            isinstance(e, cst.Element) and isinstance(e.value, _UNHASHABLE_DISPLAYS)
-            for e in value.elements
+        annotation = getattr(binding, "annotation", None)
+        if isinstance(annotation, cst.Annotation) and annotation_items_may_be_unhashable(
+            annotation.annotation
         ):
             return True
     return False
+
+
+_AST_UNHASHABLE = (ast.List, ast.ListComp, ast.Dict, ast.DictComp, ast.Set, ast.SetComp)
+
+
+def module_list_has_unhashable_elements(facts: ModuleFacts, name: str) -> bool:
+    """:func:`has_unhashable_elements` for a module-level list bound outside the chunk, on
+    the module's ``ast``: a binding to a display or comprehension of lists, dicts or sets, or
+    an annotation as a list of them."""
+    for node in facts.bindings.get(name, ()):
+        statement = facts.parents.get(node) if isinstance(node, ast.Name) else None
+        value = getattr(statement, "value", None)
+        if isinstance(value, ast.ListComp) and isinstance(value.elt, _AST_UNHASHABLE):
+            return True
+        if isinstance(value, (ast.List, ast.Tuple)) and any(
+            isinstance(e, _AST_UNHASHABLE) for e in value.elts
+        ):
+            return True
+        if isinstance(statement, ast.AnnAssign):
+            try:
+                annotation = cst.parse_expression(ast.unparse(statement.annotation))
+            except (cst.ParserSyntaxError, ValueError):
+                continue
+            if annotation_items_may_be_unhashable(annotation):
+                return True
+    return False
+
+
+def is_unhashable_display(node: object) -> bool:
+    """A list, dict or set display or comprehension: an unhashable value, as written."""
+    return isinstance(node, _UNHASHABLE_DISPLAYS)
+
+
+def yields_unhashable_displays(node: object) -> bool:
+    """A display or comprehension whose elements (some of them) are unhashable displays."""
+    if isinstance(node, (cst.ListComp, cst.GeneratorExp)):
+        return is_unhashable_display(node.elt)
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return any(
+            isinstance(e, cst.Element) and is_unhashable_display(e.value) for e in node.elements
+        )
+    return False
+
+
+def annotation_items_may_be_unhashable(annotation: cst.BaseExpression) -> bool:
+    """``annotation`` is a container whose items may be of an unhashable type:
+    ``list[dict[str, Any]]``, ``Sequence[Optional[list[int]]]``, ``tuple[set, ...]``."""
+    if isinstance(annotation, cst.SimpleString):
+        try:
+            annotation = cst.parse_expression(str(annotation.evaluated_value))
+        except (cst.ParserSyntaxError, ValueError):
+            return False
+    if not isinstance(annotation, cst.Subscript) or _type_name(annotation.value) not in (
+        _ITEM_CONTAINERS
+    ):
+        return False
+    return any(
+        isinstance(element.slice, cst.Index) and _may_be_unhashable_type(element.slice.value)
+        for element in annotation.slice
+    )
+
+
+def _type_name(node: cst.BaseExpression) -> str | None:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return node.attr.value
+    return None
+
+
+def _may_be_unhashable_type(node: cst.BaseExpression) -> bool:
+    """Some alternative of the type ``node`` is an unhashable type (``Optional[dict]``,
+    ``list[int] | None``, ``Union[str, set[str]]``)."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        return _may_be_unhashable_type(node.left) or _may_be_unhashable_type(node.right)
+    if isinstance(node, cst.Subscript):
+        head = _type_name(node.value)
+        if head in {"Optional", "Union", "Annotated"}:
+            return any(
+                isinstance(e.slice, cst.Index) and _may_be_unhashable_type(e.slice.value)
+                for e in (node.slice[:1] if head == "Annotated" else node.slice)
+            )
+        return head in UNHASHABLE_TYPES
+    return _type_name(node) in UNHASHABLE_TYPES
 
 
 def static_length(value: object) -> int | None:
@@ -370,51 +496,126 @@ def static_length(value: object) -> int | None:
 
 
 def is_small_fixed_list(context: RuleContext, variable: ListVariable, at_most: int) -> bool:
-    """Every binding of the list gives at most ``at_most`` items whose number is known from
-    the code (:func:`static_length`; for a module-level list bound outside the chunk, a
-    display), and nothing changes it in place (an ``append`` could grow it): scanning so
+    """The list never holds more than ``at_most`` items (:func:`max_length`): scanning so
     short a list costs about what a lookup in an index does."""
-    if variable.bindings:
-        for binding in variable.bindings:
-            if not isinstance(binding, (cst.Assign, cst.AnnAssign)):
-                return False  # a parameter, or `+=`
-            length = static_length(binding.value)
-            if length is None or length > at_most:
-                return False
-        return not any(
-            use is Use.MUTATE for _, use in uses_in(context, variable.owner, variable.name)
-        )
+    length = max_length(context, variable)
+    return length is not None and length <= at_most
+
+
+#: Methods of ``list`` and how many items a call adds (None: it depends on the argument).
+_GROWTH = {"append": 1, "insert": 1, "extend": None}
+#: Methods of ``list`` that change it without adding items.
+_NO_GROWTH = frozenset({"pop", "remove", "clear", "sort", "reverse"})
+_REPEATING = (
+    cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
+    cst.FunctionDef, cst.Lambda, cst.ClassDef,
+)
+
+
+def max_length(context: RuleContext, variable: ListVariable) -> int | None:
+    """The most items the list can ever hold, from the code alone, or None when that is not
+    known: the largest length a binding gives (:func:`static_length`: a display, a string
+    literal's ``split()``), plus what each growing call can add (``append``/``insert`` one,
+    ``extend``/``+=`` a display its length) when it runs at most once per binding: not in a
+    loop, comprehension or nested function. ``pair = [a, b]`` and ``if c: pair.append(d)``
+    holds at most three. For a module-level list bound outside the chunk: a display that
+    nothing changes anywhere."""
+    if not variable.bindings:
+        return _module_list_length(context, variable.name)
+    longest = 0
+    growth = 0
+    for binding in variable.bindings:
+        if isinstance(binding, cst.AugAssign):
+            added = static_length(binding.value)
+            if added is None or _may_repeat(context, binding, variable.owner):
+                return None
+            growth += added
+            continue
+        if not isinstance(binding, (cst.Assign, cst.AnnAssign)):
+            return None  # a parameter
+        length = static_length(binding.value)
+        if length is None:
+            return None
+        longest = max(longest, length)
+    for occurrence, use in uses_in(context, variable.owner, variable.name):
+        if use is not Use.MUTATE:
+            continue
+        added = _items_added(context, occurrence)
+        if added is None or (added and _may_repeat(context, occurrence, variable.owner)):
+            return None
+        growth += added
+    return longest + growth
+
+
+def _items_added(context: RuleContext, occurrence: cst.Name) -> int | None:
+    """How many items the change made through ``occurrence`` can add (None: unknown)."""
+    parent = context.parent(occurrence)
+    if isinstance(parent, cst.Attribute) and parent.value is occurrence:
+        method = parent.attr.value
+        if method in _NO_GROWTH:
+            return 0
+        if method not in _GROWTH:
+            return None
+        call = context.parent(parent)
+        if method == "extend" and isinstance(call, cst.Call) and len(call.args) == 1:
+            return static_length(call.args[0].value)
+        return _GROWTH[method]
+    if isinstance(parent, cst.Subscript) and parent.value is occurrence:
+        # `del xs[i]` or `xs[i] = v` keep or shrink it; a slice assignment can grow it.
+        return 0 if all(isinstance(e.slice, cst.Index) for e in parent.slice) else None
+    return None
+
+
+def _may_repeat(context: RuleContext, node: cst.CSTNode, owner: cst.CSTNode) -> bool:
+    """``node`` may run more than once per run of ``owner``'s body."""
+    for ancestor in context.ancestors(node):
+        if ancestor is owner:
+            return False
+        if isinstance(ancestor, _REPEATING):
+            return True
+    return True
+
+
+def _module_list_length(context: RuleContext, name: str) -> int | None:
     facts = context.facts
-    for node in facts.bindings.get(variable.name, ()):
+    longest = 0
+    for node in facts.bindings.get(name, ()):
         statement = facts.parents.get(node) if isinstance(node, ast.Name) else None
         value = getattr(statement, "value", None)
         if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or not (
             isinstance(value, (ast.List, ast.Tuple))
-            and len(value.elts) <= at_most
             and not any(isinstance(e, ast.Starred) for e in value.elts)
         ):
-            return False
-    return not any(
-        ast_use(facts, load) is Use.MUTATE for load in facts.loads.get(variable.name, ())
-    )
+            return None
+        longest = max(longest, len(value.elts))
+    if any(ast_use(facts, load) is Use.MUTATE for load in facts.loads.get(name, ())):
+        return None
+    return longest
 
 __all__ = [
     "LIST_ANNOTATIONS",
     "LIST_BUILTINS",
     "LIST_FUNCTIONS",
+    "UNHASHABLE_TYPES",
     "ListVariable",
     "SPLIT_METHODS",
     "binding_gives_list",
     "binding_gives_list_ast",
     "function_list_names_ast",
+    "annotation_items_may_be_unhashable",
     "has_unhashable_elements",
+    "is_unhashable_display",
+    "yields_unhashable_displays",
     "is_list_annotation",
     "is_list_annotation_ast",
     "is_list_expression",
     "is_list_expression_ast",
     "is_module_list_ast",
     "is_small_fixed_list",
+    "max_length",
+    "module_list_has_unhashable_elements",
     "known_list",
+    "list_function_aliases",
     "list_bound_names_ast",
     "maybe_list_ast",
     "static_length",

@@ -12,12 +12,17 @@ from perfcodemod.analysis import names
 from perfcodemod.analysis.comprehensions import (
     is_async,
     is_async_ast,
-    is_reiterable,
     iterated_values,
+    not_reiterable_part,
     sole_argument,
     sole_argument_ast,
 )
-from perfcodemod.analysis.effects import first_side_effect
+from perfcodemod.analysis.effects import (
+    first_lazy_side_effect,
+    lazy_stop_iteration,
+    stop_iteration_reason,
+)
+from perfcodemod.analysis.expressions import snippet
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import is_provably_hashable
 from perfcodemod.diagnostic import Applicability
@@ -80,22 +85,28 @@ class ComprehensionInShortCircuit(Rule):
 
     ## Fix safety
     With a generator, the elements after the deciding one are never computed, and what the
-    comprehension iterates is left part-way. The fix is **safe** when neither can be seen:
+    comprehension iterates is left part-way. The first iterable is still evaluated at once
+    (a generator expression evaluates it when it is created), so calls there change nothing.
+    The fix is **safe** when nothing else can be seen:
 
-    - the element and the conditions have no side effects: no calls beyond the pure builtins
-      (`len()`, `str()`, `isinstance()`...; see `analysis/effects.py`), no `await`, `yield` or
-      `:=`;
+    - the element, the conditions and the inner iterables have no side effects: no calls
+      beyond the pure builtins (`len()`, `str()`, `isinstance()`...; see
+      `analysis/effects.py`), no `await`, `yield` or `:=`. This also rules out
+      `StopIteration` (from `next()`, or from any other call), which a generator expression
+      turns into `RuntimeError` (PEP 479) where the list comprehension let it propagate;
     - everything the comprehension iterates can be stopped part-way without a trace: a list,
       tuple, set, dict or string (a display, a comprehension, a known list, a parameter
-      annotated with a container type), `range()`, or `enumerate()`/`zip()`/`reversed()` of
-      those. A file, a generator or another iterator would be left part-consumed for whoever
-      reads it next;
+      annotated with a container type), `range()`, `enumerate()`/`zip()`/`reversed()` of
+      those, or their concatenation or slice. A file, a generator or another iterator would
+      be left part-consumed for whoever reads it next;
     - for a set comprehension, the elements (and the value looked up with `in`) are provably
       hashable: the set raised `TypeError` on an unhashable element, the generator does not.
 
-    Otherwise the fix is **unsafe**: side effects of the skipped elements no longer happen.
-    Operators, comparisons and attribute reads are assumed to have no side effects, and an
-    exception that computing a skipped element would have raised is not raised any more.
+    Otherwise the fix is **unsafe**, and the reason names the part in question: side effects
+    of the skipped elements no longer happen, a `StopIteration` becomes `RuntimeError`, an
+    iterator is left part-consumed. Operators, comparisons and attribute reads are assumed to
+    have no side effects, and an exception that computing a skipped element would have raised
+    is not raised any more.
     """
 
     code = "PCM101"
@@ -183,6 +194,39 @@ class ComprehensionInShortCircuit(Rule):
             "def f(xs: list[int]):\n    return all([x for x in xs],)\n",
             "def f(xs: list[int]):\n    return all((x for x in xs),)\n",
             SAFE,
+        ),
+        # `next()` in the element: its StopIteration would become RuntimeError (PEP 479).
+        Invalid(
+            "def f(it, n: int):\n    return any([next(it) for _ in range(n)])\n",
+            "def f(it, n: int):\n    return any(next(it) for _ in range(n))\n",
+            UNSAFE,
+            reason="PEP 479",
+        ),
+        # ... with a default it never raises: only its side effects are in question.
+        Invalid(
+            "def f(it, n: int):\n    return any([next(it, 0) for _ in range(n)])\n",
+            "def f(it, n: int):\n    return any(next(it, 0) for _ in range(n))\n",
+            UNSAFE,
+            reason="`next(it, 0)` may have side effects",
+        ),
+        # A call in the first iterable runs at once either way: what it returns is the question.
+        Invalid(
+            "def f(self):\n    return any([s.ok for s in self.items()])\n",
+            "def f(self):\n    return any(s.ok for s in self.items())\n",
+            UNSAFE,
+            reason="`self.items()` may be an iterator",
+        ),
+        # Concatenated lists are a new list; for `zip()`, the argument that may be an iterator.
+        Invalid(
+            "def f(a: list[int], b: list[int]):\n    return any([x > 0 for x in a + b])\n",
+            "def f(a: list[int], b: list[int]):\n    return any(x > 0 for x in a + b)\n",
+            SAFE,
+        ),
+        Invalid(
+            "def f(a: tuple[int, ...], b):\n    return any([x == y for x, y in zip(a, b)])\n",
+            "def f(a: tuple[int, ...], b):\n    return any(x == y for x, y in zip(a, b))\n",
+            UNSAFE,
+            reason="`b` may be an iterator",
         ),
         # Nested comprehensions: both are reported; the fixes apply in turn.
         Invalid(
@@ -272,27 +316,29 @@ class ComprehensionInShortCircuit(Rule):
         self, comp: cst.ListComp | cst.SetComp, needle: cst.BaseExpression | None
     ) -> str | None:
         context = self.context
-        effect = first_side_effect(context, comp)
+        stop = lazy_stop_iteration(context, comp)
+        if stop is not None and names.builtin_called(context, stop) == "next":
+            return stop_iteration_reason(context, stop)
+        # The first iterable is evaluated at once by the generator too: only the other parts
+        # run lazily, or not at all after the deciding element.
+        effect = first_lazy_side_effect(context, comp)
         if effect is not None:
-            what = context.code_for(effect).strip().splitlines()[0]
             return (
-                f"`{what}` may have side effects, which no longer happen for the elements "
-                "after the deciding one"
+                f"`{snippet(context, effect)}` may have side effects, which no longer happen for "
+                "the elements after the deciding one"
             )
         for iterable in iterated_values(context, comp):
-            if not is_reiterable(context, iterable):
-                what = context.code_for(iterable).strip().splitlines()[0]
+            part = not_reiterable_part(context, iterable)
+            if part is not None:
                 return (
-                    f"`{what}` may be an iterator (a file, a generator): stopping early leaves "
-                    "it part-consumed"
+                    f"`{snippet(context, part)}` may be an iterator (a file, a generator): "
+                    "stopping early leaves it part-consumed"
                 )
         if isinstance(comp, cst.SetComp):
-            if not is_provably_hashable(comp.elt, context) or (
-                needle is not None and not is_provably_hashable(needle, context)
-            ):
-                return (
-                    "the set raised TypeError on an unhashable value where the generator "
-                    "does not"
-                )
+            for value in (comp.elt, needle):
+                if value is not None and not is_provably_hashable(value, context):
+                    return (
+                        f"`{snippet(context, value)}` may be unhashable: the set comprehension "
+                        "raised TypeError on it, the generator does not"
+                    )
         return None
-

@@ -10,7 +10,12 @@ import libcst as cst
 
 from perfcodemod.analysis import names
 from perfcodemod.analysis.comprehensions import is_async, is_async_ast
-from perfcodemod.analysis.effects import first_side_effect, is_effect_free_callable
+from perfcodemod.analysis.effects import (
+    first_side_effect,
+    is_effect_free_callable,
+    lazy_stop_iteration,
+    stop_iteration_reason,
+)
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
@@ -100,12 +105,22 @@ class ListComprehensionInReducer(Rule):
 
     ## Fix safety
     The reducer consumes every element either way, in the same order; what changes is that
-    each element is computed just before the reducer takes it instead of all of them first.
-    The fix is **safe** unless the reducer calls a function of yours while it iterates (a
-    `key=` of `min()`, `max()`, `heapq.nlargest()`/`nsmallest()`) and either that function
-    or the comprehension may have side effects (calls beyond the pure builtins): their calls
-    would then interleave instead of running one after the other, and the fix is **unsafe**.
-    `sorted()` builds its list before it calls `key`, so its key never interleaves.
+    each element is computed just before the reducer takes it instead of all of them first,
+    and inside the generator's own frame. The fix is **unsafe** when either can be seen:
+
+    - the element, a condition or an inner iterable makes a call that may raise
+      `StopIteration`: `next()` without a default, or any call but the pure builtins (a
+      function of yours may call `next()`). PEP 479 turns a `StopIteration` raised inside a
+      generator expression into `RuntimeError`, where the list comprehension let it
+      propagate to a caller that may catch it;
+    - the reducer calls a function of yours while it iterates (a `key=` of `min()`, `max()`,
+      `heapq.nlargest()`/`nsmallest()`) and either that function or the comprehension may
+      have side effects (calls beyond the pure builtins): their calls would then interleave
+      instead of running one after the other. `sorted()` builds its list before it calls
+      `key`, so its key never interleaves.
+
+    Otherwise the fix is **safe**: the same elements are computed, in the same order, with
+    the same exceptions, before the reducer returns.
     """
 
     code = "PCM104"
@@ -152,10 +167,24 @@ class ListComprehensionInReducer(Rule):
             "def f(xs):\n    return sum((x for x in xs), 10)\n",
             SAFE,
         ),
+        # `g` may raise StopIteration, which the generator would turn into RuntimeError.
         Invalid(
             "def f(xs, g):\n    return max([g(x) for x in xs], key=len, default=0)\n",
             "def f(xs, g):\n    return max((g(x) for x in xs), key=len, default=0)\n",
+            UNSAFE,
+            reason="PEP 479",
+        ),
+        # Pure builtins only: no StopIteration, no side effects to interleave with `key`.
+        Invalid(
+            "def f(xs):\n    return max([len(x) for x in xs], key=abs, default=0)\n",
+            "def f(xs):\n    return max((len(x) for x in xs), key=abs, default=0)\n",
             SAFE,
+        ),
+        Invalid(
+            "def f(its):\n    return sum([next(it) for it in its])\n",
+            "def f(its):\n    return sum(next(it) for it in its)\n",
+            UNSAFE,
+            reason="raises StopIteration when its iterator is exhausted",
         ),
         # A key function of the user's and a call in the element would interleave.
         Invalid(
@@ -168,10 +197,12 @@ class ListComprehensionInReducer(Rule):
             "def f(xs, k):\n    return sorted((x.name for x in xs), key=k)\n",
             SAFE,
         ),
+        # A method of an unknown object may raise StopIteration too.
         Invalid(
             "def f(xs):\n    return frozenset([x.lower() for x in xs])\n",
             "def f(xs):\n    return frozenset(x.lower() for x in xs)\n",
-            SAFE,
+            UNSAFE,
+            reason="`x.lower()` may raise StopIteration",
         ),
         Invalid(
             "def f(xs):\n    return tuple([x for x in xs if x])\n",
@@ -180,9 +211,9 @@ class ListComprehensionInReducer(Rule):
         ),
         Invalid(
             "import collections\n\ndef f(words):\n"
-            "    return collections.Counter([w.lower() for w in words])\n",
+            "    return collections.Counter([len(w) for w in words])\n",
             "import collections\n\ndef f(words):\n"
-            "    return collections.Counter(w.lower() for w in words)\n",
+            "    return collections.Counter(len(w) for w in words)\n",
             SAFE,
         ),
         Invalid(
@@ -191,6 +222,15 @@ class ListComprehensionInReducer(Rule):
             "from heapq import nlargest\n\ndef f(xs):\n"
             "    return nlargest(3, (x.score for x in xs))\n",
             SAFE,
+        ),
+        # Imported under another name.
+        Invalid(
+            "from collections import Counter as Tally\n\ndef f(words):\n"
+            "    return Tally([len(w) for w in words])\n",
+            "from collections import Counter as Tally\n\ndef f(words):\n"
+            "    return Tally(len(w) for w in words)\n",
+            SAFE,
+            message="`Counter()`",
         ),
         # Comments inside the brackets survive.
         Invalid(
@@ -202,10 +242,11 @@ class ListComprehensionInReducer(Rule):
 
     @classmethod
     def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
+        wanted = _SHORT_NAMES | facts.aliases_of(REDUCERS)  # `Counter as Tally` too
         for call in facts.nodes(ast.Call):
             func = call.func
             short = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            if short not in _SHORT_NAMES:
+            if short not in wanted:
                 continue
             if any(
                 isinstance(arg, ast.ListComp) and not is_async_ast(arg) for arg in call.args[:2]
@@ -239,7 +280,10 @@ class ListComprehensionInReducer(Rule):
             if not is_effect_free_callable(self.context, c)
         ]
         effect = first_side_effect(self.context, comp)
-        if interleaving and effect is not None:
+        stop = lazy_stop_iteration(self.context, comp)
+        if stop is not None:
+            fix = self.fix(Change(old, new), UNSAFE, stop_iteration_reason(self.context, stop))
+        elif interleaving and effect is not None:
             fix = self.fix(
                 Change(old, new),
                 UNSAFE,
@@ -261,7 +305,7 @@ class ListComprehensionInReducer(Rule):
             return f"builtins.{func.value}" if names.is_builtin(self.context, func) else None
         if isinstance(func, (cst.Name, cst.Attribute)):
             short = func.value if isinstance(func, cst.Name) else func.attr.value
-            if short in _SHORT_NAMES:
+            if short in _SHORT_NAMES or short in self.context.facts.imported_as:
                 qualified = names.qualified_name(self.context, func)
                 if qualified in REDUCERS:
                     return qualified

@@ -10,7 +10,8 @@ from textwrap import dedent
 
 import libcst as cst
 
-from perfcodemod.analysis import lists
+from perfcodemod.analysis import lists, names
+from perfcodemod.analysis.aliases import changes_through_aliases, iterated_paths
 from perfcodemod.analysis.bindings import (
     DYNAMIC_NAMESPACE_CALLS,
     is_private_local,
@@ -22,9 +23,9 @@ from perfcodemod.analysis.comprehensions import (
     is_async,
     is_async_ast,
     is_reiterable,
-    iterated_container,
     iterated_values,
     lazy_parts,
+    not_reiterable_part,
 )
 from perfcodemod.analysis.consumers import (
     Consumer,
@@ -34,10 +35,13 @@ from perfcodemod.analysis.consumers import (
 )
 from perfcodemod.analysis.effects import (
     Activity,
+    first_lazy_side_effect,
     first_side_effect,
+    lazy_stop_iteration,
     may_start_work,
     reads_object_state,
     region_activity,
+    stop_iteration_reason,
 )
 from perfcodemod.analysis.expressions import has_walrus, snippet
 from perfcodemod.analysis.facts import ModuleFacts
@@ -51,7 +55,7 @@ from perfcodemod.analysis.flow import (
 )
 from perfcodemod.analysis.loops import enclosing_loops
 from perfcodemod.analysis.scopes import Scope
-from perfcodemod.analysis.uses import Use, first_change, in_place_changes, name_occurrences
+from perfcodemod.analysis.uses import Use, first_change, name_occurrences
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
 from perfcodemod.transforms import generator_from
@@ -108,7 +112,9 @@ class SingleUseList(Rule):
       `new = [x for x in xs if x not in seen]; for x in new: seen.add(x)`);
     - a snapshot: the code that consumes the list changes the container it was taken from
       (`stale = [k for k in d if ...]`, then `del d[k]` in the loop; a generator would fail
-      with "dictionary changed size during iteration", or skip elements of a list);
+      with "dictionary changed size during iteration", or skip elements of a list), also
+      through another name or item that may be the same object (`column = columns[i]`
+      while the list was taken from `columns[start]`; `e = d`; a loop over `columns`);
     - an assignment expression (`:=`) in the comprehension: it binds in the function, and the
       binding would happen later, or never;
     - a comprehension with side effects (calls) when other code runs between the assignment
@@ -170,7 +176,10 @@ class SingleUseList(Rule):
     all after an early exit. The fix is **safe** only when that cannot be seen:
 
     - the comprehension makes no calls beyond the pure builtins (`len()`, `str()`,
-      `range()`...), and holds no `await`, `yield` or `:=`;
+      `range()`...), and holds no `await`, `yield` or `:=`. That also rules out a
+      `StopIteration` from its elements (`next()`, or any other call), which PEP 479 turns
+      into `RuntimeError` inside a generator expression, where the list comprehension let
+      it propagate;
     - nothing between the assignment and the end of the consumer (the whole `for` statement,
       or the statement holding the call; for a chain, the consumer of the last list) rebinds
       a name the comprehension reads, mutates its object, or passes it elsewhere; and an
@@ -184,8 +193,9 @@ class SingleUseList(Rule):
       local variables that never escape, and reads no attribute, item or other outside name;
     - the name is a function's local (a module-level name can be imported by other modules).
 
-    Otherwise the fix is **unsafe**: the comprehension's side effects would interleave with
-    the loop body's, a call in the loop body could change what later elements are computed
+    Otherwise the fix is **unsafe**, and the reason names what moves: the comprehension's
+    side effects would interleave with the loop body's, a `StopIteration` from `next()` would
+    become `RuntimeError`, a call in the loop body could change what later elements are computed
     from (`[t for t in tasks if not t.done]` while running the tasks), and a lazily read
     directory listing (`root.rglob()`) could see files the loop creates. As elsewhere,
     operators and attribute reads are assumed to have no side effects.
@@ -363,6 +373,29 @@ class SingleUseList(Rule):
             done = [t for t in self.tasks if t.done]
             for t in done:
                 self.tasks.remove(t)
+        """),
+        # ... through another name or item of the same container: `column` is
+        # `columns[start]` when `i == start` (a set would change size during iteration).
+        dedent("""\
+        def f(columns, i, start):
+            column = columns[i]
+            originators = [o for o in columns[start]]
+            for o in originators:
+                column.add(o)
+        """),
+        dedent("""\
+        def f(d):
+            e = d
+            stale = [k for k in d.keys() if not d[k]]
+            for k in stale:
+                del e[k]
+        """),
+        dedent("""\
+        def f(groups, g):
+            members = [m for m in groups[g]]
+            for m in members:
+                for other in groups:
+                    other.discard(m)
         """),
         # Side effects meant to happen before the code in between.
         dedent("""\
@@ -655,6 +688,74 @@ class SingleUseList(Rule):
             """),
             SAFE,
         ),
+        # Another attribute of the same object is changed: not the container read.
+        Invalid(
+            dedent("""\
+            def f(self):
+                names = [n for n in self.items]
+                for n in names:
+                    self.seen.add(n)
+            """),
+            dedent("""\
+            def f(self):
+                names = (n for n in self.items)
+                for n in names:
+                    self.seen.add(n)
+            """),
+            UNSAFE,
+            reason="`self.items` may be an iterator",
+        ),
+        # `next()` in the element: StopIteration would become RuntimeError (PEP 479).
+        Invalid(
+            dedent("""\
+            def f(it, n: int):
+                ys = [next(it) for _ in range(n)]
+                return sum(ys)
+            """),
+            dedent("""\
+            def f(it, n: int):
+                ys = (next(it) for _ in range(n))
+                return sum(ys)
+            """),
+            UNSAFE,
+            reason="PEP 479",
+        ),
+        # A call in the first iterable runs at the assignment either way; reading its result
+        # is what moves.
+        Invalid(
+            dedent("""\
+            def f(root):
+                names = [p.name for p in root.iterdir()]
+                return sorted(names)
+            """),
+            dedent("""\
+            def f(root):
+                names = (p.name for p in root.iterdir())
+                return sorted(names)
+            """),
+            UNSAFE,
+            reason="is called at the assignment either way",
+        ),
+        # Consumed by a known consumer imported under another name.
+        Invalid(
+            dedent("""\
+            from collections import Counter as Tally
+
+            def f(words):
+                lengths = [len(w) for w in words]
+                return Tally(lengths)
+            """),
+            dedent("""\
+            from collections import Counter as Tally
+
+            def f(words):
+                lengths = (len(w) for w in words)
+                return Tally(lengths)
+            """),
+            UNSAFE,
+            message="`Counter()`",
+            reason="`words` may be an iterator",
+        ),
         # Module level: other modules may import the name.
         Invalid(
             dedent("""\
@@ -766,9 +867,11 @@ class SingleUseList(Rule):
             intervening.extend(downstream.intervening)
         # The list is a snapshot: the code that consumes it changes the container it was
         # taken from (`for k in [k for k in d if ...]: del d[k]`).
-        container = iterated_container(comp.for_in.iter)
-        if container is not None and in_place_changes(context, region, container):
-            return None
+        # The container may be reached through another name or item (`column =
+        # columns[i]` while iterating `columns[start]`): any of them counts.
+        for source in iterated_paths(context, comp.for_in.iter):
+            if changes_through_aliases(context, region, scope.node, source):
+                return None
         # A name the elements are computed from is rebound or changed before they would be
         # computed: the generator would compute other values (`[x + k ...]; for k in ...`).
         lazy = [n.value for n in lazy_free_names(context, comp)]
@@ -842,12 +945,24 @@ class SingleUseList(Rule):
             return (
                 "a module-level name can be imported by other modules, which would get a generator"
             )
-        effect = first_side_effect(context, comp)
+        stop = lazy_stop_iteration(context, comp)
+        if stop is not None and names.builtin_called(context, stop) == "next":
+            return stop_iteration_reason(context, stop)
+        effect = first_lazy_side_effect(context, comp)
         if effect is not None:
             return (
                 f"`{snippet(context, effect)}` would run while the list is consumed, "
                 "interleaved with the consumer's code, and not at all for elements it does not "
                 "reach"
+            )
+        if first_side_effect(context, comp) is not None:
+            # A call in the first iterable runs at the assignment either way; reading what it
+            # returned is what moves.
+            return (
+                f"`{snippet(context, comp.for_in.iter)}` is called at the assignment either "
+                "way, but what it returns may be an iterator with effects of its own (a "
+                "generator, a file): it would be read while the list is consumed, interleaved "
+                "with the consumer's code"
             )
         for read in consuming_reads:
             handlers = handlers_around(context, read, statement)
@@ -877,8 +992,8 @@ class SingleUseList(Rule):
             occurrence, use = change
             verb = {"rebind": "rebound", "mutate": "changed"}.get(use.value, "passed elsewhere")
             return (
-                f"`{occurrence.value}`, which the comprehension reads, is {verb} before the list "
-                "is consumed"
+                f"`{occurrence.value}`, which the comprehension reads, is {verb} before the "
+                "generator would have computed every element"
             )
         def private_list(name: cst.Name) -> bool:
             return lists.known_list(context, name) is not None and is_private_local(
@@ -889,8 +1004,9 @@ class SingleUseList(Rule):
         if activity is Activity.QUIET:
             return None
         if unstable:
+            part = not_reiterable_part(context, unstable[0]) or unstable[0]
             return (
-                f"`{snippet(context, unstable[0])}` may be an iterator with effects of its own "
+                f"`{snippet(context, part)}` may be an iterator with effects of its own "
                 "(a file, a generator, a directory listing): it would be read while the code in "
                 "between runs"
             )

@@ -10,6 +10,7 @@ from typing import Union
 import libcst as cst
 
 from perfcodemod.analysis import names
+from perfcodemod.analysis.attributes import stable_attribute_list
 from perfcodemod.analysis.bindings import bound_to_shared_object
 from perfcodemod.analysis.expressions import (
     constant_subscript,
@@ -21,7 +22,12 @@ from perfcodemod.analysis.expressions import (
 )
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.flow import miss_is_caught
-from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
+from perfcodemod.analysis.hoisting import (
+    HoistedFixes,
+    hoist_point,
+    hoist_point_in_method,
+    repeats_same_lookup,
+)
 from perfcodemod.analysis.lists import has_unhashable_elements, known_list
 from perfcodemod.analysis.lookups import (
     index_name,
@@ -54,7 +60,7 @@ class _Match:
 
     comprehension: Search
     variable: str
-    collection: cst.Name
+    collection: cst.Name | cst.Attribute
     key: cst.BaseExpression
     accessors: tuple[Accessor, ...]
     value: cst.BaseExpression
@@ -82,11 +88,19 @@ class LinearSearchInLoop(Rule):
     escape before the loop either; and when the loop assigns no attribute or constant
     subscript that the key reads (`x.name = ...` in the loop could change an item's key).
 
+    `xs` may also be `self.NAME` in a method, where `self.NAME` is a list that only
+    `__init__` builds and that nothing in the module changes, reorders or passes on
+    (`analysis/attributes.py`); the index is then built in the method, before its outermost
+    loop.
+
     Not reported: one search outside a loop, or one that the loop always leaves right after
     (a `return`, or a `break` that follows it); keys that are calls (`x.key()`), comparisons
     other than `==`, a `k` that reads `x`, several conditions or `for` clauses, generators
     that yield something other than the item; searches in a lambda or in a generator
-    expression that is not consumed on the spot; class attributes used in a class body. When
+    expression that is not consumed on the spot; class attributes used in a class body;
+    searches in an `except TypeError:` clause (the fallback for unhashable keys); a search
+    for a key that stays the same in every loop that repeats it (one search before the loop
+    answers them all). When
     the loop catches the `StopIteration` (or `IndexError`) of a miss, misses are expected and
     the search is reported without a fix: the rewrite is `.get(k)` and a test for `None`.
 
@@ -188,6 +202,25 @@ class LinearSearchInLoop(Rule):
         "    return [next((f.size for f in files if f.path == p), None) for p in paths]\n",
         "def f(groups, paths):\n"
         "    return [next((f for g in groups for f in g if f.path == p), None) for p in paths]\n",
+        # A list attribute that another method appends to.
+        "class Table:\n"
+        "    def __init__(self, columns):\n"
+        "        self.columns = list(columns)\n"
+        "    def add(self, c):\n"
+        "        self.columns.append(c)\n"
+        "    def find_all(self, names):\n"
+        "        return [next((c for c in self.columns if c.name == n), None) for n in names]\n",
+        # The same key on every iteration: one search before the loop answers it.
+        "def f(files, rows, wanted):\n"
+        "    for r in rows:\n"
+        "        print(r, next((f for f in files if f.path == wanted), None))\n",
+        # The fallback for unhashable keys, which a dict index cannot hold either.
+        "def f(files, paths, by_path):\n"
+        "    for p in paths:\n"
+        "        try:\n"
+        "            print(by_path[p])\n"
+        "        except TypeError:\n"
+        "            print(next((f for f in files if f.path == p), None))\n",
         # Not the builtin `next`; not index 0.
         "def f(files, paths, next):\n"
         "    return [next((f for f in files if f.path == p), None) for p in paths]\n",
@@ -321,6 +354,24 @@ class LinearSearchInLoop(Rule):
             UNSAFE,
             count=2,
         ),
+        # A list attribute that only `__init__` builds, searched in another method's loop.
+        Invalid(
+            "class Table:\n"
+            "    def __init__(self, columns):\n"
+            "        self.columns = [c for c in columns if c.visible]\n"
+            "\n"
+            "    def find_all(self, names):\n"
+            "        return [next((c for c in self.columns if c.name == n), None) "
+            "for n in names]\n",
+            "class Table:\n"
+            "    def __init__(self, columns):\n"
+            "        self.columns = [c for c in columns if c.visible]\n"
+            "\n"
+            "    def find_all(self, names):\n"
+            "        columns_by_name = {c.name: c for c in reversed(self.columns)}\n"
+            "        return [columns_by_name.get(n) for n in names]\n",
+            UNSAFE,
+        ),
         # Without a default and a `k` that is a call: reported, no fix (it would run twice).
         Invalid(
             "def f(users, names):\n"
@@ -398,26 +449,35 @@ class LinearSearchInLoop(Rule):
         match = _match(self.context, search)
         if match is None or is_fallback(self.context, node):
             return
-        if bound_to_shared_object(self.context, match.collection):
-            return  # an alias of something the loop may change through another name
-        hoist = hoist_point(
-            self.context,
-            node,
-            match.collection,
-            region_ok=lambda statement: not _keys_may_change(self.context, statement, match),
-        )
-        if hoist is None:
-            return
-        collection = match.collection.value
+
+        def region_ok(statement: cst.BaseStatement) -> bool:
+            return not _keys_may_change(self.context, statement, match)
+
+        if isinstance(match.collection, cst.Attribute):
+            # `self.NAME`: a list attribute that only __init__ builds.
+            stable = stable_attribute_list(self.context, match.collection)
+            if stable is None or (stable.unhashable_items and not match.accessors):
+                return
+            hoist = hoist_point_in_method(self.context, node, stable.method, region_ok)
+            collection, base, is_list = (
+                self.context.code_for(match.collection).strip(), stable.attribute, True
+            )
+        else:
+            if bound_to_shared_object(self.context, match.collection):
+                return  # an alias of something the loop may change through another name
+            hoist = hoist_point(self.context, node, match.collection, region_ok=region_ok)
+            known = known_list(self.context, match.collection)
+            if known is not None and not match.accessors and has_unhashable_elements(known):
+                return  # the items themselves are the keys, and they are lists or dicts
+            collection = base = match.collection.value
+            is_list = known is not None
+        if hoist is None or repeats_same_lookup(self.context, node, match.value, hoist):
+            return  # (the same key on every iteration: one search before the loop answers it)
         key_code = self.context.code_for(match.key).strip()
         message = (
             f"Linear search of `{collection}` for a matching `{key_code}` inside a loop; "
             "build a dict index once before the loop"
         )
-        known = known_list(self.context, match.collection)
-        if known is not None and not match.accessors and has_unhashable_elements(known):
-            return  # the items themselves are the keys, and they are lists or dicts
-        is_list = known is not None
         builtins = ("reversed",) if is_list else ("reversed", "list")
         if default is None:
             miss = ("StopIteration",) if isinstance(node, cst.Call) else INDEX_ERRORS
@@ -438,7 +498,7 @@ class LinearSearchInLoop(Rule):
         index = self._fixes.define(
             hoist,
             (collection, key_code, variable),
-            index_name(collection, f"by_{suffix}", hoist),
+            index_name(base, f"by_{suffix}", hoist),
             lambda _: cst.parse_expression(
                 f"{{{key_code}: {variable} for {variable} in reversed({source})}}"
             ),
@@ -473,7 +533,13 @@ def _is_search_ast(node: ast.GeneratorExp | ast.ListComp) -> bool:
         and isinstance(generator.target, ast.Name)
         and isinstance(node.elt, ast.Name)
         and node.elt.id == generator.target.id
-        and isinstance(generator.iter, ast.Name)
+        and (
+            isinstance(generator.iter, ast.Name)
+            or (
+                isinstance(generator.iter, ast.Attribute)
+                and isinstance(generator.iter.value, ast.Name)
+            )
+        )
         and len(generator.ifs) == 1
         and isinstance(generator.ifs[0], ast.Compare)
         and len(generator.ifs[0].ops) == 1
@@ -489,7 +555,11 @@ def _match(context: RuleContext, search: Search) -> _Match | None:
     if not isinstance(target, cst.Name) or not isinstance(element, cst.Name):
         return None
     variable = target.value
-    if element.value != variable or not isinstance(for_in.iter, cst.Name):
+    collection = for_in.iter
+    if element.value != variable or not (
+        isinstance(collection, cst.Name)
+        or (isinstance(collection, cst.Attribute) and isinstance(collection.value, cst.Name))
+    ):
         return None
     if len(for_in.ifs) != 1:
         return None
@@ -505,7 +575,7 @@ def _match(context: RuleContext, search: Search) -> _Match | None:
             continue
         if has_await_yield_or_walrus(value) or not _same_meaning_outside(context, search, value):
             return None
-        return _Match(search, variable, for_in.iter, key, accessors, value, value_on_left)
+        return _Match(search, variable, collection, key, accessors, value, value_on_left)
     return None
 
 

@@ -7,12 +7,13 @@ from collections.abc import Iterable
 import libcst as cst
 
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
+from perfcodemod.analysis.hoisting import HoistedFixes, repeats_same_lookup
 from perfcodemod.analysis.imports import reference
-from perfcodemod.analysis.lists import has_unhashable_elements, is_small_fixed_list, known_list
 from perfcodemod.analysis.lookups import (
     SMALL_LIST,
     index_name,
+    index_unsafe_reason,
+    indexable_list,
     list_method_calls_ast,
     list_method_receiver,
 )
@@ -35,8 +36,10 @@ class ListCountInLoop(Rule):
     Finds `xs.count(v)` inside a loop or comprehension, where `xs` is known to be a list
     (bound to a list display, a list comprehension, `list()`, `sorted()`, `str.split()`...,
     or annotated `list[...]`/`List[...]`; every binding must agree) that the loop does not
-    change, and counts every value once with `collections.Counter`, before the outermost loop
-    in which the list stays the same.
+    change (or `self.xs.count(v)` in a method, `self.xs` a list that only `__init__` builds
+    and nothing in the module changes, reorders or passes on: `analysis/attributes.py`), and
+    counts every value once with `collections.Counter`, before the outermost loop in which
+    the list stays the same.
 
     The list stays the same when nothing in the loop, its header and nested loops included,
     rebinds the name, calls a method that changes the list, assigns, deletes or augments an
@@ -45,9 +48,14 @@ class ListCountInLoop(Rule):
 
     Not reported: one `.count()` outside a loop, or one that the loop always leaves right
     after (a `return`, or a `break` that follows it); `str.count` (it counts substrings) and
-    any receiver not known to be a list; a list display of at most 8 items that nothing
-    changes (counting it costs about a dict lookup); counts in a lambda or in a generator
-    expression that is not consumed on the spot; class attributes used in a class body.
+    any receiver not known to be a list; a list that never holds more than 8 items
+    (displays grown at most once per call, not in a loop: counting it costs about a dict
+    lookup); counts in a lambda or in a generator
+    expression that is not consumed on the spot; class attributes used in a class body;
+    counts in an `except TypeError:` clause (the fallback for unhashable values, which a
+    `Counter` cannot hold either); a count of a value that stays the same in the loop (a
+    constant, a name the loop does not rebind, a module or class attribute): one count
+    before the loop answers every iteration, a `Counter` of every value is the wrong advice.
 
     ## Why is this bad?
     `.count()` compares the value with every element, every time: n counts over a list of n
@@ -121,6 +129,20 @@ class ListCountInLoop(Rule):
         # Unknown type.
         "def f(xs, ys):\n"
         "    return [xs.count(y) for y in ys]\n",
+        # The same value on every iteration: one count before the loop is the fix, not a
+        # Counter of every value.
+        "VOTES = 'a b a c'.split()\n"
+        "n = 0\n"
+        "while VOTES.count('a') > n:\n"
+        "    n += 1\n",
+        # The fallback for unhashable values, which a Counter cannot hold either.
+        "def f(xs, ys, counts):\n"
+        "    items = list(xs)\n"
+        "    for y in ys:\n"
+        "        try:\n"
+        "            print(counts[y])\n"
+        "        except TypeError:\n"
+        "            print(items.count(y))\n",
         "def f(ys, db):\n"
         "    xs = db.rows()\n"
         "    return [xs.count(y) for y in ys]\n",
@@ -220,18 +242,39 @@ class ListCountInLoop(Rule):
             "    return {x: xs_counts[x] for x in range(3)}\n",
             UNSAFE,
         ),
+        # A list attribute that only `__init__` builds.
+        Invalid(
+            "import collections\n"
+            "\n"
+            "class Ballot:\n"
+            "    def __init__(self, votes):\n"
+            "        self.votes = list(votes)\n"
+            "\n"
+            "    def tally(self, names):\n"
+            "        return {n: self.votes.count(n) for n in names}\n",
+            "import collections\n"
+            "\n"
+            "class Ballot:\n"
+            "    def __init__(self, votes):\n"
+            "        self.votes = list(votes)\n"
+            "\n"
+            "    def tally(self, names):\n"
+            "        votes_counts = collections.Counter(self.votes)\n"
+            "        return {n: votes_counts[n] for n in names}\n",
+            UNSAFE,
+        ),
         # Module level, in a `while` loop.
         Invalid(
             "VOTES = 'a b a c'.split()\n"
             "n = 0\n"
-            "while VOTES.count('a') > n:\n"
+            "while VOTES.count(VOTES[n]) > 1:\n"
             "    n += 1\n",
             "import collections\n"
             "\n"
             "VOTES = 'a b a c'.split()\n"
             "n = 0\n"
             "VOTES_COUNTS = collections.Counter(VOTES)\n"
-            "while VOTES_COUNTS['a'] > n:\n"
+            "while VOTES_COUNTS[VOTES[n]] > 1:\n"
             "    n += 1\n",
             UNSAFE,
         ),
@@ -249,17 +292,11 @@ class ListCountInLoop(Rule):
         receiver = list_method_receiver(node, "count")
         if receiver is None:
             return
-        variable = known_list(self.context, receiver)
-        if (
-            variable is None
-            or is_small_fixed_list(self.context, variable, SMALL_LIST)
-            or has_unhashable_elements(variable)
-        ):
-            return
-        hoist = hoist_point(self.context, node, receiver)
-        if hoist is None:
-            return
-        name = receiver.value
+        found = indexable_list(self.context, node, receiver, SMALL_LIST)
+        needle = node.args[0].value
+        if found is None or repeats_same_lookup(self.context, node, needle, found.hoist):
+            return  # (the same value on every iteration: one `.count()` before the loop)
+        hoist, name = found.hoist, found.code
         message = (
             f"`{name}.count()` inside a loop scans the list on every iteration; build a "
             "`collections.Counter` once before the loop"
@@ -272,13 +309,14 @@ class ListCountInLoop(Rule):
         counts = self._fixes.define(
             hoist,
             name,
-            index_name(name, "counts", hoist),
+            index_name(found.base, "counts", hoist),
             lambda _: cst.parse_expression(f"{counter.expression}({name})"),
             imports,
             reusable=True,
         )
         self._fixes.replace(hoist.statement, node, lambda updated: _lookup(counts, updated))
-        self._fixes.report(hoist.statement, node, message)
+        reason = index_unsafe_reason(self.context, receiver, node.args[0].value, "the Counter")
+        self._fixes.report(hoist.statement, node, message, reason)
 
     def leave_Module(self, node: cst.Module) -> None:
         self._fixes.flush()

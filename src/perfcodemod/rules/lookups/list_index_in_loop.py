@@ -9,11 +9,12 @@ import libcst as cst
 from perfcodemod.analysis.expressions import is_repeatable, needs_parentheses
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.flow import miss_is_caught
-from perfcodemod.analysis.hoisting import HoistedFixes, hoist_point
-from perfcodemod.analysis.lists import has_unhashable_elements, is_small_fixed_list, known_list
+from perfcodemod.analysis.hoisting import HoistedFixes, repeats_same_lookup
 from perfcodemod.analysis.lookups import (
     SMALL_LIST,
     index_name,
+    index_unsafe_reason,
+    indexable_list,
     is_fallback,
     list_method_calls_ast,
     list_method_receiver,
@@ -39,8 +40,10 @@ class ListIndexInLoop(Rule):
     Finds `xs.index(v)` inside a loop or comprehension, where `xs` is known to be a list
     (bound to a list display, a list comprehension, `list()`, `sorted()`, `str.split()`...,
     or annotated `list[...]`/`List[...]`; every binding must agree) that the loop does not
-    change, and builds a dict from each value to its first position once, before the
-    outermost loop in which the list stays the same.
+    change, or `self.xs.index(v)` in a method, where `self.xs` is a list that only
+    `__init__` builds and nothing in the module changes, reorders or passes on
+    (`analysis/attributes.py`), and builds a dict from each value to its first position
+    once, before the outermost loop in which the list stays the same.
 
     The list stays the same when nothing in the loop, its header and nested loops included,
     rebinds the name, calls a method that changes the list (`append`, `remove`, `sort`...),
@@ -52,11 +55,17 @@ class ListIndexInLoop(Rule):
     Not reported: one `.index()` outside a loop, or one that the loop always leaves right
     after (a `return`, or a `break` that follows it): a single search costs what building
     the dict would; `str.index` (a substring search) and any receiver not known to be a
-    list; a list display of at most 8 items that nothing changes (scanning it costs about a
-    dict lookup); `.index(v, start)`; lookups in a lambda or in a generator expression that is
-    not consumed on the spot (they run at unknown times); class attributes used in a class
-    body. When the loop catches the `ValueError` of a miss (misses are then expected), the
-    lookup is reported without a fix: the rewrite is `xs_index.get(v)` and a test for `None`.
+    list; a list that never holds more than 8 items (displays grown at most once per call,
+    not in a loop: scanning it costs about a dict lookup); `.index(v, start)`; lookups in a
+    lambda or in a generator expression that is not consumed on the spot (they run at
+    unknown times); class attributes used in a class
+    body; a lookup in an `except TypeError:` clause (the fallback for unhashable values,
+    which a dict cannot hold either); a lookup of a value that stays the same in every loop
+    that repeats it (a constant, a name the loops do not rebind, a module or class
+    attribute): one `.index()` before the loop answers every iteration, and a dict of every
+    position is the wrong advice. When the loop catches the `ValueError` of a miss
+    (misses are then expected), the lookup is reported without a fix: the rewrite is
+    `xs_index.get(v)` and a test for `None`.
 
     ## Why is this bad?
     `.index()` compares the value with each element in turn: n lookups in a list of n items
@@ -227,6 +236,45 @@ class ListIndexInLoop(Rule):
         "def f(xs, ys):\n"
         "    pairs = [[x, x] for x in xs]\n"
         "    return [pairs.index(y) for y in ys]\n",
+        # The same value on every iteration (a module attribute, a name the loop does not
+        # rebind), in a rare branch: one `.index()` before the loop is the advice, if any.
+        "import nodes\n"
+        "def f(kinds: list[int], formal: list[int], out):\n"
+        "    for k in kinds:\n"
+        "        if k == 3 and nodes.STAR2 in formal:\n"
+        "            out.append(formal.index(nodes.STAR2))\n",
+        "def f(kinds: list[int], formal: list[int], star, out):\n"
+        "    for k in kinds:\n"
+        "        if k == 3:\n"
+        "            out.append(formal.index(star))\n",
+        # ... also through a name set to such a value just before, in the branch that looks
+        # it up.
+        "def f(node_map: list[str], source, pick, n):\n"
+        "    for k in range(n):\n"
+        "        if source is None:\n"
+        "            node = pick()\n"
+        "        else:\n"
+        "            node = source\n"
+        "            print(node_map.index(node))\n",
+        # The fallback for unhashable values, which a position dict cannot hold either.
+        "def f(xs, ys, positions):\n"
+        "    order = list(xs)\n"
+        "    for y in ys:\n"
+        "        try:\n"
+        "            print(positions[y])\n"
+        "        except TypeError:\n"
+        "            print(order.index(y))\n",
+        # A list attribute that another method reorders.
+        "class Header:\n"
+        "    def __init__(self, names):\n"
+        "        self.names = sorted(names)\n"
+        "    def flip(self):\n"
+        "        self.names.reverse()\n"
+        "    def positions(self, wanted):\n"
+        "        return [self.names.index(w) for w in wanted]\n",
+        # ... or annotated as a list of dicts.
+        "def f(rows: list[dict[str, int]], ys):\n"
+        "    return [rows.index(y) for y in ys]\n",
         # A closure variable: the enclosing function might change it between calls.
         "def f(xs):\n"
         "    order = list(xs)\n"
@@ -360,6 +408,53 @@ class ListIndexInLoop(Rule):
             "            pass\n",
             None,
         ),
+        # Near miss: the name set just before holds the loop's own item.
+        Invalid(
+            "def f(order: list[str], ys):\n"
+            "    for y in ys:\n"
+            "        z = y\n"
+            "        print(order.index(z))\n",
+            "def f(order: list[str], ys):\n"
+            "    order_index = {v: i for i, v in reversed(list(enumerate(order)))}\n"
+            "    for y in ys:\n"
+            "        z = y\n"
+            "        print(order_index[z] if z in order_index else order.index(z))\n",
+            UNSAFE,
+        ),
+        # Near miss: the value changes in the inner loop (not in the outer one).
+        Invalid(
+            "def f(rows, order: list[str]):\n"
+            "    for row in rows:\n"
+            "        for cell in row:\n"
+            "            print(order.index(cell), order.index(row.key))\n",
+            "def f(rows, order: list[str]):\n"
+            "    order_index = {v: i for i, v in reversed(list(enumerate(order)))}\n"
+            "    for row in rows:\n"
+            "        for cell in row:\n"
+            "            print(order_index[cell] if cell in order_index else order.index(cell), "
+            "order_index[row.key] if row.key in order_index else order.index(row.key))\n",
+            UNSAFE,
+            count=2,
+        ),
+        # A list attribute that only `__init__` builds, searched in another method's loop.
+        Invalid(
+            "class Header:\n"
+            "    def __init__(self, names):\n"
+            "        self.names = sorted(names)\n"
+            "\n"
+            "    def positions(self, wanted):\n"
+            "        return [self.names.index(w) for w in wanted]\n",
+            "class Header:\n"
+            "    def __init__(self, names):\n"
+            "        self.names = sorted(names)\n"
+            "\n"
+            "    def positions(self, wanted):\n"
+            "        names_index = {v: i for i, v in reversed(list(enumerate(self.names)))}\n"
+            "        return [names_index[w] if w in names_index else self.names.index(w) "
+            "for w in wanted]\n",
+            UNSAFE,
+            reason="`self.names` is an attribute",
+        ),
         # The value looked up is a call: it would be evaluated twice; reported without a fix.
         Invalid(
             "def f(names: list[str], ys):\n"
@@ -380,17 +475,11 @@ class ListIndexInLoop(Rule):
         receiver = list_method_receiver(node, "index")
         if receiver is None or is_fallback(self.context, node):
             return
-        variable = known_list(self.context, receiver)
-        if (
-            variable is None
-            or is_small_fixed_list(self.context, variable, SMALL_LIST)
-            or has_unhashable_elements(variable)
-        ):
-            return
-        hoist = hoist_point(self.context, node, receiver)
-        if hoist is None:
-            return
-        name = receiver.value
+        found = indexable_list(self.context, node, receiver, SMALL_LIST)
+        needle = node.args[0].value
+        if found is None or repeats_same_lookup(self.context, node, needle, found.hoist):
+            return  # (the same value on every iteration: one `.index()` before the loop)
+        hoist, name = found.hoist, found.code
         message = (
             f"`{name}.index()` inside a loop scans the list on every iteration; build a "
             "position dict once before the loop"
@@ -400,18 +489,17 @@ class ListIndexInLoop(Rule):
             self.report(node, message + " and look values up with `.get()` instead of "
                         "catching ValueError")
             return
-        needle = node.args[0].value
         if not is_repeatable(needle) or not all(
             builtin_visible_at(self.context, builtin, hoist.statement)
             for builtin in ("reversed", "list", "enumerate")
         ):
             self.report(node, message)
             return
-        position, value = ("j", "w") if name in {"i", "v"} else ("i", "v")
+        position, value = ("j", "w") if found.base in {"i", "v"} else ("i", "v")
         index = self._fixes.define(
             hoist,
             name,
-            index_name(name, "index", hoist),
+            index_name(found.base, "index", hoist),
             lambda _: cst.parse_expression(
                 f"{{{value}: {position} for {position}, {value} in "
                 f"reversed(list(enumerate({name})))}}"
@@ -426,7 +514,8 @@ class ListIndexInLoop(Rule):
                 index, _argument(updated), _expression(updated), parentheses
             ),
         )
-        self._fixes.report(hoist.statement, node, message)
+        reason = index_unsafe_reason(self.context, receiver, needle, "the position dict")
+        self._fixes.report(hoist.statement, node, message, reason)
 
     def leave_Module(self, node: cst.Module) -> None:
         self._fixes.flush()

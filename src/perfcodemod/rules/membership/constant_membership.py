@@ -9,6 +9,7 @@ from typing import Union
 import libcst as cst
 
 from perfcodemod.analysis import names
+from perfcodemod.analysis.expressions import snippet
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.flow import is_inside
 from perfcodemod.analysis.hashability import (
@@ -353,7 +354,7 @@ class ConstantMembership(Rule):
                 repeated = True
         if not needles or not repeated:
             return
-        reason = self._needle_safety(needles)
+        reason = self._needle_safety(needles, display)
         if reason is None and self.context.facts.uses_dynamic_namespace:
             reason = "the module reads or writes names dynamically (exec, eval, locals()...)"
         fix = self.fix(
@@ -389,7 +390,7 @@ class ConstantMembership(Rule):
             if len(seen) != len(loads) or any(needle is None for needle in needles):
                 reason = "not every membership test was analysed"
             else:
-                reason = self._needle_safety(needles)  # type: ignore[arg-type]
+                reason = self._needle_safety(needles, display)  # type: ignore[arg-type]
         fix: FixProposal | None = None
         if facts.is_unbound_builtin("frozenset"):
             fix = self.fix(
@@ -403,13 +404,16 @@ class ConstantMembership(Rule):
             fix,
         )
 
-    def _needle_safety(self, needles: list[cst.BaseExpression]) -> str | None:
+    def _needle_safety(
+        self, needles: list[cst.BaseExpression], display: cst.List | cst.Tuple
+    ) -> str | None:
         extra = self.context.family_options(self).get("hashable-types", ())
+        kind = "list" if isinstance(display, cst.List) else "tuple"
         for needle in needles:
             if not is_provably_hashable(needle, self.context, extra):
                 return (
-                    f"`{self.context.code_for(needle).strip()}` may be unhashable: a set raises "
-                    "TypeError where the list answered False"
+                    f"`{snippet(self.context, needle)}` may be unhashable: a set raises "
+                    f"TypeError where the {kind} answered False"
                 )
         return None
 

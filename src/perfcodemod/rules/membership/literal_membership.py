@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import libcst as cst
 
+from perfcodemod.analysis.expressions import snippet
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import (
     is_constant_display,
@@ -110,6 +111,7 @@ class LiteralMembership(Rule):
             "def f(x):\n    return x not in (1, 2, 3)\n",
             "def f(x):\n    return x not in {1, 2, 3}\n",
             UNSAFE,
+            reason="`x` may be unhashable: a set raises TypeError where the tuple answered False",
         ),
         Invalid(
             "def f(s):\n    return len(s) in (1, 2)\n",
@@ -195,14 +197,14 @@ class LiteralMembership(Rule):
 
     def _report(self, needle: cst.BaseExpression, container: cst.List | cst.Tuple) -> None:
         extra = self.context.family_options(self).get("hashable-types", ())
+        kind = "list" if isinstance(container, cst.List) else "tuple"
         if is_provably_hashable(needle, self.context, extra):
             applicability, reason = SAFE, "the value looked up is provably hashable"
         else:
             applicability, reason = UNSAFE, (
-                "the value looked up may be unhashable: a set raises TypeError where the "
-                "list answered False"
+                f"`{snippet(self.context, needle)}` may be unhashable: a set raises TypeError "
+                f"where the {kind} answered False"
             )
-        kind = "list" if isinstance(container, cst.List) else "tuple"
         self.report(
             container,
             f"Membership test against a {kind} of constants; use a set literal",

@@ -9,10 +9,18 @@ from collections.abc import Iterable, Sequence
 
 import libcst as cst
 
-from perfcodemod.analysis.elements import elements_are_provably_hashable
+from perfcodemod.analysis.elements import (
+    elements_are_provably_hashable,
+    items_may_be_unhashable,
+)
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.flow import in_type_error_handler
-from perfcodemod.analysis.lists import known_list, maybe_list_ast
+from perfcodemod.analysis.lists import (
+    has_unhashable_elements,
+    is_unhashable_display,
+    known_list,
+    maybe_list_ast,
+)
 from perfcodemod.analysis.loops import enclosing_loops, enclosing_loops_ast
 from perfcodemod.analysis.uses import (
     Use,
@@ -50,8 +58,18 @@ class QuadraticDeduplication(Rule):
     reports without a fix: keep a `set` of the items seen beside the list, test the set, and
     add to both.
 
-    A test in an `except TypeError:` clause (or a bare `except:`, `except Exception:`) is not
-    reported: that is the classic fallback for items a set rejects as unhashable.
+    Not reported:
+
+    - a test in an `except TypeError:` clause (or a bare `except:`, `except Exception:`):
+      that is the classic fallback for items a set rejects as unhashable;
+    - items that the code shows to be unhashable: the list annotated as a list of lists,
+      dicts or sets (`out: list[dict[str, int]]`), items that are such displays, or a loop
+      variable over such items (`rows: list[dict]`). Neither `dict.fromkeys` nor a companion
+      set can hold them;
+    - a bounded window: a loop that also takes items out of the list (`pop`, `remove`,
+      `clear`, `del lst[...]`, an item or slice assignment) keeps the last few items, not
+      every item seen: it is not quadratic in the input, and a companion set would remember
+      what the list forgot.
 
     A list comprehension cannot do this (it cannot test the list it is building); the
     advice some linters give to use one here is wrong.
@@ -102,7 +120,9 @@ class QuadraticDeduplication(Rule):
     built-in values equality and hashing agree. The items may come from an iterator or a
     generator: both consume it once, in order.
 
-    Otherwise the fix is **unsafe**. It is not offered at all when the loop variable is read
+    Otherwise the fix is **unsafe**; also in a module that measures object sizes
+    (`sys.getsizeof()`...), since the new list may have another spare capacity (see the [fix
+    safety policy](../fix-safety.md)). It is not offered at all when the loop variable is read
     or deleted after the loop (the loop left it bound to the last item; the fix does not bind
     it), for an `async for`, a loop with an `else`, or an item expression other than the loop
     variable itself. Comments inside the
@@ -169,6 +189,52 @@ class QuadraticDeduplication(Rule):
             "        except TypeError:\n            if x not in unhashable:\n"
             "                unhashable.append(x)\n"
         ),
+        # A bounded window: the loop also takes items out, so the list stays short (and a
+        # companion set would keep what the list dropped).
+        (
+            "def f(items):\n"
+            "    recent = []\n"
+            "    for x in items:\n"
+            "        if x not in recent:\n"
+            "            recent.append(x)\n"
+            "            if len(recent) > 10:\n"
+            "                recent.pop(0)\n"
+            "    return recent\n"
+        ),
+        (
+            "def f(items):\n"
+            "    recent = []\n"
+            "    for x in items:\n"
+            "        if x not in recent:\n"
+            "            recent.append(x)\n"
+            "        del recent[:-10]\n"
+            "    return recent\n"
+        ),
+        # Unhashable items, as annotated: neither dict.fromkeys nor a set can hold them.
+        (
+            "def f(items):\n"
+            "    out: list[dict[str, int]] = []\n"
+            "    for x in items:\n"
+            "        if x not in out:\n"
+            "            out.append(x)\n"
+            "    return out\n"
+        ),
+        (
+            "def f(items: list[dict[str, int]]):\n"
+            "    out = []\n"
+            "    for x in items:\n"
+            "        if x not in out:\n"
+            "            out.append(x)\n"
+            "    return out\n"
+        ),
+        (
+            "def f(items):\n"
+            "    out = []\n"
+            "    for x in items:\n"
+            "        if [x] not in out:\n"
+            "            out.append([x])\n"
+            "    return out\n"
+        ),
         # Already uses a set.
         (
             "def f(items):\n"
@@ -203,6 +269,31 @@ class QuadraticDeduplication(Rule):
             "    return unique\n",
             SAFE,
             message="dict.fromkeys",
+        ),
+        # Near miss of the window: appending more (`extend`) keeps every item seen.
+        Invalid(
+            "def f(groups):\n"
+            "    out = []\n"
+            "    for g in groups:\n"
+            "        if g[0] not in out:\n"
+            "            out.append(g[0])\n"
+            "            out.extend(g[1:])\n"
+            "    return out\n",
+            None,
+            message="set",
+        ),
+        # Near miss of the annotations: hashable items (`list[tuple[str, int]]`).
+        Invalid(
+            "def f(items: list[tuple[str, int]]):\n"
+            "    out = []\n"
+            "    for x in items:\n"
+            "        if x not in out:\n"
+            "            out.append(x)\n"
+            "    return out\n",
+            "def f(items: list[tuple[str, int]]):\n"
+            "    out = list(dict.fromkeys(items))\n"
+            "    return out\n",
+            SAFE,
         ),
         # Items of unknown hashability: unsafe.
         Invalid(
@@ -348,6 +439,10 @@ class QuadraticDeduplication(Rule):
         name = container.value
         if any(use is Use.REBIND for _, use in uses_in(self.context, loop, name)):
             return  # a fresh list on every iteration
+        if any(_shrinks(self.context, loop, name) for loop in loops.loops):
+            return  # a bounded window (the last n items): not quadratic, and a set would lie
+        if self._items_unhashable(test.left, loop, container):
+            return  # neither dict.fromkeys nor a companion set can hold them
         construct = self._whole_construct(node, loop, name, statements)
         if construct is None and known_list(self.context, container) is None:
             return
@@ -364,6 +459,26 @@ class QuadraticDeduplication(Rule):
             f"De-duplicating into list `{name}` with `not in` is quadratic; use "
             f"`{name} = list(dict.fromkeys(...))`",
             self._fix(binding_line, for_loop, name),
+        )
+
+    def _items_unhashable(
+        self, needle: cst.BaseExpression, loop: cst.CSTNode, container: cst.Name
+    ) -> bool:
+        """What the code says shows that the items are unhashable: the list is annotated as
+        a list of lists, dicts or sets (or bound to a display of them), the item is such a
+        display, or it is the loop variable over such items."""
+        context = self.context
+        variable = known_list(context, container)
+        if variable is not None and has_unhashable_elements(variable):
+            return True
+        if is_unhashable_display(needle):
+            return True
+        return (
+            isinstance(loop, cst.For)
+            and isinstance(loop.target, cst.Name)
+            and isinstance(needle, cst.Name)
+            and needle.value == loop.target.value
+            and items_may_be_unhashable(loop.iter, context)
         )
 
     def _whole_construct(
@@ -497,6 +612,12 @@ class QuadraticDeduplication(Rule):
                 return f"`{name}` is declared global or nonlocal"
             if _in_nested_scope(context, occurrence, function):
                 return f"`{name}` is used by a nested function, lambda or generator"
+        sizes = context.facts.measures_object_sizes
+        if sizes is not None:
+            return (
+                f"the module measures object sizes (line {sizes}): the list built by "
+                "`list(dict.fromkeys(...))` may have another spare capacity than the appended one"
+            )
         extra = context.family_options(self).get("hashable-types", ())
         if not elements_are_provably_hashable(loop.iter, context, extra):
             return (
@@ -515,6 +636,26 @@ class QuadraticDeduplication(Rule):
 
 
 # -- helpers -----------------------------------------------------------------------------------
+
+
+#: List methods that take items out (or replace them): a loop that calls them on the list
+#: keeps a window of it, not every item seen.
+_SHRINKING_METHODS = frozenset({"pop", "remove", "clear", "__delitem__", "__setitem__"})
+
+
+def _shrinks(context: RuleContext, loop: cst.CSTNode, name: str) -> bool:
+    """``loop`` takes items out of the list ``name`` (``pop``, ``remove``, ``clear``, ``del
+    name[...]``) or replaces some (``name[i] = ...``, ``name[:] = name[-n:]``)."""
+    for occurrence, use in uses_in(context, loop, name):
+        if use is not Use.MUTATE:
+            continue
+        parent = context.parent(occurrence)
+        if isinstance(parent, cst.Attribute) and parent.value is occurrence:
+            if parent.attr.value in _SHRINKING_METHODS:
+                return True
+        elif isinstance(parent, cst.Subscript):
+            return True  # an item or slice assigned or deleted
+    return False
 
 
 def _small_statements(body: cst.BaseSuite) -> list[cst.BaseSmallStatement]:

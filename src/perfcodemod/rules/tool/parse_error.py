@@ -14,9 +14,14 @@ class ParseError(Rule):
     ## What it does
     Reports a file that cannot be read (permissions, a directory named like a file), whose bytes
     are not text in the encoding it declares (UTF-8 unless a coding cookie says otherwise), or
-    that is not valid Python: the position is the parser's. When Python's own parser accepts a
-    file but LibCST cannot parse one of its statements, the statement is reported and the other
-    statements are still checked.
+    that is not valid Python: the position is the parser's.
+
+    When Python's own parser accepts the file but LibCST cannot parse one of its top-level
+    statements (LibCST's grammar lags behind Python's in a few places: a parenthesised
+    annotated target such as `(x): int` is one), the message says so: it is a limit of LibCST,
+    not an error in the file. It gives LibCST's position in the file, the rules that were not
+    run, and the lines of the statement they skipped; the other top-level statements are
+    still checked.
 
     ## Why is this bad?
     Nothing can be checked or fixed in code that cannot be parsed; a silent skip would hide
@@ -46,6 +51,8 @@ class ParseError(Rule):
         Invalid("def broken(:\n    pass\n", message="SyntaxError"),
         Invalid("x = (1,\n", message="SyntaxError"),
     )
+    # (A statement that only LibCST rejects is reported only when some rule had a candidate in
+    # it: see tests/test_engine.py.)
 
     @classmethod
     def precheck(cls, facts: ModuleFacts) -> Iterable[Candidate]:
