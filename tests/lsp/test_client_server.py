@@ -221,7 +221,16 @@ async def test_hover_shows_summary_and_fix_safety(client: Client) -> None:
     value = hover.contents.value
     assert "**PCM201** (literal-membership)" in value
     assert "Membership test against a list or tuple of constants" in value
-    assert "Fix (unsafe): Use a set literal — the value looked up may be unhashable" in value
+    # The fix's title and reason, as the command line gives them for the same code.
+    (cli_unsafe,) = [
+        d for d in json.loads(
+            run_cli("-", "--output-format", "json", "--isolated", stdin=CODE).stdout
+        )
+        if d["fix"] and d["fix"]["applicability"] == "unsafe"
+    ]
+    fix = cli_unsafe["fix"]
+    assert f"Fix (unsafe): {fix['message']} — {fix['applicability_reason']}" in value
+    assert "hashable" in fix["applicability_reason"]
     assert hover.range == unsafe.range
     nothing = await client.text_document_hover_async(
         types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 0))
