@@ -8,16 +8,30 @@ from __future__ import annotations
 
 import ast
 import enum
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from perfcodemod import engine, noqa
+from perfcodemod.annotation import ProfileAnnotation as ProfileAnnotation
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, ToolError
 from perfcodemod.files import Target, discover
 from perfcodemod.fixer import FileChangedError, FixOutcome, write_atomic
 from perfcodemod.fixer import fix_source as _fix_loop
+from perfcodemod.profile import Profile as Profile
+from perfcodemod.profile import ProfileError as ProfileError
+from perfcodemod.profile import load_profiles as load_profiles
+from perfcodemod.profile.annotate import ProfileJoin as ProfileJoin
+from perfcodemod.profile.annotate import Selection as Selection
+from perfcodemod.profile.decisions import PROMOTABLE
+from perfcodemod.profile.probes import SiteSpec
+from perfcodemod.profile.record import Program as Program
+from perfcodemod.profile.record import Recording
+from perfcodemod.profile.record import RecordOptions as RecordOptions
+from perfcodemod.profile.record import record as _record
+from perfcodemod.profile.static import StaticEstimator
+from perfcodemod.profile.tickets import Finding, TicketReport, build, fix_diff
 from perfcodemod.source import DecodeError, LineIndex, SourceText
 
 
@@ -49,6 +63,8 @@ class FileReport:
     #: Whether unsafe fixes count as applicable for this file (``--unsafe-fixes`` or its
     #: configuration's ``unsafe-fixes``): decides the ``[*]`` marks and the summary's hints.
     unsafe_fixes: bool = False
+    #: Findings that profile evidence removed, with the reason (``--show-dropped``).
+    dropped: list[tuple[Diagnostic, str]] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -61,6 +77,9 @@ class FileReport:
 class RunReport:
     files: list[FileReport] = field(default_factory=list)
     errors: list[ToolError] = field(default_factory=list)
+    #: What the user should know about the run that is not a diagnostic (how a profile
+    #: matched the checked files, existing caches that never hit...).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def diagnostics(self) -> list[tuple[FileReport, Diagnostic]]:
@@ -288,12 +307,21 @@ def check_paths(
     mode: FixMode = FixMode.CHECK,
     unsafe: bool | None = None,
     force_exclude: bool = False,
+    profile: Profile | None = None,
+    hot: float | None = None,
 ) -> RunReport:
-    """Check (and fix) every file under ``paths``."""
+    """Check (and fix) every file under ``paths``; with a ``profile``, annotate what remains
+    (see ``annotate_run``)."""
     resolver = resolver or ConfigResolver()
     run = RunReport()
+    selections: dict[str, Selection] = {}
     for target in discover(paths, resolver, force_exclude=force_exclude, errors=run.errors):
+        if profile is not None:
+            selections[str(target.path)] = profile_selection(target.settings, target.path)
+            target = replace(target, settings=evidence_settings(target.settings))
         _process_isolated(target, mode, unsafe, run)
+    if profile is not None:
+        annotate_run(run, profile, selections, hot=hot, resolver=resolver)
     return run
 
 
@@ -311,3 +339,179 @@ def targets(
     paths: Iterable[Path], resolver: ConfigResolver, force_exclude: bool = False
 ) -> list[Target]:
     return list(discover(list(paths), resolver, force_exclude=force_exclude))
+
+
+# -- profile-guided mode: what the command line, the report and an editor share ----------------
+
+def evidence_settings(settings: Settings) -> Settings:
+    """The settings to check with when a profile is given: the opt-in cache candidate
+    (PCM402) runs too, unless the user ignores it explicitly, so that the evidence can report
+    it when its function is hot and a cache would hit (``annotate_*`` keeps it only then)."""
+    if any(rule.code == PROMOTABLE for rule in settings.selected_rules()):
+        return settings
+    if not _ignores(settings, PROMOTABLE):
+        layer = (None, (PROMOTABLE,), ())
+        return replace(settings, extra_selections=(*settings.extra_selections, layer))
+    return settings
+
+
+def _ignores(settings: Settings, code: str) -> bool:
+    ignores = [*settings.ignore, *(s for layer in settings.extra_selections for s in layer[2])]
+    ignores.extend(s for _, selectors in settings.per_file_ignores for s in selectors)
+    return any(s.upper() != "ALL" and code.startswith(s.upper()) for s in ignores)
+
+
+def profile_selection(settings: Settings, path: str | Path | None) -> Selection:
+    """What the user's (not the evidence's) settings say about PCM402 for one file."""
+    selected = any(rule.code == PROMOTABLE for rule in settings.rules_for(path))
+    return Selection(pcm402_selected=selected, pcm402_allowed=not _ignores(settings, PROMOTABLE))
+
+
+def annotate_report(
+    report: FileReport,
+    profile: Profile | ProfileJoin,
+    *,
+    settings: Settings | None = None,
+    hot: float | None = None,
+    selection: Selection | None = None,
+) -> FileReport:
+    """Annotate one file's diagnostics in place (``Diagnostic.profile``), drop or demote what
+    the evidence says to, and return the report. Pass a ``ProfileJoin`` made once
+    (``ProfileJoin(profile)``) when annotating many reports one at a time (an editor)."""
+    join = profile if isinstance(profile, ProfileJoin) else ProfileJoin(profile, [report.path])
+    if report.original is None:
+        return report
+    if selection is None:
+        selection = profile_selection(settings or default_settings(), report.path)
+    outcome = join.annotate(
+        report.path, report.original.text if report.fixed is None else report.fixed.text,
+        report.diagnostics, selection, hot,
+    )
+    report.diagnostics = outcome.kept
+    report.dropped.extend(outcome.dropped)
+    return report
+
+
+def annotate_run(
+    run: RunReport,
+    profile: Profile,
+    selections: dict[str, Selection] | None = None,
+    *,
+    hot: float | None = None,
+    resolver: ConfigResolver | None = None,
+) -> RunReport:
+    """Annotate every report of a run with one (merged) profile; notes go to ``run.notes``.
+    ``hot`` (a fraction) keeps only findings at or above that share of run time; without it,
+    each file's configured ``hot-threshold`` applies."""
+    join = ProfileJoin(profile, [r.path for r in run.files])
+    for report in run.files:
+        threshold = hot
+        if threshold is None and resolver is not None:
+            threshold = resolver.for_path(Path(report.path)).hot_threshold
+        selection = (selections or {}).get(report.path) or Selection()
+        annotate_report(report, join, hot=threshold, selection=selection)
+    run.notes.extend(join.notes())
+    run.notes.extend(cache_notes(profile, join))
+    return run
+
+
+def cache_notes(profile: Profile, join: ProfileJoin) -> list[str]:
+    """The program's own caches that never hit, or grew without a bound."""
+    from perfcodemod.profile.tickets import cache_verdict
+
+    notes = []
+    for cache in profile.caches:
+        verdict = cache_verdict(cache)
+        if verdict is not None:
+            notes.append(f"{cache.file}:{cache.first_line}: cache of {cache.name}(): {verdict}")
+    return notes
+
+
+def rank_statically(run: RunReport) -> RunReport:
+    """Without a profile: annotate each diagnostic with the static estimate."""
+    for report in run.files:
+        if report.original is None or not report.diagnostics:
+            continue
+        source = report.fixed or report.original
+        estimator = StaticEstimator(report.path, source.text)
+        report.diagnostics = [estimator.annotate(d) for d in report.diagnostics]
+    return run
+
+
+def rank(run: RunReport) -> list[tuple[FileReport, Diagnostic]]:
+    """Every diagnostic of the run, most urgent first (priority, estimated saving, line share,
+    function share), then by place; unannotated ones keep their order after the others."""
+    pairs = run.diagnostics
+
+    def key(pair: tuple[FileReport, Diagnostic]) -> tuple[object, ...]:
+        report, diagnostic = pair
+        annotation = diagnostic.profile
+        urgency = annotation.sort_key if annotation is not None else (4, 0.0, 0.0, 0.0)
+        return (*urgency, report.path, diagnostic.sort_key)
+
+    return sorted(pairs, key=key)
+
+
+def hotness_text(diagnostic: Diagnostic) -> str | None:
+    """One line about how hot a diagnostic's code is ("12.4% of run time in parse(); 3,402
+    calls; ..."), or None without a profile annotation: for an editor's hover."""
+    return diagnostic.profile.hotness() if diagnostic.profile is not None else None
+
+
+def probe_sites(
+    paths: Sequence[Path], resolver: ConfigResolver | None = None
+) -> Iterator[tuple[str, list[SiteSpec]]]:
+    """The sites ``perfcodemod profile`` probes: every finding under ``paths`` (the
+    program's own code), with the opt-in cache candidate PCM402 as well."""
+    resolver = resolver or ConfigResolver()
+    for target in discover(list(paths), resolver):
+        target = replace(target, settings=evidence_settings(target.settings))
+        try:
+            report = process_file(target, FixMode.CHECK)
+        except Exception:  # a bug in a rule costs this file its probes, not the run
+            if engine.DEBUG:
+                raise
+            continue
+        yield str(target.path), [
+            SiteSpec(d.code, d.row, d.col, d.end_row, d.end_col) for d in report.diagnostics
+        ]
+
+
+def record_profile(
+    program: Program, options: RecordOptions, resolver: ConfigResolver | None = None
+) -> Recording:
+    """Run a program in this process and write its profile (``perfcodemod profile``)."""
+
+    def sites(paths: list[Path]) -> Iterator[tuple[str, list[SiteSpec]]]:
+        return probe_sites(paths, resolver)
+
+    return _record(program, options, sites)
+
+
+def build_tickets(run: RunReport, profile: Profile | None) -> TicketReport:
+    """The plan's optimisation tickets for an annotated run (``annotate_run``, or
+    ``rank_statically`` without a profile): per function, with each finding's fix as a diff."""
+    from perfcodemod import registry
+    from perfcodemod.profile.join import function_spans
+
+    findings: list[Finding] = []
+    function_lines: dict[tuple[str, str], int] = {}
+    for report in run.files:
+        source = report.fixed or report.original
+        if source is None or not report.diagnostics:
+            continue
+        try:
+            spans = function_spans(ast.parse(source.text))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            spans = []
+        for span in spans:
+            function_lines.setdefault((report.path, span.qualname), span.def_line)
+        for diagnostic in report.diagnostics:
+            rule = registry.get_rule(diagnostic.code)
+            findings.append(Finding(
+                report.path, diagnostic, rule.name if rule else diagnostic.code,
+                fix_diff(report.path, source.text, diagnostic),
+            ))
+    tickets = build(findings, profile, function_lines, [r.path for r in run.files])
+    tickets.notes.extend(run.notes)
+    return tickets

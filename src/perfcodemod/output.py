@@ -13,6 +13,8 @@ from perfcodemod import registry
 from perfcodemod.api import FileReport, RunReport
 from perfcodemod.diagnostic import Applicability, Diagnostic
 from perfcodemod.fixer import is_applicable
+from perfcodemod.profile import tickets
+from perfcodemod.profile.tickets import TicketReport
 from perfcodemod.source import LINE_BREAK, LineIndex
 
 FORMATS = ("text", "json")
@@ -29,7 +31,14 @@ def text_line(report: FileReport, diagnostic: Diagnostic, unsafe: bool | None = 
     unsafe = report.unsafe_fixes if unsafe is None else unsafe
     marker = "[*] " if is_applicable(diagnostic, unsafe) else ""
     position = f"{report.path}:{diagnostic.row}:{diagnostic.col}"
-    return f"{position}: {diagnostic.code} {marker}{diagnostic.message}"
+    hotness = f" {diagnostic.profile.compact()}" if diagnostic.profile is not None else ""
+    return f"{position}: {diagnostic.code} {marker}{diagnostic.message}{hotness}"
+
+
+def profile_object(diagnostic: Diagnostic) -> dict[str, Any] | None:
+    """The JSON ``profile`` object of a diagnostic (None without a profile): what every
+    format that carries it (JSON, SARIF ``properties``) writes."""
+    return diagnostic.profile.to_json() if diagnostic.profile is not None else None
 
 
 def _location(lines: LineIndex, offset: int) -> dict[str, int]:
@@ -66,17 +75,37 @@ def json_object(report: FileReport, diagnostic: Diagnostic) -> dict[str, Any]:
         "location": {"row": diagnostic.row, "column": diagnostic.col},
         "message": diagnostic.message,
         "noqa_row": diagnostic.noqa_row,
+        "profile": profile_object(diagnostic),
         "url": rule.url() if rule else None,
     }
 
 
-def format_json(reports: Sequence[FileReport]) -> str:
+def format_json(reports: Sequence[FileReport], dropped: bool = False) -> str:
     objects = [json_object(r, d) for r in reports for d in r.diagnostics]
+    if dropped:  # --show-dropped: what the profile evidence removed, and why
+        objects.extend(
+            {**json_object(r, d), "dropped": reason} for r in reports for d, reason in r.dropped
+        )
     return json.dumps(objects, indent=2, ensure_ascii=False)
 
 
 def format_text(reports: Sequence[FileReport], unsafe: bool | None = None) -> str:
     return "".join(text_line(r, d, unsafe) + "\n" for r in reports for d in r.diagnostics)
+
+
+def format_ranked(
+    pairs: Sequence[tuple[FileReport, Diagnostic]], unsafe: bool | None = None
+) -> str:
+    """Text lines in the given order (``api.rank``: hottest first)."""
+    return "".join(text_line(r, d, unsafe) + "\n" for r, d in pairs)
+
+
+def dropped_listing(run: RunReport) -> str:
+    """``--show-dropped``: the findings profile evidence removed, and why."""
+    return "".join(
+        f"{r.path}:{d.row}:{d.col}: {d.code} {d.message} [{reason}]\n"
+        for r in run.files for d, reason in r.dropped
+    )
 
 
 def _plural(count: int, word: str) -> str:
@@ -170,3 +199,13 @@ def statistics(run: RunReport, unsafe: bool | None = None) -> str:
         marker = "[*]" if fixable[code] == count else "[-]" if fixable[code] else "   "
         rows.append(f"{count:>5}\t{code}\t{marker} {rule.name if rule else ''}")
     return "\n".join(rows) + ("\n" if rows else "")
+
+
+def tickets_markdown(report: TicketReport) -> str:
+    """``perfcodemod report``: the plan's optimisation tickets as Markdown."""
+    return tickets.markdown(report)
+
+
+def tickets_json(report: TicketReport) -> dict[str, Any]:
+    """``perfcodemod report --output-format json``."""
+    return tickets.as_json(report)
