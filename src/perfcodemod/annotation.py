@@ -105,7 +105,7 @@ class ProfileAnnotation:
             parts.append(f"max {self.max_size:,} item{'s' if self.max_size != 1 else ''}")
         if self.hit_rate is not None:
             parts.append(f"hit rate {percent(self.hit_rate)}")
-        if self.estimated_saving is not None:
+        if self.estimated_saving:
             parts.append(f"est. −{percent(self.estimated_saving)} of run time")
         if self.saved_bytes:
             parts.append(f"est. {human_bytes(self.saved_bytes)} peak saved")
@@ -136,6 +136,8 @@ def percent(value: float) -> str:
         return f"{scaled:.1f}%"
     if scaled >= 0.1:
         return f"{scaled:.2f}%"
+    if scaled < 0.001:
+        return "<0.001%"
     return f"{scaled:.1g}%"
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from perfcodemod.annotation import Priority, ProfileAnnotation
 from perfcodemod.diagnostic import Diagnostic
 from perfcodemod.profile import decisions
-from perfcodemod.profile.join import MODULE, FileEvidence, ProfileIndex
+from perfcodemod.profile.join import MODULE, FileEvidence, FunctionFigures, ProfileIndex
 from perfcodemod.profile.model import Profile
 from perfcodemod.profile.paths import match_files
 
@@ -146,6 +146,12 @@ class ProfileJoin:
                 code, site_share=None if function_level else line_share,
                 function_share=share, site=site, run_time=self.profile.run_time,
             )
+        fields = ProfileAnnotation(
+            function=span.qualname, share=share, self_share=self_share, calls=figures.calls,
+            line_share=line_share, hits=hits, max_size=max_size, hit_rate=hit_rate,
+            estimated_saving=estimate, priority=level, saved_bytes=saved_bytes,
+            time_per_call=_per_call(figures),
+        )
         notes: list[str] = []
         drop = decisions.drop_reason(code, site)
         if code == decisions.PROMOTABLE and not selection.pcm402_selected:
@@ -156,54 +162,33 @@ class ProfileJoin:
                 return  # not selected, and the evidence does not call for it
             notes.append(promoted)
         if drop is not None:
-            outcome.dropped.append((self._annotated(
-                diagnostic, span.qualname, share, self_share, figures.calls, line_share, hits,
-                max_size, hit_rate, estimate, level, saved_bytes, figures, notes,
-            ), drop))
+            outcome.dropped.append((_annotated(diagnostic, fields, notes), drop))
             return
         demoted = decisions.demotion(code, max_size) if site is not None else None
-        if demoted is not None and level is not None and level.rank < Priority.LOW.rank:
-            level = Priority.LOW
+        if demoted is not None:
             notes.append(demoted)
-        elif demoted is not None:
-            notes.append(demoted)
-        annotated = self._annotated(
-            diagnostic, span.qualname, share, self_share, figures.calls, line_share, hits,
-            max_size, hit_rate, estimate, level, saved_bytes, figures, notes,
-        )
+            if level is not None and level.rank < Priority.LOW.rank:
+                fields = replace(fields, priority=Priority.LOW)
         if hot is not None and (site_share is None or site_share < hot or ran is False):
             return
-        outcome.kept.append(annotated)
+        outcome.kept.append(_annotated(diagnostic, fields, notes))
 
-    @staticmethod
-    def _annotated(
-        diagnostic: Diagnostic,
-        function: str,
-        share: float | None,
-        self_share: float | None,
-        calls: int | None,
-        line_share: float | None,
-        hits: int | None,
-        max_size: int | None,
-        hit_rate: float | None,
-        estimate: float | None,
-        level: Priority | None,
-        saved_bytes: int | None,
-        figures: object,
-        notes: list[str],
-    ) -> Diagnostic:
-        inclusive = getattr(figures, "inclusive", None)
-        per_call = inclusive / calls if inclusive is not None and calls else None
-        annotation = ProfileAnnotation(
-            function=function, share=share, self_share=self_share, calls=calls,
-            line_share=line_share, hits=hits, max_size=max_size, hit_rate=hit_rate,
-            estimated_saving=estimate, priority=level, saved_bytes=saved_bytes,
-            time_per_call=per_call,
-        )
-        message = diagnostic.message
-        if notes:
-            message = f"{message} ({'; '.join(notes)})"
-        return replace(diagnostic, message=message, profile=annotation)
+
+def _annotated(diagnostic: Diagnostic, annotation: ProfileAnnotation, notes: list[str]
+               ) -> Diagnostic:
+    """The diagnostic with its annotation; a decision the evidence made is said in the
+    message, so that every output format carries it."""
+    message = diagnostic.message
+    if notes:
+        message = f"{message} ({'; '.join(notes)})"
+    return replace(diagnostic, message=message, profile=annotation)
+
+
+def _per_call(figures: FunctionFigures) -> float | None:
+    calls = figures.primitive_calls or figures.calls
+    if figures.inclusive is None or not calls:
+        return None
+    return figures.inclusive / calls
 
 
 def _share(value: float | None, total: float) -> float | None:

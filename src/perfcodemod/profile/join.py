@@ -92,6 +92,8 @@ class FunctionFigures:
     inclusive: float | None = None
     self_time: float | None = None
     calls: int | None = None
+    #: Calls from outside the function (not recursive ones): what "time per call" divides by.
+    primitive_calls: int | None = None
     #: False: the profile shows the function never ran; None: it cannot tell.
     ran: bool | None = None
     #: The share's denominator (timed or sampled total).
@@ -178,6 +180,7 @@ class FileEvidence:
                 figures.inclusive = sum(t.inclusive for t in found)
                 figures.self_time = sum(t.self_time for t in found)
                 figures.calls = sum(t.calls for t in found)
+                figures.primitive_calls = sum(t.primitive_calls for t in found)
                 figures.ran = figures.calls > 0
                 return span, figures
             if timed_here or not self.files or self._never_loaded():

@@ -175,7 +175,10 @@ def write(target: str, profile: Profile, program: Mapping[str, Any]) -> None:
 
     directory = os.path.dirname(os.path.abspath(target))
     fd, temporary = tempfile.mkstemp(prefix=".perfcodemod-", suffix=".json", dir=directory)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.chmod(temporary, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
         with os.fdopen(fd, "w", encoding="utf-8") as stream:
             json.dump(dump(profile, program), stream, separators=(",", ":"))
             stream.write("\n")

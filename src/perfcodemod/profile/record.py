@@ -107,8 +107,10 @@ class _ProbedLoader(importlib.machinery.SourceFileLoader):
         return code
 
     def exec_module(self, module: types.ModuleType) -> None:
+        code = self.get_code(module.__name__)
+        # The probes' counters, which compiling the module (get_code) has just numbered.
         module.__dict__.update(self.recorder.namespace_for(self.get_filename(module.__name__)))
-        super().exec_module(module)
+        exec(code, module.__dict__)
 
 
 class _ProbeFinder(importlib.abc.MetaPathFinder):

@@ -39,6 +39,8 @@ def cache_verdict(cache: CacheEvidence) -> str | None:
 
 #: Hotspots listed at the top of a report.
 TOP = 10
+#: Code objects that are not functions a ticket could name.
+_NOT_HOTSPOTS = frozenset({"<module>", "<listcomp>", "<setcomp>", "<dictcomp>", "<genexpr>"})
 
 
 @dataclass(frozen=True)
@@ -166,7 +168,7 @@ def top_hotspots(profile: Profile, checked_files: Sequence[str] = (), limit: int
     rows: list[Hotspot] = []
     if profile.has_timings:
         for f in profile.functions:
-            if f.name == "<module>" or f.name.startswith("<frozen"):
+            if f.name in _NOT_HOTSPOTS:
                 continue
             rows.append(Hotspot(f.name, f.file, f.first_line, f.inclusive / profile.timed_total,
                                 f.calls, is_checked(f.file)))
@@ -176,7 +178,7 @@ def top_hotspots(profile: Profile, checked_files: Sequence[str] = (), limit: int
             for key in {(frame.file, frame.name) for frame in stack}:
                 weights[key] = weights.get(key, 0.0) + weight
         for (file, name), weight in weights.items():
-            if name != "<module>":
+            if name not in _NOT_HOTSPOTS:
                 rows.append(Hotspot(name, file, None, weight / profile.sampled_total, None,
                                     is_checked(file)))
     rows.sort(key=lambda h: -h.share)
@@ -225,7 +227,8 @@ def markdown(report: TicketReport) -> str:
         out += ["## Top hotspots (by cumulative time)", ""]
         for number, spot in enumerate(report.hotspots, 1):
             where = f"{spot.path}:{spot.line}" if spot.line else spot.path
-            calls = f", {spot.calls:,} calls" if spot.calls is not None else ""
+            calls = "" if spot.calls is None else (
+                f", {spot.calls:,} call{'s' if spot.calls != 1 else ''}")
             mark = "" if spot.checked else " (not in the checked files)"
             out.append(f"{number}. `{spot.function}()` `{where}` - {percent(spot.share)}"
                        f"{calls}{mark}")
@@ -269,7 +272,8 @@ def _ticket_markdown(ticket: Ticket, static: bool) -> list[str]:
         share = f"{percent(a.share)} of total execution" if a.share is not None else "unknown"
         if a.self_share is not None and a.share is not None:
             share += f" ({percent(a.self_share)} in its own code)"
-        calls = f"{a.calls:,} calls" if a.calls is not None else "unknown (sampling profile)"
+        calls = "unknown (sampling profile)" if a.calls is None else (
+            f"{a.calls:,} call{'s' if a.calls != 1 else ''}")
         out += [f"**Current Performance:** {per_call} per call",
                 f"**Cumulative Time:** {share}",
                 f"**Call Count:** {calls}"]
