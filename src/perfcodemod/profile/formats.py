@@ -37,7 +37,10 @@ def read_profile(path: str | Path) -> Profile:
             document = json.loads(stripped)
         except (json.JSONDecodeError, RecursionError) as exc:
             if pstats_format.looks_like_pstats(raw):
-                return pstats_format.load(raw, name)
+                try:
+                    return pstats_format.load(raw, name)
+                except ProfileError:
+                    pass  # text that is neither: the JSON error says more
             reason = getattr(exc, "msg", str(exc))
             where = f" at line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else ""
             if isinstance(exc, json.JSONDecodeError) and exc.pos >= len(stripped.rstrip()) - 1:

@@ -268,17 +268,28 @@ class FileEvidence:
             sampled = self._sampled_figures()
             if sampled.line_inclusive or self._lines_known():
                 if profile.loop_level_lines:
-                    wanted = {row, *self.loop_headers(row)}
+                    wanted = {row, *self.loop_lines(row)}
                     weight = sum(w for lines, w in sampled.stack_lines if lines & wanted)
                     return weight / profile.sampled_total
                 return sampled.line_inclusive.get(row, 0.0) / profile.sampled_total
         if profile.line_times and profile.line_total > 0:
+            wanted = sorted({row, *self.loop_lines(row)}) if profile.loop_level_lines else [row]
             for file in self.files:
                 lines = self.index.lines_by_file.get(file)
                 if lines is not None:
-                    return lines.get(row, 0.0) / profile.line_total
+                    return sum(lines.get(line, 0.0) for line in wanted) / profile.line_total
             return 0.0
         return None
+
+    def loop_lines(self, row: int) -> list[int]:
+        """The lines an in-process sampler credits with the time of ``row`` when it runs in
+        a loop: the loops' headers (their back edge) and the function's first line (where
+        Scalene puts a sample without a line)."""
+        headers = self.loop_headers(row)
+        if not headers:
+            return []
+        span = self.span_of(row)
+        return [*headers, span.first_line, span.def_line]
 
     def loop_headers(self, row: int) -> list[int]:
         """The header lines of the loops around ``row`` in its own function."""

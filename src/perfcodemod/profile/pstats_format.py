@@ -29,14 +29,15 @@ def load(raw: bytes, path: str) -> Profile:
     for key, value in stats.items():
         if not (
             isinstance(key, tuple) and len(key) == 3 and isinstance(value, tuple)
-            and len(value) == 5
+            and len(value) == 5 and all(isinstance(v, (int, float)) for v in value[:4])
         ):
-            raise ProfileError(f"{path}: not a pstats file (unexpected entry {key!r})")
+            raise ProfileError(f"{path}: not a pstats file (unexpected entry {key!r:.60})")
         file, line, name = key
         primitive, calls, self_time, inclusive, _callers = value
-        if not (isinstance(file, str) and isinstance(line, int) and isinstance(name, str)):
-            raise ProfileError(f"{path}: not a pstats file (unexpected entry {key!r})")
         profile.timed_total += float(self_time)
+        if not (isinstance(file, str) and isinstance(line, int) and isinstance(name, str)):
+            # The profile module's own entry for the code it ran: ("profile", 0, <code>).
+            continue
         if file == "~":  # built-in functions: no file to match
             continue
         profile.functions.append(FunctionTiming(

@@ -23,7 +23,9 @@ def looks_like_scalene(document: object) -> bool:
 
 
 def load(document: Mapping[str, Any], path: str) -> Profile:
-    profile = Profile(sources=[("scalene", path)])
+    # Scalene samples in the process, on signals: like perfcodemod's own sampler, it sees a
+    # loop's body at the loop's back edge.
+    profile = Profile(sources=[("scalene", path)], loop_level_lines=True)
     try:
         elapsed = float(document["elapsed_time_sec"])
         profile.line_total = elapsed
