@@ -144,6 +144,8 @@ class Recorder:
         self.numbers: dict[str, list[int]] = {}
         self.hashes: dict[str, str] = {}
         self.roots = [os.path.abspath(r) for r in options.roots]
+        #: The program's ``__main__`` namespace (not in ``sys.modules`` once it has run).
+        self.main_globals: dict[str, Any] | None = None
 
     # -- probes ------------------------------------------------------------------------------
 
@@ -228,7 +230,7 @@ class Recorder:
             name = program.module
 
             def run_module() -> None:
-                runpy.run_module(name, run_name="__main__", alter_sys=True)
+                self.main_globals = runpy.run_module(name, run_name="__main__", alter_sys=True)
 
             return run_module
         assert program.script is not None
@@ -255,6 +257,7 @@ class Recorder:
                               "__cached__": None, "__package__": None})
         main.__dict__.update(self.namespace_for(script))
         sys.modules["__main__"] = main
+        self.main_globals = main.__dict__
         compiled = code
 
         def run_script() -> None:
@@ -309,13 +312,16 @@ class Recorder:
 
     def _caches(self) -> Iterable[CacheEvidence]:
         seen: set[int] = set()
-        for module in list(sys.modules.values()):
-            file = getattr(module, "__file__", None)
+        namespaces = [(m.__name__, vars(m), getattr(m, "__file__", None))
+                      for m in list(sys.modules.values())]
+        if self.main_globals is not None:
+            namespaces.append(("__main__", self.main_globals, self.main_globals.get("__file__")))
+        for name, namespace, file in namespaces:
             if not isinstance(file, str) or not is_own_file(file, self.roots):
                 continue
-            for value in list(vars(module).values()):
+            for value in list(namespace.values()):
                 candidates = [value]
-                if isinstance(value, type) and value.__module__ == module.__name__:
+                if isinstance(value, type) and value.__module__ == name:
                     candidates = [_unwrap_member(v) for v in vars(value).values()]
                 for candidate in candidates:
                     evidence = _cache_evidence(candidate, seen)
