@@ -141,8 +141,8 @@ def test_profile_m_pytest(tmp_path: Path) -> None:
     write(tmp_path / "test_lib.py",
           "from lib import unique\n\n\ndef test_unique():\n"
           "    assert unique([3, 1, 3, 2, 1] * 20) == [3, 1, 2]\n")
-    result = run_cli("profile", "-q", "-o", "t.json", "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                     "test_lib.py", cwd=tmp_path)
+    result = run_cli("profile", "-q", "-o", "t.json", "-m", "pytest", "-q", "-p",
+                     "no:cacheprovider", "test_lib.py", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
     profile = read_profile(tmp_path / "t.json")
