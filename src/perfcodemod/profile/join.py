@@ -268,8 +268,8 @@ class FileEvidence:
             sampled = self._sampled_figures()
             if sampled.line_inclusive or self._lines_known():
                 if profile.loop_level_lines:
-                    wanted = {row, *self.loop_lines(row)}
-                    weight = sum(w for lines, w in sampled.stack_lines if lines & wanted)
+                    around = {row, *self.loop_lines(row)}
+                    weight = sum(w for lines, w in sampled.stack_lines if lines & around)
                     return weight / profile.sampled_total
                 return sampled.line_inclusive.get(row, 0.0) / profile.sampled_total
         if profile.line_times and profile.line_total > 0:
