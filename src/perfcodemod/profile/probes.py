@@ -34,6 +34,10 @@ KEY_CAP = 1_000_000
 #: Rules probed as a cache candidate (a function), and rules whose size is the byte size too.
 FUNCTION_RULES = frozenset({"PCM401", "PCM402"})
 MEMORY_RULES = frozenset({"PCM101", "PCM103", "PCM104"})
+#: Rules whose probed value is proven a list (or a comprehension): ``len()`` always works.
+KNOWN_SIZED = frozenset({"PCM101", "PCM102", "PCM103", "PCM104", "PCM201", "PCM202",
+                         "PCM203", "PCM204", "PCM302", "PCM303"})
+_DISPLAYS = (ast.List, ast.Tuple, ast.Set, ast.Dict, ast.ListComp, ast.SetComp, ast.DictComp)
 SIZED: tuple[type, ...] = (
     list, tuple, set, frozenset, dict, str, bytes, bytearray, range, deque,
     type({}.keys()), type({}.values()), type({}.items()),
@@ -66,8 +70,9 @@ class Site:
     static_size: int | None = None
     is_function: bool = False
 
-    def evidence(self) -> SiteEvidence:
-        hits = next(self.hits)
+    def evidence(self, calls: int | None = None) -> SiteEvidence:
+        """``calls``: a cache candidate's calls, as cProfile counted them."""
+        hits = next(self.hits) if calls is None else calls
         sizes = [s for s in self.sizes if s >= 0]
         max_size = max(sizes) if sizes else self.static_size if hits else None
         evidence = SiteEvidence(
@@ -118,8 +123,12 @@ class ProbeStore:
                 site.bytes.add(sys.getsizeof(value))
         return value
 
-    def evidence(self) -> list[SiteEvidence]:
-        return [site.evidence() for site in self.sites]
+    def evidence(self, calls_of: Any = None) -> list[SiteEvidence]:
+        """``calls_of(site)``: how often a cache candidate's function was called."""
+        return [
+            site.evidence(calls_of(site) if site.is_function and calls_of else None)
+            for site in self.sites
+        ]
 
 
 # -- rewriting --------------------------------------------------------------------------------
@@ -221,7 +230,10 @@ class _Rewriter(ast.NodeTransformer):
         return super().visit(node)
 
 
-def _inline(number: int, value: ast.expr, memory: bool, restricted: bool) -> ast.expr:
+def _inline(
+    number: int, value: ast.expr, memory: bool, restricted: bool, sized: bool
+) -> ast.expr:
+    """``sized``: the rule proved the value a list, set or comprehension (``len()`` works)."""
     if restricted:
         args: list[ast.expr] = [ast.Constant(number), value]
         if memory:
@@ -229,9 +241,13 @@ def _inline(number: int, value: ast.expr, memory: bool, restricted: bool) -> ast
         return _call(f"{PREFIX}probe", *args)
     temp = f"{PREFIX}v{number}"
     walrus = ast.NamedExpr(target=_name(temp, ast.Store()), value=value)
-    sized = _call(f"{PREFIX}isinstance", walrus, _name(f"{PREFIX}sized"))
-    size = ast.IfExp(test=sized, body=_call(f"{PREFIX}len", _name(temp)),
-                     orelse=ast.UnaryOp(op=ast.USub(), operand=ast.Constant(1)))
+    size: ast.expr
+    if sized:
+        size = _call(f"{PREFIX}len", walrus)
+    else:
+        test = _call(f"{PREFIX}isinstance", walrus, _name(f"{PREFIX}sized"))
+        size = ast.IfExp(test=test, body=_call(f"{PREFIX}len", _name(temp)),
+                         orelse=ast.UnaryOp(op=ast.USub(), operand=ast.Constant(1)))
     parts: list[ast.expr] = [_call(f"{PREFIX}h{number}"), _call(f"{PREFIX}s{number}", size)]
     if memory:
         parts.append(_call(f"{PREFIX}b{number}", _call(f"{PREFIX}getsizeof", _name(temp))))
@@ -274,7 +290,8 @@ def _function_probe(
                          ops=[ast.Lt()], comparators=[ast.Constant(KEY_CAP)]),
         body=[guarded], orelse=[],
     )
-    return [ast.Expr(_call(f"{PREFIX}h{number}")), bounded]
+    # The calls are counted by cProfile (``Site.evidence`` is given them): one call fewer.
+    return [bounded]
 
 
 def instrument(
@@ -325,7 +342,8 @@ def instrument(
         else:
             number = store.add(Site(file, spec))
             replacements[id(target)] = _inline(
-                number, target, spec.code in MEMORY_RULES, restricted
+                number, target, spec.code in MEMORY_RULES, restricted,
+                spec.code in KNOWN_SIZED or isinstance(target, _DISPLAYS),
             )
         numbers.append(number)
     if replacements:

@@ -144,6 +144,8 @@ class Recorder:
         self.numbers: dict[str, list[int]] = {}
         self.hashes: dict[str, str] = {}
         self.roots = [os.path.abspath(r) for r in options.roots]
+        #: (file, def line) -> the first line cProfile names the function by.
+        self.function_lines: dict[tuple[str, int], int] = {}
         #: The program's ``__main__`` namespace (not in ``sys.modules`` once it has run).
         self.main_globals: dict[str, Any] | None = None
 
@@ -171,6 +173,11 @@ class Recorder:
             return None
         self.hashes[absolute] = _digest(text)
         self.numbers[absolute] = instrument(tree, text, absolute, specs, self.store)
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                # cProfile names a function by co_firstlineno: its first decorator's line.
+                first = min([d.lineno for d in node.decorator_list] + [node.lineno])
+                self.function_lines[(absolute, node.lineno)] = first
         return compile(tree, absolute, "exec", dont_inherit=True)
 
     def namespace_for(self, path: str) -> dict[str, Any]:
@@ -295,7 +302,9 @@ class Recorder:
                 profile.add_stack(tuple(stack), weight)
         profile.sampled_total = sampler.total
         profile.loop_level_lines = True
-        profile.sites = self.store.evidence()
+        calls = {(f.file, f.first_line): f.calls for f in profile.functions}
+        profile.sites = self.store.evidence(lambda site: calls.get(
+            (site.file, self.function_lines.get((site.file, site.spec.row), site.spec.row)), 0))
         profile.caches = list(self._caches())
         loaded = {
             os.path.abspath(f) for m in list(sys.modules.values())
