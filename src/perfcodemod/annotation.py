@@ -26,6 +26,9 @@ class Priority(str, enum.Enum):
 
 _RANKS = {Priority.HIGH: 0, Priority.MEDIUM: 1, Priority.LOW: 2, Priority.NOT_RUN: 3}
 
+#: Shares below this (0.1% of the run) are too small to order findings by.
+RESOLUTION = 0.001
+
 #: The keys of the JSON ``profile`` object, in DESIGN's order.
 JSON_FIELDS = (
     "function", "share", "self_share", "calls", "line_share", "hits", "max_size", "hit_rate",
@@ -116,14 +119,18 @@ class ProfileAnnotation:
 
     @property
     def sort_key(self) -> tuple[int, float, float, float]:
-        """Most urgent first: priority, then the estimated saving, the line's share and the
-        function's share (larger first)."""
+        """Most urgent first: priority, then the share of the finding's own code (its line's
+        where the profile has lines, else its function's), the function's share and the
+        estimated saving (larger first)."""
         rank = self.priority.rank if self.priority is not None else 2
+        own = self.line_share if self.line_share is not None else self.share
+        if own is not None and own < RESOLUTION:
+            own = 0.0  # below what the profile can tell apart: the function's share decides
         return (
             rank,
-            -(self.estimated_saving or 0.0),
-            -(self.line_share or 0.0),
+            -(own or 0.0),
             -(self.share or 0.0),
+            -(self.estimated_saving or 0.0),
         )
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import itertools
+import math
 import sys
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -29,8 +30,12 @@ from typing import Any
 from perfcodemod.profile.model import SiteEvidence
 
 PREFIX = "_pcm_"
-#: Distinct argument keys counted per cache candidate, at most (memory bound).
-KEY_CAP = 1_000_000
+#: A cache candidate's argument keys are kept as ``hash(key) & KEY_MASK``: at most 2**20
+#: numbers (a few tens of MB), counted back into distinct keys by linear counting.
+KEY_BUCKETS = 1 << 20
+KEY_MASK = KEY_BUCKETS - 1
+#: Beyond this many buckets filled the count is an estimate (shown as capped).
+KEY_CAP = KEY_BUCKETS // 4
 #: Rules probed as a cache candidate (a function), and rules whose size is the byte size too.
 FUNCTION_RULES = frozenset({"PCM401", "PCM402"})
 MEMORY_RULES = frozenset({"PCM101", "PCM103", "PCM104"})
@@ -81,10 +86,20 @@ class Site:
         )
         if self.is_function:
             evidence.calls = hits
-            evidence.distinct_keys = len(self.keys)
+            evidence.distinct_keys = distinct_keys(len(self.keys))
             evidence.unhashable = next(self.unhashable)
             evidence.keys_capped = len(self.keys) >= KEY_CAP
         return evidence
+
+
+def distinct_keys(buckets: int) -> int:
+    """How many distinct keys filled ``buckets`` of the ``KEY_BUCKETS`` (linear counting:
+    exact in practice below a few thousand, an estimate beyond)."""
+    if buckets < 1000:
+        return buckets
+    if buckets >= KEY_BUCKETS:
+        return buckets
+    return round(-KEY_BUCKETS * math.log(1 - buckets / KEY_BUCKETS))
 
 
 class ProbeStore:
@@ -109,7 +124,7 @@ class ProbeStore:
             names[f"{PREFIX}h{number}"] = site.hits.__next__
             names[f"{PREFIX}s{number}"] = site.sizes.add
             names[f"{PREFIX}b{number}"] = site.bytes.add
-            names[f"{PREFIX}k{number}"] = site.keys
+            names[f"{PREFIX}k{number}"] = site.keys.add
             names[f"{PREFIX}u{number}"] = site.unhashable.__next__
         return names
 
@@ -275,23 +290,18 @@ def _function_probe(
         items = ast.Call(func=ast.Attribute(value=_name(args.kwarg.arg), attr="items",
                                             ctx=ast.Load()), args=[], keywords=[])
         parts.append(ast.Call(func=_name("tuple"), args=[items], keywords=[]))
-    key = _call(f"{PREFIX}hash", ast.Tuple(elts=parts, ctx=ast.Load()))
-    keys = _name(f"{PREFIX}k{number}")
-    add = ast.Expr(ast.Call(func=ast.Attribute(value=keys, attr="add", ctx=ast.Load()),
-                            args=[key], keywords=[]))
+    # Two C calls per call of the function (under a profiler each call costs): hash() of the
+    # arguments, masked so that the set stays bounded, and set.add. The calls themselves are
+    # counted by cProfile (``Site.evidence`` is given them).
+    key = ast.BinOp(left=_call(f"{PREFIX}hash", ast.Tuple(elts=parts, ctx=ast.Load())),
+                    op=ast.BitAnd(), right=ast.Constant(KEY_MASK))
     guarded = ast.Try(
-        body=[add],
+        body=[ast.Expr(_call(f"{PREFIX}k{number}", key))],
         handlers=[ast.ExceptHandler(type=_name("TypeError"), name=None,
                                     body=[ast.Expr(_call(f"{PREFIX}u{number}"))])],
         orelse=[], finalbody=[],
     )
-    bounded = ast.If(
-        test=ast.Compare(left=_call(f"{PREFIX}len", _name(f"{PREFIX}k{number}")),
-                         ops=[ast.Lt()], comparators=[ast.Constant(KEY_CAP)]),
-        body=[guarded], orelse=[],
-    )
-    # The calls are counted by cProfile (``Site.evidence`` is given them): one call fewer.
-    return [bounded]
+    return [guarded]
 
 
 def instrument(

@@ -168,7 +168,7 @@ def top_hotspots(profile: Profile, checked_files: Sequence[str] = (), limit: int
     rows: list[Hotspot] = []
     if profile.has_timings:
         for f in profile.functions:
-            if f.name in _NOT_HOTSPOTS:
+            if f.name in _NOT_HOTSPOTS or f.file.startswith("<"):
                 continue
             rows.append(Hotspot(f.name, f.file, f.first_line, f.inclusive / profile.timed_total,
                                 f.calls, is_checked(f.file)))
@@ -178,7 +178,7 @@ def top_hotspots(profile: Profile, checked_files: Sequence[str] = (), limit: int
             for key in {(frame.file, frame.name) for frame in stack}:
                 weights[key] = weights.get(key, 0.0) + weight
         for (file, name), weight in weights.items():
-            if name not in _NOT_HOTSPOTS:
+            if name not in _NOT_HOTSPOTS and not file.startswith("<"):
                 rows.append(Hotspot(name, file, None, weight / profile.sampled_total, None,
                                     is_checked(file)))
     rows.sort(key=lambda h: -h.share)
