@@ -419,11 +419,13 @@ def cache_notes(profile: Profile, join: ProfileJoin) -> list[str]:
     """The program's own caches that never hit, or grew without a bound."""
     from perfcodemod.profile.tickets import cache_verdict
 
+    shown = {name: checked for checked, names in join.matches.items() for name in names}
     notes = []
     for cache in profile.caches:
         verdict = cache_verdict(cache)
         if verdict is not None:
-            notes.append(f"{cache.file}:{cache.first_line}: cache of {cache.name}(): {verdict}")
+            where = shown.get(cache.file, cache.file)
+            notes.append(f"{where}:{cache.first_line}: cache of {cache.name}(): {verdict}")
     return notes
 
 
