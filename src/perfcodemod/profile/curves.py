@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from types import MappingProxyType
 
 
 @dataclass(frozen=True)
@@ -45,17 +47,17 @@ def _between(
 
 
 @lru_cache(maxsize=1)
-def _curves() -> dict[str, Curve]:
+def _curves() -> Mapping[str, Curve]:
     text = resources.files("perfcodemod.profile").joinpath("curves.json").read_text("utf-8")
     document = json.loads(text)
-    return {
+    return MappingProxyType({
         code: Curve(
             code, entry["case"],
             tuple((float(n), float(b), float(a)) for n, b, a in entry["points"]),
             entry.get("break_even"),
         )
         for code, entry in document["rules"].items()
-    }
+    })
 
 
 def curve(code: str) -> Curve | None:

@@ -21,7 +21,8 @@ def _parts(path: str) -> tuple[str, ...]:
     return tuple(part for part in path.replace("\\", "/").split("/") if part and part != ".")
 
 
-@lru_cache(maxsize=4096)
+# One run's view of the tree: packages do not appear or vanish while a check runs.
+@lru_cache(maxsize=4096)  # noqa: PCM414
 def _is_package(directory: str) -> bool:
     return os.path.isfile(os.path.join(directory, "__init__.py"))
 

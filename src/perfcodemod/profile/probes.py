@@ -219,7 +219,7 @@ def _target(code: str, node: ast.AST) -> ast.expr | None:
         return node.comparators[-1]
     if isinstance(node, ast.Call):
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in ("index", "count"):
+        if isinstance(func, ast.Attribute) and func.attr in {"index", "count"}:
             return func.value
         if isinstance(func, ast.Name) and node.args:
             first = node.args[0]

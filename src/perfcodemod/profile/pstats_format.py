@@ -9,7 +9,7 @@ import marshal
 from perfcodemod.profile.model import FunctionTiming, Profile, ProfileError
 
 #: The first byte of a marshal-ed dict, with and without marshal's reference flag.
-MARSHAL_DICT = (0x7B, 0xFB)
+MARSHAL_DICT = frozenset({0x7B, 0xFB})
 
 
 def looks_like_pstats(raw: bytes) -> bool:

@@ -108,7 +108,7 @@ class StackSampler:
             self._thread.join()
 
 
-_JUMPS_BACK = ("JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP_ABSOLUTE")
+_JUMPS_BACK = frozenset({"JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP_ABSOLUTE"})
 _lines: dict[tuple[CodeType, int], int | None] = {}
 
 
