@@ -68,7 +68,7 @@ def drop_reason(code: str, site: SiteEvidence | None) -> str | None:
         return (
             f"dropped on profile evidence: a cache would hit {percent(rate)} of "
             f"{site.calls:,} calls ({site.distinct_keys:,} distinct arguments); caching pays "
-            f"from about {percent(DROP_HIT_RATE)}"
+            f"from about {DROP_HIT_RATE:.0%}"
         )
     return None
 
