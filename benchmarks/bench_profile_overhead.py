@@ -12,6 +12,7 @@ the median of the runs:
 * ``cProfile``: the same inside ``cProfile.Profile()`` (what ``python -m cProfile`` does);
 * ``perfcodemod, no probes``: ``perfcodemod profile --no-probes`` (cProfile without built-in
   functions, and the stack sampler), its ``cpu_time``;
+* ``perfcodemod, no probes, signal sampler``: the same with ``--sampler signal``;
 * ``perfcodemod``: ``perfcodemod profile`` with probes at every finding of the program.
 
 The total command time of ``perfcodemod profile`` is shown as well: it checks the program's
@@ -94,8 +95,10 @@ def run_mode(mode: str, script: Path, scratch: Path) -> tuple[float, float]:
         return _elapsed(result.stderr), time.perf_counter() - started
     output = scratch / "p.json"
     args = [sys.executable, "-m", "perfcodemod", "profile", "-q", "-o", str(output)]
-    if mode == "perfcodemod, no probes":
+    if mode.startswith("perfcodemod, no probes"):
         args.append("--no-probes")
+    if mode.endswith("signal sampler"):
+        args.extend(["--sampler", "signal"])
     subprocess.run([*args, str(script)], cwd=script.parent, capture_output=True, text=True,
                    check=True)
     document = json.loads(output.read_text(encoding="utf-8"))
@@ -107,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--workload", choices=("example", "calls", "both"), default="both")
     args = parser.parse_args(argv)
-    modes = ("plain", "cProfile", "perfcodemod, no probes", "perfcodemod")
+    modes = ("plain", "cProfile", "perfcodemod, no probes",
+             "perfcodemod, no probes, signal sampler", "perfcodemod")
     print(f"CPython {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores;"
           f" median of {args.runs} runs, modes in turns")
     with tempfile.TemporaryDirectory() as temporary:
