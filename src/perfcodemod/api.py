@@ -65,6 +65,9 @@ class FileReport:
     unsafe_fixes: bool = False
     #: Findings that profile evidence removed, with the reason (``--show-dropped``).
     dropped: list[tuple[Diagnostic, str]] = field(default_factory=list)
+    #: The original text's ``ast``, kept only while a profile annotates the report (so that
+    #: the file is parsed once), then dropped.
+    tree: ast.Module | None = field(default=None, repr=False, compare=False)
 
     @property
     def changed(self) -> bool:
@@ -165,19 +168,35 @@ def check_source(
     code: str | bytes,
     path: str | Path | None = None,
     settings: Settings | None = None,
+    *,
+    keep_tree: bool = False,
 ) -> FileReport:
-    """Check one source text (bytes are decoded as Python does, honouring a coding cookie)."""
+    """Check one source text (bytes are decoded as Python does, honouring a coding cookie).
+    ``keep_tree``: leave the text's ``ast`` in ``report.tree`` (for a profile's annotation)."""
     settings = settings or default_settings()
     display = str(path) if path is not None else "<stdin>"
     try:
         source = SourceText.decode(code) if isinstance(code, bytes) else SourceText(code)
     except DecodeError as exc:
         return _unreadable(display, str(exc), settings, exc.row, exc.col)
-    diagnostics, errors, suppressed = lint(source, settings, path)
+    tree = _parse(source.text, display) if keep_tree else None
+    diagnostics, errors, suppressed = lint(source, settings, path, tree)
     return FileReport(
         display, diagnostics, errors, source, suppressed=suppressed,
-        unsafe_fixes=settings.unsafe_fixes,
+        unsafe_fixes=settings.unsafe_fixes, tree=tree,
     )
+
+
+def _parse(text: str, path: str) -> ast.Module | None:
+    """The ``ast`` as the engine parses it (None: the engine will report why it cannot)."""
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return ast.parse(text, filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 
 
 def fix_source(
@@ -261,7 +280,9 @@ def add_noqa_source(report: FileReport) -> FileReport:
     return report
 
 
-def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> FileReport:
+def process_file(
+    target: Target, mode: FixMode, unsafe: bool | None = None, *, keep_tree: bool = False
+) -> FileReport:
     """Read, check, and (depending on ``mode``) fix and write one file."""
     display = str(target.path)
     settings = target.settings
@@ -269,7 +290,8 @@ def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> F
         raw = target.path.read_bytes()
     except OSError as exc:
         return _unreadable(display, f"cannot read file: {exc.strerror or exc}", settings)
-    report = check_source(raw, target.path, settings)
+    report = check_source(raw, target.path, settings, keep_tree=keep_tree and (
+        mode is FixMode.CHECK))
     report.path = display
     if unsafe is not None:
         report.unsafe_fixes = unsafe
@@ -314,21 +336,37 @@ def check_paths(
     (see ``annotate_run``)."""
     resolver = resolver or ConfigResolver()
     run = RunReport()
-    selections: dict[str, Selection] = {}
-    for target in discover(paths, resolver, force_exclude=force_exclude, errors=run.errors):
-        if profile is not None:
-            selections[str(target.path)] = profile_selection(target.settings, target.path)
+    found = discover(paths, resolver, force_exclude=force_exclude, errors=run.errors)
+    if profile is None:
+        for target in found:
+            _process_isolated(target, mode, unsafe, run)
+        return run
+    targets = list(found)
+    join = ProfileJoin(profile, [str(t.path) for t in targets])
+    # PCM402 runs where it may be promoted: files whose cache candidates were probed.
+    promotable = {Path(s.file).name for s in profile.sites if s.code == PROMOTABLE}
+    for target in targets:
+        selection = profile_selection(target.settings, target.path)
+        threshold = hot if hot is not None else target.settings.hot_threshold
+        if target.path.name in promotable:
             target = replace(target, settings=evidence_settings(target.settings))
-        _process_isolated(target, mode, unsafe, run)
-    if profile is not None:
-        annotate_run(run, profile, selections, hot=hot, resolver=resolver)
+        before = len(run.files)
+        _process_isolated(target, mode, unsafe, run, keep_tree=True)
+        for report in run.files[before:]:
+            # Annotated now, while its tree is at hand; the tree is not kept.
+            annotate_report(report, join, hot=threshold, selection=selection)
+            report.tree = None
+    run.notes.extend(join.notes())
+    run.notes.extend(cache_notes(profile, join))
     return run
 
 
-def _process_isolated(target: Target, mode: FixMode, unsafe: bool | None, run: RunReport) -> None:
+def _process_isolated(
+    target: Target, mode: FixMode, unsafe: bool | None, run: RunReport, keep_tree: bool = False
+) -> None:
     """``process_file``, where a bug costs only this file its check, not the whole run."""
     try:
-        run.files.append(process_file(target, mode, unsafe))
+        run.files.append(process_file(target, mode, unsafe, keep_tree=keep_tree))
     except Exception as exc:
         if engine.DEBUG:
             raise
@@ -385,7 +423,7 @@ def annotate_report(
         selection = profile_selection(settings or default_settings(), report.path)
     outcome = join.annotate(
         report.path, report.original.text if report.fixed is None else report.fixed.text,
-        report.diagnostics, selection, hot,
+        report.diagnostics, selection, hot, report.tree if report.fixed is None else None,
     )
     report.diagnostics = outcome.kept
     report.dropped.extend(outcome.dropped)

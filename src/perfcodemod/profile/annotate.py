@@ -57,14 +57,17 @@ class ProfileJoin:
             self.matches.update(match_files(self._profile_files, [path]))
         return self.matches.get(path, [])
 
-    def evidence(self, path: str, text: str) -> FileEvidence | None:
+    def evidence(self, path: str, text: str, tree: ast.Module | None = None
+                 ) -> FileEvidence | None:
+        """The profile's figures for one file (``tree``: its ``ast``, when already parsed)."""
         files = self._matched(path)
         if not self.matched_anything:
             return None
-        try:
-            tree = ast.parse(text)
-        except (SyntaxError, ValueError, RecursionError, MemoryError):
-            return None
+        if tree is None:
+            try:
+                tree = ast.parse(text)
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return None
         evidence = FileEvidence(self.index, files, text, tree)
         if evidence.stale:
             self.stale_files.append(path)
@@ -94,9 +97,10 @@ class ProfileJoin:
         diagnostics: Sequence[Diagnostic],
         selection: Selection = Selection(),
         hot: float | None = None,
+        tree: ast.Module | None = None,
     ) -> FileOutcome:
         outcome = FileOutcome()
-        evidence = self.evidence(path, text) if diagnostics else None
+        evidence = self.evidence(path, text, tree) if diagnostics else None
         for diagnostic in diagnostics:
             if evidence is None:
                 if diagnostic.code != decisions.PROMOTABLE or selection.pcm402_selected:

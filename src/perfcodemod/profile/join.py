@@ -13,7 +13,7 @@ import ast
 import bisect
 import hashlib
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from perfcodemod.profile.model import (
@@ -38,13 +38,27 @@ class FunctionSpan:
     end_line: int
 
 
+_BLOCKS = ("body", "orelse", "finalbody", "handlers", "cases")
+
+
+def _statements(node: ast.AST) -> Iterator[ast.stmt]:
+    """The statements directly inside a compound statement (functions and classes are only
+    ever statements: expressions need not be walked)."""
+    for name in _BLOCKS:
+        for child in getattr(node, name, ()):
+            if isinstance(child, ast.stmt):
+                yield child
+            else:  # an except handler or a match case: its own body
+                yield from (s for s in getattr(child, "body", ()) if isinstance(s, ast.stmt))
+
+
 def function_spans(tree: ast.Module) -> list[FunctionSpan]:
     """Every function of the module, and the module itself first."""
     end = max((getattr(n, "end_lineno", 1) or 1 for n in tree.body), default=1)
     spans = [FunctionSpan(MODULE, MODULE, 1, 1, end)]
 
     def visit(node: ast.AST, prefix: str) -> None:
-        for child in ast.iter_child_nodes(node):
+        for child in _statements(node):
             if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 first = min([d.lineno for d in child.decorator_list] + [child.lineno])
                 qualname = f"{prefix}{child.name}"
@@ -59,6 +73,20 @@ def function_spans(tree: ast.Module) -> list[FunctionSpan]:
 
     visit(tree, "")
     return spans
+
+
+def loop_statements(tree: ast.Module) -> list[tuple[int, int, int]]:
+    """``(header line, first body line, last line)`` of every ``for`` and ``while``."""
+    loops = []
+    pending: list[ast.AST] = [tree]
+    while pending:
+        node = pending.pop()
+        for child in _statements(node):
+            if isinstance(child, (ast.For, ast.AsyncFor, ast.While)) and child.body:
+                loops.append((child.lineno, child.body[0].lineno,
+                              child.end_lineno or child.lineno))
+            pending.append(child)
+    return loops
 
 
 class SpanIndex:
@@ -144,6 +172,7 @@ class FileEvidence:
         self.files = list(profile_files)
         self.spans = SpanIndex(function_spans(tree))
         self.tree = tree
+        self._loops: list[tuple[int, int, int]] | None = None
         self.stale = self._stale(text)
         self._sampled: _Sampled | None = None
 
@@ -294,15 +323,12 @@ class FileEvidence:
     def loop_headers(self, row: int) -> list[int]:
         """The header lines of the loops around ``row`` in its own function."""
         span = self.span_of(row)
-        headers = []
-        for node in ast.walk(self.tree):
-            if isinstance(node, (ast.For, ast.AsyncFor, ast.While)) and node.body:
-                end = node.end_lineno or node.lineno
-                if node.body[0].lineno <= row <= end and node.lineno >= span.first_line:
-                    inner = self.span_of(node.lineno)
-                    if inner == span:
-                        headers.append(node.lineno)
-        return headers
+        if self._loops is None:
+            self._loops = loop_statements(self.tree)
+        return [
+            header for header, body, end in self._loops
+            if body <= row <= end and header >= span.first_line and self.span_of(header) == span
+        ]
 
     def _lines_known(self) -> bool:
         return any(

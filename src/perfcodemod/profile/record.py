@@ -147,8 +147,8 @@ class Recorder:
         self.roots = [os.path.abspath(r) for r in options.roots]
         #: Flagged files compiled with their probes, before the program runs.
         self.compiled: dict[str, types.CodeType] = {}
-        #: (file, def line) -> the first line cProfile names the function by.
-        self.function_lines: dict[tuple[str, int], int] = {}
+        #: (file, def line) -> the first line and name cProfile names the function by.
+        self.function_lines: dict[tuple[str, int], tuple[int, str]] = {}
         #: The program's ``__main__`` namespace (not in ``sys.modules`` once it has run).
         self.main_globals: dict[str, Any] | None = None
 
@@ -188,7 +188,7 @@ class Recorder:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 # cProfile names a function by co_firstlineno: its first decorator's line.
                 first = min([d.lineno for d in node.decorator_list] + [node.lineno])
-                self.function_lines[(absolute, node.lineno)] = first
+                self.function_lines[(absolute, node.lineno)] = (first, node.name)
         return compile(tree, absolute, "exec", dont_inherit=True)
 
     def namespace_for(self, path: str) -> dict[str, Any]:
@@ -313,9 +313,9 @@ class Recorder:
                 profile.add_stack(tuple(stack), weight)
         profile.sampled_total = sampler.total
         profile.loop_level_lines = True
-        calls = {(f.file, f.first_line): f.calls for f in profile.functions}
+        calls = {(f.file, f.first_line, f.name): f.calls for f in profile.functions}
         profile.sites = self.store.evidence(lambda site: calls.get(
-            (site.file, self.function_lines.get((site.file, site.spec.row), site.spec.row)), 0))
+            (site.file, *self.function_lines.get((site.file, site.spec.row), (0, ""))), 0))
         profile.caches = list(self._caches())
         loaded = {
             os.path.abspath(f) for m in list(sys.modules.values())
