@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -57,6 +59,18 @@ def run_python(path: Path, cwd: Path | None = None) -> tuple[int, str, str]:
         timeout=120,
     )
     return result.returncode, result.stdout, result.stderr
+
+
+T = TypeVar("T")
+
+
+def concurrently(*calls: Callable[[], T]) -> list[T]:
+    """Run independent command lines at the same time (each costs mostly interpreter and
+    import time), returning their results in order."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        # A list, not a generator: every call must start before the first result is awaited.
+        futures = [pool.submit(call) for call in calls]  # noqa: PCM103
+        return [future.result() for future in futures]
 
 
 @pytest.fixture

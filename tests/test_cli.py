@@ -11,16 +11,13 @@ import json
 import re
 import subprocess
 import sys
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
 
 import pytest
 
 from perfcodemod import registry
 
-from .conftest import FIXTURES, lines_of, run_cli, write
+from .conftest import FIXTURES, concurrently, lines_of, run_cli, write
 
 # Line 2: a safe fix (the needle is annotated `str`); line 6: an unsafe one (unknown needle).
 CODE = '''\
@@ -38,18 +35,6 @@ MESSAGE = "Membership test against a list of constants; use a set literal"
 TEXT_LINE = re.compile(
     r"^(?P<path>[^:]+):(?P<row>\d+):(?P<col>\d+): (?P<code>PCM\d{3}) (?P<rest>.*)$"
 )
-
-
-T = TypeVar("T")
-
-
-def concurrently(*calls: Callable[[], T]) -> list[T]:
-    """Run independent command lines at the same time (each costs mostly interpreter and
-    import time), returning their results in order."""
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        # A list, not a generator: every call must start before the first result is awaited.
-        futures = [pool.submit(call) for call in calls]  # noqa: PCM103
-        return [future.result() for future in futures]
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 import enum
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -322,6 +322,10 @@ def process_file(
     return report
 
 
+#: Called after each file with the number of files done and the number to do.
+ProgressCallback = Callable[[int, int], None]
+
+
 def check_paths(
     paths: Sequence[Path],
     resolver: ConfigResolver | None = None,
@@ -329,36 +333,54 @@ def check_paths(
     mode: FixMode = FixMode.CHECK,
     unsafe: bool | None = None,
     force_exclude: bool = False,
+    progress: ProgressCallback | None = None,
     profile: Profile | None = None,
     hot: float | None = None,
 ) -> RunReport:
-    """Check (and fix) every file under ``paths``; with a ``profile``, annotate what remains
-    (see ``annotate_run``)."""
+    """Check (and fix) every file under ``paths``; ``progress(done, total)`` after each. With
+    a ``profile``, each file's diagnostics are annotated as it is checked (``annotate_report``);
+    ``hot`` (a fraction) keeps those at or above that share of run time (default: each file's
+    ``hot-threshold``)."""
     resolver = resolver or ConfigResolver()
     run = RunReport()
-    found = discover(paths, resolver, force_exclude=force_exclude, errors=run.errors)
-    if profile is None:
-        for target in found:
-            _process_isolated(target, mode, unsafe, run)
-        return run
-    targets = list(found)
-    join = ProfileJoin(profile, [str(t.path) for t in targets])
+    found = list(discover(paths, resolver, force_exclude=force_exclude, errors=run.errors))
+    join = ProfileJoin(profile, [str(t.path) for t in found]) if profile is not None else None
     # PCM402 runs where it may be promoted: files whose cache candidates were probed.
-    promotable = {Path(s.file).name for s in profile.sites if s.code == PROMOTABLE}
-    for target in targets:
-        selection = profile_selection(target.settings, target.path)
-        threshold = hot if hot is not None else target.settings.hot_threshold
-        if target.path.name in promotable:
-            target = replace(target, settings=evidence_settings(target.settings))
-        before = len(run.files)
-        _process_isolated(target, mode, unsafe, run, keep_tree=True)
-        for report in run.files[before:]:
-            # Annotated now, while its tree is at hand; the tree is not kept.
-            annotate_report(report, join, hot=threshold, selection=selection)
-            report.tree = None
-    run.notes.extend(join.notes())
-    run.notes.extend(cache_notes(profile, join))
+    promotable = {Path(s.file).name for s in profile.sites if s.code == PROMOTABLE} if (
+        profile is not None) else set()
+    for done, target in enumerate(found, 1):
+        if join is None:
+            _process_isolated(target, mode, unsafe, run)
+        else:
+            _process_annotated(target, mode, unsafe, run, join, hot, promotable)
+        if progress is not None:
+            progress(done, len(found))
+    if join is not None and profile is not None:
+        run.notes.extend(join.notes())
+        run.notes.extend(cache_notes(profile, join))
     return run
+
+
+def _process_annotated(
+    target: Target,
+    mode: FixMode,
+    unsafe: bool | None,
+    run: RunReport,
+    join: ProfileJoin,
+    hot: float | None,
+    promotable: set[str],
+) -> None:
+    """``_process_isolated``, then the profile's annotation while the file's tree is at hand
+    (it is not kept)."""
+    selection = profile_selection(target.settings, target.path)
+    threshold = hot if hot is not None else target.settings.hot_threshold
+    if target.path.name in promotable:
+        target = replace(target, settings=evidence_settings(target.settings))
+    before = len(run.files)
+    _process_isolated(target, mode, unsafe, run, keep_tree=True)
+    for report in run.files[before:]:
+        annotate_report(report, join, hot=threshold, selection=selection)
+        report.tree = None
 
 
 def _process_isolated(

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from perfcodemod import __version__, api, docs, output, registry
+from perfcodemod import __version__, api, docs, output, progress, registry
 from perfcodemod.config import (
     ConfigError,
     ConfigResolver,
@@ -27,6 +27,8 @@ from perfcodemod.files import DiscoveryError, force_excluded
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 SUBCOMMANDS = ("check", "rule", "profile", "report")
+#: The default of ``--output-format`` when set (as ruff's ``RUFF_OUTPUT_FORMAT``).
+OUTPUT_FORMAT_VARIABLE = "PERFCODEMOD_OUTPUT_FORMAT"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -91,7 +93,10 @@ def _check_parser() -> argparse.ArgumentParser:
                            help="order findings by priority: measured with --profile, else a "
                            "static estimate")
     out = parser.add_argument_group("output")
-    out.add_argument("--output-format", choices=output.FORMATS, default="text")
+    out.add_argument(
+        "--output-format", choices=output.FORMATS, default=None,
+        help=f"how to print diagnostics (default: ${OUTPUT_FORMAT_VARIABLE} or text)",
+    )
     out.add_argument("--statistics", action="store_true", help="count diagnostics per rule")
     out.add_argument("--exit-zero", action="store_true", help="exit 0 even if diagnostics remain")
     out.add_argument("--stdin-filename", metavar="PATH",
@@ -365,7 +370,25 @@ def _overrides(args: argparse.Namespace) -> Overrides:
     )
 
 
+def _output_format(args: argparse.Namespace) -> str | None:
+    """``--output-format``, else ``$PERFCODEMOD_OUTPUT_FORMAT``, else ``text``; None (after an
+    error message) when the variable names no format."""
+    if args.output_format:
+        return str(args.output_format)
+    value = os.environ.get(OUTPUT_FORMAT_VARIABLE, "").strip()
+    if not value:
+        return output.DEFAULT_FORMAT
+    if value not in output.FORMATS:
+        _error(f"invalid value `{value}` in {OUTPUT_FORMAT_VARIABLE}; choose from "
+               + ", ".join(output.FORMATS))
+        return None
+    return value
+
+
 def _check(args: argparse.Namespace) -> int:
+    args.output_format = _output_format(args)
+    if args.output_format is None:
+        return EXIT_ERROR
     overrides = _overrides(args)
     try:
         if args.config is not None and args.isolated:
@@ -394,10 +417,15 @@ def _check(args: argparse.Namespace) -> int:
             mode = api.FixMode.PREVIEW
         elif args.fix:
             mode = api.FixMode.WRITE
-        run = api.check_paths(
-            paths, resolver, mode=mode, unsafe=args.unsafe_fixes, force_exclude=args.force_exclude,
-            profile=profile, hot=hot,
-        )
+        shown = None if args.quiet else progress.on_terminal(sys.stderr)
+        try:
+            run = api.check_paths(
+                paths, resolver, mode=mode, unsafe=args.unsafe_fixes,
+                force_exclude=args.force_exclude, progress=shown, profile=profile, hot=hot,
+            )
+        finally:
+            if shown is not None:
+                shown.close()
         if profile is None and args.rank:
             api.rank_statically(run)
     except (ConfigError, DiscoveryError, api.ProfileError) as exc:
@@ -442,15 +470,16 @@ def _report(args: argparse.Namespace, run: api.RunReport, mode: api.FixMode) -> 
             print(f"error: {error.path}: {error.message}", file=sys.stderr)
         return EXIT_ERROR if errors else EXIT_CLEAN
     show_dropped = getattr(args, "show_dropped", False)
-    if args.output_format == "json":
-        sys.stdout.write(output.format_json(run.files, dropped=show_dropped) + "\n")
+    options = output.Options(
+        show_fixes=args.show_fixes, show_dropped=show_dropped,
+        ranked=any(d.profile is not None for _, d in run.diagnostics),
+    )
+    if args.output_format not in output.HUMAN_FORMATS:
+        sys.stdout.write(output.render(args.output_format, run.files, options))
     elif args.statistics:
         sys.stdout.write(output.statistics(run))
     else:
-        if any(d.profile is not None for _, d in run.diagnostics):
-            sys.stdout.write(output.format_ranked(api.rank(run)))
-        else:
-            sys.stdout.write(output.format_text(run.files))
+        sys.stdout.write(output.render(args.output_format, run.files, options))
         if show_dropped:
             sys.stdout.write(output.dropped_listing(run))
         elif any(r.dropped for r in run.files) and not args.quiet:

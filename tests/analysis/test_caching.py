@@ -211,9 +211,28 @@ def test_parameter_use() -> None:
 def test_called_repeatedly() -> None:
     facts, found = functions(
         "def once(x):\n    return x\n\ndef twice(x):\n    return x\n\ndef looped(x):\n"
-        "    return x\n\n"
-        "once(1)\ntwice(1)\ntwice(2)\nfor i in range(3):\n    looped(i)\n"
+        "    return x\n\ndef distinct(x):\n    return x\n\ndef moved(x):\n    return x\n\n"
+        "once(1)\ntwice(1)\ntwice(int('1'))\nfor w in words:\n    looped(w)\n"
+        "for i in range(3):\n    distinct(i)\nfor k, v in table.items():\n    distinct(-k)\n"
+        "pos = 0\nwhile pos < 9:\n    pos += 1\n    moved(pos)\n"
     )
     assert called_repeatedly(found["once"], facts) is None
     assert called_repeatedly(found["twice"], facts) == "from 2 places"
-    assert called_repeatedly(found["looped"], facts) == "in a loop at line 14"
+    assert called_repeatedly(found["looped"], facts) == "in a loop at line 20"
+    # Each iteration passes a value no other passes (and `i` and `-k` may meet: two places).
+    assert called_repeatedly(found["distinct"], facts) == "from 2 places"
+    assert called_repeatedly(found["moved"], facts) is None
+
+
+def test_calls_with_different_constants_never_share_an_entry() -> None:
+    facts, found = functions(
+        "def quote(s, tcsh=False):\n    return s\n\n"
+        "a = quote(x, tcsh=True)\nb = quote(x, tcsh=False)\nc = quote(x, True)\n"
+    )
+    # The first and the third pass True for `tcsh`: they may share an entry.
+    assert called_repeatedly(found["quote"], facts) == "from 2 places"
+    facts, found = functions(
+        "def quote(s, tcsh=False):\n    return s\n\n"
+        "a = quote(x, tcsh=True)\nb = quote(x, tcsh=False)\n"
+    )
+    assert called_repeatedly(found["quote"], facts) is None

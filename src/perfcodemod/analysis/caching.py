@@ -26,6 +26,7 @@ from perfcodemod.analysis.astscope import (
     scopes,
     writers_elsewhere,
 )
+from perfcodemod.analysis.classes import instance_hashing, module_class
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.purity import Purity, _Values, mutable_display, own_nodes
 from perfcodemod.context import RuleContext
@@ -52,6 +53,17 @@ class CacheDecorator:
     unbounded: bool
     #: The ``maxsize`` argument, when one is written.
     maxsize: ast.expr | None = None
+
+    @property
+    def bound(self) -> int | None:
+        """How many entries the cache keeps, when the code says (128 for ``@lru_cache`` and
+        ``lru_cache()``); None when unbounded or not a constant."""
+        if self.unbounded:
+            return None
+        if self.maxsize is None:
+            return 128
+        value = self.maxsize.value if isinstance(self.maxsize, ast.Constant) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _tail(expr: ast.expr) -> str:
@@ -142,6 +154,23 @@ def owner_class(function: FunctionNode, facts: ModuleFacts) -> ast.ClassDef | No
     """The class whose body defines ``function`` (None for other functions)."""
     owner = scopes(facts).enclosing_scope(function).node
     return owner if isinstance(owner, ast.ClassDef) else None
+
+
+def is_stub(function: FunctionNode) -> bool:
+    """The body is only a docstring, ``...``, ``pass`` or ``raise NotImplementedError``: a
+    protocol, an overload or a test of decorators, which computes nothing a cache could
+    keep."""
+    for statement in function.body:
+        if isinstance(statement, ast.Pass):
+            continue
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue  # a docstring or ``...``
+        if isinstance(statement, ast.Raise) and statement.exc is not None:
+            raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+            if isinstance(raised, ast.Name) and raised.id == "NotImplementedError":
+                continue
+        return False
+    return True
 
 
 def is_generator(function: FunctionNode) -> bool:
@@ -742,13 +771,20 @@ def unhashable_parameter(function: FunctionNode, facts: ModuleFacts) -> str | No
                 return f"`{arg.arg}` is annotated as an unhashable type"
             if annotation_is_hashable(arg.annotation, facts):
                 continue
+            hashing = annotated_class_hashing(arg.annotation, facts)
+            if "unhashable" in hashing:
+                return f"`{arg.arg}` is annotated with a class whose instances cannot hash"
+            if hashing and hashing <= {"value", "identity"}:
+                continue
         if arg is function.args.kwarg or arg is function.args.vararg:
             if parameter_use(function, arg.arg, facts) == "container":
                 # ``*args``/``**kwargs`` are always iterated; what they hold is unknown.
                 if not external:
                     return f"what `{arg.arg}` holds is not known"
             continue
-        if parameter_use(function, arg.arg, facts) == "scalar":
+        # An opaque use proves nothing of an annotated class from elsewhere: a dataclass that is
+        # not frozen is used opaquely too, and cannot hash.
+        if arg.annotation is None and parameter_use(function, arg.arg, facts) == "scalar":
             continue
         if not external:
             return f"`{arg.arg}` may be a list (nothing in the module calls it)"
@@ -761,6 +797,22 @@ def unhashable_parameter(function: FunctionNode, facts: ModuleFacts) -> str | No
             if not is_hashable_value(value, scopes(facts).scope_at(call), facts):
                 return f"a call at line {call.lineno} may pass an unhashable `{arg.arg}`"
     return None
+
+
+def annotated_class_hashing(annotation: ast.expr, facts: ModuleFacts) -> set[str]:
+    """How the instances of the classes an annotation names hash (``value``, ``identity``,
+    ``unhashable``, ``unknown``: see ``analysis/classes.py``); ``None`` and other known
+    hashable names count as ``value``. Empty when it names nothing."""
+    from perfcodemod.analysis.hashability import HASHABLE_ANNOTATIONS
+
+    found: set[str] = set()
+    for name in annotation_types(annotation):
+        if name in HASHABLE_ANNOTATIONS:
+            found.add("value")
+            continue
+        defined = module_class(name, facts)
+        found.add(instance_hashing(defined, facts) if defined is not None else "unknown")
+    return found
 
 
 def _inside(node: ast.AST, function: FunctionNode, facts: ModuleFacts) -> bool:
@@ -788,8 +840,13 @@ def _argument_for(call: ast.Call, arg: ast.arg, positional: list[ast.arg]) -> as
 
 
 def called_repeatedly(function: FunctionNode, facts: ModuleFacts) -> str | None:
-    """How the module calls ``function`` more than once: ``in a loop at line N`` or ``from N
-    places`` (None: at most one call, outside loops)."""
+    """How the module calls ``function`` with arguments that may repeat: ``in a loop at line
+    N`` (a loop whose iterations may pass the same arguments again) or ``from N places`` (calls
+    that may pass equal arguments); None when no call may repeat another's arguments. A loop
+    whose iterations each pass a value no other iteration passes (the index of a ``range``
+    or ``enumerate``, the keys of a dict or set, the items of a de-duplicated list, a counter
+    that only grows) cannot repeat; nor can calls that pass different constants for one
+    parameter (``quote(s, tcsh=True)`` and ``quote(s, tcsh=False)``)."""
     external = [c for c in calls_of(function, facts) if not _inside(c, function, facts)]
     parents = facts.parents
     for call in external:
@@ -798,11 +855,136 @@ def called_repeatedly(function: FunctionNode, facts: ModuleFacts) -> str | None:
             parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
         ):
             if isinstance(parent, (ast.For, ast.While, ast.AsyncFor, *COMPREHENSIONS)):
-                return f"in a loop at line {call.lineno}"
+                if not _distinct_each_iteration(call, parent):
+                    return f"in a loop at line {call.lineno}"
+                break
             parent = parents.get(parent)
-    if len(external) >= 2:
-        return f"from {len(external)} places"
+    sharing = [
+        call
+        for call in external
+        if any(other is not call and _may_share_key(call, other, function) for other in external)
+    ]
+    if len(sharing) >= 2:
+        return f"from {len(sharing)} places"
     return None
+
+
+def _distinct_each_iteration(call: ast.Call, loop: ast.AST) -> bool:
+    """Some argument of ``call`` takes a value in each iteration of ``loop`` that no other
+    iteration gives it: it is (or offsets) a loop variable over distinct values, or a variable
+    the loop moves on by a constant step."""
+    distinct = _distinct_loop_names(loop) | _stepped_names(loop)
+    for argument in [*call.args, *(keyword.value for keyword in call.keywords)]:
+        if _one_to_one(argument, distinct):
+            return True
+    return False
+
+
+def _one_to_one(expr: ast.expr, names: set[str]) -> bool:
+    """``expr`` is one of ``names``, or one of them shifted or negated (``i``, ``-i``,
+    ``i + 1``, ``n - i``), so distinct values stay distinct."""
+    if isinstance(expr, ast.Name):
+        return expr.id in names
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+        return _one_to_one(expr.operand, names)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Sub)):
+        left, right = _one_to_one(expr.left, names), _one_to_one(expr.right, names)
+        return left != right and not (
+            _mentions(expr.right if left else expr.left, names)
+        )
+    return False
+
+
+#: Calls whose iteration yields each value once.
+_DISTINCT_ITERABLES = frozenset({"range", "set", "frozenset", "dict", "enumerate"})
+_DISTINCT_METHODS = frozenset({"keys", "items", "fromkeys"})
+
+
+def _distinct_loop_names(loop: ast.AST) -> set[str]:
+    """Loop variables that take a different value in each iteration: the target of a ``range``,
+    a set or a dict (or its ``.keys()``), the index of ``enumerate``, the key of ``.items()``."""
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        pairs = [(loop.target, loop.iter)]
+    elif isinstance(loop, COMPREHENSIONS):
+        pairs = [(g.target, g.iter) for g in loop.generators]
+    else:
+        return set()
+    found = set()
+    for target, iterable in pairs:
+        kind = _distinct_iterable(iterable)
+        if kind is None:
+            continue
+        if kind in {"enumerate", "items"}:
+            if isinstance(target, ast.Tuple) and target.elts:
+                target = target.elts[0]
+            else:
+                continue
+        if isinstance(target, ast.Name):
+            found.add(target.id)
+    return found
+
+
+def _distinct_iterable(iterable: ast.expr) -> str | None:
+    if isinstance(iterable, (ast.Set, ast.SetComp, ast.Dict, ast.DictComp)):
+        return "set"
+    if not isinstance(iterable, ast.Call):
+        return None
+    func = iterable.func
+    if isinstance(func, ast.Name) and func.id in _DISTINCT_ITERABLES:
+        return func.id
+    if isinstance(func, ast.Name) and func.id == "sorted" and iterable.args:
+        return "sorted" if _distinct_iterable(iterable.args[0]) in {"set", "frozenset"} else None
+    if isinstance(func, ast.Attribute) and func.attr in _DISTINCT_METHODS:
+        return "items" if func.attr == "items" else "keys"
+    return None
+
+
+def _stepped_names(loop: ast.AST) -> set[str]:
+    """Variables that every rebinding in ``loop`` moves on by a nonzero constant step (``pos +=
+    1``, ``n //= 2``) or from their own value (``pos = skip(src, pos)``), with at least one
+    step: they never come back to a value they had."""
+    if not isinstance(loop, (ast.For, ast.While, ast.AsyncFor)):
+        return set()
+    stepped: set[str] = set()
+    reset: set[str] = set()
+    for node in (n for statement in loop.body for n in ast.walk(statement)):
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            step = node.value
+            if (
+                isinstance(node.op, (ast.Add, ast.Sub, ast.FloorDiv, ast.RShift))
+                and isinstance(step, ast.Constant)
+                and isinstance(step.value, int)
+                and step.value > (1 if isinstance(node.op, ast.FloorDiv) else 0)
+            ):
+                stepped.add(node.target.id)
+            else:
+                reset.add(node.target.id)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name) and not _mentions(node.value, {name.id}):
+                        reset.add(name.id)
+        elif isinstance(node, (ast.For, ast.comprehension, ast.NamedExpr, ast.AnnAssign)):
+            reset.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+    return stepped - reset
+
+
+def _may_share_key(call: ast.Call, other: ast.Call, function: FunctionNode) -> bool:
+    """Two calls may pass equal arguments: no parameter gets different constants from them."""
+    mine, theirs = _constant_arguments(call, function), _constant_arguments(other, function)
+    return not any(
+        key in theirs and theirs[key] != value for key, value in mine.items()
+    )
+
+
+def _constant_arguments(call: ast.Call, function: FunctionNode) -> dict[str, object]:
+    positional = [*function.args.posonlyargs, *function.args.args]
+    found: dict[str, object] = {}
+    for arg in all_params(function.args):
+        value = _argument_for(call, arg, positional)
+        if isinstance(value, ast.Constant):
+            found[arg.arg] = (type(value.value), value.value)
+    return found
 
 
 def does_work(function: FunctionNode) -> bool:
@@ -829,4 +1011,414 @@ def _fixed_iterable(iterable: ast.expr) -> bool:
         and isinstance(iterable.func, ast.Name)
         and iterable.func.id == "range"
         and all(isinstance(a, ast.Constant) for a in iterable.args)
+    )
+
+
+# -- what callers do with a cached function's result (PCM415) ---------------------------------
+
+#: Calls that copy the container they are given (the caller's own object, not the cache's).
+_COPYING_BUILTINS = frozenset({"list", "dict", "set", "tuple", "frozenset", "sorted"})
+_COPYING_FUNCTIONS = frozenset({"copy.copy", "copy.deepcopy"})
+
+
+@dataclass(frozen=True)
+class ResultUses:
+    """What the module's calls of a function do with the object it returns."""
+
+    #: Every call is in sight: the function is private (``_name``) or nested, and the module
+    #: mentions it only to call it.
+    visible: bool
+    #: Lines of calls whose result is copied at once (``dict(_env())``, ``list(f())[:]``...).
+    copied: tuple[int, ...] = ()
+    #: Lines where a caller only reads the result (iterates, indexes, measures, tests it).
+    read: tuple[int, ...] = ()
+    #: Lines where a caller changes the result in place (``f().append(x)``, ``r = f();
+    #: r[0] = x``).
+    changed: tuple[int, ...] = ()
+    #: Lines where the result goes somewhere this analysis cannot follow (returned, stored,
+    #: passed on).
+    escaped: tuple[int, ...] = ()
+
+
+def result_uses(function: FunctionNode, facts: ModuleFacts) -> ResultUses:
+    """Where the module's calls of ``function`` copy, read, change or pass on its result."""
+    calls, every_reference_a_call = _calls_and_references(function, facts)
+    private = role(function, facts) == "nested" or (
+        function.name.startswith("_") and not function.name.endswith("__")
+    )
+    found: dict[str, list[int]] = {"copied": [], "read": [], "changed": [], "escaped": []}
+    for call in calls:
+        found[_result_use(call, facts)].append(call.lineno)
+    return ResultUses(
+        private and every_reference_a_call,
+        *(tuple(found[key]) for key in ("copied", "read", "changed", "escaped")),
+    )
+
+
+def _calls_and_references(
+    function: FunctionNode, facts: ModuleFacts
+) -> tuple[list[ast.Call], bool]:
+    """The calls of ``function`` (``f(...)``, or ``x.f(...)`` for a method), and whether the
+    module mentions its name only in those calls."""
+    parents = facts.parents
+    if role(function, facts) in {"module", "nested"}:
+        references: list[ast.expr] = list(facts.loads.get(function.name, []))
+    else:
+        references = [
+            attribute
+            for attribute in facts.nodes(ast.Attribute)
+            if attribute.attr == function.name
+        ]
+    calls = []
+    seen = 0
+    for reference in references:
+        parent = parents.get(reference)
+        if isinstance(parent, ast.Call) and parent.func is reference:
+            calls.append(parent)
+            seen += 1
+            continue
+        aliased = _alias_calls(reference, facts)
+        if aliased is not None:  # ``translate = self._translate_parts``, then ``translate(v)``
+            calls.extend(aliased)
+            seen += 1
+    return calls, seen == len(references)
+
+
+def _alias_calls(reference: ast.expr, facts: ModuleFacts) -> list[ast.Call] | None:
+    """The calls through a local alias (``name = reference`` in a function, the name bound
+    once and only ever called); None when ``reference`` is not so bound."""
+    assignment = facts.parents.get(reference)
+    if not (
+        isinstance(assignment, ast.Assign)
+        and assignment.value is reference
+        and len(assignment.targets) == 1
+        and isinstance(assignment.targets[0], ast.Name)
+    ):
+        return None
+    alias = assignment.targets[0].id
+    holder = facts.enclosing_function(assignment)
+    if holder is None:
+        return None
+    calls = []
+    for node in ast.walk(holder):
+        if isinstance(node, ast.Name) and node.id == alias:
+            if not isinstance(node.ctx, ast.Load):
+                if node is not assignment.targets[0]:
+                    return None
+                continue
+            parent = facts.parents.get(node)
+            if not (isinstance(parent, ast.Call) and parent.func is node):
+                return None
+            calls.append(parent)
+    return calls
+
+
+def _result_use(call: ast.Call, facts: ModuleFacts) -> str:
+    from perfcodemod.analysis.uses import Use, ast_use
+
+    if _copies(call, facts):
+        return "copied"
+    parent = facts.parents.get(call)
+    if (
+        isinstance(parent, ast.Assign)
+        and len(parent.targets) == 1
+        and isinstance(parent.targets[0], ast.Name)
+    ):
+        return _variable_use(parent.targets[0].id, parent, facts)
+    if _read_by_method(call, facts):
+        return "read"
+    use = ast_use(facts, call)  # type: ignore[arg-type]  # any expression's parent decides
+    return {Use.READ: "read", Use.MUTATE: "changed"}.get(use, "escaped")
+
+
+def _read_by_method(value: ast.expr, facts: ModuleFacts) -> bool:
+    """``value.get(k)``, ``value.items()``...: a method of the builtin containers that only
+    reads."""
+    from perfcodemod.analysis.methods import READING_METHODS
+
+    parent = facts.parents.get(value)
+    return (
+        isinstance(parent, ast.Attribute)
+        and parent.attr in READING_METHODS
+        and isinstance(facts.parents.get(parent), ast.Call)
+    )
+
+
+def _copies(value: ast.expr, facts: ModuleFacts) -> bool:
+    """``value`` is copied at once: ``list(value)``, ``dict(value)``, ``copy.copy(value)``,
+    ``value.copy()``, ``value[:]``, ``[*value]``, ``{**value}``."""
+    parent = facts.parents.get(value)
+    if isinstance(parent, ast.Call) and parent.args == [value] and not parent.keywords:
+        func = parent.func
+        if isinstance(func, ast.Name) and func.id in _COPYING_BUILTINS:
+            return facts.is_unbound_builtin(func.id)
+        table = scopes(facts)
+        return qualified_name_at(func, table.scope_at(parent), table) in _COPYING_FUNCTIONS
+    if isinstance(parent, ast.Attribute) and parent.attr == "copy":
+        grandparent = facts.parents.get(parent)
+        return isinstance(grandparent, ast.Call) and grandparent.func is parent
+    if isinstance(parent, ast.Subscript) and isinstance(parent.slice, ast.Slice):
+        whole = parent.slice
+        return whole.lower is None and whole.upper is None and whole.step is None
+    if isinstance(parent, ast.Starred):
+        return isinstance(facts.parents.get(parent), (ast.List, ast.Set))
+    if isinstance(parent, ast.keyword) and parent.arg is None:
+        return True  # ``f(**value)``: the callee gets a dict of its own
+    return isinstance(parent, ast.Dict) and None in parent.keys and any(
+        v is value for k, v in zip(parent.keys, parent.values) if k is None
+    )
+
+
+def _variable_use(name: str, assignment: ast.Assign, facts: ModuleFacts) -> str:
+    """What the function holding ``name = f(...)`` does with ``name``: the worst of its uses
+    (a change, then an escape, then a read; a copy counts as a read)."""
+    from perfcodemod.analysis.uses import Use, ast_use
+
+    holder = facts.enclosing_function(assignment) or facts.tree
+    worst = "read"
+    for node in ast.walk(holder):
+        if isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
+            if node.target.id == name:
+                return "changed"  # ``items += [x]`` extends a list in place
+        if not (isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load)):
+            continue
+        if _copies(node, facts) or _read_by_method(node, facts):
+            continue
+        use = ast_use(facts, node)
+        if use is Use.MUTATE:
+            return "changed"
+        if use is not Use.READ:
+            worst = "escaped"
+    return worst
+
+
+# -- how many keys a cache can get (PCM417) ---------------------------------------------------
+
+#: Attributes whose values are parts of the loaded program (code objects, functions, classes,
+#: modules): as many as the program has, however long it runs.
+PROGRAM_ATTRIBUTES = frozenset(
+    {
+        "co_filename", "co_name", "co_qualname", "f_code", "__code__", "__name__",
+        "__qualname__", "__module__", "__class__", "__file__", "__func__",
+    }
+)
+#: Annotations of parameters whose values are parts of the loaded program.
+PROGRAM_TYPES = frozenset(
+    {"type", "Type", "ModuleType", "CodeType", "FunctionType", "MethodType", "FrameType"}
+)
+
+
+def few_values(expr: ast.expr, scope: Scope, facts: ModuleFacts, depth: int = 0) -> bool:
+    """``expr`` takes few values however long the program runs: a constant (or a tuple of
+    them), an attribute of an imported module (``sys.executable``, ``zoneinfo.TZPATH``), an
+    ``Enum`` member, a part of the loaded program (``frame.f_code.co_filename``,
+    ``cls.__name__``, ``type(x)``), or a variable bound only to such values."""
+    from perfcodemod.analysis.hashability import enum_classes, is_constant_ast
+
+    if depth > 5:
+        return False
+    if is_constant_ast(expr):
+        return True
+    if isinstance(expr, ast.Tuple):
+        return all(few_values(e, scope, facts, depth + 1) for e in expr.elts)
+    if isinstance(expr, ast.Attribute):
+        if expr.attr in PROGRAM_ATTRIBUTES:
+            return True
+        root: ast.expr = expr
+        while isinstance(root, ast.Attribute):
+            root = root.value
+        if not isinstance(root, ast.Name):
+            return False
+        if root.id in enum_classes(facts):
+            return True
+        owner = scopes(facts).resolve(root.id, scope)
+        bindings = owner.bindings.get(root.id, []) if owner is not None else []
+        # An attribute of an imported module (or class): fixed when the process starts.
+        return bool(bindings) and all(binding.kind == "import" for binding in bindings)
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
+        return expr.func.id == "type" and facts.is_unbound_builtin("type") and len(expr.args) == 1
+    if isinstance(expr, ast.Name):
+        table = scopes(facts)
+        owner = table.resolve(expr.id, scope)
+        if owner is None:
+            return expr.id in {"True", "False", "None", "__file__", "__name__"}
+        bindings = owner.bindings.get(expr.id, [])
+        if not bindings:
+            return False
+        for binding in bindings:
+            if binding.kind in {"param", "annassign"} and binding.annotation is not None:
+                types = annotation_types(binding.annotation)
+                if not types or not set(types) <= PROGRAM_TYPES | {"bool", "Literal", "None"}:
+                    return False
+            elif binding.kind == "assign" and binding.value is not None:
+                if not few_values(binding.value, owner, facts, depth + 1):
+                    return False
+            else:
+                return False
+        return True
+    return False
+
+
+def called_only_with_few_values(function: FunctionNode, facts: ModuleFacts) -> bool:
+    """The module calls ``function`` (and mentions it only to call it), and every call passes
+    only values that :func:`few_values` accepts: its cache cannot grow past a handful of
+    entries."""
+    calls, every_reference_a_call = _calls_and_references(function, facts)
+    if not calls or not every_reference_a_call:
+        return False
+    table = scopes(facts)
+    for call in calls:
+        where = table.scope_at(call)
+        arguments = [*call.args, *(keyword.value for keyword in call.keywords)]
+        if any(isinstance(a, ast.Starred) for a in call.args) or any(
+            keyword.arg is None for keyword in call.keywords
+        ):
+            return False
+        if not all(few_values(argument, where, facts) for argument in arguments):
+            return False
+    return True
+
+
+# -- files whose content a cache cannot outlive (PCM414) --------------------------------------
+
+#: Values that name the running installation: the interpreter and the loaded code's files, which
+#: do not change while the process runs.
+INSTALLATION_VALUES = frozenset(
+    {
+        "sys.executable", "sys._base_executable", "sys.prefix", "sys.base_prefix",
+        "sys.exec_prefix", "sys.base_exec_prefix", "sys.platlibdir",
+    }
+)
+#: Functions whose result names the file of loaded code.
+INSTALLATION_CALLS = frozenset(
+    {"inspect.getsourcefile", "inspect.getfile", "inspect.getabsfile", "inspect.getmodule"}
+)
+#: Calls that write (or move into place) the file named by their argument at this index.
+_WRITING_CALLS = {
+    "os.rename": 1, "os.renames": 1, "os.replace": 1, "shutil.move": 1, "shutil.copy": 1,
+    "shutil.copyfile": 1, "shutil.copy2": 1,
+}
+_WRITING_METHODS = frozenset({"write_text", "write_bytes", "touch", "rename", "replace"})
+_OPENERS = frozenset(
+    {"builtins.open", "io.open", "gzip.open", "gzip.GzipFile", "bz2.open", "lzma.open"}
+)
+
+
+def unchanging_file_lines(function: FunctionNode, facts: ModuleFacts) -> frozenset[int]:
+    """Lines of ``function``'s own body whose file reads cannot go stale under its cache: reads
+    of a file the function writes itself (its own on-disk cache of the result: written when
+    missing, read otherwise), and reads of the running installation (``sys.executable``, the
+    source file of a loaded module, or a parameter that every call in the module passes such a
+    value)."""
+    table = scopes(facts)
+    own = table.of(function)
+    tainted: set[str] = set(_persisted_names(function, facts)) | _installation_params(
+        function, facts
+    )
+    body = [node for statement in function.body for node in ast.walk(statement)]
+    changed = True
+    while changed:  # names bound from what names such a file name (or open) it too
+        changed = False
+        for node in body:
+            targets, value = _binding_of(node)
+            if value is None or not (
+                _mentions(value, tainted) or _installation_value(value, own, facts)
+            ):
+                continue
+            for target in targets:
+                for name in ast.walk(target):
+                    if isinstance(name, ast.Name) and name.id not in tainted:
+                        tainted.add(name.id)
+                        changed = True
+    return frozenset(
+        node.lineno
+        for node in body
+        if isinstance(node, ast.Call)
+        and (_mentions(node, tainted) or _installation_value(node, own, facts))
+    )
+
+
+def _binding_of(node: ast.AST) -> tuple[list[ast.expr], ast.expr | None]:
+    if isinstance(node, ast.Assign):
+        return list(node.targets), node.value
+    if isinstance(node, (ast.AnnAssign, ast.NamedExpr)) and node.value is not None:
+        return [node.target], node.value
+    if isinstance(node, ast.withitem) and node.optional_vars is not None:
+        return [node.optional_vars], node.context_expr
+    if isinstance(node, (ast.For, ast.comprehension)):
+        return [node.target], node.iter
+    return [], None
+
+
+def _mentions(node: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
+def _installation_value(expr: ast.AST, scope: Scope, facts: ModuleFacts) -> bool:
+    """``expr`` is, or is built from, a name of the running installation."""
+    table = scopes(facts)
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name) and node.id == "__file__":
+            return True
+        if isinstance(node, ast.Attribute) and node.attr == "__file__":
+            return True
+        if isinstance(node, (ast.Attribute, ast.Name)):
+            name = qualified_name_at(node, scope, table)
+            if name in INSTALLATION_VALUES:
+                return True
+        if isinstance(node, ast.Call):
+            if qualified_name_at(node.func, scope, table) in INSTALLATION_CALLS:
+                return True
+    return False
+
+
+def _installation_params(function: FunctionNode, facts: ModuleFacts) -> set[str]:
+    """Parameters that every call of ``function`` in the module passes a name of the running
+    installation (``_get_musl_version(sys.executable)``)."""
+    calls, every_reference_a_call = _calls_and_references(function, facts)
+    if not calls or not every_reference_a_call:
+        return set()
+    table = scopes(facts)
+    positional = [*function.args.posonlyargs, *function.args.args]
+    found = set()
+    for arg in all_params(function.args):
+        values = [_argument_for(call, arg, positional) for call in calls]
+        if all(
+            value is not None and _installation_value(value, table.scope_at(call), facts)
+            for value, call in zip(values, calls)
+        ):
+            found.add(arg.arg)
+    return found
+
+
+def _persisted_names(function: FunctionNode, facts: ModuleFacts) -> Iterator[str]:
+    """Names of the files that ``function`` itself writes or moves into place."""
+    table = scopes(facts)
+    own = table.of(function)
+    for node in own_nodes(function):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = qualified_name_at(func, own, table) or ""
+        target: ast.expr | None = None
+        if name in _WRITING_CALLS and len(node.args) > _WRITING_CALLS[name]:
+            target = node.args[_WRITING_CALLS[name]]
+        elif name in _OPENERS and node.args and _writes(node):
+            target = node.args[0]
+        elif isinstance(func, ast.Attribute) and func.attr in _WRITING_METHODS:
+            target = func.value
+        if target is not None:
+            yield from (n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+
+
+def _writes(call: ast.Call) -> bool:
+    """An ``open``-like call with a mode that writes (``w``, ``a``, ``x``, ``+``)."""
+    mode = call.args[1] if len(call.args) > 1 else None
+    for keyword in call.keywords:
+        if keyword.arg == "mode":
+            mode = keyword.value
+    return (
+        isinstance(mode, ast.Constant)
+        and isinstance(mode.value, str)
+        and any(letter in mode.value for letter in "wax+")
     )

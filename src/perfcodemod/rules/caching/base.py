@@ -16,6 +16,7 @@ from perfcodemod.analysis.caching import (
     cache_reference,
     cached_functions,
     cached_twin,
+    is_stub,
     module_purity,
 )
 from perfcodemod.analysis.facts import ModuleFacts
@@ -29,7 +30,8 @@ class CachedFunctionRule(Rule):
     """The shape of the rules about functions with a cache decorator (PCM411-PCM417).
 
     ``applies_to`` picks the cached functions a rule is about, from the module's ``ast`` alone
-    (no options): the pre-check yields them, and the visitor asks it again of each cached
+    (no options; stubs, whose body is ``...`` or ``pass``, are never about anything): the
+    pre-check yields them, and the visitor asks it again of each cached
     function in the chunk, so the two cannot disagree. ``check`` decides the rest, with this
     file's options, and reports (on the cache decorator, as a rule: ``cached.decorator_node()``).
     """
@@ -46,12 +48,17 @@ class CachedFunctionRule(Rule):
         return [
             cached.function
             for cached in cached_functions(facts).values()
-            if cls.applies_to(cached, facts)
+            if cls._concerns(cached, facts)
         ]
+
+    @classmethod
+    def _concerns(cls, cached: CachedFunction, facts: ModuleFacts) -> bool:
+        # A stub (``...``, ``pass``) computes nothing: no cache on it can go wrong.
+        return not is_stub(cached.function) and cls.applies_to(cached, facts)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         cached = cached_twin(self.context, node)
-        if cached is not None and self.applies_to(cached, self.context.facts):
+        if cached is not None and self._concerns(cached, self.context.facts):
             self.check(cached)
 
     @property

@@ -11,6 +11,7 @@ from perfcodemod.analysis.caching import (
     clears_cache,
     other_cached_functions,
     role,
+    unchanging_file_lines,
     version_parameter,
 )
 from perfcodemod.analysis.facts import ModuleFacts
@@ -75,7 +76,16 @@ class CacheReadsOutsideState(CachedFunctionRule):
     - reads that a cache does not make stale: standard input (it can be read only once, and a
       cache is how it is shared), the package's own files (`importlib.resources`,
       `pkgutil.get_data`), temporary files, path normalisation (`os.path.abspath`,
-      `realpath`, `Path.resolve()`), `sys.argv`. They still make a function impure.
+      `realpath`, `Path.resolve()`), `sys.argv`. They still make a function impure;
+    - reads of a file the function writes itself: its own on-disk cache of the result (read
+      it, or compute the result and write it when it is missing), found by the name of the
+      file (`open(path, "w")`, `path.write_text()`, `os.replace(tmp, path)`...) and every name
+      bound from what mentions it (`with gzip.open(path) as f: json.load(f)`);
+    - reads of the running installation, which does not change while the process runs: the
+      interpreter (`sys.executable`, `sys.prefix`...), the files of loaded code (`__file__`,
+      `inspect.getsourcefile(module)`), a parameter that every call of the module passes such
+      a value (`_get_musl_version(sys.executable)` reading the interpreter's binary and
+      running its loader), and what is derived from them.
 
     Methods are checked like functions (their `self` is PCM411's business; reading `self.x` is
     not reported here). Nested functions are checked too: their cache lives for one call of the
@@ -187,6 +197,20 @@ class CacheReadsOutsideState(CachedFunctionRule):
         # A local `open` is not the builtin.
         "import functools\n\ndef open(name):\n    return name\n\n@functools.cache\ndef f(name):\n"
         "    return open(name)\n",
+        # Its own on-disk cache: written when missing, read otherwise.
+        "import functools\nimport json\nimport os\n\n@functools.cache\ndef table(name):\n"
+        "    path = os.path.join('/var/cache/app', name + '.json')\n    try:\n"
+        "        with open(path) as stream:\n            return tuple(json.load(stream))\n"
+        "    except OSError:\n        result = tuple(range(len(name)))\n"
+        "        with open(path, 'w') as stream:\n            json.dump(result, stream)\n"
+        "        return result\n",
+        # The running interpreter's binary, passed by every call.
+        "import functools\nimport sys\n\n@functools.lru_cache\ndef _loader(executable):\n"
+        "    with open(executable, 'rb') as f:\n        return f.read(64)\n\n"
+        "def platform_tags():\n    return _loader(sys.executable)\n",
+        # The source file of a loaded module.
+        "import functools\nimport inspect\nfrom pathlib import Path\n\n@functools.lru_cache(64)\n"
+        "def constants(module):\n    return Path(inspect.getsourcefile(module)).read_bytes()\n",
         # A version can legitimise state that changes.
         "import functools\n\nRULES = []\n\ndef add(rule):\n    RULES.append(rule)\n\n"
         "@functools.cache\ndef compiled(rules_version):\n    return tuple(RULES)\n",
@@ -244,6 +268,18 @@ class CacheReadsOutsideState(CachedFunctionRule):
             "import functools\nfrom pathlib import Path\n\nclass Repo:\n    @functools.cache\n"
             "    def readme(self, root: Path):\n        return (root / 'README').read_text()\n"
         ),
+        # Near misses: it writes another file than it reads; a call passes another path.
+        Invalid(
+            "import functools\n\n@functools.cache\ndef load(src, log):\n"
+            "    with open(src) as stream:\n        text = stream.read()\n"
+            "    with open(log, 'a') as out:\n        out.write(src)\n    return text\n",
+            message="reads the file system: `open()` at line 5",
+        ),
+        Invalid(
+            "import functools\nimport sys\n\n@functools.lru_cache\ndef _loader(executable):\n"
+            "    with open(executable, 'rb') as f:\n        return f.read(64)\n\n"
+            "def platform_tags(path):\n    return _loader(sys.executable), _loader(path)\n",
+        ),
         # Configured as impure.
         Invalid(
             "import functools\nfrom myapp import db\n\n@functools.cache\ndef user(uid):\n"
@@ -287,4 +323,10 @@ class CacheReadsOutsideState(CachedFunctionRule):
         options = self.context.family_options(self)
         if version_parameter(function, options.get("version-parameters", ())):
             reads = [r for r in reads if r.effect not in VERSIONABLE_EFFECTS]
+        unchanging = unchanging_file_lines(function, self.context.facts)
+        reads = [
+            r
+            for r in reads
+            if r.via or r.effect not in {"file", "process"} or r.line not in unchanging
+        ]
         return reads[0] if reads else None

@@ -9,6 +9,7 @@ from perfcodemod.analysis.caching import (
     CachedTwin,
     annotation_types,
     other_cached_functions,
+    result_uses,
 )
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.rule import Invalid
@@ -30,6 +31,7 @@ def _declared_read_only(annotation: ast.expr) -> bool:
 
 
 _TUPLE_LIKE = {"list": "a tuple", "set": "a frozenset", "dict": "a `types.MappingProxyType`"}
+_COPY = {"list": "list", "set": "set", "dict": "dict"}
 
 
 class CacheReturnsMutable(CachedFunctionRule):
@@ -46,6 +48,18 @@ class CacheReturnsMutable(CachedFunctionRule):
     annotation of a read-only type (`Mapping`, `Sequence`, `AbstractSet`, `Collection`,
     `Iterable`, `frozenset`, `tuple`) is taken as the author's declaration that callers must not
     mutate the result (a type checker holds them to it), and is not reported.
+
+    The callers decide the rest, when all of them are in sight: a private function (`_name`)
+    or a nested one, that the module mentions only to call it (for a method, `x._name(...)`;
+    a local alias that is only called, `translate = self._translate`, counts as calls).
+    If every call copies the result at once (`dict(_env())`, `list(f())`, `f().copy()`,
+    `[*f()]`) or only reads it (iterates, indexes, measures, tests it, calls reading methods
+    such as `.get()`, directly or through a variable), no caller can change the cached object
+    and nothing is reported. If some caller changes it in place (`f().append(x)`,
+    `tags = f(); tags[0] = x`, `tags += [...]`), the cache is corrupted today: the message says
+    where, and the advice is to copy there (a tuple would break that caller). Otherwise (a
+    public function, or a result that is returned, stored or passed on) the message offers
+    both remedies: an immutable result, or a copy where a caller needs its own.
 
     ## Why is this bad?
     A cache hands the *same* object to every caller with the same arguments. A caller that
@@ -118,6 +132,21 @@ class CacheReturnsMutable(CachedFunctionRule):
         # A lambda's list is not the function's result.
         "import functools\n\n@functools.cache\ndef f(n):\n    make = lambda: [n]\n"
         "    return len(make())\n",
+        # The only caller copies it: the remedy is in place.
+        "import functools\nimport os\n\n@functools.cache\ndef _env() -> dict:\n"
+        "    return {k: v for k, v in os.environ.items() if k.startswith('APP_')}\n\n"
+        "def env():\n    return dict(_env())\n",
+        # Every caller only reads it (directly, or through a variable).
+        "import functools\n\n@functools.cache\ndef _words(text):\n    return text.split()\n\n"
+        "def count(text):\n    words = _words(text)\n"
+        "    return len(words) + sum(1 for w in _words(text) if w)\n",
+        "import functools\n\nclass F:\n    @functools.lru_cache(maxsize=100)\n"
+        "    def _parts(self, value):\n        return value.split('\\n')\n\n"
+        "    def last(self, value):\n        parts = self._parts(value)\n"
+        "        return parts[-1] if parts else ''\n\n    def lines(self, values):\n"
+        "        split = self._parts\n        return sum(len(split(v)) for v in values)\n",
+        "import functools\n\n@functools.cache\ndef _meta() -> dict:\n    return {'pid': 1}\n\n"
+        "def record(**extra):\n    return {'kind': 'test', **_meta(), **extra}\n",
     )
     INVALID = (
         Invalid(
@@ -157,6 +186,30 @@ class CacheReturnsMutable(CachedFunctionRule):
             "import functools\n\nclass C:\n    @staticmethod\n    @functools.cache\n"
             "    def f(n):\n        return [n] * 3\n"
         ),
+        # A caller changes it: the cache is corrupted now, and a tuple would break that caller.
+        Invalid(
+            "import functools\n\n@functools.cache\ndef _tags(kind):\n"
+            "    return ['python', kind]\n\ndef tagged(kind):\n    tags = _tags(kind)\n"
+            "    tags[0] = 'py'\n    return tags\n",
+            message="the caller at line 8 changes it, which changes the cached value: copy it "
+            "there (`list(...)`)",
+        ),
+        Invalid(
+            "import functools\n\n@functools.cache\ndef _table(n):\n"
+            "    return {i: i for i in range(n)}\n\ndef grow(n):\n    _table(n).update({n: n})\n",
+            message="copy it there (`dict(...)`)",
+        ),
+        # Private, but its result is returned to callers out of sight.
+        Invalid(
+            "import functools\n\n@functools.cache\ndef _words(text):\n    return text.split()\n\n"
+            "def words(text):\n    return _words(text)\n",
+            message="return a tuple instead, or copy it at the call site",
+        ),
+        # Private, but passed around as a value: not every call is in sight.
+        Invalid(
+            "import functools\n\n@functools.cache\ndef _words(text):\n    return text.split()\n\n"
+            "loaders = [_words]\n",
+        ),
     )
 
     @classmethod
@@ -173,6 +226,19 @@ class CacheReturnsMutable(CachedFunctionRule):
         if returned is None:
             return
         statement, kind = returned
+        uses = result_uses(function, self.context.facts)
+        if uses.changed:
+            copy = _COPY.get(kind.split(" ")[0], "copy.copy")
+            lines = ", ".join(map(str, uses.changed))
+            self.report(
+                cached.decorator_node(),
+                f"Cached function returns a new {kind} (line {statement.lineno}) that every "
+                f"caller shares, and the caller at line {lines} changes it, which changes the "
+                f"cached value: copy it there (`{copy}(...)`)",
+            )
+            return
+        if uses.visible and not uses.escaped:
+            return  # every caller copies it or only reads it: none can change the cached value
         instead = _TUPLE_LIKE.get(kind.split(" ")[0], "an immutable value")
         self.report(
             cached.decorator_node(),

@@ -11,6 +11,7 @@ from perfcodemod.analysis.caching import (
     UNHASHABLE_TYPES,
     CachedFunction,
     CachedTwin,
+    annotated_class_hashing,
     annotation_types,
     cacheable_params,
     cached_functions,
@@ -41,6 +42,12 @@ def unhashable_params(
             bad = [t for t in annotation_types(arg.annotation) if t in UNHASHABLE_TYPES]
             if bad:
                 yield arg, f"annotated as `{ast.unparse(arg.annotation)}`"
+                continue
+            if "unhashable" in annotated_class_hashing(arg.annotation, facts):
+                yield arg, (
+                    f"annotated as `{ast.unparse(arg.annotation)}`, a class whose instances "
+                    "cannot hash (`__eq__` without `__hash__`, or a dataclass that is not frozen)"
+                )
                 continue
         kind = unhashable_default(defaults.get(arg.arg))
         if kind:
@@ -75,7 +82,9 @@ class CacheUnhashableArgument(CachedFunctionRule):
 
     - a parameter annotated with an unhashable type (`list`, `dict`, `set`, `List[int]`,
       `Optional[dict]`, `bytearray`, `MutableMapping`, `defaultdict`, `deque`, numpy's
-      `ndarray`, pandas' `DataFrame`...) or with such a default (`[]`, `{}`, `set()`);
+      `ndarray`, pandas' `DataFrame`...), or with a class of the module whose instances cannot
+      hash (a dataclass or `attrs` class with `eq=True` that is not frozen, a class that
+      defines `__eq__` without `__hash__`), or with such a default (`[]`, `{}`, `set()`);
     - a call of it in the module that passes a new list, dict or set: a display, a
       comprehension, `list(...)`, `sorted(...)`, or a variable bound only to such values.
 
@@ -151,6 +160,10 @@ class CacheUnhashableArgument(CachedFunctionRule):
         # A different `f` in a local scope.
         "import functools\n\n@functools.cache\ndef f(x):\n    return x\n\ndef g():\n"
         "    f = len\n    return f([1, 2])\n",
+        # A frozen dataclass hashes by value.
+        "import dataclasses\nimport functools\n\n@dataclasses.dataclass(frozen=True)\n"
+        "class Config:\n    depth: int\n\n@functools.cache\ndef f(config: Config):\n"
+        "    return config.depth\n",
         # A variable that may hold a tuple.
         "import functools\n\n@functools.cache\ndef f(x):\n    return x\n\ndef g(flag):\n"
         "    xs = [1] if flag else (1,)\n    return f(xs)\n",
@@ -182,6 +195,13 @@ class CacheUnhashableArgument(CachedFunctionRule):
         Invalid(
             "import functools\n\nclass C:\n    @staticmethod\n    @functools.cache\n"
             "    def f(xs: set):\n        return len(xs)\n"
+        ),
+        # A dataclass that is not frozen cannot hash.
+        Invalid(
+            "import dataclasses\nimport functools\n\n@dataclasses.dataclass\nclass Config:\n"
+            "    depth: int\n\n@functools.cache\ndef f(config: Config):\n"
+            "    return config.depth\n",
+            message="a class whose instances cannot hash",
         ),
     )
 

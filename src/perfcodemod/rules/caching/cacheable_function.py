@@ -61,7 +61,13 @@ class CacheableFunction(Rule):
     Finds a module-level function that:
 
     - does work (its body has a loop or a comprehension);
-    - is called in a loop or comprehension, or from two or more places in the module;
+    - is called in a loop or comprehension, or from two or more places in the module, in a way
+      that may pass the same arguments again: not a loop whose iterations each pass a value no
+      other iteration passes (the index of a `range` or `enumerate`, the keys of a dict or set,
+      the items of `dict.fromkeys(...)` or `sorted(set(...))`, or such a value shifted or
+      negated, or a counter the loop only moves on: `pos += 1`), and not places that pass
+      different constants for one parameter (`quote(s, tcsh=True)` and `quote(s, tcsh=False)`
+      never share an entry);
     - is proven pure and deterministic by the purity analysis (as in PCM401: no global state,
       no mutation of what it did not build, only calls of pure functions; extend the known
       pure functions with `extra-pure-functions`), returns values proven immutable, and has
@@ -141,6 +147,25 @@ class CacheableFunction(Rule):
         "def total(xs):\n    return sum(x for x in xs)\n\nfor i in range(3):\n    total([i, i])\n",
         # A method.
         "class C:\n    def score(self, word: str):\n        return sum(ord(c) for c in word)\n",
+        # Arguments that can never repeat: different constants at the two call sites, the
+        # items of a de-duplicated list, a loop index, a position that only moves on.
+        "def quote(s: str, tcsh: bool) -> str:\n"
+        "    return ''.join(c for c in s if c != '!' or tcsh)\n\n"
+        "def both(s: str):\n    return quote(s, tcsh=True), quote(s, tcsh=False)\n",
+        "def size(name: str) -> int:\n    return sum(1 for c in name if c.isalpha())\n\n"
+        "def sizes(names):\n    return [size(n) for n in dict.fromkeys(names)]\n",
+        "def gcd(a: int, b: int) -> int:\n    while b:\n        a, b = b, a % b\n    return a\n\n"
+        "for i in range(1, 20):\n    for j in range(1, 20):\n        print(gcd(i, j))\n",
+        "def skip(src: str, pos: int) -> int:\n    while pos < len(src) and src[pos] == ' ':\n"
+        "        pos += 1\n    return pos\n\ndef parse(src: str):\n    pos = 0\n"
+        "    while pos < len(src):\n        pos += 1\n        pos = skip(src, pos)\n"
+        "    return pos\n",
+        # A parameter of a dataclass that is not frozen: its instances cannot hash, so a cache
+        # would make every call raise TypeError (used opaquely, like a number, all the same).
+        "import dataclasses\n\n@dataclasses.dataclass\nclass Config:\n    depth: int\n\n"
+        "def render(config: Config, n: int) -> int:\n    total = 0\n    for i in range(n):\n"
+        "        total += i\n    return total if config == config else 0\n\n"
+        "for i in range(3):\n    render(Config(1), i)\n",
         # Already cached.
         "import functools\n\n@functools.cache\ndef score(word: str):\n"
         "    return sum(ord(c) for c in word)\n\n"
@@ -160,13 +185,28 @@ class CacheableFunction(Rule):
         Invalid(
             "from functools import reduce\n\ndef digits(n):\n    total = 0\n    while n:\n"
             "        total += n % 10\n        n //= 10\n    return total\n\n"
-            "a = digits(123)\nb = digits(456)\n",
+            "a = digits(123)\nb = digits(int('456'))\n",
             "from functools import reduce\nfrom functools import lru_cache\n\n"
             "@lru_cache(maxsize=128)\ndef digits(n):\n    total = 0\n    while n:\n"
             "        total += n % 10\n        n //= 10\n    return total\n\n"
-            "a = digits(123)\nb = digits(456)\n",
+            "a = digits(123)\nb = digits(int('456'))\n",
             UNSAFE,
             message="called from 2 places",
+        ),
+        # The near miss of the mutable dataclass: a frozen one hashes by value.
+        Invalid(
+            "import dataclasses\n\n@dataclasses.dataclass(frozen=True)\nclass Config:\n"
+            "    depth: int\n\ndef render(config: Config, n: int) -> int:\n    total = 0\n"
+            "    for i in range(n):\n        total += i\n"
+            "    return total if config == config else 0\n\nfor i in [3, 4, 3]:\n"
+            "    render(Config(1), i)\n",
+            "import dataclasses\nimport functools\n\n@dataclasses.dataclass(frozen=True)\n"
+            "class Config:\n    depth: int\n\n@functools.lru_cache(maxsize=128)\n"
+            "def render(config: Config, n: int) -> int:\n    total = 0\n"
+            "    for i in range(n):\n        total += i\n"
+            "    return total if config == config else 0\n\nfor i in [3, 4, 3]:\n"
+            "    render(Config(1), i)\n",
+            UNSAFE,
         ),
     )
 

@@ -7,11 +7,13 @@ import ast
 import libcst as cst
 
 from perfcodemod.analysis.caching import (
+    PROGRAM_TYPES,
     CachedFunction,
     CachedTwin,
     annotation_types,
     cache_reference,
     cacheable_params,
+    called_only_with_few_values,
     role,
     self_calls,
 )
@@ -32,9 +34,13 @@ _FEW_VALUES = frozenset({"bool", "Literal", "None", "NoneType"})
 def grows_without_bound(
     function: ast.FunctionDef | ast.AsyncFunctionDef, facts: ModuleFacts
 ) -> bool:
-    """Some parameter can take unboundedly many values (not all are `bool`, `Literal` or an
-    `Enum` of the module), so the cache can keep growing."""
-    few = _FEW_VALUES | enum_classes(facts)
+    """Some parameter can take unboundedly many values (not all are `bool`, `Literal`, an
+    `Enum` of the module, or parts of the loaded program such as classes and modules), and
+    some call of the module may pass many values (not only constants, module attributes or
+    parts of the program): the cache can keep growing."""
+    if called_only_with_few_values(function, facts):
+        return False
+    few = _FEW_VALUES | PROGRAM_TYPES | enum_classes(facts)
     params = cacheable_params(function, role(function, facts))
     for arg in params:
         types = annotation_types(arg.annotation) if arg.annotation is not None else []
@@ -79,7 +85,15 @@ class UnboundedCache(CachedFunctionRule):
     - recursive functions: there the cache holds the subproblems of one computation, and
       bounding it can bring back the exponential running time (PCM401 proposes `cache` there);
     - functions without parameters, or whose parameters all take few values (`bool`,
-      `Literal[...]`, an `Enum` of the module): such a cache cannot grow much;
+      `Literal[...]`, an `Enum` of the module) or are parts of the loaded program (`type`,
+      `type[X]`, `ModuleType`, `CodeType`: as many as the program has): such a cache cannot
+      grow much;
+    - functions that the module calls, and mentions only to call them, where every call passes
+      values from a small domain: constants and module constants, attributes of imported
+      modules (`sys.executable`), `Enum` members, parts of the loaded program
+      (`frame.f_code.co_filename`, `cls.__name__`, `type(x)`), or variables bound only to
+      these (four calls with two constants make a cache of two entries: a bound could only
+      re-run the function, and on a hot path keyed by loaded files, evict on every call);
     - methods (PCM411 reports any cache on them) and nested functions, whose cache dies with
       the call of the enclosing function;
     - generator and `async` functions, whose cache is broken anyway (PCM412, PCM413);
@@ -163,11 +177,32 @@ class UnboundedCache(CachedFunctionRule):
         # Returns nothing: a "warn once per argument" guard.
         "import functools\nimport warnings\n\n@functools.cache\ndef warn_once(key):\n"
         "    warnings.warn(key)\n",
+        # Every call passes a constant: two entries at most.
+        "import functools\n\n@functools.cache\ndef _folder(name):\n    return '/sdcard/' + name\n\n"
+        "def downloads():\n    return _folder('Download')\n\n"
+        "def pictures():\n    return _folder('Pictures')\n\nDOCS = _folder('Documents')\n",
+        # Keyed by loaded source files (a tracer's hot path): as many as the program has.
+        "import functools\n\n@functools.cache\ndef should_trace(fname: str) -> bool:\n"
+        "    return not fname.startswith('<')\n\ndef trace(frame, event, arg):\n"
+        "    fname = frame.f_code.co_filename\n    if should_trace(fname):\n"
+        "        print(fname)\n    return trace\n",
+        "import functools\n\n@functools.cache\ndef handler(kind: type) -> str:\n"
+        "    return kind.__name__.lower()\n",
         # Methods are PCM411's.
         "import functools\n\nclass C:\n    @functools.cache\n    def f(self, x):\n"
         "        return x\n",
     )
     INVALID = (
+        # The near miss: one call passes a value from outside (a parameter).
+        Invalid(
+            "import functools\n\n@functools.cache\ndef _folder(name):\n"
+            "    return '/sdcard/' + name\n\ndef downloads():\n    return _folder('Download')\n\n"
+            "def any_folder(name):\n    return _folder(name)\n",
+            "import functools\n\n@functools.lru_cache(maxsize=128)\ndef _folder(name):\n"
+            "    return '/sdcard/' + name\n\ndef downloads():\n    return _folder('Download')\n\n"
+            "def any_folder(name):\n    return _folder(name)\n",
+            SAFE,
+        ),
         Invalid(
             "import functools\n\n@functools.cache\ndef normalize(name):\n"
             "    return name.strip().lower()\n",
