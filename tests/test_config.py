@@ -277,6 +277,22 @@ ERRORS = [
         "unknown rule selector `PCM9` in `per-file-ignores.\"tests/*\"` in [tool.perfcodemod]",
         id="per-file-ignores-code"),
     pytest.param(
+        "pyproject.toml", '[tool.perfcodemod]\nper-file-ignores = { "[" = ["PCM2"] }\n',
+        "pyproject.toml: invalid glob `[` in `per-file-ignores` in [tool.perfcodemod]: unclosed "
+        "character class", id="per-file-ignores-glob"),
+    pytest.param(
+        "pyproject.toml", '[tool.perfcodemod]\nper-file-ignores = { "!src/{a,b" = ["PCM2"] }\n',
+        "invalid glob `src/{a,b` in `per-file-ignores` in [tool.perfcodemod]: unclosed "
+        "alternatives", id="negated-per-file-ignores-glob"),
+    pytest.param(
+        "pyproject.toml", '[tool.perfcodemod]\nextend-exclude = ["["]\n',
+        "pyproject.toml: invalid glob `[` in `extend-exclude` in [tool.perfcodemod]",
+        id="extend-exclude-glob"),
+    pytest.param(
+        "perfcodemod.toml", 'exclude = ["gen/[z-a]*"]\n',
+        "perfcodemod.toml: invalid glob `gen/[z-a]*` in `exclude` at the top level: invalid "
+        "range `z-a`", id="exclude-glob-range"),
+    pytest.param(
         "pyproject.toml", '[tool.perfcodemod.membership]\nhashable-type = ["X"]\n',
         "pyproject.toml: unknown key `hashable-type` in [tool.perfcodemod.membership]; did you "
         "mean `hashable-types`?", id="family-unknown-key"),
@@ -323,7 +339,7 @@ def test_configuration_error_messages(
 
 
 CLI_ERRORS = ["unknown-key", "unknown-code", "string-instead-of-list", "family-unknown-key",
-              "malformed-toml", "not-utf8"]
+              "malformed-toml", "not-utf8", "per-file-ignores-glob", "extend-exclude-glob"]
 
 
 def test_configuration_errors_through_the_command_line(tmp_path: Path) -> None:
@@ -360,3 +376,26 @@ def test_errors_in_an_unrelated_configuration_are_not_read(tmp_path: Path) -> No
     assert run_cli("good", cwd=tmp_path).returncode == 1
     broken = run_cli(".", cwd=tmp_path)
     assert broken.returncode == 2 and "unknown key `nonsense`" in broken.stderr
+
+
+def test_globs_on_the_command_line_are_checked_too(tmp_path: Path) -> None:
+    files(tmp_path, "a.py")
+    bad = run_cli("--extend-exclude", "[", "a.py", cwd=tmp_path)
+    assert bad.returncode == 2 and bad.stdout == ""
+    assert bad.stderr == (
+        "perfcodemod: error: invalid glob `[` in --extend-exclude: unclosed character class `[` "
+        "(write `[[]` for a literal `[`)\n"
+    )
+
+
+def test_valid_globs_still_match(tmp_path: Path) -> None:
+    """The checks reject only what cannot match: classes, negated classes, a literal `[`
+    written as a class, and ruff's `{a,b}` alternatives all work."""
+    files(tmp_path, "keep.py", "other.py", "gen1.py", "gen2.py", "x[1].py", "skip_a.py",
+          "skip_b.py")
+    write(tmp_path / "pyproject.toml", (
+        '[tool.perfcodemod]\n'
+        'extend-exclude = ["gen[0-9].py", "x[[]1].py", "skip_{a,b}.py"]\n'
+        'per-file-ignores = { "[!ks]*.py" = ["PCM2"] }\n'
+    ))
+    assert {path for path, _ in reported(".", cwd=tmp_path)} == {"keep.py"}

@@ -100,3 +100,28 @@ def test_syntax_errors_are_flake8s_and_config_errors_are_reported(tmp_path: Path
     [(path, row, col, code, text)] = parsed(broken_config.stdout)
     assert (path, row, col, code) == ("ok.py", 1, 1, "PCM001")
     assert "unknown key `extend-selct`" in text and "did you mean `extend-select`?" in text
+
+
+def test_flake8s_own_selection_turns_on_opt_in_rules(tmp_path: Path) -> None:
+    """An opt-in rule that flake8's selection names runs (command line or flake8's config);
+    `PCM` alone only shows the plugin's codes, as flake8-bugbear treats its opt-in B9."""
+    write(tmp_path / "a.py", (
+        "def total(values):\n"
+        "    return sum([v * 2 for v in values])\n"
+        "\n"
+        "\n"
+        "A = 1 in [1, 2]\n"
+    ))
+    named = flake8("--select", "PCM104", "a.py", cwd=tmp_path)
+    extended = flake8("--extend-select", "PCM1", "a.py", cwd=tmp_path)
+    plugin_prefix = flake8("--select", "PCM", "a.py", cwd=tmp_path)
+    assert [(row, code) for _, row, _, code, _ in parsed(named.stdout)] == [(2, "PCM104")]
+    assert [(row, code) for _, row, _, code, _ in parsed(extended.stdout)] == [
+        (2, "PCM104"), (5, "PCM201")]
+    assert [(row, code) for _, row, _, code, _ in parsed(plugin_prefix.stdout)] == [
+        (5, "PCM201")]
+    write(tmp_path / "setup.cfg", "[flake8]\nextend-select = PCM104\n")
+    configured = subprocess.run([sys.executable, "-m", "flake8", "a.py"], cwd=tmp_path,
+                                capture_output=True, text=True, timeout=300)
+    assert [(row, code) for _, row, _, code, _ in parsed(configured.stdout)] == [
+        (2, "PCM104"), (5, "PCM201")]

@@ -3,6 +3,7 @@ prefixes) on the diagnostic's line, and ``# perfcodemod: noqa`` for a whole file
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -75,6 +76,72 @@ def test_noqa_belongs_on_the_diagnostics_first_line(tmp_path: Path) -> None:
         "    return a, b, c\n"
     ))
     assert reported_rows("a.py", cwd=tmp_path) == {"a.py": {6, 11}}
+
+
+# A diagnostic whose first row starts a multi-line string or a backslash continuation: the
+# noqa comment goes after the string's (continuation's) last row, as ruff places it.
+MULTI_LINE = (
+    'def f(x: int):\n'
+    '    return (x in (1, 2), """\n'
+    'text\n'
+    '""")\n'
+    '\n'
+    '\n'
+    'def g(x: int):\n'
+    '    return x in (1, 2) and \\\n'
+    '        x > 0\n'
+    '\n'
+    '\n'
+    'def h(x: int):\n'
+    '    return (x in (1, 2), """a\n'
+    '""", """b\n'
+    '""")\n'
+    '\n'
+    '\n'
+    'TEXT = f"""{1 in [1, 2]}\n'
+    '"""\n'
+)
+
+
+def test_noqa_after_a_multi_line_string_or_continuation(tmp_path: Path) -> None:
+    lines = MULTI_LINE.splitlines(keepends=True)
+    # Where the comment goes: the last row of the string or continuation (chains merged).
+    noqa_rows = {2: 4, 8: 9, 13: 15, 18: 19}
+    write(tmp_path / "a.py", MULTI_LINE)
+    assert reported_rows("a.py", cwd=tmp_path) == {"a.py": set(noqa_rows)}
+    data = json.loads(run_cli("a.py", "--output-format", "json", cwd=tmp_path).stdout)
+    assert {item["location"]["row"]: item["noqa_row"] for item in data} == noqa_rows
+    commented = "".join(
+        line.rstrip("\n") + "  # noqa: PCM201\n" if row in noqa_rows.values() else line
+        for row, line in enumerate(lines, 1)
+    )
+    write(tmp_path / "b.py", commented)
+    assert reported_rows("b.py", cwd=tmp_path) == {}
+    # --add-noqa puts its comments there, and the code is unchanged.
+    write(tmp_path / "c.py", MULTI_LINE)
+    added = run_cli("--add-noqa", "c.py", cwd=tmp_path)
+    assert (added.returncode, added.stderr) == (0, "Added 4 noqa directives.\n")
+    assert (tmp_path / "c.py").read_text() == commented
+    # A comment on a string's first row is not a comment, nor one before a continuation.
+    first_rows = "".join(
+        line.rstrip("\n") + "  # noqa\n" if row in {2, 13, 18} else line
+        for row, line in enumerate(lines, 1)
+    )
+    write(tmp_path / "d.py", first_rows)
+    assert reported_rows("d.py", cwd=tmp_path) == {"d.py": set(noqa_rows)}
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("x = 1\n", {}),
+    ('x = """a\nb\nc"""\n', {1: 3, 2: 3}),
+    ("x = 1 + \\\n    2 + \\\n    3\n", {1: 3, 2: 3}),
+    ('x = (\n    "a"\n    "b"\n)\n', {}),  # brackets: the first row takes the comment
+    ('x = """a\n""" + \\\n    """b\n"""\ny = 1\n', {1: 4, 2: 4, 3: 4}),
+    ("x = '''\n'''\n\ny = '''\n'''\n", {1: 2, 4: 5}),
+    ("def f(:\n", {}),
+])
+def test_noqa_rows(text: str, expected: dict[int, int]) -> None:
+    assert noqa.noqa_rows(text) == expected
 
 
 FILE_LEVEL = {

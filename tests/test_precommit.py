@@ -29,7 +29,7 @@ def test_hooks_manifest() -> None:
     assert set(hooks) == {"perfcodemod", "perfcodemod-fix"}
     for hook in hooks.values():
         assert hook["language"] == "python"
-        assert hook["types_or"] == ["python", "pyi"]
+        assert hook["types_or"] == ["python", "pyi", "jupyter"]
         assert "--force-exclude" in hook["entry"].split()
         assert hook["require_serial"] is True  # one process, one summary
     assert "--fix" not in hooks["perfcodemod"]["entry"].split()
@@ -129,3 +129,17 @@ def test_fix_hook(runs: dict) -> None:
     assert files["generated/g.py"] == CODE and files["notes.txt"] == CODE
     assert "unsafe.py:2:21: PCM201 " in output
     assert "Found 3 diagnostics (2 fixed, 1 remaining)." in output
+
+
+def test_readme_snippet_pins_the_current_release() -> None:
+    """The README's pre-commit snippet names hooks that exist and pins the tag of the
+    version being released (`v` + __version__), the tag each release gets."""
+    from perfcodemod import __version__
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## pre-commit", 1)[1]
+    snippet = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    [entry] = yaml.safe_load(snippet)
+    assert entry["rev"] == f"v{__version__}"
+    manifest = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert {hook["id"] for hook in entry["hooks"]} <= {hook["id"] for hook in manifest}

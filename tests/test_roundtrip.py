@@ -176,12 +176,14 @@ def test_file_mode_is_preserved(fixed_tree: dict) -> None:
         before = stat.S_IMODE(fixed_tree["before_stat"][name].st_mode)
         after = stat.S_IMODE(fixed_tree["stat_first"][name].st_mode)
         assert after == before == {"tabs.py": 0o751, "crlf.py": 0o604}[name]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        owner = fixed_tree["stat_first"]["tabs.py"]
-        assert (owner.st_uid, owner.st_gid) == (4321, 4322)
-    # The files were replaced (atomically), not edited in place.
     before, first = fixed_tree["before_stat"], fixed_tree["stat_first"]
-    assert first["tabs.py"].st_ino != before["tabs.py"].st_ino
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        # Someone else's file is written in place: it keeps its owner (and inode).
+        owner = first["tabs.py"]
+        assert (owner.st_uid, owner.st_gid) == (4321, 4322)
+        assert first["tabs.py"].st_ino == before["tabs.py"].st_ino
+    # The runner's own files are replaced (atomically), not edited in place.
+    assert first["crlf.py"].st_ino != before["crlf.py"].st_ino
     assert first["clean.py"].st_ino == before["clean.py"].st_ino
 
 

@@ -16,9 +16,12 @@ from perfcodemod import engine, noqa
 from perfcodemod.annotation import ProfileAnnotation as ProfileAnnotation
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, ToolError
-from perfcodemod.files import Target, discover
-from perfcodemod.fixer import FileChangedError, FixOutcome, write_atomic
+from perfcodemod.files import Target, discover, display_path
+from perfcodemod.fixer import FileChangedError, FixOutcome, ReadOnlyError, write_atomic
 from perfcodemod.fixer import fix_source as _fix_loop
+from perfcodemod.notebook import COMPILE_FLAGS as NOTEBOOK_FLAGS
+from perfcodemod.notebook import SUFFIX as NOTEBOOK_SUFFIX
+from perfcodemod.notebook import CellLayout, Notebook, NotebookError
 from perfcodemod.profile import Profile as Profile
 from perfcodemod.profile import ProfileError as ProfileError
 from perfcodemod.profile import load_profiles as load_profiles
@@ -68,12 +71,51 @@ class FileReport:
     #: The original text's ``ast``, kept only while a profile annotates the report (so that
     #: the file is parsed once), then dropped.
     tree: ast.Module | None = field(default=None, repr=False, compare=False)
+    #: A notebook as read; ``original`` and ``fixed`` then hold its code cells joined, which
+    #: the diagnostics' rows count in (``cell_of`` says which cell a diagnostic is in).
+    notebook: Notebook | None = None
+    #: Where the notebook's cells are in the current text (``fixed``, or else ``original``).
+    layout: CellLayout | None = None
 
     @property
     def changed(self) -> bool:
         return self.fixed is not None and self.original is not None and (
             self.fixed.text != self.original.text
         )
+
+    def fixed_bytes(self) -> bytes:
+        """What ``--fix`` writes: the fixed text, or the notebook with its fixed cells."""
+        assert self.fixed is not None
+        if self.notebook is not None and self.layout is not None:
+            return self.notebook.dump(self.fixed.text, self.layout)
+        return self.fixed.encode()
+
+    def cell_of(self, diagnostic: Diagnostic) -> tuple[int | None, int]:
+        """The notebook cell a diagnostic is in, and how many rows of the checked text come
+        before that cell (its rows within the cell are its rows minus that); ``(None, 0)``
+        outside notebooks."""
+        source = self.fixed or self.original
+        if self.layout is None or not self.layout.starts or source is None:
+            return None, 0
+        return self.layout.cell_and_shift(source.lines, diagnostic.start)
+
+    def row_label(self, row: int) -> str:
+        """A row of the original text as messages show it (``cell 3:2`` in a notebook)."""
+        if self.layout is None or not self.layout.starts or self.original is None:
+            return str(row)
+        lines = self.original.lines
+        cell, cell_row, _ = self.layout.locate(lines, lines.offset(row))
+        return f"cell {cell}:{cell_row}"
+
+    def locate(self, offset: int, end: bool = False) -> tuple[int | None, int, int]:
+        """The cell (None outside notebooks), 1-based row and column of an offset into the
+        current text (a fix edit's ends), as diagnostics show theirs. ``end``: the offset ends
+        something, so at the start of a cell it is the end of the cell before."""
+        source = self.fixed or self.original
+        lines = source.lines if source is not None else LineIndex("")
+        if self.layout is not None and self.layout.starts:
+            return self.layout.locate(lines, offset, end)
+        return (None, *lines.position(offset))
 
 
 @dataclass
@@ -118,16 +160,18 @@ def diagnose(
     settings: Settings,
     path: str | Path | None = None,
     tree: ast.Module | None = None,
+    flags: int = 0,
 ) -> tuple[list[Diagnostic], list[ToolError]]:
     """The selected rules' diagnostics for one text (per-file ignores applied), before noqa
-    comments and fix settings: what a front end with its own noqa handling (flake8) shows."""
-    display = str(path) if path is not None else "<stdin>"
+    comments and fix settings: what a front end with its own noqa handling (flake8) shows.
+    ``flags``: compiler flags for the parse (``notebook.COMPILE_FLAGS`` for a notebook)."""
+    display = display_path(path) if path is not None else "<stdin>"
     options = engine.EngineOptions(
         rules=settings.rules_for(path),
         family_options=settings.family_options,
         target_version=settings.target_version,
     )
-    result = engine.check_source(source, options, display, tree)
+    result = engine.check_source(source, options, display, tree, flags)
     diagnostics = result.diagnostics
     if not any(rule.code == PARSE_ERROR_CODE for rule in options.rules):
         diagnostics = [d for d in diagnostics if d.code != PARSE_ERROR_CODE]
@@ -139,9 +183,10 @@ def lint(
     settings: Settings,
     path: str | Path | None = None,
     tree: ast.Module | None = None,
+    flags: int = 0,
 ) -> tuple[list[Diagnostic], list[ToolError], int]:
     """Diagnostics for one text: selected rules, per-file ignores, noqa, fix settings."""
-    diagnostics, errors = diagnose(source, settings, path, tree)
+    diagnostics, errors = diagnose(source, settings, path, tree, flags)
     kept, suppressed = noqa.filter_suppressed(diagnostics, source.text, source.lines)
     return [_adjust(d, settings) for d in kept], errors, suppressed
 
@@ -171,10 +216,13 @@ def check_source(
     *,
     keep_tree: bool = False,
 ) -> FileReport:
-    """Check one source text (bytes are decoded as Python does, honouring a coding cookie).
-    ``keep_tree``: leave the text's ``ast`` in ``report.tree`` (for a profile's annotation)."""
+    """Check one source text (bytes are decoded as Python does, honouring a coding cookie);
+    a path ending in ``.ipynb`` makes it a notebook's JSON. ``keep_tree``: leave the text's
+    ``ast`` in ``report.tree`` (for a profile's annotation; not for notebooks)."""
     settings = settings or default_settings()
-    display = str(path) if path is not None else "<stdin>"
+    display = display_path(path) if path is not None else "<stdin>"
+    if is_notebook(path):
+        return _check_notebook(code, display, path, settings)
     try:
         source = SourceText.decode(code) if isinstance(code, bytes) else SourceText(code)
     except DecodeError as exc:
@@ -197,6 +245,35 @@ def _parse(text: str, path: str) -> ast.Module | None:
             return ast.parse(text, filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+def is_notebook(path: str | Path | None) -> bool:
+    return path is not None and str(path).endswith(NOTEBOOK_SUFFIX)
+
+
+def _check_notebook(
+    code: str | bytes, display: str, path: str | Path | None, settings: Settings
+) -> FileReport:
+    try:
+        notebook = Notebook.parse(code)
+    except NotebookError as exc:
+        return _unreadable(display, str(exc), settings, exc.row, exc.col)
+    source = SourceText(notebook.python)
+    diagnostics, errors, suppressed = lint(source, settings, path, flags=NOTEBOOK_FLAGS)
+    return FileReport(
+        display, _within_layout(diagnostics, notebook.layout), errors, source,
+        suppressed=suppressed, unsafe_fixes=settings.unsafe_fixes, notebook=notebook,
+        layout=notebook.layout,
+    )
+
+
+def _within_layout(diagnostics: list[Diagnostic], layout: CellLayout | None) -> list[Diagnostic]:
+    """A notebook's diagnostics without the fixes that would cross from one cell into another
+    or touch an IPython escape."""
+    if layout is None:
+        return diagnostics
+    return [
+        d if d.fix is None or layout.allows(d.fix.edits) else replace(d, fix=None)
+        for d in diagnostics
+    ]
 
 
 def fix_source(
@@ -228,23 +305,32 @@ def _fix_report(
         return report
     display = report.path
     use_unsafe = settings.unsafe_fixes if unsafe is None else unsafe
+    flags = NOTEBOOK_FLAGS if report.notebook is not None else 0
 
     def relint(current: SourceText) -> list[Diagnostic]:
-        return lint(current, settings, path)[0]
+        return lint(current, settings, path, flags=flags)[0]
 
-    outcome: FixOutcome = _fix_loop(source, relint, unsafe=use_unsafe, path=display)
+    outcome: FixOutcome = _fix_loop(
+        source, relint, unsafe=use_unsafe, path=display, layout=report.layout
+    )
     report.errors.extend(ToolError(display, message) for message in outcome.errors)
     if outcome.changed:
         report.fixed = outcome.source
+        report.layout = outcome.layout
         report.applied = dict(outcome.applied)
-        report.diagnostics, errors, report.suppressed = lint(outcome.source, settings, path)
+        diagnostics, errors, report.suppressed = lint(outcome.source, settings, path, flags=flags)
+        report.diagnostics = _within_layout(diagnostics, report.layout)
         report.errors.extend(errors)
     return report
 
 
-def _same_code(before: str, after: str) -> bool:
+def _same_code(before: str, after: str, flags: int = 0) -> bool:
+    def tree(text: str) -> str:
+        return ast.dump(compile(text, "<noqa>", "exec", ast.PyCF_ONLY_AST | flags,
+                                dont_inherit=True))
+
     try:
-        return ast.dump(ast.parse(after)) == ast.dump(ast.parse(before))
+        return tree(after) == tree(before)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
 
@@ -256,26 +342,38 @@ def add_noqa_source(report: FileReport) -> FileReport:
     if source is None or not report.diagnostics:
         return report
     commentable = [d for d in report.diagnostics if d.code not in noqa.UNSUPPRESSIBLE]
+    if report.layout is not None:
+        # A comment after an IPython escape would be part of the command.
+        escapes = report.layout.magic_rows(source.lines)
+        for row in sorted({d.noqa_row for d in commentable if d.noqa_row in escapes}):
+            report.errors.append(ToolError(
+                report.path, f"{report.row_label(row)}: cannot add a noqa comment after an "
+                "IPython escape"))
+        commentable = [d for d in commentable if d.noqa_row not in escapes]
     if not commentable:
         return report
+    flags = NOTEBOOK_FLAGS if report.notebook is not None else 0
     new_text = noqa.add_noqa_comments(source.text, source.lines, commentable)
     added = commentable
-    if not _same_code(source.text, new_text):
+    if not _same_code(source.text, new_text, flags):
         added = []
         new_text = source.text
         for row in sorted({d.noqa_row for d in commentable}):
             on_row = [d for d in commentable if d.noqa_row == row]
             attempt = noqa.add_noqa_comments(new_text, LineIndex(new_text), on_row)
-            if _same_code(source.text, attempt):
+            if _same_code(source.text, attempt, flags):
                 new_text = attempt
                 added.extend(on_row)
             else:
                 report.errors.append(ToolError(
-                    report.path, f"{row}: cannot add a noqa comment on this line without "
-                    "changing the code (it ends inside a string or with a backslash)"))
+                    report.path, f"{report.row_label(row)}: cannot add a noqa comment on this "
+                    "line without changing the code (it ends inside a string or with a "
+                    "backslash)"))
     if added:
         report.fixed = source.with_text(new_text)
         report.applied = {"noqa": len(added)}
+        if report.layout is not None:
+            report.layout = report.layout.realigned(source.lines, report.fixed.lines)
     report.diagnostics = [d for d in report.diagnostics if d not in added]
     return report
 
@@ -284,7 +382,7 @@ def process_file(
     target: Target, mode: FixMode, unsafe: bool | None = None, *, keep_tree: bool = False
 ) -> FileReport:
     """Read, check, and (depending on ``mode``) fix and write one file."""
-    display = str(target.path)
+    display = display_path(target.path)
     settings = target.settings
     try:
         raw = target.path.read_bytes()
@@ -298,28 +396,41 @@ def process_file(
     source = report.original
     if source is None or mode is FixMode.CHECK:
         return report
-    if source.encode() != raw:
+    if report.notebook is None and source.encode() != raw:
         report.errors.append(ToolError(
             display, f"not fixed: the file's bytes do not survive decoding and re-encoding as "
             f"{source.encoding}"))
         return report
+    as_read = (report.diagnostics, report.suppressed, report.layout)
     if mode is FixMode.ADD_NOQA:
         add_noqa_source(report)
     else:
         _fix_report(report, source, settings, target.path, unsafe)
     if mode in (FixMode.WRITE, FixMode.ADD_NOQA) and report.changed and report.fixed is not None:
-        if not target.writable:
-            message = "not written: the file is outside the named paths"
-            report.errors.append(ToolError(display, message))
-            return report
-        try:
-            write_atomic(target.path, report.fixed.encode(), raw)
+        problem = _write(target, report.fixed_bytes(), raw)
+        if problem is None:
             report.written = True
-        except FileChangedError as exc:
-            report.errors.append(ToolError(display, str(exc)))
-        except OSError as exc:
-            report.errors.append(ToolError(display, f"cannot write file: {exc.strerror or exc}"))
+        else:
+            # Nothing was written: the file keeps every diagnostic it was read with, and
+            # nothing counts as fixed.
+            report.errors.append(ToolError(display, problem))
+            report.diagnostics, report.suppressed, report.layout = as_read
+            report.fixed = None
+            report.applied = {}
     return report
+
+
+def _write(target: Target, data: bytes, expected: bytes) -> str | None:
+    """Write a fixed file; None, or why it was not written."""
+    if not target.writable:
+        return "not written: the file is outside the named paths"
+    try:
+        write_atomic(target.path, data, expected)
+    except (FileChangedError, ReadOnlyError) as exc:
+        return str(exc)
+    except OSError as exc:
+        return f"cannot write file: {exc.strerror or exc}"
+    return None
 
 
 #: Called after each file with the number of files done and the number to do.
@@ -392,7 +503,7 @@ def _process_isolated(
     except Exception as exc:
         if engine.DEBUG:
             raise
-        run.errors.append(ToolError(str(target.path), f"internal error: {exc!r}"))
+        run.errors.append(ToolError(display_path(target.path), f"internal error: {exc!r}"))
 
 
 def targets(

@@ -7,12 +7,14 @@ Exit codes: 0 nothing found, 1 diagnostics remain (or fixes were applied, with
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 from perfcodemod import __version__, api, docs, output, progress, registry
 from perfcodemod.config import (
@@ -23,7 +25,7 @@ from perfcodemod.config import (
     split_selectors,
     validate_overrides,
 )
-from perfcodemod.files import DiscoveryError, force_excluded
+from perfcodemod.files import DiscoveryError, display_path, force_excluded
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 SUBCOMMANDS = ("check", "rule", "profile", "report")
@@ -102,6 +104,7 @@ def _check_parser() -> argparse.ArgumentParser:
     out.add_argument("--stdin-filename", metavar="PATH",
                      help="the name of the file read from standard input (for config and output)")
     out.add_argument("-q", "--quiet", action="store_true", help="print diagnostics only")
+    parser.add_argument("-V", "--version", action="version", version=f"perfcodemod {__version__}")
     return parser
 
 
@@ -114,6 +117,46 @@ def _rule_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    stdout = sys.stdout
+    sys.stdout = _ReaderMayLeave(stdout)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout.flush()
+        sys.stdout = stdout
+
+
+class _ReaderMayLeave:
+    """Standard output for a reader that may stop reading (`perfcodemod check | head -1`).
+    What is left of the output is then dropped instead of raising, so the run ends as it
+    would have: its own exit status (1 when diagnostics remain, which `set -o pipefail`
+    reports), its errors on stderr, and no traceback."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, data: Any) -> int:
+        try:
+            return int(self._stream.write(data))
+        except BrokenPipeError:
+            _silence_stdout()
+            return len(data)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            _silence_stdout()
+
+    @property
+    def buffer(self) -> _ReaderMayLeave:
+        return _ReaderMayLeave(self._stream.buffer)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     try:
         if args and args[0] in {"--version", "-V"}:
@@ -130,19 +173,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _tickets(_report_parser().parse_args(args[1:]))
         if args and args[0] == "check":
             args = args[1:]
+        elif args and _mistyped_command(args[0]):
+            close = difflib.get_close_matches(args[0].lower(), SUBCOMMANDS, n=1, cutoff=0.6)
+            if close:
+                return _error(f"unknown command `{args[0]}`; did you mean `{close[0]}`?")
+            return _error(
+                f"`{args[0]}` is neither a command ({', '.join(SUBCOMMANDS)}) nor an existing "
+                "file or directory"
+            )
         return _check(_check_parser().parse_args(args))
     except KeyboardInterrupt:
         print("perfcodemod: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        # The reader went away (`perfcodemod ... | head`): not an error, and no traceback
-        # from the interpreter flushing stdout at exit either.
-        _silence_stdout()
-        return EXIT_CLEAN
     except Exception as exc:  # a bug: one line and exit 2, not a traceback
         if os.environ.get("PERFCODEMOD_DEBUG"):
             raise
         return _error(f"internal error: {exc!r} (set PERFCODEMOD_DEBUG=1 for a traceback)")
+
+
+_COMMAND_LIKE = re.compile(r"[A-Za-z][A-Za-z0-9_-]*\Z")
+
+
+def _mistyped_command(word: str) -> bool:
+    """``perfcodemod WORD``, where WORD is no command and no path but looks like a command
+    (`chekc`): a typo, not a missing file to report as such."""
+    return bool(_COMMAND_LIKE.match(word)) and not os.path.lexists(word)
 
 
 def _silence_stdout() -> None:
@@ -174,18 +229,17 @@ def _error(message: str) -> int:
 
 
 def _rule(args: argparse.Namespace) -> int:
+    rule = None
     if args.all:
         rules = list(registry.all_rules())
     elif args.rule:
         rule = registry.get_rule(args.rule)
-        if rule is None:
-            import difflib
-
-            choices = [name for r in registry.all_rules() for name in (r.code, r.name)]
-            close = difflib.get_close_matches(args.rule, choices, n=1)
-            hint = f"; did you mean `{close[0]}`?" if close else ""
+        # A prefix (`PCM2`) is not a typo: it shows every rule it selects.
+        rules = [rule] if rule is not None else registry.matching(args.rule)
+        if not rules:
+            close = registry.suggestion(args.rule)
+            hint = f"; did you mean `{close}`?" if close else ""
             return _error(f"unknown rule `{args.rule}`{hint}")
-        rules = [rule]
     else:
         return _error("name a rule (`perfcodemod rule PCM201`) or use --all")
     if args.output_format == "json":
@@ -201,7 +255,7 @@ def _rule(args: argparse.Namespace) -> int:
             }
             for r in rules
         ]
-        print(json.dumps(payload if args.all else payload[0], indent=2))
+        print(json.dumps(payload if rule is None else payload[0], indent=2))
     else:
         print("\n---\n\n".join(docs.render(r) for r in rules), end="")
     return EXIT_CLEAN
@@ -523,7 +577,7 @@ def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
         report = api.check_source(raw, path, settings)
         if args.unsafe_fixes is not None:
             report.unsafe_fixes = args.unsafe_fixes
-    report.path = name or "-"
+    report.path = display_path(name) if name else "-"
     profile, hot = _profile_options(args)
     if profile is not None:
         api.annotate_report(report, profile, settings=settings, hot=hot)
@@ -537,7 +591,7 @@ def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
         if report.original is None or report.fixed is None:
             sys.stdout.buffer.write(raw)
         else:
-            sys.stdout.buffer.write(report.fixed.encode())
+            sys.stdout.buffer.write(report.fixed_bytes())
         sys.stdout.flush()
         stdout = sys.stdout
         sys.stdout = sys.stderr

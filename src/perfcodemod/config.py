@@ -43,6 +43,11 @@ DEFAULT_EXCLUDE = (
 )
 
 
+#: The files a directory walk checks (as ruff's default ``include``, notebooks included).
+DEFAULT_INCLUDE = ("*.py", "*.pyi", "*.ipynb")
+_DEFAULT_SUFFIXES = (".py", ".pyi", ".ipynb")
+
+
 class ConfigError(Exception):
     """A configuration problem; the message names the file, the key and a close match."""
 
@@ -80,6 +85,8 @@ class Settings:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     exclude: tuple[str, ...] = DEFAULT_EXCLUDE
     extend_exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = DEFAULT_INCLUDE
+    extend_include: tuple[str, ...] = ()
     fixable: tuple[str, ...] = ("ALL",)
     unfixable: tuple[str, ...] = ()
     unsafe_fixes: bool = False
@@ -139,6 +146,16 @@ class Settings:
             if path_matches(path, pattern, self.root):
                 return True
         return False
+
+    def is_included(self, path: Path) -> bool:
+        """Whether a file found by walking a directory is checked: it matches ``include`` or
+        ``extend-include`` (files named on the command line are checked whatever they are)."""
+        if self.include == DEFAULT_INCLUDE and not self.extend_include:
+            return path.name.endswith(_DEFAULT_SUFFIXES)
+        return any(
+            path_matches(path, pattern, self.root)
+            for pattern in (*self.include, *self.extend_include)
+        )
 
     def with_overrides(self, overrides: Overrides) -> Settings:
         changes: dict[str, Any] = {}
@@ -254,8 +271,9 @@ def path_matches(path: Path, pattern: str, root: Path) -> bool:
 
 _KEYS = (
     "select", "extend-select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
-    "fixable", "unfixable", "unsafe-fixes", "respect-gitignore", "target-version", "cache-dir",
-    "extend-safe-fixes", "extend-unsafe-fixes", "hot-threshold",
+    "include", "extend-include", "fixable", "unfixable", "unsafe-fixes", "respect-gitignore",
+    "target-version", "cache-dir", "extend-safe-fixes", "extend-unsafe-fixes",
+    "hot-threshold",
 )
 
 
@@ -291,6 +309,23 @@ def _string_list(value: object, key: str, path: Path | None, table: str) -> tupl
     return tuple(value)
 
 
+def _glob(pattern: str, where: str, path: Path | None) -> bool:
+    """Check one glob (True), or raise the configuration error naming it."""
+    try:
+        globs.check(pattern)
+    except globs.GlobError as exc:
+        prefix = f"{path}: " if path else ""
+        raise ConfigError(f"{prefix}invalid glob `{pattern}` in {where}: {exc}") from None
+    return True
+
+
+def _globs(value: object, key: str, path: Path | None, table: str) -> tuple[str, ...]:
+    patterns = _string_list(value, key, path, table)
+    for pattern in patterns:
+        _glob(pattern, f"`{key}` {_in(table)}", path)
+    return patterns
+
+
 def _selectors(value: object, key: str, path: Path | None, table: str) -> tuple[str, ...]:
     selectors = _string_list(value, key, path, table)
     for selector in selectors:
@@ -301,12 +336,12 @@ def _selectors(value: object, key: str, path: Path | None, table: str) -> tuple[
 def check_selector(selector: str, where: str, path: Path | None = None) -> None:
     if registry.is_valid_selector(selector):
         return
-    choices = ["ALL", *(rule.code for rule in registry.all_rules())]
     by_name = registry.get_rule(selector)
     if by_name is not None:
         hint = f"; did you mean `{by_name.code}` ({by_name.name})?"
     else:
-        hint = _close(selector.upper(), choices)
+        close = registry.suggestion(selector)
+        hint = f"; did you mean `{close}`?" if close else ""
     prefix = f"{path}: " if path else ""
     raise ConfigError(f"{prefix}unknown rule selector `{selector}` in {where}{hint}")
 
@@ -351,8 +386,8 @@ def settings_from_table(table: Mapping[str, Any], path: Path | None, root: Path)
         if key in {"select", "extend-select", "ignore", "fixable", "unfixable",
                    "extend-safe-fixes", "extend-unsafe-fixes"}:
             values[attr] = _selectors(value, key, path, name)
-        elif key in {"exclude", "extend-exclude"}:
-            values[attr] = _string_list(value, key, path, name)
+        elif key in {"exclude", "extend-exclude", "include", "extend-include"}:
+            values[attr] = _globs(value, key, path, name)
         elif key in {"unsafe-fixes", "respect-gitignore"}:
             values[attr] = _bool(value, key, path, name)
         elif key == "target-version":
@@ -375,6 +410,8 @@ def settings_from_table(table: Mapping[str, Any], path: Path | None, root: Path)
             values[attr] = tuple(
                 (pattern, _selectors(codes, f'per-file-ignores."{pattern}"', path, name))
                 for pattern, codes in value.items()
+                if _glob(pattern[1:] if pattern.startswith("!") else pattern,
+                         f"`per-file-ignores` {_in(name)}", path)
             )
     values["family_options"] = {
         family: {**{k: spec.default for k, spec in specs.items()}, **family_options.get(family, {})}
@@ -537,6 +574,12 @@ def validate_overrides(overrides: Overrides) -> None:
     ):
         for selector in selectors:
             check_selector(selector, flag)
+    for flag, patterns in (
+        ("--exclude", overrides.exclude or ()),
+        ("--extend-exclude", overrides.extend_exclude),
+    ):
+        for pattern in patterns:
+            _glob(pattern, flag, None)
     if overrides.target_version is not None:
         _target_version(overrides.target_version, "--target-version", None)
 

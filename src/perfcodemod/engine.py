@@ -32,6 +32,7 @@ from typing import Any, Callable
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
+from perfcodemod import noqa
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.context import EngineOptions, RuleContext, children
 from perfcodemod.diagnostic import Diagnostic, Edit, Fix, ToolError
@@ -58,14 +59,18 @@ def check_source(
     options: EngineOptions,
     path: str = "<stdin>",
     tree: ast.Module | None = None,
+    flags: int = 0,
 ) -> CheckResult:
-    """Every diagnostic of the selected rules in one file's text (no noqa filtering here)."""
+    """Every diagnostic of the selected rules in one file's text (no noqa filtering here).
+    ``flags``: compiler flags for the parse (a notebook's top-level ``await``)."""
     lines = source.lines
     if tree is None:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes and the like
-                tree = ast.parse(source.text, filename=path)
+                tree = ast.parse(source.text, filename=path) if not flags else compile(
+                    source.text, path, "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True
+                )
         except SyntaxError as exc:
             return CheckResult([_syntax_error(exc, lines)], [])
         except (ValueError, RecursionError, MemoryError) as exc:
@@ -186,6 +191,9 @@ def _check_chunk(
             ToolError(path, f"internal error in {names} at line {first}: {exc!r}")
         )
         return
+    # Where a noqa comment for a row goes (after a multi-line string or continuation that
+    # the row starts), in the chunk's own rows.
+    noqa_rows = noqa.noqa_rows(chunk_text)
     for report in context.reports:
         start, end = spans.syntactic(report.node)
         start += chunk_start
@@ -206,7 +214,7 @@ def _check_chunk(
                 end_row=end_row,
                 end_col=end_col,
                 fix=fix,
-                noqa_row=row,
+                noqa_row=noqa_rows.get(row - first + 1, row - first + 1) + first - 1,
             )
         )
 

@@ -1,6 +1,6 @@
-"""Which files to check: directories recursively (``.py``, ``.pyi``), minus the default and
-configured excludes and what ``.gitignore`` ignores; files named on the command line always
-(unless ``--force-exclude``)."""
+"""Which files to check: directories recursively (what ``include``/``extend-include`` match:
+by default ``.py``, ``.pyi`` and ``.ipynb``), minus the default and configured excludes and what
+``.gitignore`` ignores; files named on the command line always (unless ``--force-exclude``)."""
 
 from __future__ import annotations
 
@@ -13,8 +13,6 @@ from pathlib import Path
 from perfcodemod import globs
 from perfcodemod.config import ConfigResolver, Settings
 from perfcodemod.diagnostic import ToolError
-
-PYTHON_SUFFIXES = (".py", ".pyi")
 
 
 @dataclass(frozen=True)
@@ -29,6 +27,20 @@ class Target:
 
 class DiscoveryError(Exception):
     pass
+
+
+def display_path(path: str | os.PathLike[str]) -> str:
+    """A path as every output shows it. Python keeps the bytes of a name that is not valid
+    UTF-8 as lone surrogates, which no UTF-8 output (JSON, XML, a strict terminal) can hold;
+    they become U+FFFD, as ruff shows such names."""
+    text = os.fspath(path)
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "replace")
+    return text
 
 
 # -- .gitignore -------------------------------------------------------------------------------
@@ -193,7 +205,7 @@ def discover(
     problems: list[ToolError] = errors if errors is not None else []
     for given in paths:
         if not given.exists() and not given.is_symlink():
-            raise DiscoveryError(f"{given}: no such file or directory")
+            raise DiscoveryError(f"{display_path(given)}: no such file or directory")
         settings = resolver.for_path(given)
         if force_exclude and force_excluded(given, settings):
             continue
@@ -231,7 +243,7 @@ def _walk(
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
             message = f"cannot list directory: {exc.strerror or exc}"
-            errors.append(ToolError(str(directory), message))
+            errors.append(ToolError(display_path(directory), message))
             continue
         settings = resolver.for_path(directory)
         subdirectories: list[Path] = []
@@ -245,7 +257,7 @@ def _walk(
                 if _excluded(path, settings, gitignore, is_dir=True) or _is_virtualenv(path):
                     continue
                 subdirectories.append(path)
-            elif entry.name.endswith(PYTHON_SUFFIXES):
+            elif settings.is_included(path):
                 is_link = entry.is_symlink()
                 try:
                     is_file = entry.is_file()

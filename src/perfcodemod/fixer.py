@@ -10,6 +10,7 @@ errors. Writing is atomic, and only happens when the file on disk is still what 
 from __future__ import annotations
 
 import ast
+import errno
 import os
 import stat
 import tempfile
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from perfcodemod.diagnostic import Applicability, Diagnostic, Edit
+from perfcodemod.notebook import COMPILE_FLAGS, CellLayout
 from perfcodemod.source import SourceText
 
 MAX_ROUNDS = 10
@@ -32,6 +34,8 @@ class FixOutcome:
     applied: Counter[str] = field(default_factory=Counter)
     #: Problems with fixes (a fix that broke the code, a fix loop that did not settle).
     errors: list[str] = field(default_factory=list)
+    #: A notebook's cells and escapes in ``source`` (None for a Python file).
+    layout: CellLayout | None = None
 
     @property
     def changed(self) -> bool:
@@ -56,24 +60,18 @@ def is_applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
     return fix is not None and (fix.applicability is Applicability.SAFE or unsafe)
 
 
-def _compiles(text: str, path: str) -> bool:
+def _compiles(text: str, path: str, flags: int = 0) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            compile(text, path, "exec", dont_inherit=True)
+            compile(text, path, "exec", flags, dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
 
 
-def _parses(text: str, path: str) -> bool:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ast.parse(text, path)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return False
-    return True
+def _parses(text: str, path: str, flags: int = 0) -> bool:
+    return _compiles(text, path, flags | ast.PyCF_ONLY_AST)
 
 
 def _choose(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
@@ -102,15 +100,24 @@ def fix_source(
     unsafe: bool,
     path: str = "<stdin>",
     max_rounds: int = MAX_ROUNDS,
+    layout: CellLayout | None = None,
 ) -> FixOutcome:
-    """Apply fixes until none is left (at most ``max_rounds`` rounds)."""
-    outcome = FixOutcome(source)
-    verify = _compiles if _compiles(source.text, path) else _parses
+    """Apply fixes until none is left (at most ``max_rounds`` rounds). For a notebook's
+    code, ``layout`` says where its cells and IPython escapes are: fixes stay inside cells
+    and away from escapes, and ``outcome.layout`` says where the cells are afterwards."""
+    outcome = FixOutcome(source, layout=layout)
+    flags = COMPILE_FLAGS if layout is not None else 0
+    check = _compiles if _compiles(source.text, path, flags) else _parses
+
+    def verify(text: str, path: str) -> bool:
+        return check(text, path, flags)
+
     rejected: set[tuple[str, str]] = set()
     for _ in range(max_rounds):
         diagnostics = [
             d for d in lint(outcome.source)
             if is_applicable(d, unsafe) and _identity(d, outcome.source.text) not in rejected
+            and (outcome.layout is None or outcome.layout.allows(d.fix.edits if d.fix else ()))
         ]
         if not diagnostics:
             return outcome
@@ -137,6 +144,8 @@ def fix_source(
                 continue
         outcome.applied.update(d.code for d in chosen)
         outcome.source = outcome.source.with_text(new_text)
+        if outcome.layout is not None:
+            outcome.layout = outcome.layout.moved(_edits_of(chosen))
     else:
         leftover = [d for d in lint(outcome.source) if is_applicable(d, unsafe)]
         if leftover:
@@ -154,41 +163,55 @@ def _identity(diagnostic: Diagnostic, text: str) -> tuple[str, str]:
     return diagnostic.code, "\x00".join(text[e.start : e.end] + "\x01" + e.content for e in edits)
 
 
-def _owner(path: str) -> tuple[int, int]:
-    status = os.stat(path)
-    return status.st_uid, status.st_gid
-
-
 class FileChangedError(Exception):
     """The file on disk is no longer what was read; it was left alone."""
 
 
-def write_atomic(path: Path, data: bytes, expected: bytes) -> None:
-    """Replace ``path``'s content with ``data`` if it still holds ``expected``.
+class ReadOnlyError(Exception):
+    """The file may not be written (an in-place write would be refused); it was left alone."""
 
-    A temporary file in the same directory is written, flushed and renamed over the original,
-    so that readers never see half a file; the original's permission bits are kept.
+
+def write_atomic(path: Path, data: bytes, expected: bytes) -> None:
+    """Replace ``path``'s content with ``data`` if it still holds ``expected``, and only where
+    writing the file in place would be allowed: the rename that makes the write atomic must not
+    become a way around the file's own permissions, owner or links.
+
+    - A read-only file is refused (``ReadOnlyError``): one with no write bit at all (checked
+      on the mode bits, so that root, whom the system lets write anything, is refused too), or
+      one the user may not write.
+    - A file with several hard links, or owned by another user or a group the user is not in,
+      is written in place (``_write_in_place``): a rename would split the links, or give the
+      file to the user who ran the fix.
+    - Otherwise a temporary file in the same directory is written, flushed and renamed over
+      the original, so that readers never see half a file; the permission bits are kept. When
+      the directory does not allow the temporary file, the file is written in place.
     """
     target = path.resolve()
+    status = os.stat(target)
+    _check_writable(target, status)
+    if status.st_nlink > 1 or not _owned_by_user(status):
+        _write_in_place(target, data, expected)
+        return
     with open(target, "rb") as stream:
         if stream.read() != expected:
             raise FileChangedError("the file changed on disk while it was being fixed; not written")
-    status = os.stat(target)
     mode = stat.S_IMODE(status.st_mode)
-    handle, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=".perfcodemod-tmp"
-    )
+    try:
+        handle, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".perfcodemod-tmp"
+        )
+    except PermissionError:
+        _write_in_place(target, data, expected)
+        return
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
-        if hasattr(os, "chown") and (status.st_uid, status.st_gid) != _owner(temporary):
-            try:
-                os.chown(temporary, status.st_uid, status.st_gid)
-            except OSError:
-                pass  # not allowed to give it away: the file becomes ours, as an editor's would
+        created = os.stat(temporary)
+        if hasattr(os, "chown") and created.st_gid != status.st_gid:
+            os.chown(temporary, -1, status.st_gid)  # a group of the user's (_owned_by_user)
         with open(target, "rb") as stream:
             if stream.read() != expected:
                 raise FileChangedError(
@@ -201,3 +224,64 @@ def write_atomic(path: Path, data: bytes, expected: bytes) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def _check_writable(target: Path, status: os.stat_result) -> None:
+    mode = stat.S_IMODE(status.st_mode)
+    if not mode & 0o222:
+        raise ReadOnlyError(f"not written: the file is read-only (mode {mode:04o})")
+    if not os.access(target, os.W_OK, effective_ids=os.access in os.supports_effective_ids):
+        raise ReadOnlyError(
+            f"not written: no permission to write the file (mode {mode:04o}, "
+            f"{'owned by you' if _owned_by_user(status) else 'owned by another user'})"
+        )
+
+
+def _owned_by_user(status: os.stat_result) -> bool:
+    """The file's user and group are the current user's own (always true where the system
+    has no owners)."""
+    if not hasattr(os, "geteuid"):
+        return True
+    groups = {os.getegid(), *os.getgroups()}
+    return status.st_uid == os.geteuid() and status.st_gid in groups
+
+
+def _write_in_place(target: Path, data: bytes, expected: bytes) -> None:
+    """Overwrite the file through its own inode (owner, group, links, ACLs stay), as an editor
+    writing in place does. Space for the new content is reserved before the first byte
+    changes; if writing fails anyway, the original content is put back (it fits in the space
+    it had)."""
+    flags = os.O_RDWR | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(target, flags)
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(descriptor, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+        if b"".join(chunks) != expected:
+            raise FileChangedError("the file changed on disk while it was being fixed; not written")
+        if len(data) > len(expected) and hasattr(os, "posix_fallocate"):
+            try:
+                os.posix_fallocate(descriptor, 0, len(data))
+            except OSError as exc:
+                if exc.errno not in {errno.EINVAL, errno.EOPNOTSUPP, errno.ENOSYS}:
+                    os.ftruncate(descriptor, len(expected))
+                    raise  # no space: nothing was changed
+        try:
+            _overwrite(descriptor, data)
+        except OSError:
+            _overwrite(descriptor, expected)
+            raise
+    finally:
+        os.close(descriptor)
+
+
+def _overwrite(descriptor: int, data: bytes) -> None:
+    os.lseek(descriptor, 0, os.SEEK_SET)
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+    os.ftruncate(descriptor, len(data))
+    os.fsync(descriptor)

@@ -7,16 +7,19 @@ closest ``[tool.perfcodemod]`` configuration, as for the command line; flake8's 
 
 from __future__ import annotations
 
+import argparse
 import ast
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from perfcodemod import __version__, api
-from perfcodemod.config import ConfigError, ConfigResolver
+from perfcodemod import __version__, api, registry
+from perfcodemod.config import ConfigError, ConfigResolver, Overrides
 from perfcodemod.source import SourceText
 
 Flake8Result = tuple[int, int, str, type[Any]]
+#: The plugin's code prefix (the ``flake8.extension`` entry point's name).
+PREFIX = "PCM"
 
 
 class Plugin:
@@ -24,6 +27,9 @@ class Plugin:
     version = __version__
 
     _resolver: ConfigResolver | None = None
+    #: Selectors from flake8's own ``--select``/``--extend-select`` (or its configuration)
+    #: that name some of our rules more narrowly than the plugin's prefix.
+    _selected: tuple[str, ...] = ()
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]) -> None:
         self.tree = tree
@@ -31,9 +37,24 @@ class Plugin:
         self.lines = lines
 
     @classmethod
+    def parse_options(cls, options: argparse.Namespace) -> None:
+        """flake8's options, once per process. Rules its selection names explicitly run, opt-in
+        ones included (``flake8 --select PCM104``), as with ``--extend-select`` on our command
+        line. ``PCM`` alone (or ``P``) only says to show the plugin's codes, so it turns on
+        no opt-in rule, as flake8-bugbear treats its opt-in B9 codes."""
+        chosen = [*(getattr(options, "select", None) or ()),
+                  *(getattr(options, "extend_select", None) or ())]
+        cls._selected = tuple(
+            selector.upper() for selector in chosen
+            if len(selector) > len(PREFIX) and selector.upper().startswith(PREFIX)
+            and registry.is_valid_selector(selector)
+        )
+        cls._resolver = None
+
+    @classmethod
     def _settings_resolver(cls) -> ConfigResolver:
         if cls._resolver is None:
-            cls._resolver = ConfigResolver()
+            cls._resolver = ConfigResolver(Overrides(extend_select=cls._selected))
         return cls._resolver
 
     def run(self) -> Iterator[Flake8Result]:

@@ -58,6 +58,48 @@ def _comment_rows(text: str) -> set[int] | None:
     return rows
 
 
+_CONTINUED = re.compile(r"\\\r?\n|\\\r")
+
+
+def noqa_rows(text: str) -> dict[int, int]:
+    """Rows whose noqa comment cannot stand on the row itself, mapped to the row where it
+    goes, as ruff places it: every row of a multi-line string but its last, and a row continued
+    by a backslash, map to the last row of the string or continuation (chains merged). A
+    comment anywhere else would be part of the string, or break the continuation."""
+    if '"""' not in text and "'''" not in text and not _CONTINUED.search(text):
+        return {}
+    fstring_start = getattr(tokenize, "FSTRING_START", None)
+    fstring_end = getattr(tokenize, "FSTRING_END", None)
+    line_ends = {tokenize.NEWLINE, tokenize.NL, tokenize.ENCODING}
+    spans: list[tuple[int, int]] = []
+    open_fstrings: list[int] = []
+    previous: tokenize.TokenInfo | None = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.STRING and token.end[0] > token.start[0]:
+                spans.append((token.start[0], token.end[0]))
+            elif token.type == fstring_start:
+                open_fstrings.append(token.start[0])
+            elif token.type == fstring_end and open_fstrings:
+                spans.append((open_fstrings.pop(), token.end[0]))
+            if (previous is not None and previous.type not in line_ends
+                    and token.start[0] > previous.end[0]):
+                spans.append((previous.end[0], token.start[0]))  # a backslash continuation
+            previous = token
+    except (tokenize.TokenError, SyntaxError):
+        return {}
+    rows: dict[int, int] = {}
+    first = last = 0
+    for start, end in sorted(span for span in spans if span[1] > span[0]):
+        if start > last:
+            first, last = start, end
+        else:
+            last = max(last, end)
+        for row in range(first, last):
+            rows[row] = last
+    return rows
+
+
 def file_exemptions(text: str) -> list[FileExemption]:
     if not _MENTIONS_NOQA.search(text):
         return []

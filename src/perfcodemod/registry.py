@@ -6,6 +6,7 @@ Codes are mapped to rules here and only here.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import pkgutil
 from collections.abc import Mapping
@@ -94,3 +95,26 @@ def family_options() -> Mapping[str, Mapping[str, OptionSpec]]:
             if options:
                 found[module_info.name[len(prefix) :]] = MappingProxyType(dict(options))
     return MappingProxyType(found)
+
+
+def suggestion(word: str) -> str | None:
+    """The code (or name) a mistyped selector most likely meant. The longest prefix of
+    ``word`` that names rules narrows the candidates (``PCM21`` -> ``PCM201``); a prefix
+    followed by stray letters is that prefix (``PCM2x`` -> ``PCM2``, ``PCM201x`` -> ``PCM201``).
+    Never call it with a valid selector: a prefix is not a typo."""
+    upper = word.strip().upper()
+    prefix = next(
+        (upper[:end] for end in range(len(upper), 0, -1) if matching(upper[:end])), ""
+    )
+    if prefix.startswith("PCM"):
+        rest = upper[len(prefix):]
+        if rest and not rest[0].isdigit():
+            return prefix
+    codes = [rule.code for rule in all_rules() if rule.code.startswith(prefix)]
+    if not prefix:
+        codes.append("ALL")
+    close = difflib.get_close_matches(upper, codes, n=1, cutoff=0.6)
+    if not close:
+        names = [rule.name for rule in all_rules()]
+        close = difflib.get_close_matches(word.strip().lower(), names, n=1, cutoff=0.6)
+    return close[0] if close else None

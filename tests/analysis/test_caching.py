@@ -8,13 +8,19 @@ import textwrap
 
 import pytest
 
+from perfcodemod.analysis.astscope import scopes
 from perfcodemod.analysis.caching import (
     annotation_types,
     cache_decorators,
     called_repeatedly,
+    checks_one_character,
+    one_character,
     parameter_use,
     recursion,
+    repeated_arguments,
+    result_uses,
     role,
+    text_kind,
     unhashable_parameter,
     version_parameter,
 )
@@ -236,3 +242,110 @@ def test_calls_with_different_constants_never_share_an_entry() -> None:
         "a = quote(x, tcsh=True)\nb = quote(x, tcsh=False)\n"
     )
     assert called_repeatedly(found["quote"], facts) is None
+
+
+def _value_of(code: str, name: str = "TARGET") -> tuple[ModuleFacts, ast.expr]:
+    """The argument of the call ``TARGET(...)`` in ``code``."""
+    facts, _ = functions(code)
+    call = next(
+        c for c in facts.nodes(ast.Call) if isinstance(c.func, ast.Name) and c.func.id == name
+    )
+    return facts, call.args[0]
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"),
+    [
+        ("def f(s: str):\n    TARGET(s)\n", "str"),
+        ("def f(s: str):\n    TARGET(s[1:].lower())\n", "str"),
+        ("def f(b: bytes):\n    t = b.decode()\n    TARGET(t + 'x')\n", "str"),
+        ("def f(s: bytes):\n    TARGET(s[:3])\n", "bytes"),
+        ("TARGET(f'{1}')\n", "str"),
+        ("def f(s):\n    TARGET(s)\n", None),
+        ("def f(s: list):\n    TARGET(s[1:])\n", None),
+        ("def f(s: str):\n    s = g(s)\n    TARGET(s)\n", None),
+        ("def f(s: str, t: bytes):\n    TARGET(s + t)\n", None),
+    ],
+)
+def test_text_kind(code: str, kind: str | None) -> None:
+    facts, value = _value_of(code)
+    assert text_kind(value, scopes(facts).scope_at(value), facts) == kind
+
+
+@pytest.mark.parametrize(
+    ("code", "expected"),
+    [
+        ("def f(s: str):\n    for c in s:\n        TARGET(c)\n", True),
+        ("def f(s: str):\n    return [TARGET(c) for c in s[2:]]\n", True),
+        ("def f(s: str, i: int):\n    TARGET(s[i])\n", True),
+        ("def f(n: int):\n    TARGET(chr(n))\n", True),
+        ("def f(b: bytes):\n    return [TARGET(x) for x in b]\n", True),
+        ("def f(s: str):\n    for c in s:\n        c = c + c\n        TARGET(c)\n", False),
+        ("def f(s: str):\n    for w in s.split():\n        TARGET(w)\n", False),
+        ("def f(xs):\n    for c in xs:\n        TARGET(c)\n", False),
+        ("def f(s: str):\n    return [TARGET(c) for i, c in enumerate(s)]\n", False),
+    ],
+)
+def test_one_character(code: str, expected: bool) -> None:
+    facts, value = _value_of(code)
+    assert one_character(value, scopes(facts).scope_at(value), facts) is expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("    if len(c) != 1:\n        raise ValueError(c)\n    return c\n", True),
+        ("    if not c or len(c) > 1:\n        raise ValueError(c)\n    return c\n", True),
+        ("    n = ord(c) * 2\n    return n\n", True),
+        ("    if not isinstance(c, str):\n        raise TypeError\n"
+         "    if len(c) != 1:\n        raise ValueError\n    return c\n", True),
+        # Something returns before the check; the check does not raise; `ord` may not run.
+        ("    if c == '':\n        return c\n    if len(c) != 1:\n        raise ValueError\n"
+         "    return c\n", False),
+        ("    if len(c) != 1:\n        print(c)\n    return c\n", False),
+        ("    n = ord(c) if c else 0\n    return n\n", False),
+        ("    if len(c) == 1:\n        raise ValueError\n    return c\n", False),
+    ],
+)
+def test_checks_one_character(body: str, expected: bool) -> None:
+    _, found = functions("def f(c):\n" + body)
+    assert checks_one_character(found["f"], "c") is expected
+
+
+def test_repeated_arguments() -> None:
+    facts, found = functions(
+        "SIZE = 8\n\n"
+        "def table(n):\n    return n\n\ndef lookup(k):\n    return table(SIZE) + k\n\n"
+        "def width(c, n=1):\n    return c\n\n"
+        "def line(text: str, tab: int):\n    return [width(c, tab) for c in text]\n\n"
+        "def score(w):\n    return w\n\ndef total(words):\n    return [score(w) for w in words]\n\n"
+        "def hoisted(n):\n    return n\n\ndef each(xs):\n    return [hoisted(3) for x in xs]\n\n"
+        "def once(n):\n    return n\n\nONCE = once(3)\n\n"
+        "def tested(n):\n    return n\n\ndef test_it():\n    assert tested(3) == 3\n\n"
+        "def moving(c, n):\n    return c\n\n"
+        "def moved(text: str):\n    return [moving(c, i) for i, c in enumerate(text)]\n"
+    )
+    assert repeated_arguments(found["table"], facts) == (
+        "with arguments that take few values at line 7 each time `lookup()` runs"
+    )
+    assert repeated_arguments(found["width"], facts) == (
+        "for each character of a text in the loop at line 13"
+    )
+    for name in ("score", "hoisted", "once", "tested", "moving"):
+        assert repeated_arguments(found[name], facts) is None, name
+
+
+def test_result_uses() -> None:
+    facts, found = functions(
+        "def _f(c):\n    return [c]\n\n"
+        "def a(s):\n    return any(_f(c) for c in s)\n\n"
+        "def b(s):\n    return all(_f(c) for c in s), bool(_f(s))\n\n"
+        "def c(s):\n    return [x for x in _f(s)], list(_f(s))\n\n"
+        "def d(s):\n    return max(_f(c) for c in s)\n\n"
+        "def e(s):\n    _f(s).append(1)\n"
+    )
+    uses = result_uses(found["_f"], facts)
+    assert uses.visible
+    assert sorted(uses.read) == [5, 8, 8, 11] and uses.copied == (11,)
+    assert uses.escaped == (14,)  # `max` hands one of the lists on
+    assert uses.changed == (17,)

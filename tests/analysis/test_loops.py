@@ -8,9 +8,11 @@ import ast
 import libcst as cst
 import pytest
 
+from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.flow import (
     dominates,
     in_type_error_handler,
+    may_run_after_ast,
     statement_of,
     statements_after,
     statements_before,
@@ -239,3 +241,49 @@ def test_type_error_handler_of_an_outer_function_does_not_count() -> None:
     )
     context = context_for(source)
     assert not in_type_error_handler(context, marked(context))
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        pytest.param("    TARGET = 1\n    def reader(): pass\n", False, id="before"),
+        pytest.param("    def reader(): pass\n    TARGET = 1\n", True, id="after"),
+        pytest.param(
+            "    if c:\n        TARGET = 1\n    else:\n        x = 2\n    def reader(): pass\n",
+            False,
+            id="branch-before",
+        ),
+        pytest.param(
+            "    for i in c:\n        TARGET = i\n        def reader(): pass\n",
+            True,
+            id="loop-around-both",
+        ),
+        pytest.param(
+            "    for i in c:\n        TARGET = i\n    def reader(): pass\n",
+            False,
+            id="loop-before",
+        ),
+        pytest.param(
+            "    def helper():\n        TARGET = 1\n    def reader(): pass\n",
+            True,
+            id="nested-function-runs-any-time",
+        ),
+        pytest.param(
+            "    class K:\n        TARGET = 1\n    def reader(): pass\n", False, id="class-body"
+        ),
+        pytest.param(
+            "    try:\n        def reader(): pass\n    except E:\n        TARGET = 1\n",
+            True,
+            id="handler-after",
+        ),
+        pytest.param("    while c:\n        def reader(): pass\n    TARGET = 1\n", True, id="x"),
+    ],
+)
+def test_may_run_after(body: str, expected: bool) -> None:
+    source = "def f(c):\n" + body
+    facts = ModuleFacts(ast.parse(source), source)
+    target = next(n for n in ast.walk(facts.tree) if isinstance(n, ast.Name) and n.id == "TARGET")
+    reader = next(
+        n for n in ast.walk(facts.tree) if isinstance(n, ast.FunctionDef) and n.name == "reader"
+    )
+    assert may_run_after_ast(target, reader, facts.parents) is expected

@@ -157,6 +157,71 @@ def test_nested_functions_and_closures() -> None:
     assert not analysis.is_pure(functions["total"])
 
 
+def test_enclosing_variables_count_only_changes_after_the_definition() -> None:
+    # networkx's lukes_partitioning: `safe_G` and `edge_weight` are assigned on exclusive
+    # branches before the cached closures exist; they see one value for good.
+    code = """
+        def settled(G, edge_weight=None, flag=False):
+            if flag:
+                safe_G = dict(G)
+                edge_weight = "w"
+            else:
+                safe_G = G
+            table = {}
+            table["a"] = 1
+            def value(cluster):
+                return sum(safe_G[e][edge_weight] for e in cluster) + table["a"]
+            return value
+
+        def rebound_later():
+            factor = 2
+            def scale(x):
+                return x * factor
+            factor = 3
+            return scale
+
+        def mutated_later():
+            table = {}
+            def get(k):
+                return table.get(k)
+            table["a"] = 1
+            return get
+
+        def rebound_by_a_helper():
+            seen = []
+            def add(x):
+                seen.append(x)
+            def count(x):
+                return len(seen) + x
+            return add, count
+
+        def rebound_in_a_loop(xs):
+            out = []
+            for x in xs:
+                if x:
+                    factor = x
+                else:
+                    factor = 0
+                def scale_each(y):
+                    return y * factor
+                out.append(scale_each)
+            return out
+        """
+    analysis, functions = analyse(code)
+    assert analysis.reads(functions["value"]) == []
+    assert not analysis.is_pure(functions["value"])  # still not proven: only not stale
+    for name, detail in [
+        ("scale", "assigned again at line"),
+        ("get", "after `get` is defined"),
+        ("count", "changed at line"),
+    ]:
+        reads = analysis.reads(functions[name])
+        assert [r.effect for r in reads] == ["enclosing-state"], name
+        assert detail in reads[0].detail, (name, reads[0].detail)
+    # A loop around both the assignments and the definition runs them again afterwards.
+    assert [r.effect for r in analysis.reads(functions["scale_each"])] == ["enclosing-state"]
+
+
 # -- names are resolved: an alias of the clock is the clock ------------------------------------
 
 

@@ -121,14 +121,14 @@ import dataclasses
 class Config:
     depth: int
 
-def render(config: Config, n: int) -> int:
+def render(config: Config, c: str) -> int:
     total = 0
-    for i in range(n):
+    for i in range(ord(c) % 5):
         total += i
     return total if config == config else 0
 
-for i in [3, 4, 3]:
-    render(Config(1), i)
+def draw(config: Config, text: str):
+    return [render(config, c) for c in text]
 """
 
 
@@ -138,11 +138,11 @@ def test_a_cache_is_not_proposed_for_a_parameter_that_cannot_hash() -> None:
     module = run(mutable)
     cached = functools.lru_cache(maxsize=128)(module.render)
     with pytest.raises(TypeError, match="unhashable type"):
-        cached(module.Config(1), 3)
+        cached(module.Config(1), "c")
     frozen = RENDER.format(options="(frozen=True)")
     assert len(diagnostics(rule("PCM402"), frozen)) == 1
     frozen_module = run(frozen)
-    assert functools.lru_cache(maxsize=128)(frozen_module.render)(frozen_module.Config(1), 3) == 3
+    assert functools.lru_cache(maxsize=128)(frozen_module.render)(frozen_module.Config(1), "c") == 6
 
 
 # -- PCM414: reads that cannot go stale ---------------------------------------------------------
@@ -176,6 +176,44 @@ def table(name):
     assert module.table("abc") == first  # read back from its own file: the same value
 
 
+BRANCHES = """
+import functools
+
+def partition(G, weight=None):
+    if weight is None:
+        safe = {k: dict(v, w=1) for k, v in G.items()}
+        weight = 'w'
+    else:
+        safe = G
+
+    @functools.lru_cache(64)
+    def value(key):
+        return safe[key][weight]
+
+    return value
+"""
+
+
+def test_variables_settled_before_a_cached_closure_exists_cannot_make_it_stale() -> None:
+    assert diagnostics(rule("PCM414"), BRANCHES) == []
+    module = run(BRANCHES)
+    for graph, weight in [({"a": {"x": 5}}, None), ({"a": {"x": 5}}, "x")]:
+        value = module.partition(graph, weight)
+        first = value("a")
+        assert value("a") == first == value.__wrapped__("a")  # cached = computed afresh
+
+
+def test_a_variable_changed_after_the_cached_closure_exists_makes_it_stale() -> None:
+    code = (
+        "import functools\n\ndef run():\n    seen = {}\n\n    @functools.cache\n"
+        "    def known(name):\n        return name in seen\n\n    first = known('a')\n"
+        "    seen['a'] = True\n    return known('a'), known.__wrapped__('a')\n"
+    )
+    (found,) = diagnostics(rule("PCM414"), code)
+    assert "changed at line 11, after `known` is defined" in found.message
+    assert run(code).run() == (False, True)  # the cache answers False; the truth is True
+
+
 # -- PCM415: what the callers do with the result ------------------------------------------------
 
 ENV = """
@@ -192,7 +230,8 @@ def env():
 
 
 def test_a_result_every_caller_copies_cannot_be_corrupted() -> None:
-    assert diagnostics(rule("PCM415"), ENV) == []
+    # Silent even where results callers out of sight may change are reported.
+    assert diagnostics(rule("PCM415"), ENV, {"possible-mutations": True}) == []
     module = run(ENV)
     mine = module.env()
     mine["PATH_EXTRA"] = "changed"
@@ -228,6 +267,52 @@ def test_a_cache_called_only_with_constants_holds_one_entry_per_constant() -> No
     assert module._folder.cache_info().currsize == 2
 
 
+CHARACTERS = """
+import functools
+
+@functools.cache
+def _info(character: str) -> bool:
+    return character.isalpha()
+
+def ratio(text: str, step: int) -> int:
+    info = _info
+    n = 0
+    for start in range(0, len(text), step):
+        for character in text[start : start + step]:
+            n += info(character)
+    return n
+"""
+
+
+def test_a_per_character_cache_holds_the_alphabet_and_a_bound_of_128_would_thrash() -> None:
+    assert diagnostics(rule("PCM417"), CHARACTERS) == []
+    module = run(CHARACTERS)
+    alphabet = "".join(chr(0x4E00 + i) for i in range(200))  # 200 distinct CJK characters
+    module.ratio(alphabet * 5, 32)
+    unbounded = module._info.cache_info()
+    assert unbounded.currsize == 200 and unbounded.hits == 800
+    bounded = functools.lru_cache(maxsize=128)(module._info.__wrapped__)
+    module._info = bounded  # what the proposed bound would have done
+    module.ratio(alphabet * 5, 32)
+    assert bounded.cache_info().hits == 0  # every call evicts an entry needed later
+
+
+def test_a_cache_that_returns_only_for_one_character_keys_only_characters() -> None:
+    code = (
+        "import functools\n\n@functools.cache\ndef _check(c: object) -> str:\n"
+        "    if not isinstance(c, str):\n        raise TypeError(c)\n"
+        "    if len(c) != 1:\n        raise ValueError(c)\n    return c\n"
+    )
+    assert diagnostics(rule("PCM417"), code) == []
+    module = run(code)
+    for value in ["a", "ab", "abc", 3, "b", "a"]:
+        try:
+            module._check(value)
+        except (TypeError, ValueError):
+            pass
+    assert module._check.cache_info().currsize == 2  # only "a" and "b": exceptions are not kept
+
+
 # -- PCM402: loops that never pass the same arguments twice -------------------------------------
 
 
@@ -236,8 +321,60 @@ def test_a_loop_over_distinct_indexes_gives_a_cache_no_hits() -> None:
         "def gcd(a: int, b: int) -> int:\n    while b:\n        a, b = b, a % b\n    return a\n\n"
         "def table():\n    return [gcd(i, j) for i in range(1, 20) for j in range(1, 20)]\n"
     )
-    assert diagnostics(rule("PCM402"), code) == []
+    # Not even a candidate when possible repeats are asked for.
+    assert diagnostics(rule("PCM402"), code, {"possible-repeats": True}) == []
     module = run(code)
     module.gcd = functools.lru_cache(maxsize=128)(module.gcd)  # what the table now calls
     module.table()
     assert module.gcd.cache_info().hits == 0
+
+
+# -- PCM402: repeats the code shows -------------------------------------------------------------
+
+
+def test_fixed_arguments_in_a_function_hit_the_cache_on_every_run_after_the_first() -> None:
+    code = (
+        "SIZE = 256\n\ndef table(n):\n    total = 0\n    for i in range(n):\n"
+        "        total += i * i\n    return total\n\ndef lookup(k):\n    return table(SIZE) + k\n"
+    )
+    (found,) = diagnostics(rule("PCM402"), code)
+    assert "take few values at line 10 each time `lookup()` runs" in found.message
+    module = run(code)
+    module.table = functools.lru_cache(maxsize=128)(module.table)
+    for k in range(50):
+        module.lookup(k)
+    assert module.table.cache_info().hits == 49
+
+
+def test_a_function_of_one_character_of_a_text_hits_once_the_alphabet_is_seen() -> None:
+    code = (
+        "def weight(character: str) -> int:\n"
+        "    return sum(ord(part) % 7 for part in character.upper())\n\n"
+        "def text_weight(text: str) -> int:\n"
+        "    return sum(weight(character) for character in text)\n"
+    )
+    (found,) = diagnostics(rule("PCM402"), code)
+    assert "for each character of a text in the loop at line 5" in found.message
+    module = run(code)
+    module.weight = functools.lru_cache(maxsize=128)(module.weight)
+    module.text_weight("abracadabra")
+    assert module.weight.cache_info().hits == 6  # 11 characters, an alphabet of 5
+
+
+def test_repeats_the_code_does_not_show_are_left_to_a_profile() -> None:
+    code = (
+        "def score(word: str) -> int:\n    return sum(ord(c) for c in word)\n\n"
+        "def total(words):\n    return sum(score(w) for w in words)\n"
+    )
+    assert diagnostics(rule("PCM402"), code) == []
+    (found,) = diagnostics(rule("PCM402"), code, {"possible-repeats": True})
+    assert "in a loop at line 5" in found.message
+
+
+def test_a_shared_result_no_caller_changes_is_reported_only_on_request() -> None:
+    code = "import functools\n\n@functools.cache\ndef tags(kind):\n    return ['python', kind]\n"
+    assert diagnostics(rule("PCM415"), code) == []
+    (found,) = diagnostics(rule("PCM415"), code, {"possible-mutations": True})
+    assert "a caller that mutates it corrupts the cache" in found.message
+    module = run(code)
+    assert module.tags("web") is module.tags("web")  # the hazard: one list for every caller

@@ -869,6 +869,73 @@ def called_repeatedly(function: FunctionNode, facts: ModuleFacts) -> str | None:
     return None
 
 
+def repeated_arguments(function: FunctionNode, facts: ModuleFacts) -> str | None:
+    """Where the module certainly calls ``function`` again with arguments it had before, so
+    that a cache would have hits (None when the code does not show it):
+
+    - ``with arguments that take few values at line N each time `g()` runs``: a call in the
+      body of a function ``g`` (not in a loop of it, where hoisting the call is the fix; not a
+      test, which runs once) whose every argument takes few values however long the program
+      runs (:func:`few_values`: constants, module constants, ``Enum`` members...);
+    - ``for each character of a text in the loop at line N``: a call in a loop whose
+      arguments are one character (or byte) of a text (:func:`one_character`) or do not change
+      in the loop, at least one a character: a text has far more characters than its
+      alphabet.
+
+    A loop over other items, or calls from several places with variable arguments, may or
+    may not repeat them: only a measured hit rate can say (the profile-guided mode)."""
+    from perfcodemod.analysis.loops import enclosing_loops_ast
+
+    table = scopes(facts)
+    calls, _ = _calls_and_references(function, facts)
+    for call in sorted(calls, key=lambda call: (call.lineno, call.col_offset)):
+        if _inside(call, function, facts) or any(
+            isinstance(a, ast.Starred) for a in call.args
+        ) or any(keyword.arg is None for keyword in call.keywords):
+            continue
+        where = table.scope_at(call)
+        arguments = [*call.args, *(keyword.value for keyword in call.keywords)]
+        loops, boundary = enclosing_loops_ast(facts, call)
+        if loops:
+            characters = [a for a in arguments if one_character(a, where, facts)]
+            if characters and all(
+                a in characters
+                or few_values(a, where, facts)
+                or _unchanged_in(a, loops[0])
+                for a in arguments
+            ):
+                return f"for each character of a text in the loop at line {call.lineno}"
+            continue
+        if (
+            isinstance(boundary, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and not boundary.name.startswith("test")
+            and all(few_values(a, where, facts) for a in arguments)
+        ):
+            return (
+                f"with arguments that take few values at line {call.lineno} each time "
+                f"`{boundary.name}()` runs"
+            )
+    return None
+
+
+def _unchanged_in(expr: ast.expr, loop: ast.AST) -> bool:
+    """``expr`` is names and constants (and operators on them) that ``loop`` never binds: the
+    same value in every iteration."""
+    names = set()
+    for node in ast.walk(expr):
+        if isinstance(node, ast.Name):
+            names.add(node.id)
+        elif not isinstance(
+            node, (ast.Constant, ast.BinOp, ast.UnaryOp, ast.operator, ast.unaryop,
+                   ast.expr_context)
+        ):
+            return False  # a call or an attribute may give another value each time
+    for node in ast.walk(loop):
+        if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load) and node.id in names:
+            return False
+    return True
+
+
 def _distinct_each_iteration(call: ast.Call, loop: ast.AST) -> bool:
     """Some argument of ``call`` takes a value in each iteration of ``loop`` that no other
     iteration gives it: it is (or offsets) a loop variable over distinct values, or a variable
@@ -1125,10 +1192,25 @@ def _result_use(call: ast.Call, facts: ModuleFacts) -> str:
         and isinstance(parent.targets[0], ast.Name)
     ):
         return _variable_use(parent.targets[0].id, parent, facts)
-    if _read_by_method(call, facts):
+    if _read_by_method(call, facts) or _truth_tested_item(call, facts):
         return "read"
     use = ast_use(facts, call)  # type: ignore[arg-type]  # any expression's parent decides
     return {Use.READ: "read", Use.MUTATE: "changed"}.get(use, "escaped")
+
+
+def _truth_tested_item(value: ast.expr, facts: ModuleFacts) -> bool:
+    """``any(value for ...)``, ``all(value for ...)``: each item is only tested for truth."""
+    generator = facts.parents.get(value)
+    if not (isinstance(generator, ast.GeneratorExp) and generator.elt is value):
+        return False
+    call = facts.parents.get(generator)
+    return (
+        isinstance(call, ast.Call)
+        and call.args == [generator]
+        and isinstance(call.func, ast.Name)
+        and call.func.id in {"any", "all"}
+        and facts.is_unbound_builtin(call.func.id)
+    )
 
 
 def _read_by_method(value: ast.expr, facts: ModuleFacts) -> bool:
@@ -1259,10 +1341,187 @@ def few_values(expr: ast.expr, scope: Scope, facts: ModuleFacts, depth: int = 0)
     return False
 
 
-def called_only_with_few_values(function: FunctionNode, facts: ModuleFacts) -> bool:
+#: ``str`` (and ``bytes``) methods that return the same type as the object they are called on.
+_TEXT_METHODS = frozenset(
+    {
+        "lower", "upper", "casefold", "title", "capitalize", "swapcase", "strip", "lstrip",
+        "rstrip", "replace", "expandtabs", "zfill", "center", "ljust", "rjust", "translate",
+        "join", "removeprefix", "removesuffix",
+    }
+)
+
+
+def text_kind(expr: ast.expr, scope: Scope, facts: ModuleFacts, depth: int = 0) -> str | None:
+    """``str`` or ``bytes`` when ``expr`` is certainly one: a literal, an f-string, ``str()``,
+    ``x.decode()`` / ``x.encode()``, a slice of one, a ``str`` method of one, a variable
+    annotated ``str``/``bytes`` or bound only to such values."""
+    if depth > 5:
+        return None
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, (str, bytes)):
+        return type(expr.value).__name__
+    if isinstance(expr, ast.JoinedStr):
+        return "str"
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Slice):
+        return text_kind(expr.value, scope, facts, depth + 1)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        left = text_kind(expr.left, scope, facts, depth + 1)
+        return left if left == text_kind(expr.right, scope, facts, depth + 1) else None
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Name) and func.id in {"str", "bytes"}:
+            return func.id if facts.is_unbound_builtin(func.id) else None
+        if isinstance(func, ast.Attribute):
+            if func.attr in {"decode", "encode"}:
+                return "str" if func.attr == "decode" else "bytes"
+            if func.attr in _TEXT_METHODS:
+                return text_kind(func.value, scope, facts, depth + 1)
+        return None
+    if isinstance(expr, ast.Name):
+        owner = scopes(facts).resolve(expr.id, scope)
+        bindings = owner.bindings.get(expr.id, []) if owner is not None else []
+        kinds = set()
+        for binding in bindings:
+            if binding.kind in {"param", "annassign"} and binding.annotation is not None:
+                types = annotation_types(binding.annotation)
+                kinds.add(types[0] if types in (["str"], ["bytes"]) else None)
+            elif binding.kind == "assign" and binding.value is not None and owner is not None:
+                kinds.add(text_kind(binding.value, owner, facts, depth + 1))
+            else:
+                return None
+        return kinds.pop() if len(kinds) == 1 else None
+    return None
+
+
+def one_character(expr: ast.expr, scope: Scope, facts: ModuleFacts, depth: int = 0) -> bool:
+    """``expr`` is one character of a text or one byte of a ``bytes``: ``chr(n)``, ``text[i]``,
+    an item of a ``for`` loop or comprehension over a text (or a slice of one), or a variable
+    bound only to such. The values it takes are the input's alphabet: at most 1,114,112 code
+    points, 256 bytes."""
+    if depth > 5:
+        return False
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name):
+        return expr.func.id == "chr" and facts.is_unbound_builtin("chr")
+    if isinstance(expr, ast.Subscript) and not isinstance(expr.slice, ast.Slice):
+        return text_kind(expr.value, scope, facts, depth + 1) is not None
+    if not isinstance(expr, ast.Name):
+        return False
+    iterable = _comprehension_iterable(expr, facts)
+    if iterable is not None:
+        return text_kind(iterable, scopes(facts).scope_at(iterable), facts, depth + 1) is not None
+    owner = scopes(facts).resolve(expr.id, scope)
+    bindings = owner.bindings.get(expr.id, []) if owner is not None else []
+    if owner is None or not bindings:
+        return False
+    for binding in bindings:
+        if binding.value is None:
+            return False
+        if binding.kind == "for":
+            if text_kind(binding.value, owner, facts, depth + 1) is None:
+                return False
+        elif binding.kind != "assign" or not one_character(binding.value, owner, facts, depth + 1):
+            return False
+    return True
+
+
+def checks_one_character(function: FunctionNode, name: str) -> bool:
+    """``function`` returns only when its parameter ``name`` is one character (or one byte):
+    before anything can return, a statement of its body raises unless ``len(name) == 1``
+    (``if len(c) != 1: raise ...``) or evaluates ``ord(name)``. A cache keeps results, never
+    exceptions, so its keys are characters."""
+    for statement in function.body:
+        if isinstance(statement, ast.If) and _raises_unless_one_long(statement, name):
+            return True
+        if isinstance(statement, (ast.Expr, ast.Assign, ast.AnnAssign)) and statement.value:
+            if any(
+                _call_of_name("ord", node, name) for node in _unconditional_parts(statement.value)
+            ):
+                return True
+        if any(
+            isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom))
+            for node in ast.walk(statement)
+        ):
+            return False
+    return False
+
+
+def _raises_unless_one_long(statement: ast.If, name: str) -> bool:
+    """``if len(name) != 1: raise ...`` (or ``> 1``, or such a test among ``or``-ed ones)."""
+    if not statement.body or not isinstance(statement.body[-1], ast.Raise):
+        return False
+    if any(isinstance(node, ast.Return) for part in statement.body for node in ast.walk(part)):
+        return False
+    tests = statement.test.values if (
+        isinstance(statement.test, ast.BoolOp) and isinstance(statement.test.op, ast.Or)
+    ) else [statement.test]
+    for test in tests:
+        if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+            continue
+        bound = test.comparators[0]
+        if not (
+            _call_of_name("len", test.left, name)
+            and isinstance(bound, ast.Constant)
+            and bound.value == 1
+        ):
+            continue
+        if isinstance(test.ops[0], (ast.NotEq, ast.Gt)):
+            return True
+    return False
+
+
+def _call_of_name(function: str, node: ast.AST, name: str) -> bool:
+    """``node`` is ``function(name)`` (``len(c)``, ``ord(c)``)."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == function
+        and len(node.args) == 1
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == name
+    )
+
+
+def _unconditional_parts(expr: ast.expr) -> Iterator[ast.AST]:
+    """The nodes of ``expr`` that every evaluation of it evaluates (not the branches of a
+    conditional expression, the later operands of ``and``/``or``, lambdas, or the elements of a
+    comprehension, which may run zero times)."""
+    stack: list[ast.AST] = [expr]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, ast.IfExp):
+            stack.append(node.test)
+        elif isinstance(node, ast.BoolOp):
+            stack.append(node.values[0])
+        elif isinstance(node, (ast.Lambda, *COMPREHENSIONS)):
+            continue
+        else:
+            stack.extend(ast.iter_child_nodes(node))
+
+
+def _comprehension_iterable(name: ast.Name, facts: ModuleFacts) -> ast.expr | None:
+    """The iterable of the comprehension ``for`` that binds ``name`` to each item directly
+    (``for c in text``); None when no comprehension around ``name`` binds it."""
+    parents = facts.parents
+    child: ast.AST = name
+    parent = parents.get(name)
+    while parent is not None and not isinstance(parent, (ast.stmt, ast.Lambda)):
+        if isinstance(parent, COMPREHENSIONS) and child is not parent.generators[0].iter:
+            for generator in reversed(parent.generators):
+                target = generator.target
+                if isinstance(target, ast.Name) and target.id == name.id:
+                    return generator.iter
+                if any(isinstance(n, ast.Name) and n.id == name.id for n in ast.walk(target)):
+                    return None
+        child = parent
+        parent = parents.get(parent)
+    return None
+
+
+def called_only_with_bounded_values(function: FunctionNode, facts: ModuleFacts) -> bool:
     """The module calls ``function`` (and mentions it only to call it), and every call passes
-    only values that :func:`few_values` accepts: its cache cannot grow past a handful of
-    entries."""
+    only values that :func:`few_values` or :func:`one_character` accepts: its cache cannot
+    grow past a handful of entries, or past the alphabet of the text it is fed (a bound there
+    must be above the alphabet, which only the author knows)."""
     calls, every_reference_a_call = _calls_and_references(function, facts)
     if not calls or not every_reference_a_call:
         return False
@@ -1274,7 +1533,10 @@ def called_only_with_few_values(function: FunctionNode, facts: ModuleFacts) -> b
             keyword.arg is None for keyword in call.keywords
         ):
             return False
-        if not all(few_values(argument, where, facts) for argument in arguments):
+        if not all(
+            few_values(argument, where, facts) or one_character(argument, where, facts)
+            for argument in arguments
+        ):
             return False
     return True
 

@@ -22,7 +22,7 @@ a ``def``, ``lambda`` or ``class``: their bodies run at other times.
 from __future__ import annotations
 
 import ast
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -342,6 +342,46 @@ def _block_statements(statement: ast.stmt, block: str) -> list[ast.stmt]:
     return value
 
 
+def may_run_after_ast(
+    node: ast.AST, statement: ast.stmt, parents: Mapping[ast.AST, ast.AST]
+) -> bool:
+    """Within one run of the function (or module) whose code holds ``statement``, ``node`` may
+    run after ``statement`` has finished: it comes later in the text, or it sits in a loop that
+    also holds ``statement`` (the next iteration runs it again), or in a function or lambda
+    nested in that code (which runs whenever it is called). A node earlier in the text and in
+    no such loop has run before ``statement`` finished, if it ran at all."""
+    owner = _runner(statement, parents)
+    runner = _runner(node, parents)
+    if runner is not owner:
+        return True  # a nested function's code (or the statement's own body): any time
+    start = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+    if start >= (statement.end_lineno or 0, statement.end_col_offset or 0):
+        return True
+    loops = set()
+    ancestor = parents.get(statement)
+    while ancestor is not None and ancestor is not owner:
+        if isinstance(ancestor, (ast.For, ast.AsyncFor, ast.While)):
+            loops.add(ancestor)
+        ancestor = parents.get(ancestor)
+    ancestor = parents.get(node)
+    while ancestor is not None and ancestor is not owner:
+        if ancestor in loops:
+            return True
+        ancestor = parents.get(ancestor)
+    return False
+
+
+def _runner(node: ast.AST, parents: Mapping[ast.AST, ast.AST]) -> ast.AST | None:
+    """The function or lambda whose call runs ``node`` (None: the module; class bodies run
+    where the class statement is)."""
+    parent = parents.get(node)
+    while parent is not None:
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return parent
+        parent = parents.get(parent)
+    return None
+
+
 def _spans(statement: ast.stmt, start: tuple[int, int], end: tuple[int, int]) -> bool:
     first = statement.lineno
     for decorator in getattr(statement, "decorator_list", ()):
@@ -362,6 +402,7 @@ __all__ = [
     "in_type_error_handler",
     "is_inside",
     "is_inside_any",
+    "may_run_after_ast",
     "miss_is_caught",
     "path_after",
     "runs_before_within",

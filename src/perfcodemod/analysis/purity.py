@@ -147,7 +147,7 @@ class Purity:
         self.extra_impure = frozenset(extra_impure)
         self._summaries: dict[ast.AST, Summary] = {}
         self._pure: dict[ast.AST, bool] = {}
-        self._module_vars: dict[tuple[int, str], tuple[str, str]] = {}
+        self._module_vars: dict[tuple[int, str, int], tuple[str, str]] = {}
 
     # -- summaries ---------------------------------------------------------------------------
 
@@ -253,19 +253,40 @@ class Purity:
 
     # -- module and enclosing variables ----------------------------------------------------
 
-    def variable_status(self, name: str, owner: Scope) -> tuple[str, str]:
+    def variable_status(
+        self, name: str, owner: Scope, reader: ast.AST | None = None
+    ) -> tuple[str, str]:
         """What reading ``owner``'s variable ``name`` from an inner function means:
         ``("function"|"class"|"import"|"constant", "")`` are fine; ``("changes", why)`` is a
         variable rebound or mutated at run time (a stale-cache read); ``("unknown", why)`` is
-        one that may change (rebound at import time, passed to unknown code...)."""
-        key = (id(owner.node), name)
+        one that may change (rebound at import time, passed to unknown code...).
+
+        ``reader`` is the ``def`` (or ``class``) statement of ``owner``'s code that holds the
+        read, when ``owner`` is a function: its variable changes for the reader only where it
+        is rebound or mutated after that statement may have run (:func:`may_run_after_ast`);
+        what happens before (two exclusive branches that each assign it once) is settled by
+        the time the reader exists."""
+        if owner.is_module:
+            reader = None
+        key = (id(owner.node), name, id(reader))
         cached = self._module_vars.get(key)
         if cached is None:
-            cached = self._variable_status(name, owner)
+            cached = self._variable_status(name, owner, reader)
             self._module_vars[key] = cached
         return cached
 
-    def _variable_status(self, name: str, owner: Scope) -> tuple[str, str]:
+    def _after(self, node: ast.AST, reader: ast.AST | None) -> bool:
+        """``node`` may run after ``reader`` (a statement of the enclosing function) is done;
+        always true without a reader."""
+        from perfcodemod.analysis.flow import may_run_after_ast
+
+        if not isinstance(reader, ast.stmt):
+            return True
+        return may_run_after_ast(node, reader, self.facts.parents)
+
+    def _variable_status(
+        self, name: str, owner: Scope, reader: ast.AST | None = None
+    ) -> tuple[str, str]:
         bindings = owner.bindings.get(name, [])
         writers = writers_elsewhere(name, owner, self.scopes)
         keyword = "global" if owner.is_module else "nonlocal"
@@ -277,9 +298,13 @@ class Purity:
         if len(bindings) > 1:
             if kinds <= {"def", "class", "import"}:
                 return "unknown", "defined more than once"
-            if not owner.is_module:
-                return "changes", "assigned more than once in the enclosing function"
-            return "unknown", "assigned more than once"
+            if owner.is_module:
+                return "unknown", "assigned more than once"
+            later = [b for b in bindings if b.kind != "param" and self._after(b.node, reader)]
+            if later:
+                return "changes", f"assigned again at line {_line(later[0].node)}{_past(reader)}"
+            # Every assignment is done before the reader exists: it sees one value for good.
+            return "unknown", "assigned on several paths before the definition"
         (binding,) = bindings
         if binding.kind == "def":
             return "function", ""
@@ -299,8 +324,10 @@ class Purity:
                     in_function = self.facts.enclosing_function(read) is not None
                     if owner.is_module and not in_function:
                         possible = possible or f"changed at line {read.lineno}"
+                    elif not self._after(read, reader):
+                        possible = possible or f"changed at line {read.lineno}, before"
                     else:
-                        certain = f"changed at line {read.lineno}"
+                        certain = f"changed at line {read.lineno}{_past(reader)}"
                         break
                 elif use == "escape":
                     possible = possible or f"passed on at line {read.lineno}"
@@ -411,6 +438,17 @@ def own_nodes(function: FunctionNode) -> Iterator[ast.AST]:
         yield node
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
             stack.extend(ast.iter_child_nodes(node))
+
+
+def _line(node: ast.AST) -> int:
+    return getattr(node, "lineno", 0)
+
+
+def _past(reader: ast.AST | None) -> str:
+    """`` after `f` is defined``, for a message about a variable that changes later."""
+    if isinstance(reader, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return f", after `{reader.name}` is defined"
+    return ""
 
 
 def _immutable_constant(node: ast.expr) -> bool:
@@ -1082,6 +1120,14 @@ class _Walker(_Values, NodeWalker):
 
     # -- reads -------------------------------------------------------------------------------
 
+    def _reader(self, owner: Scope) -> ast.AST | None:
+        """The statement of ``owner``'s code (a ``def`` or ``class``) that holds the code being
+        walked."""
+        scope: Scope | None = self.current
+        while scope is not None and scope.parent is not owner:
+            scope = scope.parent
+        return scope.node if scope is not None else None
+
     def visit_Name(self, node: ast.Name) -> None:
         if not isinstance(node.ctx, ast.Load) or self.is_comprehension_variable(node.id):
             return
@@ -1092,7 +1138,7 @@ class _Walker(_Values, NodeWalker):
             return
         if any(owner is s for s in self.own):
             return
-        status, why = self.analysis.variable_status(node.id, owner)
+        status, why = self.analysis.variable_status(node.id, owner, self._reader(owner))
         if status in {"function", "class", "import", "constant"}:
             return
         kind = "module variable" if owner.is_module else "variable of the enclosing function"

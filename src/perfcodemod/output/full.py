@@ -28,7 +28,7 @@ from perfcodemod.api import FileReport
 from perfcodemod.diagnostic import Applicability, Diagnostic, Edit, Fix
 from perfcodemod.fixer import apply_edits
 from perfcodemod.output.concise import code_and_message
-from perfcodemod.output.locations import position, source_lines
+from perfcodemod.output.locations import cell_view, position, source_lines
 from perfcodemod.output.options import Options
 from perfcodemod.source import LINE_BREAK, LineIndex
 
@@ -59,6 +59,11 @@ def _diagnostic(report: FileReport, diagnostic: Diagnostic, options: Options) ->
         f" --> {report.path}:{where.label()}",
     ]
     lines = source_lines(report)
+    view = cell_view(report, diagnostic)
+    if view is not None:
+        # A notebook's cell is quoted from its own text, escapes as written.
+        lines, diagnostic = view
+        shift = 0
     if lines is not None and 1 <= diagnostic.row <= _last_row(lines):
         out.extend(_snippet(lines, diagnostic, shift))
     fix = diagnostic.fix

@@ -14,14 +14,22 @@ from typing import Any
 
 from perfcodemod import registry
 from perfcodemod.api import FileReport
-from perfcodemod.diagnostic import Diagnostic
-from perfcodemod.output.locations import absolute_path, offset_position, position
+from perfcodemod.diagnostic import Diagnostic, Edit
+from perfcodemod.output.locations import absolute_path, noqa_row, offset_location, position
 from perfcodemod.output.options import Options
 
 
-def _location(report: FileReport, offset: int) -> dict[str, int]:
-    row, column = offset_position(report, offset)
-    return {"row": row, "column": column}
+def _edit(report: FileReport, edit: Edit) -> dict[str, Any]:
+    """A fix edit. In a notebook its rows count within its own cell, which it names: an
+    added import may be in another cell than the diagnostic."""
+    cell, row, column = offset_location(report, edit.start, end=edit.start == edit.end)
+    _, end_row, end_column = offset_location(report, edit.end, end=True)
+    found: dict[str, Any] = {"content": edit.content}
+    if report.notebook is not None:
+        found["cell"] = cell
+    found["location"] = {"row": row, "column": column}
+    found["end_location"] = {"row": end_row, "column": end_column}
+    return found
 
 
 def json_object(report: FileReport, diagnostic: Diagnostic) -> dict[str, Any]:
@@ -31,14 +39,7 @@ def json_object(report: FileReport, diagnostic: Diagnostic) -> dict[str, Any]:
             "applicability": diagnostic.fix.applicability.value,
             "applicability_reason": diagnostic.fix.reason,
             "message": diagnostic.fix.message,
-            "edits": [
-                {
-                    "content": edit.content,
-                    "location": _location(report, edit.start),
-                    "end_location": _location(report, edit.end),
-                }
-                for edit in diagnostic.fix.edits
-            ],
+            "edits": [_edit(report, edit) for edit in diagnostic.fix.edits],
         }
     rule = registry.get_rule(diagnostic.code)
     where = position(report, diagnostic)
@@ -50,7 +51,7 @@ def json_object(report: FileReport, diagnostic: Diagnostic) -> dict[str, Any]:
         "fix": fix,
         "location": {"row": where.row, "column": where.col},
         "message": diagnostic.message,
-        "noqa_row": diagnostic.noqa_row,
+        "noqa_row": noqa_row(report, diagnostic),
         "profile": profile_object(diagnostic),
         "url": rule.url() if rule else None,
     }

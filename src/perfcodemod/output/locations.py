@@ -12,12 +12,12 @@ import hashlib
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
 from perfcodemod.api import FileReport
-from perfcodemod.diagnostic import Diagnostic
+from perfcodemod.diagnostic import Diagnostic, Edit
 from perfcodemod.source import LineIndex
 
 #: Names that stand for standard input rather than a file.
@@ -46,7 +46,60 @@ class Position:
 def position(report: FileReport, diagnostic: Diagnostic) -> Position:
     """Where ``diagnostic`` is shown. The one place that maps the tool's rows to what a user
     sees: diagnostics in notebooks get their cell here, and every format follows."""
-    return Position(diagnostic.row, diagnostic.col, diagnostic.end_row, diagnostic.end_col)
+    cell, shift = report.cell_of(diagnostic)
+    return Position(
+        diagnostic.row - shift, diagnostic.col, diagnostic.end_row - shift, diagnostic.end_col,
+        cell,
+    )
+
+
+def noqa_row(report: FileReport, diagnostic: Diagnostic) -> int:
+    """The row where a noqa comment suppresses ``diagnostic``, numbered as its position."""
+    return diagnostic.noqa_row - report.cell_of(diagnostic)[1]
+
+
+def cell_view(report: FileReport, diagnostic: Diagnostic) -> tuple[LineIndex, Diagnostic] | None:
+    """A notebook's diagnostic as its cell shows it: the cell's own text (IPython escapes as
+    written, nothing of other cells) and the diagnostic with offsets and rows in that text;
+    its fix keeps the edits made in that cell. None outside notebooks."""
+    source = report.fixed or report.original
+    layout = report.layout
+    if report.notebook is None or layout is None or not layout.starts or source is None:
+        return None
+    index = layout.cell_index(diagnostic.start)
+    start = layout.starts[index]
+    end = layout.starts[index + 1] if index + 1 < len(layout.starts) else len(source.text)
+    text = report.notebook.cell_sources(source.text, layout)[index]
+    magics = [m for m in layout.magics if start <= m.start < end]
+
+    def local(offset: int) -> int:
+        grown = sum(len(m.original) - len(m.placeholder) for m in magics if m.end <= offset)
+        return min(len(text), max(0, offset - start + grown))
+
+    def in_cell(edit: Edit) -> bool:
+        # An insertion at the start of a cell belongs to the cell before (CellLayout.allows).
+        starts_here = edit.start > start or (edit.start == start and (
+            index == 0 or edit.end > edit.start))
+        return starts_here and edit.end <= end
+
+    lines = LineIndex(text)
+    row, col = lines.position(local(diagnostic.start))
+    end_row, end_col = lines.position(local(diagnostic.end))
+    fix = diagnostic.fix
+    if fix is not None:
+        # The newline that ends a cell in the checked text is not the cell's own.
+        edits = tuple(
+            Edit(local(e.start), local(e.end),
+                 e.content[:-1] if e.end == end and e.content.endswith("\n") else e.content)
+            for e in fix.edits if in_cell(e)
+        )
+        fix = replace(fix, edits=edits)
+    shown = replace(
+        diagnostic, start=local(diagnostic.start), end=local(diagnostic.end), row=row, col=col,
+        end_row=end_row, end_col=end_col, noqa_row=row + diagnostic.noqa_row - diagnostic.row,
+        fix=fix,
+    )
+    return lines, shown
 
 
 def source_lines(report: FileReport) -> LineIndex | None:
@@ -56,10 +109,19 @@ def source_lines(report: FileReport) -> LineIndex | None:
     return source.lines if source is not None else None
 
 
-def offset_position(report: FileReport, offset: int) -> tuple[int, int]:
-    """1-based row and column of a character offset (a fix edit's ends)."""
-    lines = source_lines(report) or LineIndex("")
-    return lines.position(offset)
+def offset_position(report: FileReport, offset: int, end: bool = False) -> tuple[int, int]:
+    """1-based row and column of a character offset (a fix edit's ends), within its cell in
+    a notebook (``offset_location`` names the cell)."""
+    return offset_location(report, offset, end)[1:]
+
+
+def offset_location(
+    report: FileReport, offset: int, end: bool = False
+) -> tuple[int | None, int, int]:
+    """The notebook cell (None in a Python file), row and column of a character offset.
+    ``end``: the offset ends something (an edit), so at the start of a cell it is the end of
+    the cell before; an insertion there belongs to that cell."""
+    return report.locate(offset, end)
 
 
 # -- paths ---------------------------------------------------------------------------------

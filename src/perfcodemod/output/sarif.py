@@ -145,8 +145,8 @@ def _region(where: Position) -> dict[str, int]:
 def _fix(report: FileReport, fix: Fix, location: dict[str, str]) -> dict[str, Any]:
     replacements = []
     for edit in sorted(fix.edits):
-        start_row, start_col = offset_position(report, edit.start)
-        end_row, end_col = offset_position(report, edit.end)
+        start_row, start_col = offset_position(report, edit.start, end=edit.start == edit.end)
+        end_row, end_col = offset_position(report, edit.end, end=True)
         replacement: dict[str, Any] = {
             "deletedRegion": {
                 "startLine": start_row,

@@ -85,8 +85,21 @@ def _diff_lines(text: str) -> list[str]:
 
 
 def unified_diff(report: FileReport) -> str:
+    """The fixes as a unified diff; a notebook's, one per changed cell (``nb.ipynb:cell 3``),
+    as ruff shows them."""
     if report.original is None or report.fixed is None:
         return ""
+    notebook = report.notebook
+    if notebook is not None and report.layout is not None:
+        after_cells = notebook.cell_sources(report.fixed.text, report.layout)
+        return "".join(
+            "".join(difflib.unified_diff(
+                _diff_lines(cell.source), _diff_lines(after), f"{report.path}:cell {cell.number}",
+                f"{report.path}:cell {cell.number}",
+            ))
+            for cell, after in zip(notebook.cells, after_cells)
+            if after != cell.source
+        )
     before = _diff_lines(report.original.text)
     after = _diff_lines(report.fixed.text)
     return "".join(difflib.unified_diff(before, after, report.path, report.path))

@@ -32,6 +32,25 @@ OPTIONS = {
             "`hash`, `mtime`, `etag`, `version`, `digest`, `checksum`...): see PCM414."
         ),
     ),
+    "possible-repeats": OptionSpec(
+        default=False,
+        kind=bool,
+        doc=(
+            "PCM402 also proposes a cache where the calls only may repeat arguments (a loop "
+            "over items that may recur, calls from several places), not only where the code "
+            "shows that they do: the candidates a profile's measured hit rate can decide."
+        ),
+    ),
+    "possible-mutations": OptionSpec(
+        default=False,
+        kind=bool,
+        doc=(
+            "PCM415 also reports a cached function's mutable result where no caller in sight "
+            "changes it but callers out of sight may (a public function, a result returned, "
+            "stored or passed on): the shared-object hazard, not only the corruption the code "
+            "shows."
+        ),
+    ),
     "maxsize": OptionSpec(
         default=128,
         kind=int,

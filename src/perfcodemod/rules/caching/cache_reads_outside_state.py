@@ -54,7 +54,11 @@ class CacheReadsOutsideState(CachedFunctionRule):
     - the environment: `os.environ`, `os.getenv()`, `os.getcwd()`, the locale...
     - the network and other processes (`subprocess`);
     - a module variable that some function rebinds (`global`) or mutates at run time, or a
-      variable of the enclosing function that changes after the cached function is defined;
+      variable of the enclosing function that is rebound or mutated where that can run after
+      the cached function is defined: later in the text, in a loop around the definition, or
+      in another nested function (which may run at any time). Assignments that all run
+      before the definition (one on each of two exclusive branches, say) are settled by the
+      time the cache exists and are not reported;
     - any function named in the `extra-impure-functions` option (a database query, a service).
 
     A parameter that **carries a version** of what is read makes the read legitimate, because
@@ -211,6 +215,12 @@ class CacheReadsOutsideState(CachedFunctionRule):
         # The source file of a loaded module.
         "import functools\nimport inspect\nfrom pathlib import Path\n\n@functools.lru_cache(64)\n"
         "def constants(module):\n    return Path(inspect.getsourcefile(module)).read_bytes()\n",
+        # Assigned on exclusive branches, all before the cached closure exists (networkx's
+        # lukes_partitioning).
+        "import functools\n\ndef part(G, weight=None):\n    if weight is None:\n"
+        "        safe = dict(G)\n        weight = 'w'\n    else:\n        safe = G\n\n"
+        "    @functools.lru_cache(64)\n    def value(c):\n        return safe[c][weight]\n\n"
+        "    return value\n",
         # A version can legitimise state that changes.
         "import functools\n\nRULES = []\n\ndef add(rule):\n    RULES.append(rule)\n\n"
         "@functools.cache\ndef compiled(rules_version):\n    return tuple(RULES)\n",
@@ -262,6 +272,13 @@ class CacheReadsOutsideState(CachedFunctionRule):
             "    def scale(x):\n        return x * factor\n\n    first = scale(1)\n"
             "    factor = 3\n    return first, scale(1)\n",
             message="enclosing function",
+        ),
+        # Mutated after the definition.
+        Invalid(
+            "import functools\n\ndef run():\n    seen = {}\n\n    @functools.cache\n"
+            "    def known(name):\n        return name in seen\n\n    first = known('a')\n"
+            "    seen['a'] = True\n    return first, known('a')\n",
+            message="changed at line 11, after `known` is defined",
         ),
         # A method that reads a file (PCM411 also applies).
         Invalid(

@@ -30,6 +30,9 @@ def _declared_read_only(annotation: ast.expr) -> bool:
     return bool(types) and all(t in READ_ONLY_TYPES for t in types)
 
 
+#: The option that reports results callers out of sight may change.
+MAY_CHANGE: dict[str, object] = {"possible-mutations": True}
+
 _TUPLE_LIKE = {"list": "a tuple", "set": "a frozenset", "dict": "a `types.MappingProxyType`"}
 _COPY = {"list": "list", "set": "set", "dict": "dict"}
 
@@ -49,17 +52,23 @@ class CacheReturnsMutable(CachedFunctionRule):
     `Iterable`, `frozenset`, `tuple`) is taken as the author's declaration that callers must not
     mutate the result (a type checker holds them to it), and is not reported.
 
-    The callers decide the rest, when all of them are in sight: a private function (`_name`)
-    or a nested one, that the module mentions only to call it (for a method, `x._name(...)`;
-    a local alias that is only called, `translate = self._translate`, counts as calls).
-    If every call copies the result at once (`dict(_env())`, `list(f())`, `f().copy()`,
-    `[*f()]`) or only reads it (iterates, indexes, measures, tests it, calls reading methods
-    such as `.get()`, directly or through a variable), no caller can change the cached object
-    and nothing is reported. If some caller changes it in place (`f().append(x)`,
-    `tags = f(); tags[0] = x`, `tags += [...]`), the cache is corrupted today: the message says
-    where, and the advice is to copy there (a tuple would break that caller). Otherwise (a
-    public function, or a result that is returned, stored or passed on) the message offers
-    both remedies: an immutable result, or a copy where a caller needs its own.
+    Then the callers in the module decide (for a method, `x.name(...)`; a local alias that is
+    only called, `translate = self._translate`, counts as calls). If some caller changes the
+    result in place (`f().append(x)`, `tags = f(); tags[0] = x`, `tags += [...]`), the cache
+    is corrupted today: the message says where, and the advice is to copy there (a tuple would
+    break that caller). This is what the rule reports by default.
+
+    A result that no caller in sight changes is not reported by default: every call copies it
+    at once (`dict(_env())`, `list(f())`, `f().copy()`, `[*f()]`) or only reads it (iterates,
+    indexes, measures, tests it, also as the items of `any(...)`/`all(...)`, calls reading
+    methods such as `.get()`, directly or through a variable), or the result goes where this
+    analysis cannot follow (a public function's callers in other modules, a result that is
+    returned, stored or passed on). There the shared object is a hazard, not a corruption the
+    code shows: on real code (the standard library and 35 packages) every such finding read
+    was of results that no caller changed. The option `possible-mutations = true` (in
+    `[tool.perfcodemod.caching]`) reports the hazard too, for a public function or a result
+    that leaves sight, with both remedies: an immutable result, or a copy where a caller
+    needs its own.
 
     ## Why is this bad?
     A cache hands the *same* object to every caller with the same arguments. A caller that
@@ -89,18 +98,30 @@ class CacheReturnsMutable(CachedFunctionRule):
     @functools.cache
     def default_tags(kind):
         return ["python", kind]
+
+
+    def urgent_tags(kind):
+        tags = default_tags(kind)
+        tags.append("urgent")  # changes the list every later caller gets
+        return tags
     ```
 
     ## Use instead
-    Return an immutable value (a tuple, a frozenset, a `types.MappingProxyType` over a dict),
-    or make the callers copy what they change.
+    Copy where a caller needs its own (or return an immutable value, a tuple, a frozenset, a
+    `types.MappingProxyType` over a dict, and build the caller's list from it).
     ```python
     import functools
 
 
     @functools.cache
     def default_tags(kind):
-        return ("python", kind)
+        return ["python", kind]
+
+
+    def urgent_tags(kind):
+        tags = list(default_tags(kind))
+        tags.append("urgent")
+        return tags
     ```
 
     ## Fix safety
@@ -145,6 +166,17 @@ class CacheReturnsMutable(CachedFunctionRule):
         "    def last(self, value):\n        parts = self._parts(value)\n"
         "        return parts[-1] if parts else ''\n\n    def lines(self, values):\n"
         "        split = self._parts\n        return sum(len(split(v)) for v in values)\n",
+        # Only tested for truth: `any(_f(c) for c in s)`, `bool(_f(c))`, or iterated.
+        "import functools\n\n@functools.lru_cache(maxsize=4096)\ndef _simpler(c):\n"
+        "    return [d for d in c.lower() if d < c]\n\n"
+        "def shrink(s: str):\n    if not any(_simpler(c) for c in s):\n        return s\n"
+        "    i = next(j for j in range(len(s)) if bool(_simpler(s[j])))\n"
+        "    return [s[:i] + r + s[i + 1 :] for r in _simpler(s[i])]\n",
+        # By default, a result that no caller in sight changes (`possible-mutations` reports
+        # these): a public function, a result returned to callers out of sight.
+        "import functools\n\n@functools.cache\ndef f(kind):\n    return ['python', kind]\n",
+        "import functools\n\n@functools.cache\ndef _words(text):\n    return text.split()\n\n"
+        "def words(text):\n    return _words(text)\n",
         "import functools\n\n@functools.cache\ndef _meta() -> dict:\n    return {'pid': 1}\n\n"
         "def record(**extra):\n    return {'kind': 'test', **_meta(), **extra}\n",
     )
@@ -152,39 +184,47 @@ class CacheReturnsMutable(CachedFunctionRule):
         Invalid(
             "import functools\n\n@functools.cache\ndef f(kind):\n    return ['python', kind]\n",
             message="returns a new list",
+            options=MAY_CHANGE,
         ),
         Invalid(
             "from functools import lru_cache\n\n@lru_cache(maxsize=64)\ndef f(n):\n"
             "    out = []\n    for i in range(n):\n        out.append(i)\n    return out\n",
             message="a tuple",
+            options=MAY_CHANGE,
         ),
         Invalid(
             "import functools\nimport json\n\n@functools.cache\ndef settings(text):\n"
             "    return json.loads(text)\n",
             message="json.loads",
+            options=MAY_CHANGE,
         ),
         Invalid(
             "import functools\n\n@functools.cache\ndef f(xs):\n"
             "    return {x: len(x) for x in xs}\n",
             message="MappingProxyType",
+            options=MAY_CHANGE,
         ),
         Invalid(
-            "import functools\n\n@functools.cache\ndef f(xs):\n    return sorted(xs)\n"
+            "import functools\n\n@functools.cache\ndef f(xs):\n    return sorted(xs)\n",
+            options=MAY_CHANGE,
         ),
         # Through a helper of the module.
         Invalid(
             "import functools\n\ndef build(n):\n    return set(range(n))\n\n@functools.cache\n"
             "def f(n):\n    return build(n)\n",
             message="from `build()`",
+            options=MAY_CHANGE,
         ),
         # One path is enough.
         Invalid(
             "import functools\n\n@functools.cache\ndef f(text):\n"
-            "    return text.split() if text else ()\n"
+            "    return text.split() if text else ()\n",
+            options=MAY_CHANGE,
         ),
         Invalid(
             "import functools\n\nclass C:\n    @staticmethod\n    @functools.cache\n"
-            "    def f(n):\n        return [n] * 3\n"
+            "    def f(n):\n        return [n] * 3\n",
+            options=MAY_CHANGE,
         ),
         # A caller changes it: the cache is corrupted now, and a tuple would break that caller.
         Invalid(
@@ -199,16 +239,19 @@ class CacheReturnsMutable(CachedFunctionRule):
             "    return {i: i for i in range(n)}\n\ndef grow(n):\n    _table(n).update({n: n})\n",
             message="copy it there (`dict(...)`)",
         ),
-        # Private, but its result is returned to callers out of sight.
+        # With `possible-mutations`: private, but its result is returned to callers out of
+        # sight.
         Invalid(
             "import functools\n\n@functools.cache\ndef _words(text):\n    return text.split()\n\n"
             "def words(text):\n    return _words(text)\n",
             message="return a tuple instead, or copy it at the call site",
+            options=MAY_CHANGE,
         ),
         # Private, but passed around as a value: not every call is in sight.
         Invalid(
             "import functools\n\n@functools.cache\ndef _words(text):\n    return text.split()\n\n"
             "loaders = [_words]\n",
+            options=MAY_CHANGE,
         ),
     )
 
@@ -237,6 +280,8 @@ class CacheReturnsMutable(CachedFunctionRule):
                 f"cached value: copy it there (`{copy}(...)`)",
             )
             return
+        if not self.context.family_options(self).get("possible-mutations", False):
+            return  # no caller in sight changes it: a hazard, reported only on request
         if uses.visible and not uses.escaped:
             return  # every caller copies it or only reads it: none can change the cached value
         instead = _TUPLE_LIKE.get(kind.split(" ")[0], "an immutable value")

@@ -13,7 +13,8 @@ from perfcodemod.analysis.caching import (
     annotation_types,
     cache_reference,
     cacheable_params,
-    called_only_with_few_values,
+    called_only_with_bounded_values,
+    checks_one_character,
     role,
     self_calls,
 )
@@ -38,11 +39,13 @@ def grows_without_bound(
     `Enum` of the module, or parts of the loaded program such as classes and modules), and
     some call of the module may pass many values (not only constants, module attributes or
     parts of the program): the cache can keep growing."""
-    if called_only_with_few_values(function, facts):
+    if called_only_with_bounded_values(function, facts):
         return False
     few = _FEW_VALUES | PROGRAM_TYPES | enum_classes(facts)
     params = cacheable_params(function, role(function, facts))
     for arg in params:
+        if checks_one_character(function, arg.arg):
+            continue  # its entries are characters: the alphabet bounds them
         types = annotation_types(arg.annotation) if arg.annotation is not None else []
         if not types or not all(t in few for t in types):
             return True
@@ -94,6 +97,15 @@ class UnboundedCache(CachedFunctionRule):
       (`frame.f_code.co_filename`, `cls.__name__`, `type(x)`), or variables bound only to
       these (four calls with two constants make a cache of two entries: a bound could only
       re-run the function, and on a hot path keyed by loaded files, evict on every call);
+    - functions whose every call passes one character of a text (`chr(n)`, `text[i]`, the
+      item of a `for` loop or comprehension over a `str`, a slice of one or a `str` method's
+      result) or one item of a `bytes`, and functions that return only for one character
+      (before anything returns, they raise unless `len(c) == 1`, or evaluate `ord(c)`: a
+      cache keeps results, never exceptions): the cache holds at most the input's alphabet
+      (256 bytes; at most 1,114,112 code points, a few hundred in most texts), which is bounded,
+      and a bound of 128 would evict on every text with more distinct characters, on what is
+      usually the hottest path of the program (a per-character cache of character
+      properties). A bound there must sit above the alphabet, which only the author knows;
     - methods (PCM411 reports any cache on them) and nested functions, whose cache dies with
       the call of the enclosing function;
     - generator and `async` functions, whose cache is broken anyway (PCM412, PCM413);
@@ -188,6 +200,17 @@ class UnboundedCache(CachedFunctionRule):
         "        print(fname)\n    return trace\n",
         "import functools\n\n@functools.cache\ndef handler(kind: type) -> str:\n"
         "    return kind.__name__.lower()\n",
+        # One character of a text (charset_normalizer's per-codepoint cache), or one byte.
+        "import functools\n\n@functools.cache\ndef _info(character: str) -> bool:\n"
+        "    return character.isalpha()\n\ndef ratio(text: str, step: int) -> int:\n"
+        "    info = _info\n    n = 0\n    for start in range(0, len(text), step):\n"
+        "        for character in text[start : start + step]:\n"
+        "            n += info(character)\n    return n\n",
+        "import functools\n\n@functools.cache\ndef _check_char(c: object) -> str:\n"
+        "    if not isinstance(c, str):\n        raise TypeError(c)\n    if len(c) != 1:\n"
+        "        raise ValueError(c)\n    return c\n",
+        "import functools\n\n@functools.cache\ndef _high(b):\n    return b >= 128\n\n"
+        "def highs(data: bytes):\n    return [_high(b) for b in data] + [_high(data[0])]\n",
         # Methods are PCM411's.
         "import functools\n\nclass C:\n    @functools.cache\n    def f(self, x):\n"
         "        return x\n",
@@ -201,6 +224,25 @@ class UnboundedCache(CachedFunctionRule):
             "import functools\n\n@functools.lru_cache(maxsize=128)\ndef _folder(name):\n"
             "    return '/sdcard/' + name\n\ndef downloads():\n    return _folder('Download')\n\n"
             "def any_folder(name):\n    return _folder(name)\n",
+            SAFE,
+        ),
+        # The near miss of the length check: a path returns before it.
+        Invalid(
+            "import functools\n\n@functools.cache\ndef _check_char(c):\n    if c == '':\n"
+            "        return c\n    if len(c) != 1:\n        raise ValueError(c)\n    return c\n",
+            "import functools\n\n@functools.lru_cache(maxsize=128)\ndef _check_char(c):\n"
+            "    if c == '':\n"
+            "        return c\n    if len(c) != 1:\n        raise ValueError(c)\n    return c\n",
+            SAFE,
+        ),
+        # The near miss of the per-character cache: words of a text are not an alphabet.
+        Invalid(
+            "import functools\n\n@functools.cache\ndef _key(word):\n"
+            "    return word.casefold()\n\ndef keys(text: str):\n"
+            "    return [_key(w) for w in text.split()]\n",
+            "import functools\n\n@functools.lru_cache(maxsize=128)\ndef _key(word):\n"
+            "    return word.casefold()\n\ndef keys(text: str):\n"
+            "    return [_key(w) for w in text.split()]\n",
             SAFE,
         ),
         Invalid(
