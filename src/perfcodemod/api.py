@@ -27,7 +27,7 @@ from perfcodemod.profile import ProfileError as ProfileError
 from perfcodemod.profile import load_profiles as load_profiles
 from perfcodemod.profile.annotate import ProfileJoin as ProfileJoin
 from perfcodemod.profile.annotate import Selection as Selection
-from perfcodemod.profile.decisions import PROMOTABLE
+from perfcodemod.profile.decisions import CACHING_FAMILY, POSSIBLE_REPEATS, PROMOTABLE
 from perfcodemod.profile.probes import SiteSpec
 from perfcodemod.profile.record import Program as Program
 from perfcodemod.profile.record import Recording
@@ -516,14 +516,20 @@ def targets(
 
 def evidence_settings(settings: Settings) -> Settings:
     """The settings to check with when a profile is given: the opt-in cache candidate
-    (PCM402) runs too, unless the user ignores it explicitly, so that the evidence can report
-    it when its function is hot and a cache would hit (``annotate_*`` keeps it only then)."""
-    if any(rule.code == PROMOTABLE for rule in settings.selected_rules()):
+    (PCM402) runs too, unless the user ignores it explicitly, and with its possible repeats
+    (a loop whose items may recur), so that the evidence can report it when its function is
+    hot and a cache would hit (``annotate_*`` keeps it only then): whether arguments repeat
+    is a measurement, which the probes make."""
+    if _ignores(settings, PROMOTABLE):
         return settings
-    if not _ignores(settings, PROMOTABLE):
-        layer = (None, (PROMOTABLE,), ())
-        return replace(settings, extra_selections=(*settings.extra_selections, layer))
-    return settings
+    caching = dict(settings.family_options.get(CACHING_FAMILY, {}))
+    caching[POSSIBLE_REPEATS] = True
+    options = {**settings.family_options, CACHING_FAMILY: caching}
+    changed = replace(settings, family_options=options)
+    if any(rule.code == PROMOTABLE for rule in settings.selected_rules()):
+        return changed
+    layer = (None, (PROMOTABLE,), ())
+    return replace(changed, extra_selections=(*settings.extra_selections, layer))
 
 
 def _ignores(settings: Settings, code: str) -> bool:

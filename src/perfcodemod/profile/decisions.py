@@ -15,6 +15,10 @@ from perfcodemod.profile.model import SiteEvidence
 CACHE_CANDIDATES = frozenset({"PCM401", "PCM402"})
 #: Opt-in cache candidate that the evidence may report anyway.
 PROMOTABLE = "PCM402"
+#: Its family's option that also finds candidates whose arguments only may repeat: with a
+#: profile, the probes measure whether they do.
+CACHING_FAMILY = "caching"
+POSSIBLE_REPEATS = "possible-repeats"
 #: Rules about caches the program already has: ``cache_info()`` at exit is their evidence.
 EXISTING_CACHES = frozenset({"PCM411", "PCM412", "PCM413", "PCM414", "PCM415", "PCM416",
                              "PCM417"})
