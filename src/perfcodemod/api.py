@@ -7,17 +7,25 @@ functions; nothing here prints.
 from __future__ import annotations
 
 import ast
+import difflib
 import enum
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from perfcodemod import engine, noqa
+from perfcodemod import engine, noqa, registry
 from perfcodemod.annotation import ProfileAnnotation as ProfileAnnotation
 from perfcodemod.config import ConfigResolver, Settings, default_settings
-from perfcodemod.diagnostic import Diagnostic, ToolError
+from perfcodemod.diagnostic import Diagnostic, Edit, ToolError
 from perfcodemod.files import Target, discover, display_path
-from perfcodemod.fixer import FileChangedError, FixOutcome, ReadOnlyError, write_atomic
+from perfcodemod.fixer import (
+    FileChangedError,
+    FixOutcome,
+    ReadOnlyError,
+    apply_edits,
+    verifies,
+    write_atomic,
+)
 from perfcodemod.fixer import fix_source as _fix_loop
 from perfcodemod.notebook import COMPILE_FLAGS as NOTEBOOK_FLAGS
 from perfcodemod.notebook import SUFFIX as NOTEBOOK_SUFFIX
@@ -512,6 +520,164 @@ def targets(
     return list(discover(list(paths), resolver, force_exclude=force_exclude))
 
 
+# -- for editors: one fix, one noqa comment, the edits between two texts -----------------------
+
+
+def fix_edits(source: SourceText, diagnostic: Diagnostic, path: str | Path | None = None
+              ) -> tuple[Edit, ...]:
+    """The edits of one diagnostic's fix, applied alone (an editor's quick fix): empty when it
+    has no fix or when the result would not compile (what ``--fix`` rejects too)."""
+    fix = diagnostic.fix
+    if fix is None:
+        return ()
+    try:
+        fixed = apply_edits(source.text, fix.edits)
+    except ValueError:
+        return ()
+    display = str(path) if path is not None else "<stdin>"
+    return fix.edits if verifies(source.text, fixed, display) else ()
+
+
+def noqa_edit(source: SourceText, diagnostic: Diagnostic) -> Edit | None:
+    """The edit that adds ``# noqa: CODE`` for one diagnostic on its row, or extends the row's
+    ``# noqa: ...`` comment with the code; None when the code cannot be suppressed or a
+    comment there would change the code (the line ends inside a string or with a backslash)."""
+    lines = source.lines
+    row = diagnostic.noqa_row
+    if diagnostic.code in noqa.UNSUPPRESSIBLE or not 1 <= row <= len(lines):
+        return None
+    line = lines.line(row)
+    new_line = noqa.add_noqa_comments(line, LineIndex(line), [replace(diagnostic, noqa_row=1)])
+    if new_line == line:
+        return None
+    start = lines.offset(row)
+    new_text = source.text[:start] + new_line + source.text[start + len(line) :]
+    if not _same_code(source.text, new_text):
+        return None
+    return _narrowed(Edit(start, start + len(line), new_line), source.text)
+
+
+def _narrowed(edit: Edit, text: str) -> Edit:
+    """The same edit without the text it leaves unchanged at either end."""
+    old = text[edit.start : edit.end]
+    new = edit.content
+    prefix = _common_prefix(old, new)
+    suffix = _common_prefix(old[prefix:][::-1], new[prefix:][::-1])
+    return Edit(edit.start + prefix, edit.end - suffix, new[prefix : len(new) - suffix])
+
+
+def _common_prefix(a: str, b: str) -> int:
+    size = min(len(a), len(b))
+    index = 0
+    while index < size and a[index] == b[index]:
+        index += 1
+    return index
+
+
+def text_edits(before: str, after: str) -> list[Edit]:
+    """Line-wise edits that turn ``before`` into ``after`` (what an editor applies for a whole
+    file fix, so that untouched lines, and the cursor on them, stay where they are)."""
+    if before == after:
+        return []
+    old = before.splitlines(keepends=True)
+    new = after.splitlines(keepends=True)
+    # Lines shared at both ends are skipped before matching the rest.
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    starts = [0]
+    for line in old:
+        starts.append(starts[-1] + len(line))
+    old_middle = old[head : len(old) - tail]
+    new_middle = new[head : len(new) - tail]
+    matcher = difflib.SequenceMatcher(None, old_middle, new_middle, autojunk=False)
+    edits = []
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag != "equal":
+            edits.append(Edit(starts[head + i1], starts[head + i2], "".join(new_middle[j1:j2])))
+    return edits
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """What an editor shows about a rule (hover)."""
+
+    code: str
+    name: str
+    summary: str
+    url: str
+    fix_title: str | None
+
+
+def rule_doc(code: str) -> RuleDoc | None:
+    rule = registry.get_rule(code)
+    if rule is None:
+        return None
+    return RuleDoc(rule.code, rule.name, rule.summary(), rule.url(), rule.fix_title)
+
+
+@dataclass
+class EditorCheck:
+    """One text checked for an editor."""
+
+    report: FileReport
+    #: How hot each of ``report.diagnostics`` is, from the profiles (``12.4% of run time in
+    #: parse(); 3,402 calls``); None where they say nothing, or without profiles.
+    hotness: list[str | None]
+    #: Why the profiles could not be used (one line), or None.
+    profile_problem: str | None = None
+
+
+def check_for_editor(
+    code: str, path: str | Path | None, settings: Settings, profiles: Sequence[Path] = ()
+) -> EditorCheck:
+    """Check one text as an editor shows it: ``check_source``, and with ``profiles`` the
+    profile-guided mode's annotation of each diagnostic (which may also drop or demote
+    findings, as on the command line).
+
+    The language server calls this; its ``profile`` setting gives ``profiles``. They are read
+    and joined once, and again only when one of the files changes on disk.
+    """
+    if not profiles:
+        report = check_source(code, path, settings)
+        return EditorCheck(report, [None] * len(report.diagnostics))
+    try:
+        join = _editor_join(profiles)
+    except ProfileError as exc:
+        report = check_source(code, path, settings)
+        return EditorCheck(report, [None] * len(report.diagnostics), str(exc))
+    selection = profile_selection(settings, path)
+    promotable = {Path(s.file).name for s in join.profile.sites if s.code == PROMOTABLE}
+    if path is not None and Path(path).name in promotable:
+        settings = evidence_settings(settings)
+    report = check_source(code, path, settings, keep_tree=True)
+    annotate_report(report, join, hot=settings.hot_threshold, selection=selection)
+    report.tree = None
+    return EditorCheck(report, [hotness_text(d) for d in report.diagnostics])
+
+
+#: The profiles an editor asked for, read and joined, by the files' (path, size, mtime).
+_EDITOR_JOINS: dict[tuple[tuple[str, int, int], ...], ProfileJoin] = {}
+
+
+def _editor_join(profiles: Sequence[Path]) -> ProfileJoin:
+    key = []
+    for profile in profiles:
+        try:
+            stat = Path(profile).stat()
+        except OSError as exc:
+            raise ProfileError(f"{profile}: cannot read profile: {exc.strerror or exc}") from None
+        key.append((str(profile), stat.st_size, stat.st_mtime_ns))
+    found = _EDITOR_JOINS.get(tuple(key))
+    if found is None:
+        _EDITOR_JOINS.clear()  # one set of profiles at a time: the older one is stale
+        found = _EDITOR_JOINS[tuple(key)] = ProfileJoin(load_profiles(profiles))
+    return found
+
+
 # -- profile-guided mode: what the command line, the report and an editor share ----------------
 
 def evidence_settings(settings: Settings) -> Settings:
@@ -670,7 +836,6 @@ def record_profile(
 def build_tickets(run: RunReport, profile: Profile | None) -> TicketReport:
     """The plan's optimisation tickets for an annotated run (``annotate_run``, or
     ``rank_statically`` without a profile): per function, with each finding's fix as a diff."""
-    from perfcodemod import registry
     from perfcodemod.profile.join import function_spans
 
     findings: list[Finding] = []

@@ -28,7 +28,7 @@ from perfcodemod.config import (
 from perfcodemod.files import DiscoveryError, display_path, force_excluded
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule", "profile", "report")
+SUBCOMMANDS = ("check", "rule", "server", "profile", "report")
 #: The default of ``--output-format`` when set (as ruff's ``RUFF_OUTPUT_FORMAT``).
 OUTPUT_FORMAT_VARIABLE = "PERFCODEMOD_OUTPUT_FORMAT"
 
@@ -171,6 +171,11 @@ def _main(argv: Sequence[str] | None) -> int:
             return _profile(args[1:])
         if args and args[0] == "report":
             return _tickets(_report_parser().parse_args(args[1:]))
+        if args and args[0] == "server":
+            # pygls (the `lsp` extra) is imported only here.
+            from perfcodemod import lsp
+
+            return lsp.main(args[1:])
         if args and args[0] == "check":
             args = args[1:]
         elif args and _mistyped_command(args[0]):
@@ -213,12 +218,14 @@ def _top_help(stream: TextIO) -> None:
         "usage: perfcodemod [check] [PATHS...] [options]\n"
         "       perfcodemod rule CODE | --all\n"
         "       perfcodemod profile [-o FILE] [--] script.py ARGS | -m MODULE ARGS\n"
-        "       perfcodemod report --profile FILE [PATHS...]\n\n"
+        "       perfcodemod report --profile FILE [PATHS...]\n"
+        "       perfcodemod server\n\n"
         "commands:\n"
         "  check   find (and with --fix, fix) performance antipatterns (the default)\n"
         "  rule    show a rule's documentation\n"
         "  profile run a program and record where its time goes (perfcodemod.prof.json)\n"
-        "  report  optimisation tickets for the findings a profile says are hot\n\n"
+        "  report  optimisation tickets for the findings a profile says are hot\n"
+        "  server  the language server for editors (LSP over stdio; needs perfcodemod[lsp])\n\n"
         "Run `perfcodemod check --help` for the options.\n"
     )
 

@@ -74,6 +74,13 @@ def _parses(text: str, path: str, flags: int = 0) -> bool:
     return _compiles(text, path, flags | ast.PyCF_ONLY_AST)
 
 
+def verifies(original: str, fixed: str, path: str = "<stdin>") -> bool:
+    """What a fix round must keep: code that compiles stays compilable; code that only parses
+    (a ``return`` outside a function...) keeps parsing."""
+    verify = _compiles if _compiles(original, path) else _parses
+    return verify(fixed, path)
+
+
 def _choose(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
     """Applicable fixes, in order, skipping any that overlaps one already chosen. Identical
     edits (the same import added by two fixes) are shared, not overlapping."""

@@ -236,3 +236,22 @@ def test_module_paths(tmp_path: Path) -> None:
     assert sorted(matched[str(module)]) == [
         "/opt/venv/lib/python3.11/site-packages/pkg/mod.py", "pkg/mod.py"]
     assert sorted(matched[str(script)]) == ["/ci/checkout/tool.py", "tool.py"]
+
+
+def test_check_for_editor(tmp_path: Path) -> None:
+    # What the language server calls with its `profile` setting.
+    shop = example_copy(tmp_path)
+    path = shop / "shopapp" / "catalog.py"
+    settings = api.default_settings(shop)
+    checked = api.check_for_editor(path.read_text(encoding="utf-8"), path, settings, [NATIVE])
+    assert checked.profile_problem is None
+    texts = dict(zip([d.code for d in checked.report.diagnostics], checked.hotness))
+    assert (texts["PCM301"] or "").startswith("51.3% of run time in lookup_all()")
+    pricing = shop / "shopapp" / "pricing.py"
+    checked = api.check_for_editor(pricing.read_text(encoding="utf-8"), pricing, settings,
+                                   [NATIVE])
+    assert "PCM402" in {d.code for d in checked.report.diagnostics}  # promoted, as in check
+    broken = write(tmp_path / "broken.prof", "not a profile\n")
+    checked = api.check_for_editor("x = 1 in [1, 2]\n", tmp_path / "x.py", settings, [broken])
+    assert checked.profile_problem is not None and "not a profile" in checked.profile_problem
+    assert checked.hotness == [None] * len(checked.report.diagnostics)
