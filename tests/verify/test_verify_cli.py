@@ -449,3 +449,44 @@ def test_notebooks_are_verified_through_their_cells(tmp_path: Path) -> None:
 
 def before_sources(before: dict[str, tuple[bytes, int]]) -> list[list[str]]:
     return [cell["source"] for cell in json.loads(before["tags.ipynb"][0])["cells"]]
+
+
+HOT = '''\
+def busy(items):
+    total = 0
+    for item in items:
+        if item in ["a", "b", "c"]:
+            total += 1
+    return total
+
+
+def idle(value):
+    return value in ("x", "y")
+'''
+PROGRAM = '''\
+import hot
+
+hot.idle("x")
+for _ in range(30):
+    hot.busy(["a", "z", "q", "c"] * 5000)
+'''
+
+
+def test_hot_with_verify_tries_only_what_the_profile_shows_hot(tmp_path: Path) -> None:
+    root = project(tmp_path / "hot", {"hot.py": HOT, "program.py": PROGRAM})
+    recorded = run_cli("profile", "-o", "prof.json", "--", "program.py", cwd=root)
+    assert recorded.returncode == 0, recorded.stderr
+    command = gate(root)
+    result, data = verify_json(root, "--verify", command, "--profile", "prof.json",
+                               "--hot", "5%", "hot.py")
+    report = data["verification"]
+    assert report["status"] == "completed", result.stderr
+    assert codes_at(report["kept"], root) == {("hot.py", "PCM201", 4)}
+    assert not report["rejected"] and not report["skipped"]
+    assert (root / "hot.py").read_text() == HOT.replace('["a", "b", "c"]', '{"a", "b", "c"}')
+    # The cold finding was not tried, and is not shown either (below --hot), as `check`
+    # with a profile does.
+    assert data["diagnostics"] == []
+    text = verify(root, "--verify", command, "--profile", "prof.json", "hot.py")
+    # Without --hot every finding the profile keeps is tried: the cold one too.
+    assert "Kept 1 fix:\n  hot.py:10:21: PCM201" in text.stdout, text.stderr
