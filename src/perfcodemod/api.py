@@ -9,9 +9,11 @@ from __future__ import annotations
 import ast
 import difflib
 import enum
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from perfcodemod import engine, noqa, registry, safety
 from perfcodemod.annotation import ProfileAnnotation as ProfileAnnotation
@@ -23,6 +25,7 @@ from perfcodemod.fixer import (
     FixOutcome,
     ReadOnlyError,
     apply_edits,
+    is_applicable,
     verifies,
     write_atomic,
 )
@@ -44,6 +47,9 @@ from perfcodemod.profile.record import record as _record
 from perfcodemod.profile.static import StaticEstimator
 from perfcodemod.profile.tickets import Finding, TicketReport, build, fix_diff
 from perfcodemod.source import DecodeError, LineIndex, SourceText
+
+if TYPE_CHECKING:
+    from perfcodemod.verify import Select, VerifyResult
 
 
 class FixMode(enum.Enum):
@@ -388,28 +394,45 @@ def add_noqa_source(report: FileReport) -> FileReport:
     return report
 
 
+def _read_target(
+    target: Target, unsafe: bool | None, keep_tree: bool = False
+) -> tuple[FileReport, bytes | None]:
+    """Read and check one file: its report, and its bytes (None when unreadable)."""
+    display = display_path(target.path)
+    try:
+        raw = target.path.read_bytes()
+    except OSError as exc:
+        message = f"cannot read file: {exc.strerror or exc}"
+        return _unreadable(display, message, target.settings), None
+    report = check_source(raw, target.path, target.settings, keep_tree=keep_tree)
+    report.path = display
+    if unsafe is not None:
+        report.unsafe_fixes = unsafe
+    return report, raw
+
+
+def _fixable_text(report: FileReport, raw: bytes) -> SourceText | None:
+    """The decoded text, if writing it back gives the same bytes (else an error says so)."""
+    source = report.original
+    if source is not None and report.notebook is None and source.encode() != raw:
+        report.errors.append(ToolError(
+            report.path, f"not fixed: the file's bytes do not survive decoding and re-encoding "
+            f"as {source.encoding}"))
+        return None
+    return source
+
+
 def process_file(
     target: Target, mode: FixMode, unsafe: bool | None = None, *, keep_tree: bool = False
 ) -> FileReport:
     """Read, check, and (depending on ``mode``) fix and write one file."""
     display = display_path(target.path)
     settings = target.settings
-    try:
-        raw = target.path.read_bytes()
-    except OSError as exc:
-        return _unreadable(display, f"cannot read file: {exc.strerror or exc}", settings)
-    report = check_source(raw, target.path, settings, keep_tree=keep_tree and (
-        mode is FixMode.CHECK))
-    report.path = display
-    if unsafe is not None:
-        report.unsafe_fixes = unsafe
-    source = report.original
-    if source is None or mode is FixMode.CHECK:
+    report, raw = _read_target(target, unsafe, keep_tree=keep_tree and mode is FixMode.CHECK)
+    if raw is None or report.original is None or mode is FixMode.CHECK:
         return report
-    if report.notebook is None and source.encode() != raw:
-        report.errors.append(ToolError(
-            display, f"not fixed: the file's bytes do not survive decoding and re-encoding as "
-            f"{source.encoding}"))
+    source = _fixable_text(report, raw)
+    if source is None:
         return report
     as_read = (report.diagnostics, report.suppressed, report.layout)
     if mode is FixMode.ADD_NOQA:
@@ -861,3 +884,141 @@ def build_tickets(run: RunReport, profile: Profile | None) -> TicketReport:
     tickets = build(findings, profile, function_lines, [r.path for r in run.files])
     tickets.notes.extend(run.notes)
     return tickets
+
+
+# -- verified fixes: keep only the fixes the project's own command accepts ---------------------
+
+def verify_paths(
+    paths: Sequence[Path],
+    resolver: ConfigResolver | None = None,
+    *,
+    command: str | None,
+    timeout: float | None = None,
+    bench: str | None = None,
+    bench_runs: int | None = None,
+    keep_only_faster: bool = False,
+    record: Path | None = None,
+    use_record: bool = True,
+    unsafe: bool | None = None,
+    force_exclude: bool = False,
+    select: Select | None = None,
+    profile: Profile | None = None,
+    hot: float | None = None,
+    events: Callable[[str], None] | None = None,
+) -> tuple[RunReport, VerifyResult]:
+    """Fix the files under ``paths``, keeping only the fixes with which ``command`` (a shell
+    command run in the current directory: the project's tests) still passes; with ``bench``,
+    time that command before and after. ``command`` None applies every fix (``--fix --bench``).
+    ``record`` is the file of rejected fixes (default ``.perfcodemod-verify.json``; not used
+    when ``use_record`` is false);
+    ``select`` narrows each file's fixable diagnostics; with a ``profile``, only the fixes
+    that the profile's evidence keeps are tried, and with ``hot`` (a fraction; default: each
+    file's ``hot-threshold``) only those at or above that share of run time. The run's
+    reports describe the files as the run left them; see ``perfcodemod.verify``."""
+    from perfcodemod import verify
+
+    resolver = resolver or ConfigResolver()
+    options = verify.VerifyOptions(
+        command=command,
+        timeout=verify.DEFAULT_TIMEOUT if timeout is None else timeout,
+        bench=bench,
+        bench_runs=bench_runs or verify.VerifyOptions.bench_runs,
+        keep_only_faster=keep_only_faster,
+        record=None if not use_record else verify.DEFAULT_RECORD if record is None else record,
+    )
+    run = RunReport()
+    reports: dict[Path, tuple[FileReport, Settings]] = {}
+    to_fix: list[verify.FileToFix] = []
+    found = list(discover(paths, resolver, force_exclude=force_exclude, errors=run.errors))
+    join = ProfileJoin(profile, [str(t.path) for t in found]) if profile is not None else None
+    choices = {
+        display_path(t.path): (
+            profile_selection(t.settings, t.path),
+            hot if hot is not None else t.settings.hot_threshold,
+        )
+        for t in found
+    }
+    if join is not None:
+        select = _profile_select(join, choices, select)
+    for target in found:
+        report, raw = _read_target(target, unsafe)
+        run.files.append(report)
+        use_unsafe = target.settings.unsafe_fixes if unsafe is None else unsafe
+        if raw is None or not any(is_applicable(d, use_unsafe) for d in report.diagnostics):
+            continue
+        source = _fixable_text(report, raw)
+        if source is None or not target.writable:
+            continue
+        reports[target.path] = (report, target.settings)
+        notebook = report.notebook
+        flags = NOTEBOOK_FLAGS if notebook is not None else 0
+        to_fix.append(verify.FileToFix(
+            target.path, report.path, _record_path(target.path), raw, source,
+            _fixable_lint(target.settings, target.path, use_unsafe, flags),
+            layout=report.layout, flags=flags,
+            dump=None if notebook is None else _notebook_dump(notebook),
+        ))
+    result = verify.verify_fixes(to_fix, options, select=select, events=events)
+    for path, text in result.texts.items():
+        report, settings = reports[path]
+        report.fixed = text
+        report.layout = result.layouts.get(path)
+        report.written = True
+        report.applied = dict(Counter(e.code for e in result.kept if e.path == report.path))
+        flags = NOTEBOOK_FLAGS if report.notebook is not None else 0
+        diagnostics, errors, report.suppressed = lint(text, settings, path, flags=flags)
+        report.diagnostics = _within_layout(diagnostics, report.layout)
+        report.errors.extend(errors)
+    run.errors.extend(ToolError(path, message) for path, message in result.errors)
+    if join is not None and profile is not None:
+        # What remains, annotated and ranked as ``check --profile`` shows it.
+        for report in run.files:
+            selection, threshold = choices[report.path]
+            annotate_report(report, join, hot=threshold, selection=selection)
+        run.notes.extend(join.notes())
+        run.notes.extend(cache_notes(profile, join))
+    return run, result
+
+
+def _profile_select(
+    join: ProfileJoin,
+    choices: dict[str, tuple[Selection, float | None]],
+    then: Select | None,
+) -> Select:
+    """Each file's fixable diagnostics that the profile keeps (annotated, as ``check
+    --profile`` shows them), at or above its hot threshold (``--hot``, or the file's
+    ``hot-threshold``)."""
+
+    def select(path: str, source: SourceText, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        selection, threshold = choices[path]
+        kept = join.annotate(path, source.text, diagnostics, selection, threshold).kept
+        return then(path, source, kept) if then is not None else kept
+
+    return select
+
+
+def _fixable_lint(
+    settings: Settings, path: Path, unsafe: bool, flags: int
+) -> Callable[[SourceText], list[Diagnostic]]:
+    def fixable(source: SourceText) -> list[Diagnostic]:
+        diagnostics = lint(source, settings, path, flags=flags)[0]
+        return [d for d in diagnostics if is_applicable(d, unsafe)]
+
+    return fixable
+
+
+def _notebook_dump(notebook: Notebook) -> Callable[[str, CellLayout | None], bytes]:
+    def dump(text: str, layout: CellLayout | None) -> bytes:
+        assert layout is not None
+        return notebook.dump(text, layout)
+
+    return dump
+
+
+def _record_path(path: Path) -> str:
+    """How the record of rejected fixes names a file: relative to the current directory."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()

@@ -12,9 +12,9 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, NoReturn, TextIO, TypeVar
 
 from perfcodemod import __version__, api, docs, output, progress, registry
 from perfcodemod.config import (
@@ -28,6 +28,7 @@ from perfcodemod.config import (
 from perfcodemod.files import DiscoveryError, display_path, force_excluded
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
+T = TypeVar("T")
 SUBCOMMANDS = ("check", "rule", "server", "profile", "report")
 #: The default of ``--output-format`` when set (as ruff's ``RUFF_OUTPUT_FORMAT``).
 OUTPUT_FORMAT_VARIABLE = "PERFCODEMOD_OUTPUT_FORMAT"
@@ -59,6 +60,26 @@ def _check_parser() -> argparse.ArgumentParser:
                         help="exit 1 when fixes were applied, even if nothing remains")
     fixing.add_argument("--add-noqa", action="store_true",
                         help="add `# noqa: CODE` comments to every line with a diagnostic")
+    verified = parser.add_argument_group(
+        "verified fixes", "keep only the fixes your tests accept (see docs/verify.md)")
+    verified.add_argument("--verify", metavar="CMD",
+                          help="with --fix: a shell command (your tests) that must pass before "
+                          "and after; fixes that make it fail are found and not applied")
+    verified.add_argument("--verify-timeout", type=_seconds, metavar="SECONDS",
+                          help="stop (and put every file back) when one run of CMD takes longer "
+                          "(default: 600)")
+    verified.add_argument("--verify-record", type=Path, metavar="PATH",
+                          help="the record of rejected fixes, read and updated (default: "
+                          ".perfcodemod-verify.json)")
+    verified.add_argument("--no-verify-record", action="store_true",
+                          help="neither read nor write the record of rejected fixes")
+    verified.add_argument("--bench", metavar="CMD",
+                          help="with --fix: time this command before and after the fixes")
+    verified.add_argument("--bench-runs", type=_bench_runs, metavar="N",
+                          help="timed runs of the benchmark on each side (default: 5)")
+    verified.add_argument("--bench-keep-only-faster", action="store_true",
+                          help="with --bench: put back each file whose fixes make the benchmark "
+                          "slower beyond noise")
     selection = parser.add_argument_group("rule selection")
     selection.add_argument("--select", action="append", metavar="CODES",
                            help="rules to enable, by code or prefix (replaces the configured set)")
@@ -106,6 +127,29 @@ def _check_parser() -> argparse.ArgumentParser:
     out.add_argument("-q", "--quiet", action="store_true", help="print diagnostics only")
     parser.add_argument("-V", "--version", action="version", version=f"perfcodemod {__version__}")
     return parser
+
+
+def _seconds(value: str) -> float:
+    seconds = _number(value, float, "a number of seconds")
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError("the time limit must be positive")
+    return seconds
+
+
+def _bench_runs(value: str) -> int:
+    number = _number(value, int, "a whole number")
+    if number < 4:
+        # With 3 runs a side the smallest two-sided Mann-Whitney p-value is 0.1.
+        raise argparse.ArgumentTypeError("at least 4 runs: with fewer, no change can be told "
+                                         "apart from noise")
+    return number
+
+
+def _number(value: str, kind: Callable[[str], T], what: str) -> T:
+    try:
+        return kind(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{value}` is not {what}") from None
 
 
 def _rule_parser() -> argparse.ArgumentParser:
@@ -463,6 +507,9 @@ def _check(args: argparse.Namespace) -> int:
             return _error("`-` (standard input) cannot be combined with other paths")
         if args.add_noqa and (args.fix or args.diff):
             return _error("--add-noqa cannot be combined with --fix or --diff")
+        verifying = _verification_usage(args, stdin)
+        if verifying is not None:
+            return _error(verifying) if verifying else _check_verified(args, resolver)
         if stdin:
             if args.add_noqa:
                 return _error("--add-noqa cannot be used with standard input")
@@ -494,6 +541,75 @@ def _check(args: argparse.Namespace) -> int:
     if not run.files and not run.errors:
         print("warning: no Python files found under the given paths", file=sys.stderr)
     return _report(args, run, mode)
+
+
+def _verification_usage(args: argparse.Namespace, stdin: bool) -> str | None:
+    """None: not a verified run; "": a valid one; else what is wrong with the options."""
+    options = ("--verify-timeout", "--verify-record", "--no-verify-record", "--bench-runs",
+               "--bench-keep-only-faster")
+    given = [name for name in options
+             if getattr(args, name[2:].replace("-", "_")) not in {None, False}]
+    if args.verify is None and args.bench is None:
+        if given:
+            return f"{given[0]} needs --verify or --bench"
+        return None
+    name = "--verify" if args.verify is not None else "--bench"
+    if not args.fix:
+        return f"{name} needs --fix (it applies fixes and keeps those that pass)"
+    if args.diff or args.add_noqa:
+        return f"{name} cannot be combined with --diff or --add-noqa"
+    if stdin:
+        return f"{name} cannot be used with standard input"
+    if args.bench_keep_only_faster and args.bench is None:
+        return "--bench-keep-only-faster needs --bench"
+    if args.verify_timeout is not None and args.verify is None and args.bench is None:
+        return "--verify-timeout needs --verify or --bench"
+    if args.no_verify_record and args.verify_record is not None:
+        return "--verify-record and --no-verify-record cannot be combined"
+    for value, flag in ((args.verify, "--verify"), (args.bench, "--bench")):
+        if value is not None and not value.strip():
+            return f"{flag} needs a command"
+    return ""
+
+
+def _check_verified(args: argparse.Namespace, resolver: ConfigResolver) -> int:
+    """``--fix --verify CMD`` / ``--fix --bench CMD``: fixes kept only where CMD passes."""
+    from perfcodemod.output import verification
+
+    def events(message: str) -> None:
+        print(f"perfcodemod: {message}", file=sys.stderr, flush=True)
+
+    profile, hot = _profile_options(args)
+    run, result = api.verify_paths(
+        args.paths or [Path(".")], resolver, command=args.verify, profile=profile, hot=hot,
+        timeout=args.verify_timeout, bench=args.bench, bench_runs=args.bench_runs,
+        keep_only_faster=args.bench_keep_only_faster,
+        record=args.verify_record, use_record=not args.no_verify_record,
+        unsafe=args.unsafe_fixes, force_exclude=args.force_exclude,
+        events=None if args.quiet else events,
+    )
+    for line in verification.left_alone_lines(result):
+        print(f"warning: {line}", file=sys.stderr)
+    if not result.completed:
+        for error in run.all_errors:
+            print(f"error: {error.path}: {error.message}", file=sys.stderr)
+        if args.output_format == "json":
+            print(json.dumps(verification.verification_data(run, result), indent=2,
+                             ensure_ascii=False))
+        else:
+            sys.stderr.write(verification.failure_text(result))
+        return 128 + result.signal if result.signal is not None else EXIT_ERROR
+    if args.output_format == "json":
+        for error in run.all_errors:
+            print(f"error: {error.path}: {error.message}", file=sys.stderr)
+        print(json.dumps(verification.verification_data(run, result), indent=2,
+                         ensure_ascii=False))
+        return _exit_code(args, run, run.all_errors)
+    # The remaining findings as `--fix` shows them, then what the verification did.
+    code = _report(args, run, api.FixMode.WRITE)
+    summary = verification.text_summary(result)
+    (sys.stdout if args.output_format in output.HUMAN_FORMATS else sys.stderr).write(summary)
+    return code
 
 
 def _profile_options(args: argparse.Namespace) -> tuple[api.Profile | None, float | None]:
