@@ -15,6 +15,11 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
 
+#: For tests whose code uses syntax that the running Python's ``ast`` cannot parse.
+needs_310 = pytest.mark.skipif(
+    sys.version_info < (3, 10), reason="match statements need Python 3.10"
+)
+
 # Rules raise instead of turning bugs into tool errors while the tests run.
 os.environ.setdefault("PERFCODEMOD_DEBUG", "1")
 
@@ -26,10 +31,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="run the standard-library tests over every file, not a sample",
     )
     parser.addoption(
+        "--fuzz-examples",
+        type=int,
+        default=None,
+        metavar="N",
+        help="run the hypothesmith property tests (valid programs through check and fix) over "
+        "N examples each, with a fresh seed (--hypothesis-seed repeats one), instead of a few "
+        "dozen fixed ones; also PERFCODEMOD_FUZZ_EXAMPLES=N",
+    )
+    parser.addoption(
         "--update-golden",
         action="store_true",
         help="rewrite fixtures/**/PCMxxx.fixed.py from the current fixes",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    examples = config.getoption("--fuzz-examples")
+    if examples is not None:
+        # Read when test_roundtrip.py is imported (hypothesis settings are decorators).
+        os.environ["PERFCODEMOD_FUZZ_EXAMPLES"] = str(examples)
 
 
 def run_cli(

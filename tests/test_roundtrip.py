@@ -22,13 +22,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from perfcodemod import api
 from perfcodemod.fixer import FileChangedError, write_atomic
 
 from .conftest import run_cli, write
+from .programs import pattern_programs
 
 BOM = codecs.BOM_UTF8
 
@@ -296,8 +297,10 @@ def _check_and_fix(code: str) -> None:
     report = api.check_source(code, "example.py")
     for diagnostic in report.diagnostics:
         assert diagnostic.row >= 1 and diagnostic.col >= 1
+        event(f"reported {diagnostic.code}")  # --hypothesis-show-statistics
     fixed = api.fix_source(code, "example.py", unsafe=True)
     assert not fixed.errors, fixed.errors
+    event("fixed" if fixed.fixed is not None else "nothing to fix")
     if fixed.fixed is not None:
         text = fixed.fixed.text
         if _compiles(code):
@@ -360,15 +363,37 @@ GRAMMAR = st.deferred(lambda: hypothesmith.from_grammar(auto_target=False))
 NODES = st.deferred(lambda: hypothesmith.from_node())
 
 
+#: ``pytest --fuzz-examples N``: a long fuzz run, N examples per test, a new seed each run.
+FUZZ_EXAMPLES = int(os.environ.get("PERFCODEMOD_FUZZ_EXAMPLES") or 0)
+
+
+def _valid_program_settings(examples: int) -> settings:
+    return settings(
+        max_examples=FUZZ_EXAMPLES or examples,
+        deadline=None,
+        derandomize=not FUZZ_EXAMPLES,
+        suppress_health_check=list(HealthCheck),
+        print_blob=bool(FUZZ_EXAMPLES),
+    )
+
+
 @needs_hypothesmith
-@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@_valid_program_settings(30)
 @given(GRAMMAR)
 def test_check_and_fix_never_raise_on_valid_programs(code: str) -> None:
     _check_and_fix(code)
 
 
 @needs_hypothesmith
-@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@_valid_program_settings(12)
 @given(NODES)
 def test_check_and_fix_never_raise_on_libcst_generated_programs(code: str) -> None:
+    _check_and_fix(code)
+
+
+@_valid_program_settings(40)
+@given(pattern_programs())
+def test_check_and_fix_never_raise_on_programs_full_of_patterns(code: str) -> None:
+    """Programs built from what the rules look for (``programs.py``): they are reported and
+    fixed, where hypothesmith's almost never are."""
     _check_and_fix(code)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from perfcodemod import engine, noqa, registry, safety
+from perfcodemod import deep, engine, noqa, registry, safety, syntax
 from perfcodemod.annotation import ProfileAnnotation as ProfileAnnotation
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, Edit, ToolError
@@ -253,12 +253,8 @@ def check_source(
 
 def _parse(text: str, path: str) -> ast.Module | None:
     """The ``ast`` as the engine parses it (None: the engine will report why it cannot)."""
-    import warnings
-
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return ast.parse(text, filename=path)
+        return deep.retry_deep(syntax.parse, text, path)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 def is_notebook(path: str | Path | None) -> bool:
@@ -322,9 +318,22 @@ def _fix_report(
     display = report.path
     use_unsafe = settings.unsafe_fixes if unsafe is None else unsafe
     flags = NOTEBOOK_FLAGS if report.notebook is not None else 0
+    # The lint of the text a round starts from: the check above for the first round, the last
+    # round's for the result (a file fixed in one round is linted twice, not four times).
+    latest: dict[str, tuple[list[Diagnostic], list[ToolError], int]] = {
+        source.text: (report.diagnostics, [], report.suppressed)
+    }
+
+    def linted(current: SourceText) -> tuple[list[Diagnostic], list[ToolError], int]:
+        found = latest.get(current.text)
+        if found is None:
+            found = lint(current, settings, path, flags=flags)
+            latest.clear()
+            latest[current.text] = found
+        return found
 
     def relint(current: SourceText) -> list[Diagnostic]:
-        return lint(current, settings, path, flags=flags)[0]
+        return linted(current)[0]
 
     outcome: FixOutcome = _fix_loop(
         source, relint, unsafe=use_unsafe, path=display, layout=report.layout
@@ -334,19 +343,19 @@ def _fix_report(
         report.fixed = outcome.source
         report.layout = outcome.layout
         report.applied = dict(outcome.applied)
-        diagnostics, errors, report.suppressed = lint(outcome.source, settings, path, flags=flags)
+        diagnostics, errors, report.suppressed = linted(outcome.source)
         report.diagnostics = _within_layout(diagnostics, report.layout)
         report.errors.extend(errors)
     return report
 
 
-def _same_code(before: str, after: str, flags: int = 0) -> bool:
-    def tree(text: str) -> str:
-        return ast.dump(compile(text, "<noqa>", "exec", ast.PyCF_ONLY_AST | flags,
-                                dont_inherit=True))
+def _dump(text: str, flags: int) -> str:
+    return ast.dump(syntax.parse(text, "<noqa>", flags))
 
+
+def _same_code(before: str, after: str, flags: int = 0) -> bool:
     try:
-        return tree(after) == tree(before)
+        return deep.retry_deep(_dump, after, flags) == deep.retry_deep(_dump, before, flags)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
 

@@ -56,7 +56,7 @@ def write_pages(directory: Path) -> list[Path]:
         expected.add(page.name)
         text = render(rule)
         if not page.exists() or page.read_text(encoding="utf-8") != text:
-            page.write_text(text, encoding="utf-8", newline="\n")
+            page.write_bytes(text.encode("utf-8"))  # "\n" on every OS
             written.append(page)
     for stale in directory.glob("PCM*.md"):
         if stale.name not in expected:
@@ -76,7 +76,7 @@ def write_pages(directory: Path) -> list[Path]:
     )
     index_text = "\n".join(rows) + "\n"
     if not index.exists() or index.read_text(encoding="utf-8") != index_text:
-        index.write_text(index_text, encoding="utf-8", newline="\n")
+        index.write_bytes(index_text.encode("utf-8"))
         written.append(index)
     return written
 

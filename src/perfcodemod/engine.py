@@ -25,23 +25,25 @@ from __future__ import annotations
 import ast
 import os
 import re
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import libcst as cst
 from libcst._nodes.internal import CodegenState
 
-from perfcodemod import noqa
+from perfcodemod import deep, noqa, syntax
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.context import EngineOptions, RuleContext, children
 from perfcodemod.diagnostic import Diagnostic, Edit, Fix, ToolError
 from perfcodemod.proposals import FixProposal, ImportRequest, Replacement
-from perfcodemod.rule import Rule
+from perfcodemod.rule import Candidate, Rule
 from perfcodemod.source import LineIndex, SourceText
 
 PARSE_ERROR_CODE = "PCM001"
+#: Deeper nested expressions are not given to LibCST, whose parser takes time that grows with
+#: the cube of the depth (1,000 levels take seconds; CPython itself accepts a few thousand).
+MAX_EXPRESSION_DEPTH = 1_000
 
 #: Set to re-raise exceptions from rules instead of turning them into tool errors (for tests).
 DEBUG = bool(os.environ.get("PERFCODEMOD_DEBUG"))
@@ -67,11 +69,10 @@ def check_source(
     lines = source.lines
     if tree is None:
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes and the like
-                tree = ast.parse(source.text, filename=path) if not flags else compile(
-                    source.text, path, "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True
-                )
+            tree = deep.retry_deep(syntax.parse, source.text, path, flags)
+        except syntax.NewerSyntaxError as exc:
+            row, col = exc.lineno or 1, exc.offset or 1
+            return CheckResult([parse_error_diagnostic(exc.msg, row, col, lines)], [])
         except SyntaxError as exc:
             return CheckResult([_syntax_error(exc, lines)], [])
         except (ValueError, RecursionError, MemoryError) as exc:
@@ -80,7 +81,7 @@ def check_source(
             return CheckResult([diagnostic], [])
     facts = ModuleFacts(tree, source.text, lines)
     plan = _plan_chunks(facts, options.rules, path)
-    result = CheckResult([], list(plan.errors))
+    result = CheckResult(list(plan.skipped), list(plan.errors))
     for (first, last), rule_types in plan.chunks:
         _check_chunk(facts, first, last, rule_types, options, path, result)
     result.diagnostics.sort(key=lambda d: d.sort_key)
@@ -94,14 +95,25 @@ def check_source(
 class _Plan:
     chunks: list[tuple[tuple[int, int], list[type[Rule]]]]
     errors: list[ToolError]
+    #: Rules whose pre-check could not run (too deep), each with its diagnostic.
+    skipped: list[Diagnostic] = field(default_factory=list)
+
+
+def _candidates(rule_type: type[Rule], facts: ModuleFacts) -> list[Candidate]:
+    return list(rule_type.precheck(facts))
 
 
 def _plan_chunks(facts: ModuleFacts, rule_types: Sequence[type[Rule]], path: str) -> _Plan:
     wanted: list[tuple[int, int, type[Rule]]] = []
     errors: list[ToolError] = []
+    skipped: list[Diagnostic] = []
     for rule_type in rule_types:
         try:
-            candidates = list(rule_type.precheck(facts))
+            candidates = deep.retry_deep(_candidates, rule_type, facts)
+        except RecursionError:
+            why = "the code nests too deeply for Python's recursion limit"
+            skipped.append(_not_run([rule_type], 1, len(facts.lines), why, facts.lines))
+            continue
         except Exception as exc:  # a bug in a pre-check must not end the run
             if DEBUG:
                 raise
@@ -131,7 +143,7 @@ def _plan_chunks(facts: ModuleFacts, rule_types: Sequence[type[Rule]], path: str
             chunks.append(((first, last), [rule_type]))
     for _, chunk_rules in chunks:
         chunk_rules.sort(key=lambda rule: rule.code)
-    return _Plan(chunks, errors)
+    return _Plan(chunks, errors, skipped)
 
 
 # -- one chunk --------------------------------------------------------------------------------
@@ -146,15 +158,73 @@ def _check_chunk(
     path: str,
     result: CheckResult,
 ) -> None:
+    """The chunk's diagnostics into ``result``. Deep but valid code: its rules run again with
+    room to recurse (``deep.py``), and if one of them still cannot, that one is skipped and
+    says so while the others run."""
+    result.parsed_rows += last - first + 1
+    if facts.expression_depth(first, last, MAX_EXPRESSION_DEPTH) > MAX_EXPRESSION_DEPTH:
+        # LibCST's parser takes time that grows with the cube of this depth.
+        why = (
+            f"expressions nest more than {MAX_EXPRESSION_DEPTH} deep here, deeper than "
+            "LibCST parses in reasonable time"
+        )
+        result.diagnostics.append(_not_run(rule_types, first, last, why, facts.lines))
+        return
+
+    def findings(rules: Sequence[type[Rule]]) -> _Findings:
+        return _chunk_findings(facts, first, last, rules, options, path)
+
+    try:
+        found = deep.retry_deep(findings, rule_types)
+    except RecursionError:
+        found = _Findings([], [])
+        for rule_type in rule_types:
+            try:
+                alone = deep.call_deep(findings, [rule_type])
+            except RecursionError:
+                why = "the code nests too deeply here for Python's recursion limit"
+                found.diagnostics.append(_not_run([rule_type], first, last, why, facts.lines))
+            else:
+                found.diagnostics.extend(alone.diagnostics)
+                found.errors.extend(alone.errors)
+    result.diagnostics.extend(found.diagnostics)
+    result.errors.extend(found.errors)
+
+
+@dataclass
+class _Findings:
+    diagnostics: list[Diagnostic]
+    errors: list[ToolError]
+
+
+def _not_run(
+    rule_types: Sequence[type[Rule]], first: int, last: int, why: str, lines: LineIndex
+) -> Diagnostic:
+    codes = ", ".join(rule.code for rule in rule_types)
+    rules = f"rule {codes} was" if len(rule_types) == 1 else f"rules {codes} were"
+    message = f"{why}; {rules} not run on lines {first}-{last}"
+    return parse_error_diagnostic(message, first, 1, lines)
+
+
+def _chunk_findings(
+    facts: ModuleFacts,
+    first: int,
+    last: int,
+    rule_types: Sequence[type[Rule]],
+    options: EngineOptions,
+    path: str,
+) -> _Findings:
+    """LibCST's parse of the chunk, its rules' traversal, and their diagnostics (this raises
+    ``RecursionError``, which the caller handles; a rule's other errors become tool errors)."""
     lines = facts.lines
+    found = _Findings([], [])
     chunk_start = lines.offset(first)
     chunk_text = facts.text[chunk_start : lines.line_end(last)]
-    result.parsed_rows += last - first + 1
     try:
         module = cst.parse_module(chunk_text)
     except cst.ParserSyntaxError as exc:
         row, col, detail = _libcst_error_position(exc, first)
-        result.diagnostics.append(
+        found.diagnostics.append(
             parse_error_diagnostic(
                 f"LibCST cannot parse this code, which Python accepts (a limit of LibCST's "
                 f"parser, not an error in the file; at {row}:{col}: {detail}); "
@@ -165,18 +235,13 @@ def _check_chunk(
                 lines,
             )
         )
-        return
-    except RecursionError:
-        result.diagnostics.append(
-            parse_error_diagnostic("the code is nested too deeply for LibCST", first, 1, lines)
-        )
-        return
+        return found
     context = RuleContext(facts, module, options, first, path)
     try:
         rules = [rule_type(context) for rule_type in rule_types]
         _traverse(module, rules)
         if not context.reports:
-            return
+            return found
         targets: set[cst.CSTNode] = set()
         anchors: dict[cst.CSTNode, cst.CSTNode] = {}
         for report in context.reports:
@@ -186,14 +251,27 @@ def _check_chunk(
                     anchors[change.old] = _block_statement(change.old, context)
         targets.update(anchors.values())
         spans = _Spans(module, targets, anchors)
+    except RecursionError:
+        raise
     except Exception as exc:  # a bug in a rule must not end the run
         if DEBUG:
             raise
         names = ", ".join(r.code for r in rule_types)
-        result.errors.append(
-            ToolError(path, f"internal error in {names} at line {first}: {exc!r}")
+        found.errors.append(ToolError(path, f"internal error in {names} at line {first}: {exc!r}"))
+        return found
+    if spans.code != chunk_text:
+        # LibCST did not give back what it read (it drops the whitespace after an f-string's
+        # `!r`, which 3.12 allows): its offsets would put edits in the wrong place.
+        found.diagnostics.append(
+            parse_error_diagnostic(
+                "LibCST cannot reproduce this code exactly; rules "
+                f"{', '.join(r.code for r in rule_types)} were not run on it",
+                first + spans.code.count("\n", 0, _common_prefix(spans.code, chunk_text)),
+                1,
+                lines,
+            )
         )
-        return
+        return found
     # Where a noqa comment for a row goes (after a multi-line string or continuation that
     # the row starts), in the chunk's own rows.
     noqa_rows = noqa.noqa_rows(chunk_text)
@@ -206,7 +284,7 @@ def _check_chunk(
         fix = None
         if report.fix is not None:
             fix = _make_fix(report.rule, report.fix, spans, chunk_start, module, facts)
-        result.diagnostics.append(
+        found.diagnostics.append(
             Diagnostic(
                 code=report.rule.code,
                 message=report.message,
@@ -220,6 +298,7 @@ def _check_chunk(
                 noqa_row=noqa_rows.get(row - first + 1, row - first + 1) + first - 1,
             )
         )
+    return found
 
 
 def _make_fix(
@@ -313,16 +392,27 @@ def _traverse(module: cst.Module, rules: Sequence[Rule]) -> None:
             table = visits if attr.startswith("visit_") else leaves
             table.setdefault(node_name, []).append(getattr(rule, attr))
 
-    def walk(node: cst.CSTNode) -> None:
+    # Depth first, in source order, without recursion (a 2,000-branch elif chain nests 2,000
+    # deep). A node whose leave_ handlers are due is pushed again inside a 1-tuple.
+    stack: list[cst.CSTNode | tuple[cst.CSTNode]] = [module]
+    pop, push, extend = stack.pop, stack.append, stack.extend
+    while stack:
+        item = pop()
+        if type(item) is tuple:
+            node = item[0]
+            for handler in leaves[type(node).__name__]:
+                handler(node)
+            continue
+        node = item  # type: ignore[assignment]
         name = type(node).__name__
         for handler in visits.get(name, ()):
             handler(node)
-        for child in children(node):
-            walk(child)
-        for handler in leaves.get(name, ()):
-            handler(node)
-
-    walk(module)
+        if name in leaves:
+            push((node,))
+        found = list(children(node))
+        if found:
+            found.reverse()
+            extend(found)
 
 
 # -- spans: where nodes are in the chunk's text ------------------------------------------------
@@ -395,7 +485,7 @@ class _SyntacticRecorder:
                     self.state.targets.add(hoisted)
 
     def __exit__(self, *exc_info: object) -> None:
-        if self.active:
+        if self.active and exc_info[0] is None:  # (not while an error, RecursionError, unwinds)
             state = self.state
             start = self.start
             end = state.offset
@@ -407,12 +497,17 @@ class _SyntacticRecorder:
 
 
 def _block_statement(node: cst.CSTNode, context: RuleContext) -> cst.CSTNode:
-    """``node`` if it is a statement directly in a block, else the nearest ancestor that is.
+    """What an edit of ``node`` regenerates: ``node`` itself if it is an expression (whose
+    code depends on nothing around it) or a statement directly in a block (whose code depends
+    only on its indentation), else the nearest ancestor that is a statement in a block.
 
-    Such a statement's code depends on nothing around it but its indentation. Other nodes' code
-    can depend on their parent: an ``If`` is written ``elif`` in another ``If``'s ``orelse``,
-    an element or argument gets its comma from its container, a small statement its semicolon.
+    Other nodes' code can depend on their parent: an ``If`` is written ``elif`` in another
+    ``If``'s ``orelse``, an element or argument gets its comma from its container, a small
+    statement its semicolon. (Regenerating the statement for an expression would make a fix
+    in the 500th branch of an ``elif`` chain regenerate all of it: quadratic.)
     """
+    if isinstance(node, cst.BaseExpression) and not hasattr(node, "comma"):
+        return node  # a starred element is an expression with a comma of its own
     current = node
     while True:
         parent = context.parent(current)

@@ -9,7 +9,6 @@ errors. Writing is atomic, and only happens when the file on disk is still what 
 
 from __future__ import annotations
 
-import ast
 import errno
 import os
 import stat
@@ -21,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+from perfcodemod import deep, syntax
 from perfcodemod.diagnostic import Applicability, Diagnostic, Edit
 from perfcodemod.notebook import COMPILE_FLAGS, CellLayout
 from perfcodemod.source import SourceText
@@ -62,18 +62,28 @@ def is_applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
     return fix is not None and (fix.applicability is Applicability.SAFE or unsafe)
 
 
+def _compile(text: str, path: str, flags: int = 0) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        compile(text, path, "exec", flags, dont_inherit=True)
+
+
 def _compiles(text: str, path: str, flags: int = 0) -> bool:
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            compile(text, path, "exec", flags, dont_inherit=True)
+        deep.retry_deep(_compile, text, path, flags)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
     return True
 
 
 def _parses(text: str, path: str, flags: int = 0) -> bool:
-    return _compiles(text, path, flags | ast.PyCF_ONLY_AST)
+    """``text`` parses (code that this Python does not compile: syntax of a newer Python, or
+    ``await`` outside a function)."""
+    try:
+        deep.retry_deep(syntax.parse, text, path, flags)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return False
+    return True
 
 
 def syntax_check(text: str, path: str, flags: int = 0) -> Callable[[str, str], bool]:
@@ -130,7 +140,8 @@ def fix_source(
     code, ``layout`` says where its cells and IPython escapes are: fixes stay inside cells
     and away from escapes, and ``outcome.layout`` says where the cells are afterwards."""
     outcome = FixOutcome(source, layout=layout)
-    verify = syntax_check(source.text, path, COMPILE_FLAGS if layout is not None else 0)
+    # Whether the original compiles is asked only when there is a fix to verify.
+    verify: Callable[[str, str], bool] | None = None
     rejected: set[tuple[str, str]] = set()
     for _ in range(max_rounds):
         diagnostics = [
@@ -143,6 +154,8 @@ def fix_source(
         chosen = choose(diagnostics)
         text = outcome.source.text
         new_text = apply_edits(text, edits_of(chosen))
+        if verify is None:
+            verify = syntax_check(source.text, path, COMPILE_FLAGS if layout is not None else 0)
         if not verify(new_text, path):
             # Find the fixes that break the code: add them one at a time.
             accepted: list[Diagnostic] = []

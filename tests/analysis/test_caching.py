@@ -26,6 +26,8 @@ from perfcodemod.analysis.caching import (
 )
 from perfcodemod.analysis.facts import ModuleFacts
 
+from ..conftest import needs_310
+
 
 def functions(code: str) -> tuple[ModuleFacts, dict[str, ast.FunctionDef]]:
     code = textwrap.dedent(code)
@@ -131,7 +133,11 @@ def test_roles_and_decorator_stacks() -> None:
         ("if n > 1:\n    return f(n - 1)\nreturn f(n - 2)", "linear"),
         ("return f(n - 1) if n % 2 else f(n - 2)", "linear"),
         ("if n > 1:\n    x = f(n - 1)\nreturn x + f(n - 2)", "overlapping"),
-        ("match n:\n    case 0:\n        return f(1)\n    case _:\n        return f(2)", "linear"),
+        pytest.param(
+            "match n:\n    case 0:\n        return f(1)\n    case _:\n        return f(2)",
+            "linear",
+            marks=needs_310,
+        ),
         ("return all(f(c) for c in n) if len(n) > 1 else n == 'a'", "structural"),
         ("mid = n // 2\nreturn f(mid) + f(n - mid)", "divide"),
         ("return n", None),

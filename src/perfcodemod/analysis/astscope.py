@@ -11,6 +11,7 @@ inside functions. It is computed lazily, once per module, and cached on the ``Mo
 from __future__ import annotations
 
 import ast
+import sys
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,11 +19,14 @@ from typing import Union
 
 from perfcodemod.analysis.facts import BUILTIN_NAMES, ModuleFacts, import_targets
 from perfcodemod.analysis.methods import MUTATING_METHODS, READING_METHODS
+from perfcodemod.astcompat import MATCH_CASE
 
 ScopeNode = Union[ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef]
 FunctionNode = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 _SCOPE_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+#: What the blocks of a statement hold: statements, ``except`` handlers, ``match`` cases.
+_STATEMENT_LIKE: tuple[type[ast.AST], ...] = (ast.stmt, ast.excepthandler, *MATCH_CASE)
 
 #: Builtins that never mutate their arguments (``setattr``, ``delattr``, ``next``... do).
 _NON_MUTATING_BUILTINS = BUILTIN_NAMES - {
@@ -273,21 +277,23 @@ class _Collector(NodeWalker):
     def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
         self.scope.nonlocals.update(node.names)
 
-    def visit_MatchAs(self, node: ast.MatchAs) -> None:
-        if node.pattern is not None:
-            self.visit(node.pattern)
-        if node.name:
-            self.bind(node.name, "match", node)
+    if sys.version_info >= (3, 10):  # no match statements (nor their ast nodes) before
 
-    def visit_MatchStar(self, node: ast.MatchStar) -> None:
-        if node.name:
-            self.bind(node.name, "match", node)
+        def visit_MatchAs(self, node: ast.MatchAs) -> None:
+            if node.pattern is not None:
+                self.visit(node.pattern)
+            if node.name:
+                self.bind(node.name, "match", node)
 
-    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
-        self.visit_all(node.keys)
-        self.visit_all(node.patterns)
-        if node.rest:
-            self.bind(node.rest, "match", node)
+        def visit_MatchStar(self, node: ast.MatchStar) -> None:
+            if node.name:
+                self.bind(node.name, "match", node)
+
+        def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+            self.visit_all(node.keys)
+            self.visit_all(node.patterns)
+            if node.rest:
+                self.bind(node.rest, "match", node)
 
 
 class Scopes:
@@ -339,7 +345,7 @@ class Scopes:
                         if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                             owners[child] = owner
                             stack.append((child, child))
-                        elif isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                        elif isinstance(child, _STATEMENT_LIKE):
                             stack.append((child, owner))
             self._owners = owners
         return owners
@@ -457,8 +463,11 @@ def use_of(name: ast.Name, facts: ModuleFacts) -> str:
         if isinstance(parent.ctx, (ast.Store, ast.Del)):
             return "mutate"
         grand = parents.get(parent)
-        is_method = isinstance(parent, ast.Attribute) and isinstance(grand, ast.Call)
-        if is_method and grand.func is parent:  # type: ignore[union-attr]
+        if (
+            isinstance(parent, ast.Attribute)
+            and isinstance(grand, ast.Call)
+            and grand.func is parent
+        ):
             if parent.attr in MUTATING_METHODS:
                 return "mutate"
             if parent.attr in READING_METHODS:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
@@ -342,14 +343,15 @@ def _most_calls(statements: list[ast.stmt], wanted: set[int]) -> int:
                 0 if _terminates(statement.orelse) else after
             )
             return total + _expr_calls(statement.test, wanted) + max(body, orelse)
-        if isinstance(statement, ast.Match):
+        if sys.version_info >= (3, 10) and isinstance(statement, ast.Match):
+            match = statement
             rest = statements[index + 1 :]
             after = _most_calls(rest, wanted)
             cases = [
                 _most_calls(case.body, wanted) + (0 if _terminates(case.body) else after)
-                for case in statement.cases
+                for case in match.cases
             ]
-            return total + _expr_calls(statement.subject, wanted) + max(cases + [after])
+            return total + _expr_calls(match.subject, wanted) + max(cases + [after])
         total += _expr_calls(statement, wanted)
         if isinstance(statement, (ast.Return, ast.Raise)):
             return total

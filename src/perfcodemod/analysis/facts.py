@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from functools import cached_property
 from typing import TypeVar, overload
 
+from perfcodemod.astcompat import MATCH_MAPPING, MATCH_NAME_PATTERNS, pattern_binding
 from perfcodemod.source import LineIndex
 
 N1 = TypeVar("N1", bound=ast.AST)
@@ -83,11 +84,22 @@ class ModuleFacts:
 
     @cached_property
     def parents(self) -> dict[ast.AST, ast.AST]:
+        """The parent of every node (but the singletons ``Load``, ``Add``...), built from the
+        index's field lists (``ast.iter_child_nodes`` costs twice as much)."""
         parents: dict[ast.AST, ast.AST] = {}
-        for nodes in self._by_type.values():
+        fields_of = _CHILD_FIELDS
+        node_class = ast.AST
+        for node_type, nodes in self._by_type.items():
+            fields = fields_of[node_type]
             for node in nodes:
-                for child in ast.iter_child_nodes(node):
-                    parents[child] = node
+                for name in fields:
+                    value = getattr(node, name, None)
+                    if type(value) is list:
+                        for child in value:
+                            if isinstance(child, node_class):
+                                parents[child] = node
+                    elif isinstance(value, node_class):
+                        parents[value] = node
         return parents
 
     def enclosing_function(self, node: ast.AST) -> ast.AST | None:
@@ -134,6 +146,41 @@ class ModuleFacts:
             return spans[index]
         return None
 
+    def expression_depth(self, first: int, last: int, limit: int) -> int:
+        """How deeply expressions nest in the top-level statements on rows ``first`` to
+        ``last`` (``a + b + c`` is 3 deep: two operations, then a name), counted up to just
+        past ``limit``. Statements do not count: an ``elif`` chain is as deep as its tests."""
+        fields_of = _CHILD_FIELDS
+        expression = ast.expr
+        stack: list[tuple[ast.AST, int]] = [
+            (statement, 0)
+            for statement in self.tree.body
+            if first <= statement.lineno and (statement.end_lineno or statement.lineno) <= last
+        ]
+        pop, push = stack.pop, stack.append
+        deepest = 0
+        while stack:
+            node, depth = pop()
+            node_type = type(node)
+            fields = fields_of.get(node_type)
+            if fields is None:
+                fields = fields_of[node_type] = tuple(
+                    f for f in node_type._fields if f not in _SINGLETON_FIELDS
+                )
+            for name in fields:
+                value = getattr(node, name, None)
+                for child in value if type(value) is list else (value,):
+                    if isinstance(child, expression):
+                        child_depth = depth + 1
+                        if child_depth > deepest:
+                            deepest = child_depth
+                            if deepest > limit:
+                                return deepest
+                        push((child, child_depth))
+                    elif isinstance(child, ast.AST):
+                        push((child, 0))
+        return deepest
+
     # -- bindings and names ----------------------------------------------------------------
 
     @cached_property
@@ -156,12 +203,10 @@ class ModuleFacts:
         for handler in self.nodes(ast.ExceptHandler):
             if handler.name:
                 found[handler.name].append(handler)
-        for pattern in self.nodes(ast.MatchAs, ast.MatchStar):
-            if pattern.name:
-                found[pattern.name].append(pattern)
-        for mapping in self.nodes(ast.MatchMapping):
-            if mapping.rest:
-                found[mapping.rest].append(mapping)
+        for pattern in self.nodes(*MATCH_NAME_PATTERNS, *MATCH_MAPPING):
+            bound = pattern_binding(pattern)
+            if bound:
+                found[bound].append(pattern)
         return found
 
     @cached_property
@@ -269,10 +314,15 @@ class ModuleFacts:
     def rebound_by_functions(self) -> frozenset[str]:
         """Module variables that a function declares ``global`` and binds: whatever the module
         level binds them to, they may mean something else at run time."""
-        if not self._by_type.get(ast.Global):
+        rows = sorted(declaration.lineno for declaration in self.nodes(ast.Global))
+        if not rows:
             return frozenset()
         found: set[str] = set()
         for function in self.nodes(ast.FunctionDef, ast.AsyncFunctionDef):
+            # Only functions with a `global` statement inside can rebind a module variable.
+            index = bisect.bisect_left(rows, function.lineno)
+            if index == len(rows) or rows[index] > (function.end_lineno or function.lineno):
+                continue
             declared: set[str] = set()
             bound: set[str] = set()
             stack: list[ast.AST] = list(function.body)

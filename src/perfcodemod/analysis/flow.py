@@ -257,7 +257,9 @@ def in_type_error_handler(context: RuleContext, node: cst.CSTNode) -> bool:
             caught = ancestor.type
             if caught is None:
                 return True
-            names = caught.elements if isinstance(caught, cst.Tuple) else [caught]
+            names: Sequence[cst.BaseElement | cst.BaseExpression] = [caught]
+            if isinstance(caught, cst.Tuple):
+                names = caught.elements
             for item in names:
                 value = item.value if isinstance(item, cst.Element) else item
                 spelled = value.attr.value if isinstance(value, cst.Attribute) else getattr(

@@ -33,6 +33,7 @@ import libcst as cst
 from perfcodemod.analysis import names
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.uses import Use, ast_use, classify_use, name_occurrences, uses_in
+from perfcodemod.astcompat import pattern_binding
 from perfcodemod.context import RuleContext
 
 #: Builtins that return a new list.
@@ -277,10 +278,8 @@ def function_list_names_ast(
                 bind(declared, False)
         elif isinstance(node, ast.ExceptHandler) and node.name:
             bind(node.name, False)
-        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:
-            bind(node.name, False)
-        elif isinstance(node, ast.MatchMapping) and node.rest:
-            bind(node.rest, False)
+        elif bound := pattern_binding(node):
+            bind(bound, False)
     return found
 
 

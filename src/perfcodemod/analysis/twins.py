@@ -21,6 +21,7 @@ of one chunk, which records no positions. Two pairings, each the cheapest that c
 from __future__ import annotations
 
 import ast
+import sys
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Union
@@ -108,10 +109,27 @@ def _calls_by_row(facts: ModuleFacts) -> dict[int, list[ast.Call]]:
     found: dict[int, list[ast.Call]] | None = getattr(facts, "_calls_by_row", None)
     if found is None:
         found = defaultdict(list)
+        misplaced = _misplaced_calls(facts)
         for call in facts.nodes(ast.Call):
-            found[call.lineno].append(call)
+            if call not in misplaced:
+                found[call.lineno].append(call)
         facts._calls_by_row = found  # type: ignore[attr-defined]
     return found
+
+
+def _misplaced_calls(facts: ModuleFacts) -> set[ast.AST]:
+    """Calls whose ``ast`` position is wrong: before Python 3.10, the columns of expressions
+    in a multi-line f-string are off (by the column where the string starts), so one call's
+    wrong position can be another call's right one. They are left unpaired."""
+    if sys.version_info >= (3, 10):
+        return set()
+    return {
+        node
+        for string in facts.nodes(ast.JoinedStr)
+        if string.end_lineno != string.lineno
+        for node in ast.walk(string)
+        if isinstance(node, ast.Call)
+    }
 
 
 def _column(lines: LineIndex, row: int, byte_col: int) -> int:

@@ -56,6 +56,7 @@ from perfcodemod.analysis.flow import (
 from perfcodemod.analysis.loops import enclosing_loops
 from perfcodemod.analysis.scopes import Scope
 from perfcodemod.analysis.uses import Use, first_change, name_occurrences
+from perfcodemod.astcompat import TRY_STAR
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
 from perfcodemod.transforms import generator_from
@@ -1078,7 +1079,7 @@ def _precheck_assignment(facts: ModuleFacts, assign: ast.Assign, name: str) -> C
         common += 1
     for statement, block in chain[common:-1]:
         if isinstance(statement, _AST_LEAVING) and block != "orelse" or isinstance(
-            statement, (ast.With, ast.AsyncWith, ast.Try, *_AST_TRY_STAR)
+            statement, (ast.With, ast.AsyncWith, ast.Try, *TRY_STAR)
         ):
             return None  # the read lies beyond a loop body, `with` or `try` holding the assignment
     for statement, block in read_chain[common:]:
@@ -1095,4 +1096,3 @@ def _precheck_assignment(facts: ModuleFacts, assign: ast.Assign, name: str) -> C
 
 _AST_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _AST_LEAVING = (ast.For, ast.AsyncFor, ast.While)
-_AST_TRY_STAR = (ast.TryStar,) if hasattr(ast, "TryStar") else ()
