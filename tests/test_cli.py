@@ -395,8 +395,9 @@ def test_json_output_field_by_field(tmp_path: Path) -> None:
     lines = fixture.splitlines()
     for item in data:
         assert set(item) == {"cell", "code", "end_location", "filename", "fix", "location",
-                             "message", "noqa_row", "url"}
+                             "message", "noqa_row", "profile", "url"}
         assert item["code"] == "PCM201"
+        assert item["profile"] is None  # no --profile
         assert item["message"].startswith("Membership test against a")
         assert item["filename"] == str(path)
         assert item["url"] == "https://github.com/perfcodemod/perfcodemod/blob/main/docs/rules/PCM201.md"

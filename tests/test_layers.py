@@ -24,6 +24,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "progress",
     )),
     ("api", ("api",)),
+    # What api.py offers of the profile-guided mode and of verified fixes.
+    ("api's parts", ("profile", "profile.*", "verify", "verify.*")),
     ("engine", (
         "engine", "chunks", "fixer", "noqa", "registry", "rule_index", "cache", "workers",
         "config", "files", "globs", "safety",
@@ -35,7 +37,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("analyses", ("analysis", "analysis.*")),
     ("values", (
         "", "context", "proposals", "source", "diagnostic", "transforms", "lazycst", "notebook",
-        "syntax", "newsyntax", "deep", "astcompat",
+        "syntax", "newsyntax", "deep", "astcompat", "annotation",
     )),
 )
 

@@ -10,13 +10,15 @@ import ast
 import difflib
 import enum
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from perfcodemod import cache as cache_module
 from perfcodemod import deep, engine, noqa, registry, safety, syntax, workers
+from perfcodemod.annotation import ProfileAnnotation as ProfileAnnotation
 from perfcodemod.cache import CachedResult, CacheStats, FileStamp, ResultCache, directory_override
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, Edit, ToolError
@@ -26,6 +28,7 @@ from perfcodemod.fixer import (
     FixOutcome,
     ReadOnlyError,
     apply_edits,
+    is_applicable,
     verifies,
     write_atomic,
 )
@@ -33,7 +36,23 @@ from perfcodemod.fixer import fix_source as _fix_loop
 from perfcodemod.notebook import COMPILE_FLAGS as NOTEBOOK_FLAGS
 from perfcodemod.notebook import SUFFIX as NOTEBOOK_SUFFIX
 from perfcodemod.notebook import CellLayout, Notebook, NotebookError
+from perfcodemod.profile import Profile as Profile
+from perfcodemod.profile import ProfileError as ProfileError
+from perfcodemod.profile import load_profiles as load_profiles
+from perfcodemod.profile.annotate import ProfileJoin as ProfileJoin
+from perfcodemod.profile.annotate import Selection as Selection
+from perfcodemod.profile.decisions import CACHING_FAMILY, POSSIBLE_REPEATS, PROMOTABLE
+from perfcodemod.profile.probes import SiteSpec
+from perfcodemod.profile.record import Program as Program
+from perfcodemod.profile.record import Recording
+from perfcodemod.profile.record import RecordOptions as RecordOptions
+from perfcodemod.profile.record import record as _record
+from perfcodemod.profile.static import StaticEstimator
+from perfcodemod.profile.tickets import Finding, TicketReport, build, fix_diff
 from perfcodemod.source import DecodeError, LineIndex, SourceText
+
+if TYPE_CHECKING:
+    from perfcodemod.verify import Select, VerifyResult
 
 
 class FixMode(enum.Enum):
@@ -66,6 +85,11 @@ class FileReport:
     #: Whether unsafe fixes count as applicable for this file (``--unsafe-fixes`` or its
     #: configuration's ``unsafe-fixes``): decides the ``[*]`` marks and the summary's hints.
     unsafe_fixes: bool = False
+    #: Findings that profile evidence removed, with the reason (``--show-dropped``).
+    dropped: list[tuple[Diagnostic, str]] = field(default_factory=list)
+    #: The original text's ``ast``, kept only while a profile annotates the report (so that
+    #: the file is parsed once), then dropped.
+    tree: ast.Module | None = field(default=None, repr=False, compare=False)
     #: A notebook as read; ``original`` and ``fixed`` then hold its code cells joined, which
     #: the diagnostics' rows count in (``cell_of`` says which cell a diagnostic is in).
     notebook: Notebook | None = None
@@ -119,6 +143,9 @@ class RunReport:
     errors: list[ToolError] = field(default_factory=list)
     #: The result cache's hits and misses (None: the run used no cache).
     cache: CacheStats | None = None
+    #: What the user should know about the run that is not a diagnostic (how a profile
+    #: matched the checked files, existing caches that never hit...).
+    notes: list[str] = field(default_factory=list)
 
     @property
     def diagnostics(self) -> list[tuple[FileReport, Diagnostic]]:
@@ -209,9 +236,12 @@ def check_source(
     code: str | bytes,
     path: str | Path | None = None,
     settings: Settings | None = None,
+    *,
+    keep_tree: bool = False,
 ) -> FileReport:
     """Check one source text (bytes are decoded as Python does, honouring a coding cookie);
-    a path ending in ``.ipynb`` makes it a notebook's JSON."""
+    a path ending in ``.ipynb`` makes it a notebook's JSON. ``keep_tree``: leave the text's
+    ``ast`` in ``report.tree`` (for a profile's annotation; not for notebooks)."""
     settings = settings or default_settings()
     display = display_path(path) if path is not None else "<stdin>"
     if is_notebook(path):
@@ -220,13 +250,20 @@ def check_source(
         source = SourceText.decode(code) if isinstance(code, bytes) else SourceText(code)
     except DecodeError as exc:
         return _unreadable(display, str(exc), settings, exc.row, exc.col)
-    diagnostics, errors, suppressed = lint(source, settings, path)
+    tree = _parse(source.text, display) if keep_tree else None
+    diagnostics, errors, suppressed = lint(source, settings, path, tree)
     return FileReport(
         display, diagnostics, errors, source, suppressed=suppressed,
-        unsafe_fixes=settings.unsafe_fixes,
+        unsafe_fixes=settings.unsafe_fixes, tree=tree,
     )
 
 
+def _parse(text: str, path: str) -> ast.Module | None:
+    """The ``ast`` as the engine parses it (None: the engine will report why it cannot)."""
+    try:
+        return deep.retry_deep(syntax.parse, text, path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
 def is_notebook(path: str | Path | None) -> bool:
     return path is not None and str(path).endswith(NOTEBOOK_SUFFIX)
 
@@ -294,13 +331,16 @@ def _fix_report(
         source.text: (report.diagnostics, [], report.suppressed)
     }
 
-    def relint(current: SourceText) -> list[Diagnostic]:
+    def linted(current: SourceText) -> tuple[list[Diagnostic], list[ToolError], int]:
         found = latest.get(current.text)
         if found is None:
             found = lint(current, settings, path, flags=flags)
             latest.clear()
             latest[current.text] = found
-        return found[0]
+        return found
+
+    def relint(current: SourceText) -> list[Diagnostic]:
+        return linted(current)[0]
 
     outcome: FixOutcome = _fix_loop(
         source, relint, unsafe=use_unsafe, path=display, layout=report.layout
@@ -310,21 +350,19 @@ def _fix_report(
         report.fixed = outcome.source
         report.layout = outcome.layout
         report.applied = dict(outcome.applied)
-        found = latest.get(outcome.source.text) or lint(
-            outcome.source, settings, path, flags=flags
-        )
-        diagnostics, errors, report.suppressed = found
+        diagnostics, errors, report.suppressed = linted(outcome.source)
         report.diagnostics = _within_layout(diagnostics, report.layout)
         report.errors.extend(errors)
     return report
 
 
-def _same_code(before: str, after: str, flags: int = 0) -> bool:
-    def tree(text: str) -> str:
-        return ast.dump(syntax.parse(text, "<noqa>", flags))
+def _dump(text: str, flags: int) -> str:
+    return ast.dump(syntax.parse(text, "<noqa>", flags))
 
+
+def _same_code(before: str, after: str, flags: int = 0) -> bool:
     try:
-        return deep.retry_deep(tree, after) == deep.retry_deep(tree, before)
+        return deep.retry_deep(_dump, after, flags) == deep.retry_deep(_dump, before, flags)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return False
 
@@ -372,31 +410,62 @@ def add_noqa_source(report: FileReport) -> FileReport:
     return report
 
 
-def process_file(target: Target, mode: FixMode, unsafe: bool | None = None) -> FileReport:
+def _read_target(
+    target: Target, unsafe: bool | None, keep_tree: bool = False
+) -> tuple[FileReport, bytes | None]:
+    """Read and check one file: its report, and its bytes (None when unreadable)."""
+    try:
+        raw = target.path.read_bytes()
+    except OSError as exc:
+        message = f"cannot read file: {exc.strerror or exc}"
+        return _unreadable(display_path(target.path), message, target.settings), None
+    return _check_bytes(target, raw, unsafe, keep_tree), raw
+
+
+def _check_bytes(
+    target: Target, raw: bytes, unsafe: bool | None, keep_tree: bool = False
+) -> FileReport:
+    report = check_source(raw, target.path, target.settings, keep_tree=keep_tree)
+    report.path = display_path(target.path)
+    if unsafe is not None:
+        report.unsafe_fixes = unsafe
+    return report
+
+
+def _fixable_text(report: FileReport, raw: bytes) -> SourceText | None:
+    """The decoded text, if writing it back gives the same bytes (else an error says so)."""
+    source = report.original
+    if source is not None and report.notebook is None and source.encode() != raw:
+        report.errors.append(ToolError(
+            report.path, f"not fixed: the file's bytes do not survive decoding and re-encoding "
+            f"as {source.encoding}"))
+        return None
+    return source
+
+
+def process_file(
+    target: Target, mode: FixMode, unsafe: bool | None = None, *, keep_tree: bool = False
+) -> FileReport:
     """Read, check, and (depending on ``mode``) fix and write one file."""
     try:
         raw = target.path.read_bytes()
     except OSError as exc:
         message = f"cannot read file: {exc.strerror or exc}"
         return _unreadable(display_path(target.path), message, target.settings)
-    return _process_bytes(target, raw, mode, unsafe)
+    return _process_bytes(target, raw, mode, unsafe, keep_tree=keep_tree)
 
 
-def _process_bytes(target: Target, raw: bytes, mode: FixMode, unsafe: bool | None) -> FileReport:
+def _process_bytes(
+    target: Target, raw: bytes, mode: FixMode, unsafe: bool | None, *, keep_tree: bool = False
+) -> FileReport:
     """``process_file`` once the file's bytes are read."""
     display = display_path(target.path)
     settings = target.settings
-    report = check_source(raw, target.path, settings)
-    report.path = display
-    if unsafe is not None:
-        report.unsafe_fixes = unsafe
-    source = report.original
-    if source is None or mode is FixMode.CHECK:
+    report = _check_bytes(target, raw, unsafe, keep_tree and mode is FixMode.CHECK)
+    if report.original is None or mode is FixMode.CHECK:
         return report
-    if report.notebook is None and source.encode() != raw:
-        report.errors.append(ToolError(
-            display, f"not fixed: the file's bytes do not survive decoding and re-encoding as "
-            f"{source.encoding}"))
+    source = _fixable_text(report, raw)
+    if source is None:
         return report
     as_read = (report.diagnostics, report.suppressed, report.layout)
     if mode is FixMode.ADD_NOQA:
@@ -445,6 +514,8 @@ def check_paths(
     jobs: int | None = None,
     cache: bool = True,
     cache_dir: Path | None = None,
+    profile: Profile | None = None,
+    hot: float | None = None,
 ) -> RunReport:
     """Check (and fix) every file under ``paths``; ``progress(done, total)`` after each.
 
@@ -454,10 +525,18 @@ def check_paths(
     settings are not checked again (``cache.py``; ``cache_dir`` overrides where the results
     are kept, as ``--cache-dir`` or ``PERFCODEMOD_CACHE_DIR``). Fixing reads every file it
     might write: a cached result is used only when it has nothing to fix.
+
+    With a ``profile``, each file's diagnostics are annotated as it is checked
+    (``annotate_report``); ``hot`` (a fraction) keeps those at or above that share of run time
+    (default: each file's ``hot-threshold``). Such a run checks every file in this process,
+    without the cache: the annotation needs each file's ``ast``, which neither keeps.
     """
     resolver = resolver or ConfigResolver()
     run = RunReport()
     found = list(discover(paths, resolver, force_exclude=force_exclude, errors=run.errors))
+    if profile is not None:
+        _check_profiled(found, mode, unsafe, run, progress, profile, hot)
+        return run
     store = ResultCache(directory_override(cache_dir)) if cache else None
     outcomes: list[FileReport | ToolError | None] = [None] * len(found)
     done = 0
@@ -658,6 +737,61 @@ def clean_caches(
     return cache_module.clean(unique)
 
 
+def _check_profiled(
+    found: list[Target],
+    mode: FixMode,
+    unsafe: bool | None,
+    run: RunReport,
+    progress: ProgressCallback | None,
+    profile: Profile,
+    hot: float | None,
+) -> None:
+    """``check_paths`` with a profile: each file checked and annotated in turn."""
+    join = ProfileJoin(profile, [str(t.path) for t in found])
+    # PCM402 runs where it may be promoted: files whose cache candidates were probed.
+    promotable = {Path(s.file).name for s in profile.sites if s.code == PROMOTABLE}
+    for done, target in enumerate(found, 1):
+        _process_annotated(target, mode, unsafe, run, join, hot, promotable)
+        if progress is not None:
+            progress(done, len(found))
+    run.notes.extend(join.notes())
+    run.notes.extend(cache_notes(profile, join))
+
+
+def _process_annotated(
+    target: Target,
+    mode: FixMode,
+    unsafe: bool | None,
+    run: RunReport,
+    join: ProfileJoin,
+    hot: float | None,
+    promotable: set[str],
+) -> None:
+    """``_process_isolated``, then the profile's annotation while the file's tree is at hand
+    (it is not kept)."""
+    selection = profile_selection(target.settings, target.path)
+    threshold = hot if hot is not None else target.settings.hot_threshold
+    if target.path.name in promotable:
+        target = replace(target, settings=evidence_settings(target.settings))
+    before = len(run.files)
+    _process_isolated(target, mode, unsafe, run, keep_tree=True)
+    for report in run.files[before:]:
+        annotate_report(report, join, hot=threshold, selection=selection)
+        report.tree = None
+
+
+def _process_isolated(
+    target: Target, mode: FixMode, unsafe: bool | None, run: RunReport, keep_tree: bool = False
+) -> None:
+    """``process_file``, where a bug costs only this file its check, not the whole run."""
+    try:
+        run.files.append(process_file(target, mode, unsafe, keep_tree=keep_tree))
+    except Exception as exc:
+        if engine.DEBUG:
+            raise
+        run.errors.append(ToolError(display_path(target.path), f"internal error: {exc!r}"))
+
+
 def targets(
     paths: Iterable[Path], resolver: ConfigResolver, force_exclude: bool = False
 ) -> list[Target]:
@@ -782,10 +916,362 @@ def check_for_editor(
     profile-guided mode's annotation of each diagnostic (which may also drop or demote
     findings, as on the command line).
 
-    The language server calls this; its ``profile`` setting gives ``profiles``. The
-    profile-guided mode has not landed yet, so profiles add nothing: wiring it is this
-    function's body (check with the evidence's settings, load the profiles once, join them to
-    the file, annotate the report, take each diagnostic's hotness text).
+    The language server calls this; its ``profile`` setting gives ``profiles``. They are read
+    and joined once, and again only when one of the files changes on disk.
     """
-    report = check_source(code, path, settings)
-    return EditorCheck(report, [None] * len(report.diagnostics))
+    if not profiles:
+        report = check_source(code, path, settings)
+        return EditorCheck(report, [None] * len(report.diagnostics))
+    try:
+        join = _editor_join(profiles)
+    except ProfileError as exc:
+        report = check_source(code, path, settings)
+        return EditorCheck(report, [None] * len(report.diagnostics), str(exc))
+    selection = profile_selection(settings, path)
+    promotable = {Path(s.file).name for s in join.profile.sites if s.code == PROMOTABLE}
+    if path is not None and Path(path).name in promotable:
+        settings = evidence_settings(settings)
+    report = check_source(code, path, settings, keep_tree=True)
+    annotate_report(report, join, hot=settings.hot_threshold, selection=selection)
+    report.tree = None
+    return EditorCheck(report, [hotness_text(d) for d in report.diagnostics])
+
+
+#: The profiles an editor asked for, read and joined, by the files' (path, size, mtime).
+_EDITOR_JOINS: dict[tuple[tuple[str, int, int], ...], ProfileJoin] = {}
+
+
+def _editor_join(profiles: Sequence[Path]) -> ProfileJoin:
+    key = []
+    for profile in profiles:
+        try:
+            stat = Path(profile).stat()
+        except OSError as exc:
+            raise ProfileError(f"{profile}: cannot read profile: {exc.strerror or exc}") from None
+        key.append((str(profile), stat.st_size, stat.st_mtime_ns))
+    found = _EDITOR_JOINS.get(tuple(key))
+    if found is None:
+        _EDITOR_JOINS.clear()  # one set of profiles at a time: the older one is stale
+        found = _EDITOR_JOINS[tuple(key)] = ProfileJoin(load_profiles(profiles))
+    return found
+
+
+# -- profile-guided mode: what the command line, the report and an editor share ----------------
+
+def evidence_settings(settings: Settings) -> Settings:
+    """The settings to check with when a profile is given: the opt-in cache candidate
+    (PCM402) runs too, unless the user ignores it explicitly, and with its possible repeats
+    (a loop whose items may recur), so that the evidence can report it when its function is
+    hot and a cache would hit (``annotate_*`` keeps it only then): whether arguments repeat
+    is a measurement, which the probes make."""
+    if _ignores(settings, PROMOTABLE):
+        return settings
+    caching = dict(settings.family_options.get(CACHING_FAMILY, {}))
+    caching[POSSIBLE_REPEATS] = True
+    options = {**settings.family_options, CACHING_FAMILY: caching}
+    changed = replace(settings, family_options=options)
+    if any(rule.code == PROMOTABLE for rule in settings.selected_rules()):
+        return changed
+    layer = (None, (PROMOTABLE,), ())
+    return replace(changed, extra_selections=(*settings.extra_selections, layer))
+
+
+def _ignores(settings: Settings, code: str) -> bool:
+    ignores = [*settings.ignore, *(s for layer in settings.extra_selections for s in layer[2])]
+    ignores.extend(s for _, selectors in settings.per_file_ignores for s in selectors)
+    return any(s.upper() != "ALL" and code.startswith(s.upper()) for s in ignores)
+
+
+def profile_selection(settings: Settings, path: str | Path | None) -> Selection:
+    """What the user's (not the evidence's) settings say about PCM402 for one file."""
+    selected = any(rule.code == PROMOTABLE for rule in settings.rules_for(path))
+    return Selection(pcm402_selected=selected, pcm402_allowed=not _ignores(settings, PROMOTABLE))
+
+
+def annotate_report(
+    report: FileReport,
+    profile: Profile | ProfileJoin,
+    *,
+    settings: Settings | None = None,
+    hot: float | None = None,
+    selection: Selection | None = None,
+) -> FileReport:
+    """Annotate one file's diagnostics in place (``Diagnostic.profile``), drop or demote what
+    the evidence says to, and return the report. Pass a ``ProfileJoin`` made once
+    (``ProfileJoin(profile)``) when annotating many reports one at a time (an editor)."""
+    join = profile if isinstance(profile, ProfileJoin) else ProfileJoin(profile, [report.path])
+    if report.original is None:
+        return report
+    if selection is None:
+        selection = profile_selection(settings or default_settings(), report.path)
+    outcome = join.annotate(
+        report.path, report.original.text if report.fixed is None else report.fixed.text,
+        report.diagnostics, selection, hot, report.tree if report.fixed is None else None,
+    )
+    report.diagnostics = outcome.kept
+    report.dropped.extend(outcome.dropped)
+    return report
+
+
+def annotate_run(
+    run: RunReport,
+    profile: Profile,
+    selections: dict[str, Selection] | None = None,
+    *,
+    hot: float | None = None,
+    resolver: ConfigResolver | None = None,
+) -> RunReport:
+    """Annotate every report of a run with one (merged) profile; notes go to ``run.notes``.
+    ``hot`` (a fraction) keeps only findings at or above that share of run time; without it,
+    each file's configured ``hot-threshold`` applies."""
+    join = ProfileJoin(profile, [r.path for r in run.files])
+    for report in run.files:
+        threshold = hot
+        if threshold is None and resolver is not None:
+            threshold = resolver.for_path(Path(report.path)).hot_threshold
+        selection = (selections or {}).get(report.path) or Selection()
+        annotate_report(report, join, hot=threshold, selection=selection)
+    run.notes.extend(join.notes())
+    run.notes.extend(cache_notes(profile, join))
+    return run
+
+
+def cache_notes(profile: Profile, join: ProfileJoin) -> list[str]:
+    """The program's own caches that never hit, or grew without a bound."""
+    from perfcodemod.profile.tickets import cache_verdict
+
+    shown = {name: checked for checked, names in join.matches.items() for name in names}
+    notes = []
+    for cache in profile.caches:
+        verdict = cache_verdict(cache)
+        if verdict is not None:
+            where = shown.get(cache.file, cache.file)
+            notes.append(f"{where}:{cache.first_line}: cache of {cache.name}(): {verdict}")
+    return notes
+
+
+def rank_statically(run: RunReport) -> RunReport:
+    """Without a profile: annotate each diagnostic with the static estimate."""
+    for report in run.files:
+        if report.original is None or not report.diagnostics:
+            continue
+        source = report.fixed or report.original
+        estimator = StaticEstimator(report.path, source.text)
+        report.diagnostics = [estimator.annotate(d) for d in report.diagnostics]
+    return run
+
+
+def rank(run: RunReport) -> list[tuple[FileReport, Diagnostic]]:
+    """Every diagnostic of the run, most urgent first (priority, estimated saving, line share,
+    function share), then by place; unannotated ones keep their order after the others."""
+    pairs = run.diagnostics
+
+    def key(pair: tuple[FileReport, Diagnostic]) -> tuple[object, ...]:
+        report, diagnostic = pair
+        annotation = diagnostic.profile
+        urgency = annotation.sort_key if annotation is not None else (4, 0.0, 0.0, 0.0)
+        return (*urgency, report.path, diagnostic.sort_key)
+
+    return sorted(pairs, key=key)
+
+
+def hotness_text(diagnostic: Diagnostic) -> str | None:
+    """One line about how hot a diagnostic's code is ("12.4% of run time in parse(); 3,402
+    calls; ..."), or None without a profile annotation: for an editor's hover."""
+    return diagnostic.profile.hotness() if diagnostic.profile is not None else None
+
+
+def probe_sites(
+    paths: Sequence[Path], resolver: ConfigResolver | None = None
+) -> Iterator[tuple[str, list[SiteSpec]]]:
+    """The sites ``perfcodemod profile`` probes: every finding under ``paths`` (the
+    program's own code), with the opt-in cache candidate PCM402 as well."""
+    resolver = resolver or ConfigResolver()
+    for target in discover(list(paths), resolver):
+        target = replace(target, settings=evidence_settings(target.settings))
+        try:
+            report = process_file(target, FixMode.CHECK)
+        except Exception:  # a bug in a rule costs this file its probes, not the run
+            if engine.DEBUG:
+                raise
+            continue
+        yield str(target.path), [
+            SiteSpec(d.code, d.row, d.col, d.end_row, d.end_col) for d in report.diagnostics
+        ]
+
+
+def record_profile(
+    program: Program, options: RecordOptions, resolver: ConfigResolver | None = None
+) -> Recording:
+    """Run a program in this process and write its profile (``perfcodemod profile``)."""
+
+    def sites(paths: list[Path]) -> Iterator[tuple[str, list[SiteSpec]]]:
+        return probe_sites(paths, resolver)
+
+    return _record(program, options, sites)
+
+
+def build_tickets(run: RunReport, profile: Profile | None) -> TicketReport:
+    """The plan's optimisation tickets for an annotated run (``annotate_run``, or
+    ``rank_statically`` without a profile): per function, with each finding's fix as a diff."""
+    from perfcodemod.profile.join import function_spans
+
+    findings: list[Finding] = []
+    function_lines: dict[tuple[str, str], int] = {}
+    for report in run.files:
+        source = report.fixed or report.original
+        if source is None or not report.diagnostics:
+            continue
+        try:
+            spans = function_spans(ast.parse(source.text))
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            spans = []
+        for span in spans:
+            function_lines.setdefault((report.path, span.qualname), span.def_line)
+        for diagnostic in report.diagnostics:
+            rule = registry.get_rule(diagnostic.code)
+            findings.append(Finding(
+                report.path, diagnostic, rule.name if rule else diagnostic.code,
+                fix_diff(report.path, source.text, diagnostic),
+            ))
+    tickets = build(findings, profile, function_lines, [r.path for r in run.files])
+    tickets.notes.extend(run.notes)
+    return tickets
+
+
+# -- verified fixes: keep only the fixes the project's own command accepts ---------------------
+
+def verify_paths(
+    paths: Sequence[Path],
+    resolver: ConfigResolver | None = None,
+    *,
+    command: str | None,
+    timeout: float | None = None,
+    bench: str | None = None,
+    bench_runs: int | None = None,
+    keep_only_faster: bool = False,
+    record: Path | None = None,
+    use_record: bool = True,
+    unsafe: bool | None = None,
+    force_exclude: bool = False,
+    select: Select | None = None,
+    profile: Profile | None = None,
+    hot: float | None = None,
+    events: Callable[[str], None] | None = None,
+) -> tuple[RunReport, VerifyResult]:
+    """Fix the files under ``paths``, keeping only the fixes with which ``command`` (a shell
+    command run in the current directory: the project's tests) still passes; with ``bench``,
+    time that command before and after. ``command`` None applies every fix (``--fix --bench``).
+    ``record`` is the file of rejected fixes (default ``.perfcodemod-verify.json``; not used
+    when ``use_record`` is false);
+    ``select`` narrows each file's fixable diagnostics; with a ``profile``, only the fixes
+    that the profile's evidence keeps are tried, and with ``hot`` (a fraction; default: each
+    file's ``hot-threshold``) only those at or above that share of run time. The run's
+    reports describe the files as the run left them; see ``perfcodemod.verify``."""
+    from perfcodemod import verify
+
+    resolver = resolver or ConfigResolver()
+    options = verify.VerifyOptions(
+        command=command,
+        timeout=verify.DEFAULT_TIMEOUT if timeout is None else timeout,
+        bench=bench,
+        bench_runs=bench_runs or verify.VerifyOptions.bench_runs,
+        keep_only_faster=keep_only_faster,
+        record=None if not use_record else verify.DEFAULT_RECORD if record is None else record,
+    )
+    run = RunReport()
+    reports: dict[Path, tuple[FileReport, Settings]] = {}
+    to_fix: list[verify.FileToFix] = []
+    found = list(discover(paths, resolver, force_exclude=force_exclude, errors=run.errors))
+    join = ProfileJoin(profile, [str(t.path) for t in found]) if profile is not None else None
+    choices = {
+        display_path(t.path): (
+            profile_selection(t.settings, t.path),
+            hot if hot is not None else t.settings.hot_threshold,
+        )
+        for t in found
+    }
+    if join is not None:
+        select = _profile_select(join, choices, select)
+    for target in found:
+        report, raw = _read_target(target, unsafe)
+        run.files.append(report)
+        use_unsafe = target.settings.unsafe_fixes if unsafe is None else unsafe
+        if raw is None or not any(is_applicable(d, use_unsafe) for d in report.diagnostics):
+            continue
+        source = _fixable_text(report, raw)
+        if source is None or not target.writable:
+            continue
+        reports[target.path] = (report, target.settings)
+        notebook = report.notebook
+        flags = NOTEBOOK_FLAGS if notebook is not None else 0
+        to_fix.append(verify.FileToFix(
+            target.path, report.path, _record_path(target.path), raw, source,
+            _fixable_lint(target.settings, target.path, use_unsafe, flags),
+            layout=report.layout, flags=flags,
+            dump=None if notebook is None else _notebook_dump(notebook),
+        ))
+    result = verify.verify_fixes(to_fix, options, select=select, events=events)
+    for path, text in result.texts.items():
+        report, settings = reports[path]
+        report.fixed = text
+        report.layout = result.layouts.get(path)
+        report.written = True
+        report.applied = dict(Counter(e.code for e in result.kept if e.path == report.path))
+        flags = NOTEBOOK_FLAGS if report.notebook is not None else 0
+        diagnostics, errors, report.suppressed = lint(text, settings, path, flags=flags)
+        report.diagnostics = _within_layout(diagnostics, report.layout)
+        report.errors.extend(errors)
+    run.errors.extend(ToolError(path, message) for path, message in result.errors)
+    if join is not None and profile is not None:
+        # What remains, annotated and ranked as ``check --profile`` shows it.
+        for report in run.files:
+            selection, threshold = choices[report.path]
+            annotate_report(report, join, hot=threshold, selection=selection)
+        run.notes.extend(join.notes())
+        run.notes.extend(cache_notes(profile, join))
+    return run, result
+
+
+def _profile_select(
+    join: ProfileJoin,
+    choices: dict[str, tuple[Selection, float | None]],
+    then: Select | None,
+) -> Select:
+    """Each file's fixable diagnostics that the profile keeps (annotated, as ``check
+    --profile`` shows them), at or above its hot threshold (``--hot``, or the file's
+    ``hot-threshold``)."""
+
+    def select(path: str, source: SourceText, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+        selection, threshold = choices[path]
+        kept = join.annotate(path, source.text, diagnostics, selection, threshold).kept
+        return then(path, source, kept) if then is not None else kept
+
+    return select
+
+
+def _fixable_lint(
+    settings: Settings, path: Path, unsafe: bool, flags: int
+) -> Callable[[SourceText], list[Diagnostic]]:
+    def fixable(source: SourceText) -> list[Diagnostic]:
+        diagnostics = lint(source, settings, path, flags=flags)[0]
+        return [d for d in diagnostics if is_applicable(d, unsafe)]
+
+    return fixable
+
+
+def _notebook_dump(notebook: Notebook) -> Callable[[str, CellLayout | None], bytes]:
+    def dump(text: str, layout: CellLayout | None) -> bytes:
+        assert layout is not None
+        return notebook.dump(text, layout)
+
+    return dump
+
+
+def _record_path(path: Path) -> str:
+    """How the record of rejected fixes names a file: relative to the current directory."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()

@@ -12,9 +12,9 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
 from perfcodemod import __version__
 
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 # `check` what checking needs; LibCST only when a file has something to parse (see lazycst).
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
-SUBCOMMANDS = ("check", "rule", "server", "clean")
+T = TypeVar("T")
+SUBCOMMANDS = ("check", "rule", "server", "clean", "profile", "report")
 #: The default of ``--output-format`` when set (as ruff's ``RUFF_OUTPUT_FORMAT``).
 OUTPUT_FORMAT_VARIABLE = "PERFCODEMOD_OUTPUT_FORMAT"
 
@@ -59,6 +60,26 @@ def _check_parser() -> argparse.ArgumentParser:
                         help="exit 1 when fixes were applied, even if nothing remains")
     fixing.add_argument("--add-noqa", action="store_true",
                         help="add `# noqa: CODE` comments to every line with a diagnostic")
+    verified = parser.add_argument_group(
+        "verified fixes", "keep only the fixes your tests accept (see docs/verify.md)")
+    verified.add_argument("--verify", metavar="CMD",
+                          help="with --fix: a shell command (your tests) that must pass before "
+                          "and after; fixes that make it fail are found and not applied")
+    verified.add_argument("--verify-timeout", type=_seconds, metavar="SECONDS",
+                          help="stop (and put every file back) when one run of CMD takes longer "
+                          "(default: 600)")
+    verified.add_argument("--verify-record", type=Path, metavar="PATH",
+                          help="the record of rejected fixes, read and updated (default: "
+                          ".perfcodemod-verify.json)")
+    verified.add_argument("--no-verify-record", action="store_true",
+                          help="neither read nor write the record of rejected fixes")
+    verified.add_argument("--bench", metavar="CMD",
+                          help="with --fix: time this command before and after the fixes")
+    verified.add_argument("--bench-runs", type=_bench_runs, metavar="N",
+                          help="timed runs of the benchmark on each side (default: 5)")
+    verified.add_argument("--bench-keep-only-faster", action="store_true",
+                          help="with --bench: put back each file whose fixes make the benchmark "
+                          "slower beyond noise")
     selection = parser.add_argument_group("rule selection")
     selection.add_argument("--select", action="append", metavar="CODES",
                            help="rules to enable, by code or prefix (replaces the configured set)")
@@ -82,6 +103,18 @@ def _check_parser() -> argparse.ArgumentParser:
                         help="skip files that .gitignore ignores (default: yes)")
     config.add_argument("--force-exclude", action="store_true",
                         help="apply excludes to files named on the command line too")
+    profiling = parser.add_argument_group("profile-guided mode")
+    profiling.add_argument("--profile", action="append", type=Path, metavar="FILE",
+                           help="rank findings by this profile (perfcodemod, pstats, speedscope, "
+                           "collapsed stacks, Scalene); repeat to merge several")
+    profiling.add_argument("--hot", metavar="SHARE",
+                           help="with --profile: keep findings at or above this share of run "
+                           "time (5%%); config: hot-threshold")
+    profiling.add_argument("--show-dropped", action="store_true",
+                           help="also list the findings that profile evidence dropped, and why")
+    profiling.add_argument("--rank", action="store_true",
+                           help="order findings by priority: measured with --profile, else a "
+                           "static estimate")
     out = parser.add_argument_group("output")
     out.add_argument(
         "--output-format", choices=output.FORMATS, default=None,
@@ -122,6 +155,29 @@ def _clean_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="also remove this cache")
     return parser
+
+
+def _seconds(value: str) -> float:
+    seconds = _number(value, float, "a number of seconds")
+    if not seconds > 0:
+        raise argparse.ArgumentTypeError("the time limit must be positive")
+    return seconds
+
+
+def _bench_runs(value: str) -> int:
+    number = _number(value, int, "a whole number")
+    if number < 4:
+        # With 3 runs a side the smallest two-sided Mann-Whitney p-value is 0.1.
+        raise argparse.ArgumentTypeError("at least 4 runs: with fewer, no change can be told "
+                                         "apart from noise")
+    return number
+
+
+def _number(value: str, kind: Callable[[str], T], what: str) -> T:
+    try:
+        return kind(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"`{value}` is not {what}") from None
 
 
 def _rule_parser() -> argparse.ArgumentParser:
@@ -185,6 +241,10 @@ def _main(argv: Sequence[str] | None) -> int:
             return _rule(_rule_parser().parse_args(args[1:]))
         if args and args[0] == "clean":
             return _clean(_clean_parser().parse_args(args[1:]))
+        if args and args[0] == "profile":
+            return _profile(args[1:])
+        if args and args[0] == "report":
+            return _tickets(_report_parser().parse_args(args[1:]))
         if args and args[0] == "server":
             # pygls (the `lsp` extra) is imported only here.
             from perfcodemod import lsp
@@ -231,11 +291,15 @@ def _top_help(stream: TextIO) -> None:
     stream.write(
         "usage: perfcodemod [check] [PATHS...] [options]\n"
         "       perfcodemod rule CODE | --all\n"
+        "       perfcodemod profile [-o FILE] [--] script.py ARGS | -m MODULE ARGS\n"
+        "       perfcodemod report --profile FILE [PATHS...]\n"
         "       perfcodemod server\n"
         "       perfcodemod clean\n\n"
         "commands:\n"
         "  check   find (and with --fix, fix) performance antipatterns (the default)\n"
         "  rule    show a rule's documentation\n"
+        "  profile run a program and record where its time goes (perfcodemod.prof.json)\n"
+        "  report  optimisation tickets for the findings a profile says are hot\n"
         "  server  the language server for editors (LSP over stdio; needs perfcodemod[lsp])\n"
         "  clean   remove the result caches under the current directory\n\n"
         "Run `perfcodemod check --help` for the options.\n"
@@ -295,6 +359,170 @@ def _clean(args: argparse.Namespace) -> int:
     return EXIT_CLEAN
 
 
+def _profile_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="perfcodemod profile",
+        usage="perfcodemod profile [options] [--] script.py [ARGS...]\n"
+              "       perfcodemod profile [options] -m MODULE [ARGS...]",
+        description="Run a Python program in this process and record where its time goes: "
+        "function times and calls (cProfile), line-level samples, and probes at the sites "
+        "perfcodemod reports in the program's own files. The program's exit status, output "
+        "and errors pass through.",
+    )
+    parser.add_argument("-o", "--output", default="perfcodemod.prof.json", metavar="FILE",
+                        help="the profile to write (default: perfcodemod.prof.json)")
+    parser.add_argument("--interval", type=float, default=1.0, metavar="MS",
+                        help="milliseconds between stack samples (default: 1)")
+    parser.add_argument("--sampler", choices=("thread", "signal"), default="thread",
+                        help="sample from a thread (wall time, default) or SIGPROF (CPU time)")
+    parser.add_argument("--no-probes", dest="probes", action="store_false",
+                        help="do not check and probe the program's own files")
+    parser.add_argument("--probe-path", action="append", type=Path, metavar="DIR",
+                        help="the program's own code (default: the current directory and the "
+                        "script's directory)")
+    parser.add_argument("-q", "--quiet", action="store_true",
+                        help="print nothing of perfcodemod's own")
+    return parser
+
+
+def _split_program(args: Sequence[str]) -> tuple[list[str], api.Program | None]:
+    """perfcodemod's options, and the program (everything from the script or ``-m``)."""
+    from perfcodemod import api
+
+    takes_value = {"-o", "--output", "--interval", "--sampler", "--probe-path"}
+    index = 0
+    while index < len(args):
+        arg = args[index]
+        if arg == "--":
+            rest = list(args[index + 1:])
+            if not rest:
+                return list(args[:index]), None
+            return list(args[:index]), api.Program(rest[1:], script=rest[0])
+        if arg == "-m":
+            if index + 1 >= len(args):
+                return list(args[:index]), None
+            return list(args[:index]), api.Program(list(args[index + 2:]),
+                                                   module=args[index + 1])
+        if arg.startswith("-m") and not arg.startswith("--"):
+            return list(args[:index]), api.Program(list(args[index + 1:]), module=arg[2:])
+        if arg in takes_value:
+            index += 2
+            continue
+        if arg.startswith("-"):
+            index += 1
+            continue
+        return list(args[:index]), api.Program(list(args[index + 1:]), script=arg)
+    return list(args), None
+
+
+def _profile(argv: Sequence[str]) -> int:
+    from perfcodemod import api
+    from perfcodemod.config import ConfigError
+    from perfcodemod.files import DiscoveryError
+
+    own, program = _split_program(argv)
+    parser = _profile_parser()
+    args = parser.parse_args(own)
+    if program is None:
+        parser.error("name a script (`perfcodemod profile app.py`) or a module (`-m pytest`)")
+    if args.interval <= 0:
+        parser.error("--interval must be a positive number of milliseconds")
+    options = api.RecordOptions(
+        output=args.output, interval=args.interval / 1000.0, sampler=args.sampler,
+        probes=args.probes, roots=[str(p) for p in args.probe_path or ()],
+    )
+    if args.sampler == "signal" and not hasattr(__import__("signal"), "setitimer"):
+        return _error("--sampler signal needs setitimer (Unix)")
+    try:
+        recording = api.record_profile(program, options)
+    except (ConfigError, DiscoveryError) as exc:
+        return _error(str(exc))
+    except OSError as exc:
+        return _error(f"cannot write profile {args.output}: {exc.strerror or exc}")
+    if not args.quiet:
+        info = recording.program
+        print(
+            f"perfcodemod: profile written to {args.output} ({info['wall_time']:.3g} s, "
+            f"{info['samples']:,} samples, {recording.probed_sites} probes in "
+            f"{recording.probed_files} file{'s' if recording.probed_files != 1 else ''})",
+            file=sys.stderr,
+        )
+    return recording.exit_status
+
+
+def _report_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="perfcodemod report",
+        description="Write optimisation tickets (Markdown or JSON) for the findings under "
+        "PATHS, hottest first: per function, the time per call, its share of the run, its "
+        "calls, the root cause, the fix as a diff, the expected impact and a priority. "
+        "Without --profile, priorities are a static estimate.",
+    )
+    parser.add_argument("paths", nargs="*", type=Path, help="files or directories (default: .)")
+    parser.add_argument("--profile", action="append", type=Path, metavar="FILE",
+                        help="a profile (any supported format); repeat to merge several")
+    parser.add_argument("--hot", metavar="SHARE",
+                        help="only findings at or above this share of run time (5%%)")
+    parser.add_argument("--output-format", choices=("markdown", "json"), default="markdown")
+    parser.add_argument("-o", "--output", type=Path, metavar="FILE",
+                        help="write the report here (default: standard output)")
+    parser.add_argument("--select", action="append", metavar="CODES")
+    parser.add_argument("--extend-select", action="append", metavar="CODES")
+    parser.add_argument("--ignore", action="append", metavar="CODES")
+    parser.add_argument("--config", type=Path, metavar="PATH")
+    parser.add_argument("--isolated", action="store_true")
+    parser.add_argument("--unsafe-fixes", action=argparse.BooleanOptionalAction, default=None)
+    parser.add_argument("--show-dropped", action="store_true", help=argparse.SUPPRESS)
+    return parser
+
+
+def _tickets(args: argparse.Namespace) -> int:
+    from perfcodemod import api, output
+    from perfcodemod.config import (
+        ConfigError,
+        ConfigResolver,
+        Overrides,
+        split_selectors,
+        validate_overrides,
+    )
+    from perfcodemod.files import DiscoveryError
+
+    overrides = Overrides(
+        select=split_selectors(args.select),
+        extend_select=split_selectors(args.extend_select) or (),
+        ignore=split_selectors(args.ignore) or (),
+        unsafe_fixes=args.unsafe_fixes,
+    )
+    try:
+        if args.config is not None and args.isolated:
+            return _error("--config and --isolated cannot be combined")
+        validate_overrides(overrides)
+        resolver = ConfigResolver(overrides, config=args.config, isolated=args.isolated)
+        profile, hot = _profile_options(args)
+        run = api.check_paths(args.paths or [Path(".")], resolver, profile=profile, hot=hot)
+        if profile is None:
+            api.rank_statically(run)
+    except (ConfigError, DiscoveryError, api.ProfileError) as exc:
+        return _error(str(exc))
+    for note in run.notes:
+        print(f"note: {note}", file=sys.stderr)
+    tickets = api.build_tickets(run, profile)
+    if args.output_format == "json":
+        text = json.dumps(output.tickets_json(tickets), indent=2, ensure_ascii=False) + "\n"
+    else:
+        text = output.tickets_markdown(tickets)
+    if args.output is not None:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            return _error(f"cannot write {args.output}: {exc.strerror or exc}")
+    else:
+        sys.stdout.write(text)
+    for error in run.all_errors:
+        print(f"error: {error.path}: {error.message}", file=sys.stderr)
+    return EXIT_ERROR if run.all_errors else EXIT_CLEAN
+
+
 def _overrides(args: argparse.Namespace) -> Overrides:
     from perfcodemod.config import Overrides, split_selectors
 
@@ -350,6 +578,9 @@ def _check(args: argparse.Namespace) -> int:
             return _error("`-` (standard input) cannot be combined with other paths")
         if args.add_noqa and (args.fix or args.diff):
             return _error("--add-noqa cannot be combined with --fix or --diff")
+        verifying = _verification_usage(args, stdin)
+        if verifying is not None:
+            return _error(verifying) if verifying else _check_verified(args, resolver)
         if stdin:
             if args.add_noqa:
                 return _error("--add-noqa cannot be used with standard input")
@@ -357,6 +588,7 @@ def _check(args: argparse.Namespace) -> int:
         if args.stdin_filename:
             return _error("--stdin-filename is for standard input: pass `-` instead of paths")
         paths = args.paths or [Path(".")]
+        profile, hot = _profile_options(args)
         mode = api.FixMode.CHECK
         if args.add_noqa:
             mode = api.FixMode.ADD_NOQA
@@ -369,21 +601,111 @@ def _check(args: argparse.Namespace) -> int:
             run = api.check_paths(
                 paths, resolver, mode=mode, unsafe=args.unsafe_fixes,
                 force_exclude=args.force_exclude, progress=shown, jobs=args.jobs,
-                cache=not args.no_cache, cache_dir=args.cache_dir,
+                cache=not args.no_cache, cache_dir=args.cache_dir, profile=profile, hot=hot,
             )
         finally:
             if shown is not None:
                 shown.close()
-    except (ConfigError, DiscoveryError) as exc:
+        if profile is None and args.rank:
+            api.rank_statically(run)
+    except (ConfigError, DiscoveryError, api.ProfileError) as exc:
         return _error(str(exc))
     if not run.files and not run.errors:
         print("warning: no Python files found under the given paths", file=sys.stderr)
     return _report(args, run, mode)
 
 
+def _verification_usage(args: argparse.Namespace, stdin: bool) -> str | None:
+    """None: not a verified run; "": a valid one; else what is wrong with the options."""
+    options = ("--verify-timeout", "--verify-record", "--no-verify-record", "--bench-runs",
+               "--bench-keep-only-faster")
+    given = [name for name in options
+             if getattr(args, name[2:].replace("-", "_")) not in {None, False}]
+    if args.verify is None and args.bench is None:
+        if given:
+            return f"{given[0]} needs --verify or --bench"
+        return None
+    name = "--verify" if args.verify is not None else "--bench"
+    if not args.fix:
+        return f"{name} needs --fix (it applies fixes and keeps those that pass)"
+    if args.diff or args.add_noqa:
+        return f"{name} cannot be combined with --diff or --add-noqa"
+    if stdin:
+        return f"{name} cannot be used with standard input"
+    if args.bench_keep_only_faster and args.bench is None:
+        return "--bench-keep-only-faster needs --bench"
+    if args.verify_timeout is not None and args.verify is None and args.bench is None:
+        return "--verify-timeout needs --verify or --bench"
+    if args.no_verify_record and args.verify_record is not None:
+        return "--verify-record and --no-verify-record cannot be combined"
+    for value, flag in ((args.verify, "--verify"), (args.bench, "--bench")):
+        if value is not None and not value.strip():
+            return f"{flag} needs a command"
+    return ""
+
+
+def _check_verified(args: argparse.Namespace, resolver: ConfigResolver) -> int:
+    """``--fix --verify CMD`` / ``--fix --bench CMD``: fixes kept only where CMD passes."""
+    from perfcodemod import api, output
+    from perfcodemod.output import verification
+
+    def events(message: str) -> None:
+        print(f"perfcodemod: {message}", file=sys.stderr, flush=True)
+
+    profile, hot = _profile_options(args)
+    run, result = api.verify_paths(
+        args.paths or [Path(".")], resolver, command=args.verify, profile=profile, hot=hot,
+        timeout=args.verify_timeout, bench=args.bench, bench_runs=args.bench_runs,
+        keep_only_faster=args.bench_keep_only_faster,
+        record=args.verify_record, use_record=not args.no_verify_record,
+        unsafe=args.unsafe_fixes, force_exclude=args.force_exclude,
+        events=None if args.quiet else events,
+    )
+    for line in verification.left_alone_lines(result):
+        print(f"warning: {line}", file=sys.stderr)
+    if not result.completed:
+        for error in run.all_errors:
+            print(f"error: {error.path}: {error.message}", file=sys.stderr)
+        if args.output_format == "json":
+            print(json.dumps(verification.verification_data(run, result), indent=2,
+                             ensure_ascii=False))
+        else:
+            sys.stderr.write(verification.failure_text(result))
+        return 128 + result.signal if result.signal is not None else EXIT_ERROR
+    if args.output_format == "json":
+        for error in run.all_errors:
+            print(f"error: {error.path}: {error.message}", file=sys.stderr)
+        print(json.dumps(verification.verification_data(run, result), indent=2,
+                         ensure_ascii=False))
+        return _exit_code(args, run, run.all_errors)
+    # The remaining findings as `--fix` shows them, then what the verification did.
+    code = _report(args, run, api.FixMode.WRITE)
+    summary = verification.text_summary(result)
+    (sys.stdout if args.output_format in output.HUMAN_FORMATS else sys.stderr).write(summary)
+    return code
+
+
+def _profile_options(args: argparse.Namespace) -> tuple[api.Profile | None, float | None]:
+    """``--profile`` files, read and merged, and ``--hot`` as a fraction."""
+    from perfcodemod import api
+    from perfcodemod.config import ConfigError, parse_share
+
+    hot = parse_share(args.hot, "--hot") if args.hot is not None else None
+    if not args.profile:
+        if hot is not None:
+            raise ConfigError("--hot needs a profile (--profile FILE): a share of run time is "
+                              "only known from one")
+        if args.show_dropped:
+            raise ConfigError("--show-dropped needs a profile (--profile FILE)")
+        return None, None
+    return api.load_profiles(args.profile), hot
+
+
 def _report(args: argparse.Namespace, run: api.RunReport, mode: api.FixMode) -> int:
     from perfcodemod import api, output
 
+    for note in run.notes:
+        print(f"note: {note}", file=sys.stderr)
     errors = run.all_errors
     if mode is api.FixMode.PREVIEW:
         diffs = [output.unified_diff(r) for r in run.files if r.changed]
@@ -402,7 +724,11 @@ def _report(args: argparse.Namespace, run: api.RunReport, mode: api.FixMode) -> 
         for error in errors:
             print(f"error: {error.path}: {error.message}", file=sys.stderr)
         return EXIT_ERROR if errors else EXIT_CLEAN
-    options = output.Options(show_fixes=args.show_fixes)
+    show_dropped = getattr(args, "show_dropped", False)
+    options = output.Options(
+        show_fixes=args.show_fixes, show_dropped=show_dropped,
+        ranked=any(d.profile is not None for _, d in run.diagnostics),
+    )
     if args.output_format not in output.HUMAN_FORMATS:
         sys.stdout.write(output.render(args.output_format, run.files, options))
     elif args.statistics:
@@ -410,6 +736,12 @@ def _report(args: argparse.Namespace, run: api.RunReport, mode: api.FixMode) -> 
         sys.stdout.write(output.cache_statistics(run))
     else:
         sys.stdout.write(output.render(args.output_format, run.files, options))
+        if show_dropped:
+            sys.stdout.write(output.dropped_listing(run))
+        elif any(r.dropped for r in run.files) and not args.quiet:
+            count = sum(len(r.dropped) for r in run.files)
+            print(f"note: {count} finding{'s' if count != 1 else ''} dropped on profile "
+                  "evidence (--show-dropped lists them)", file=sys.stderr)
         if args.show_fixes:
             sys.stdout.write(output.fixes_listing(run))
         if not args.quiet:
@@ -451,6 +783,11 @@ def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
         if args.unsafe_fixes is not None:
             report.unsafe_fixes = args.unsafe_fixes
     report.path = display_path(name) if name else "-"
+    profile, hot = _profile_options(args)
+    if profile is not None:
+        api.annotate_report(report, profile, settings=settings, hot=hot)
+    elif args.rank:
+        api.rank_statically(api.RunReport([report]))
     run = api.RunReport([report])
     if args.diff:
         return _report(args, run, api.FixMode.PREVIEW)

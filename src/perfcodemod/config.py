@@ -90,6 +90,8 @@ class Settings:
     cache_dir: Path | None = None
     extend_safe_fixes: tuple[str, ...] = ()
     extend_unsafe_fixes: tuple[str, ...] = ()
+    #: ``hot-threshold``: with a profile, keep findings at or above this share (0..1).
+    hot_threshold: float | None = None
     family_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     #: Selection layers applied after the configuration file's (the command line's).
     extra_selections: tuple[Selection, ...] = ()
@@ -301,6 +303,7 @@ _KEYS = (
     "select", "extend-select", "ignore", "per-file-ignores", "exclude", "extend-exclude",
     "include", "extend-include", "fixable", "unfixable", "unsafe-fixes", "respect-gitignore",
     "target-version", "cache-dir", "extend-safe-fixes", "extend-unsafe-fixes",
+    "hot-threshold",
 )
 
 
@@ -426,6 +429,8 @@ def settings_from_table(table: Mapping[str, Any], path: Path | None, root: Path)
                     f"not {_type_name(value)}"
                 )
             values[attr] = (root / value).resolve()
+        elif key == "hot-threshold":
+            values[attr] = parse_share(value, f"{_where(path, name)}`hot-threshold` {_in(name)}")
         elif key == "per-file-ignores":
             if not isinstance(value, dict):
                 raise ConfigError(
@@ -467,6 +472,22 @@ def _family_table(family: str, value: object, path: Path | None, table: str) -> 
         except ValueError as exc:
             raise ConfigError(f"{exc}, not {_type_name(option)}") from None
     return options
+
+
+def parse_share(value: object, where: str) -> float:
+    """A share of run time: ``"5%"``, ``"0.5%"`` or a number of percent (``5``)."""
+    text = str(value).strip() if isinstance(value, (str, int, float)) else ""
+    if isinstance(value, bool):
+        text = ""
+    try:
+        number = float(text[:-1] if text.endswith("%") else text)
+    except ValueError:
+        number = -1.0
+    if not 0 <= number <= 100:
+        raise ConfigError(
+            f"{where} must be a share of run time such as \"5%\", not {value!r}"
+        )
+    return number / 100.0
 
 
 def default_settings(root: Path | None = None) -> Settings:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 
+from perfcodemod.annotation import ProfileAnnotation
+
 
 class Applicability(str, enum.Enum):
     """How sure a fix is: ``safe`` fixes are applied by ``--fix``, ``unsafe`` only with
@@ -65,6 +67,9 @@ class Diagnostic:
     noqa_row: int = 0
     #: Extra, front-end specific notes (for instance, profile figures).
     notes: tuple[str, ...] = field(default=())
+    #: What a profile (or the static estimate) says about this finding: None without one.
+    #: Every output format reads it here (``profile.to_json()`` is the JSON ``profile``).
+    profile: ProfileAnnotation | None = field(default=None, compare=False)
 
     @property
     def sort_key(self) -> tuple[int, int, str]:

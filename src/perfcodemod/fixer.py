@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from perfcodemod import deep, syntax
 from perfcodemod.diagnostic import Applicability, Diagnostic, Edit
@@ -25,6 +26,7 @@ from perfcodemod.notebook import COMPILE_FLAGS, CellLayout
 from perfcodemod.source import SourceText
 
 MAX_ROUNDS = 10
+T = TypeVar("T")
 
 
 @dataclass
@@ -60,7 +62,7 @@ def is_applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
     return fix is not None and (fix.applicability is Applicability.SAFE or unsafe)
 
 
-def _compile(text: str, path: str, flags: int) -> None:
+def _compile(text: str, path: str, flags: int = 0) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         compile(text, path, "exec", flags, dont_inherit=True)
@@ -84,29 +86,44 @@ def _parses(text: str, path: str, flags: int = 0) -> bool:
     return True
 
 
+def syntax_check(text: str, path: str, flags: int = 0) -> Callable[[str, str], bool]:
+    """What a fixed version of ``text`` must pass: compile, or only parse when ``text`` itself
+    does not compile (a ``return`` outside a function...). ``flags``: compiler flags
+    (``notebook.COMPILE_FLAGS`` for a notebook's code)."""
+    check = _compiles if _compiles(text, path, flags) else _parses
+
+    def verify(candidate: str, where: str) -> bool:
+        return check(candidate, where, flags)
+
+    return verify
+
+
 def verifies(original: str, fixed: str, path: str = "<stdin>") -> bool:
     """What a fix round must keep: code that compiles stays compilable; code that only parses
     (a ``return`` outside a function...) keeps parsing."""
-    verify = _compiles if _compiles(original, path) else _parses
-    return verify(fixed, path)
+    return syntax_check(original, path)(fixed, path)
 
 
-def _choose(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
+def choose(diagnostics: Sequence[Diagnostic]) -> list[Diagnostic]:
     """Applicable fixes, in order, skipping any that overlaps one already chosen. Identical
     edits (the same import added by two fixes) are shared, not overlapping."""
-    chosen: list[Diagnostic] = []
+    return choose_by(diagnostics, lambda d: d.fix.edits if d.fix is not None else ())
+
+
+def choose_by(items: Sequence[T], edits: Callable[[T], Sequence[Edit]]) -> list[T]:
+    """``choose`` for anything that carries edits."""
+    chosen: list[T] = []
     taken: set[Edit] = set()
-    for diagnostic in diagnostics:
-        assert diagnostic.fix is not None
-        edits = [edit for edit in diagnostic.fix.edits if edit not in taken]
-        if any(edit.overlaps(other) for edit in edits for other in taken):
+    for item in items:
+        new = [edit for edit in edits(item) if edit not in taken]
+        if any(edit.overlaps(other) for edit in new for other in taken):
             continue
-        chosen.append(diagnostic)
-        taken.update(edits)
+        chosen.append(item)
+        taken.update(new)
     return chosen
 
 
-def _edits_of(diagnostics: Iterable[Diagnostic]) -> list[Edit]:
+def edits_of(diagnostics: Iterable[Diagnostic]) -> list[Edit]:
     return list(dict.fromkeys(edit for d in diagnostics if d.fix for edit in d.fix.edits))
 
 
@@ -123,16 +140,8 @@ def fix_source(
     code, ``layout`` says where its cells and IPython escapes are: fixes stay inside cells
     and away from escapes, and ``outcome.layout`` says where the cells are afterwards."""
     outcome = FixOutcome(source, layout=layout)
-    flags = COMPILE_FLAGS if layout is not None else 0
     # Whether the original compiles is asked only when there is a fix to verify.
-    check: Callable[[str, str, int], bool] | None = None
-
-    def verify(text: str, path: str) -> bool:
-        nonlocal check
-        if check is None:
-            check = _compiles if _compiles(source.text, path, flags) else _parses
-        return check(text, path, flags)
-
+    verify: Callable[[str, str], bool] | None = None
     rejected: set[tuple[str, str]] = set()
     for _ in range(max_rounds):
         diagnostics = [
@@ -142,15 +151,17 @@ def fix_source(
         ]
         if not diagnostics:
             return outcome
-        chosen = _choose(diagnostics)
+        chosen = choose(diagnostics)
         text = outcome.source.text
-        new_text = apply_edits(text, _edits_of(chosen))
+        new_text = apply_edits(text, edits_of(chosen))
+        if verify is None:
+            verify = syntax_check(source.text, path, COMPILE_FLAGS if layout is not None else 0)
         if not verify(new_text, path):
             # Find the fixes that break the code: add them one at a time.
             accepted: list[Diagnostic] = []
             new_text = text
             for diagnostic in chosen:
-                attempt = apply_edits(text, _edits_of([*accepted, diagnostic]))
+                attempt = apply_edits(text, edits_of([*accepted, diagnostic]))
                 if verify(attempt, path):
                     accepted.append(diagnostic)
                     new_text = attempt
@@ -166,7 +177,7 @@ def fix_source(
         outcome.applied.update(d.code for d in chosen)
         outcome.source = outcome.source.with_text(new_text)
         if outcome.layout is not None:
-            outcome.layout = outcome.layout.moved(_edits_of(chosen))
+            outcome.layout = outcome.layout.moved(edits_of(chosen))
     else:
         leftover = [d for d in lint(outcome.source) if is_applicable(d, unsafe)]
         if leftover:

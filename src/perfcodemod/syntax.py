@@ -55,9 +55,9 @@ class NewerSyntaxError(SyntaxError):
 
 
 def parse(text: str, path: str = "<unknown>", flags: int = 0) -> ast.Module:
-    """``ast.parse(text)`` (with compiler ``flags``: a notebook's top-level ``await``); for
-    syntax newer than the running Python's, the ``ast`` of the same code spelled in older
-    syntax (see the module's docstring).
+    """``ast.parse(text)``; for syntax newer than the running Python's, the ``ast`` of the
+    same code spelled in older syntax (see the module's docstring). ``flags``: compiler flags
+    (``notebook.COMPILE_FLAGS`` for a notebook's code).
 
     Raises ``SyntaxError`` for code that is not valid Python, :class:`NewerSyntaxError` for
     valid code that this Python cannot read even so, and what ``ast.parse`` raises otherwise

@@ -14,7 +14,9 @@
 
 Where a diagnostic is (positions, notebook cells, paths, fingerprints) comes from
 ``locations.py`` only; levels from ``severity.py``; the summary lines, ``--statistics``,
-``--show-fixes``'s list and ``--diff`` from ``summary.py``.
+``--show-fixes``'s list and ``--diff`` from ``summary.py``; ``perfcodemod report``'s tickets
+from ``tickets.py``. A diagnostic's profile annotation (``Diagnostic.profile``) is written by
+the line formats (compactly) and as ``json.profile_object`` by JSON and SARIF.
 """
 
 from __future__ import annotations
@@ -25,8 +27,8 @@ from types import MappingProxyType
 from typing import cast
 
 from perfcodemod.api import FileReport
-from perfcodemod.output.concise import format_text, text_line
-from perfcodemod.output.json import format_json, json_object
+from perfcodemod.output.concise import dropped_listing, format_ranked, format_text, text_line
+from perfcodemod.output.json import format_json, json_object, profile_object
 from perfcodemod.output.options import Options
 from perfcodemod.output.summary import (
     cache_statistics,
@@ -35,6 +37,7 @@ from perfcodemod.output.summary import (
     summary,
     unified_diff,
 )
+from perfcodemod.output.tickets import tickets_json, tickets_markdown
 
 Renderer = Callable[[Sequence[FileReport], Options], str]
 
@@ -74,14 +77,19 @@ __all__ = [
     "FORMATS",
     "HUMAN_FORMATS",
     "Options",
+    "dropped_listing",
     "fixes_listing",
     "format_json",
+    "format_ranked",
     "format_text",
     "json_object",
+    "profile_object",
     "render",
     "renderer",
     "statistics",
     "summary",
     "text_line",
+    "tickets_json",
+    "tickets_markdown",
     "unified_diff",
 ]

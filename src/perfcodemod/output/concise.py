@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from perfcodemod.api import FileReport
+from perfcodemod.api import FileReport, RunReport, rank
 from perfcodemod.diagnostic import Diagnostic
 from perfcodemod.fixer import is_applicable
 from perfcodemod.output.locations import position
@@ -28,12 +28,28 @@ def text_line(report: FileReport, diagnostic: Diagnostic, unsafe: bool | None = 
     """``path:row:col: CODE [*] message``; ``[*]``: ``--fix`` would fix it (with unsafe fixes
     when ``unsafe``, which defaults to the file's own setting)."""
     where = position(report, diagnostic).label()
-    return f"{report.path}:{where}: {code_and_message(report, diagnostic, unsafe)}"
+    hotness = f" {diagnostic.profile.compact()}" if diagnostic.profile is not None else ""
+    return f"{report.path}:{where}: {code_and_message(report, diagnostic, unsafe)}{hotness}"
 
 
 def format_text(reports: Sequence[FileReport], unsafe: bool | None = None) -> str:
     return "".join(text_line(r, d, unsafe) + "\n" for r in reports for d in r.diagnostics)
 
 
+def format_ranked(reports: Sequence[FileReport], unsafe: bool | None = None) -> str:
+    """Every file's lines together, most urgent first (``api.rank``)."""
+    pairs = rank(RunReport(list(reports)))
+    return "".join(text_line(r, d, unsafe) + "\n" for r, d in pairs)
+
+
+def dropped_listing(run: RunReport) -> str:
+    """``--show-dropped``: the findings profile evidence removed, and why."""
+    return "".join(
+        f"{text_line(r, d)} [{reason}]\n" for r in run.files for d, reason in r.dropped
+    )
+
+
 def render(reports: Sequence[FileReport], options: Options) -> str:
+    if options.ranked:
+        return format_ranked(reports, options.unsafe)
     return format_text(reports, options.unsafe)

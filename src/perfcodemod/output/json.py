@@ -52,22 +52,36 @@ def json_object(report: FileReport, diagnostic: Diagnostic) -> dict[str, Any]:
         "location": {"row": where.row, "column": where.col},
         "message": diagnostic.message,
         "noqa_row": noqa_row(report, diagnostic),
+        "profile": profile_object(diagnostic),
         "url": rule.url() if rule else None,
     }
 
 
-def format_json(reports: Sequence[FileReport]) -> str:
+def profile_object(diagnostic: Diagnostic) -> dict[str, Any] | None:
+    """The ``profile`` object of a diagnostic (None without a profile): what every format
+    that carries it (JSON, SARIF ``properties``) writes."""
+    return diagnostic.profile.to_json() if diagnostic.profile is not None else None
+
+
+def _objects(reports: Sequence[FileReport], dropped: bool) -> list[dict[str, Any]]:
     objects = [json_object(r, d) for r in reports for d in r.diagnostics]
-    return json.dumps(objects, indent=2, ensure_ascii=False)
+    if dropped:  # --show-dropped: what the profile evidence removed, and why
+        objects.extend(
+            {**json_object(r, d), "dropped": reason} for r in reports for d, reason in r.dropped
+        )
+    return objects
+
+
+def format_json(reports: Sequence[FileReport], dropped: bool = False) -> str:
+    return json.dumps(_objects(reports, dropped), indent=2, ensure_ascii=False)
 
 
 def render(reports: Sequence[FileReport], options: Options) -> str:
-    return format_json(reports) + "\n"
+    return format_json(reports, options.show_dropped) + "\n"
 
 
 def render_lines(reports: Sequence[FileReport], options: Options) -> str:
     return "".join(
-        json.dumps(json_object(r, d), ensure_ascii=False) + "\n"
-        for r in reports
-        for d in r.diagnostics
+        json.dumps(item, ensure_ascii=False) + "\n"
+        for item in _objects(reports, options.show_dropped)
     )

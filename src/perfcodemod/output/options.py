@@ -12,3 +12,7 @@ class Options:
     unsafe: bool | None = None
     #: ``--show-fixes``: the ``full`` format shows each fix as a diff.
     show_fixes: bool = False
+    #: ``--show-dropped``: machine formats include the findings profile evidence dropped.
+    show_dropped: bool = False
+    #: Diagnostics carry profile annotations: line formats put the most urgent first.
+    ranked: bool = False

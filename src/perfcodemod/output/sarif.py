@@ -31,6 +31,7 @@ from typing import Any
 from perfcodemod import __version__, docs, registry
 from perfcodemod.api import FileReport
 from perfcodemod.diagnostic import Diagnostic, Fix
+from perfcodemod.output.json import profile_object
 from perfcodemod.output.locations import (
     SOURCE_ROOT_ID,
     Position,
@@ -168,7 +169,10 @@ def result_properties(report: FileReport, diagnostic: Diagnostic) -> dict[str, A
     """What a result carries beyond SARIF's own fields: the notebook cell its rows count in,
     and (DESIGN, profile-guided mode) the profile annotation."""
     cell = position(report, diagnostic).cell
-    return {"cell": cell} if cell is not None else {}
+    properties: dict[str, Any] = {"cell": cell} if cell is not None else {}
+    if diagnostic.profile is not None:
+        properties["profile"] = profile_object(diagnostic)
+    return properties
 
 
 def _result(
