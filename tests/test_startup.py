@@ -63,6 +63,8 @@ def test_a_file_without_candidates_is_checked_without_libcst(tmp_path: Path) -> 
     modules = imported("check", "--no-cache", "plain.py", cwd=tmp_path)
     assert "libcst" not in modules
     assert "perfcodemod.chunks" not in modules
+    # Nor the profile-guided mode or verified fixes, which a check without them does not use.
+    assert not {m for m in modules if m.startswith(("perfcodemod.profile", "perfcodemod.verify"))}
     # The rules' pre-checks ran: their modules were imported.
     assert "perfcodemod.rules.membership.literal_membership" in modules
 

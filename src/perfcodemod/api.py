@@ -36,23 +36,42 @@ from perfcodemod.fixer import fix_source as _fix_loop
 from perfcodemod.notebook import COMPILE_FLAGS as NOTEBOOK_FLAGS
 from perfcodemod.notebook import SUFFIX as NOTEBOOK_SUFFIX
 from perfcodemod.notebook import CellLayout, Notebook, NotebookError
-from perfcodemod.profile import Profile as Profile
-from perfcodemod.profile import ProfileError as ProfileError
-from perfcodemod.profile import load_profiles as load_profiles
-from perfcodemod.profile.annotate import ProfileJoin as ProfileJoin
-from perfcodemod.profile.annotate import Selection as Selection
-from perfcodemod.profile.decisions import CACHING_FAMILY, POSSIBLE_REPEATS, PROMOTABLE
-from perfcodemod.profile.probes import SiteSpec
-from perfcodemod.profile.record import Program as Program
-from perfcodemod.profile.record import Recording
-from perfcodemod.profile.record import RecordOptions as RecordOptions
-from perfcodemod.profile.record import record as _record
-from perfcodemod.profile.static import StaticEstimator
-from perfcodemod.profile.tickets import Finding, TicketReport, build, fix_diff
 from perfcodemod.source import DecodeError, LineIndex, SourceText
 
 if TYPE_CHECKING:
+    from perfcodemod.profile import Profile as Profile
+    from perfcodemod.profile import ProfileError as ProfileError
+    from perfcodemod.profile import load_profiles as load_profiles
+    from perfcodemod.profile.annotate import ProfileJoin as ProfileJoin
+    from perfcodemod.profile.annotate import Selection as Selection
+    from perfcodemod.profile.probes import SiteSpec
+    from perfcodemod.profile.record import Program as Program
+    from perfcodemod.profile.record import Recording
+    from perfcodemod.profile.record import RecordOptions as RecordOptions
+    from perfcodemod.profile.tickets import TicketReport
     from perfcodemod.verify import Select, VerifyResult
+
+
+#: What api.py offers of the profile-guided mode, imported on first use (start-up: a check
+#: without a profile never imports ``profile/``).
+_PROFILE_NAMES = {
+    "Profile": "perfcodemod.profile",
+    "ProfileError": "perfcodemod.profile",
+    "load_profiles": "perfcodemod.profile",
+    "ProfileJoin": "perfcodemod.profile.annotate",
+    "Selection": "perfcodemod.profile.annotate",
+    "Program": "perfcodemod.profile.record",
+    "RecordOptions": "perfcodemod.profile.record",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _PROFILE_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
 
 
 class FixMode(enum.Enum):
@@ -747,6 +766,9 @@ def _check_profiled(
     hot: float | None,
 ) -> None:
     """``check_paths`` with a profile: each file checked and annotated in turn."""
+    from perfcodemod.profile.annotate import ProfileJoin
+    from perfcodemod.profile.decisions import PROMOTABLE
+
     join = ProfileJoin(profile, [str(t.path) for t in found])
     # PCM402 runs where it may be promoted: files whose cache candidates were probed.
     promotable = {Path(s.file).name for s in profile.sites if s.code == PROMOTABLE}
@@ -919,6 +941,9 @@ def check_for_editor(
     The language server calls this; its ``profile`` setting gives ``profiles``. They are read
     and joined once, and again only when one of the files changes on disk.
     """
+    from perfcodemod.profile import ProfileError
+    from perfcodemod.profile.decisions import PROMOTABLE
+
     if not profiles:
         report = check_source(code, path, settings)
         return EditorCheck(report, [None] * len(report.diagnostics))
@@ -942,6 +967,9 @@ _EDITOR_JOINS: dict[tuple[tuple[str, int, int], ...], ProfileJoin] = {}
 
 
 def _editor_join(profiles: Sequence[Path]) -> ProfileJoin:
+    from perfcodemod.profile import ProfileError, load_profiles
+    from perfcodemod.profile.annotate import ProfileJoin
+
     key = []
     for profile in profiles:
         try:
@@ -964,6 +992,8 @@ def evidence_settings(settings: Settings) -> Settings:
     (a loop whose items may recur), so that the evidence can report it when its function is
     hot and a cache would hit (``annotate_*`` keeps it only then): whether arguments repeat
     is a measurement, which the probes make."""
+    from perfcodemod.profile.decisions import CACHING_FAMILY, POSSIBLE_REPEATS, PROMOTABLE
+
     if _ignores(settings, PROMOTABLE):
         return settings
     caching = dict(settings.family_options.get(CACHING_FAMILY, {}))
@@ -984,6 +1014,9 @@ def _ignores(settings: Settings, code: str) -> bool:
 
 def profile_selection(settings: Settings, path: str | Path | None) -> Selection:
     """What the user's (not the evidence's) settings say about PCM402 for one file."""
+    from perfcodemod.profile.annotate import Selection
+    from perfcodemod.profile.decisions import PROMOTABLE
+
     selected = any(rule.code == PROMOTABLE for rule in settings.rules_for(path))
     return Selection(pcm402_selected=selected, pcm402_allowed=not _ignores(settings, PROMOTABLE))
 
@@ -999,6 +1032,8 @@ def annotate_report(
     """Annotate one file's diagnostics in place (``Diagnostic.profile``), drop or demote what
     the evidence says to, and return the report. Pass a ``ProfileJoin`` made once
     (``ProfileJoin(profile)``) when annotating many reports one at a time (an editor)."""
+    from perfcodemod.profile.annotate import ProfileJoin
+
     join = profile if isinstance(profile, ProfileJoin) else ProfileJoin(profile, [report.path])
     if report.original is None:
         return report
@@ -1024,6 +1059,8 @@ def annotate_run(
     """Annotate every report of a run with one (merged) profile; notes go to ``run.notes``.
     ``hot`` (a fraction) keeps only findings at or above that share of run time; without it,
     each file's configured ``hot-threshold`` applies."""
+    from perfcodemod.profile.annotate import ProfileJoin, Selection
+
     join = ProfileJoin(profile, [r.path for r in run.files])
     for report in run.files:
         threshold = hot
@@ -1052,6 +1089,8 @@ def cache_notes(profile: Profile, join: ProfileJoin) -> list[str]:
 
 def rank_statically(run: RunReport) -> RunReport:
     """Without a profile: annotate each diagnostic with the static estimate."""
+    from perfcodemod.profile.static import StaticEstimator
+
     for report in run.files:
         if report.original is None or not report.diagnostics:
             continue
@@ -1086,6 +1125,8 @@ def probe_sites(
 ) -> Iterator[tuple[str, list[SiteSpec]]]:
     """The sites ``perfcodemod profile`` probes: every finding under ``paths`` (the
     program's own code), with the opt-in cache candidate PCM402 as well."""
+    from perfcodemod.profile.probes import SiteSpec
+
     resolver = resolver or ConfigResolver()
     for target in discover(list(paths), resolver):
         target = replace(target, settings=evidence_settings(target.settings))
@@ -1104,6 +1145,8 @@ def record_profile(
     program: Program, options: RecordOptions, resolver: ConfigResolver | None = None
 ) -> Recording:
     """Run a program in this process and write its profile (``perfcodemod profile``)."""
+    from perfcodemod.profile.record import record as _record
+
 
     def sites(paths: list[Path]) -> Iterator[tuple[str, list[SiteSpec]]]:
         return probe_sites(paths, resolver)
@@ -1115,6 +1158,7 @@ def build_tickets(run: RunReport, profile: Profile | None) -> TicketReport:
     """The plan's optimisation tickets for an annotated run (``annotate_run``, or
     ``rank_statically`` without a profile): per function, with each finding's fix as a diff."""
     from perfcodemod.profile.join import function_spans
+    from perfcodemod.profile.tickets import Finding, build, fix_diff
 
     findings: list[Finding] = []
     function_lines: dict[tuple[str, str], int] = {}
@@ -1169,6 +1213,7 @@ def verify_paths(
     file's ``hot-threshold``) only those at or above that share of run time. The run's
     reports describe the files as the run left them; see ``perfcodemod.verify``."""
     from perfcodemod import verify
+    from perfcodemod.profile.annotate import ProfileJoin
 
     resolver = resolver or ConfigResolver()
     options = verify.VerifyOptions(
