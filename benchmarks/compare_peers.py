@@ -239,7 +239,9 @@ def main() -> int:
         if peers:
             install_peers(venv, peers)
         tree = work / "tree"
-        copied = copy_tree(root, files, tree)
+        # One level down: the tools run in ``tree``, and a copy of the standard library in the
+        # working directory would shadow the real one (``python -m``, worker processes).
+        copied = copy_tree(root, files, tree / "corpus")
         names = [str(p.relative_to(tree)) for p in copied]
         lines = sum(p.read_bytes().count(b"\n") for p in copied)
         listing = work / "files.txt"
@@ -258,6 +260,9 @@ def main() -> int:
                            cwd=tree, env=env)
         run([*check, *names], cwd=tree, env=env)  # fills the cache
         warm = median_of(args.repeat, [*check, *names], cwd=tree, env=env)
+        for name, measure in (("cold", cold), ("-j", cold_j), ("warm", warm)):
+            if measure.returncode != 0:  # --exit-zero: anything else is a failure
+                raise SystemExit(f"perfcodemod ({name}) failed with exit {measure.returncode}")
 
         peer_times = {}
         for peer in peers:

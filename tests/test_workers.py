@@ -67,10 +67,10 @@ import perfcodemod.engine as engine
 
 _check_source = engine.check_source
 
-def check_source(source, options, path="<stdin>", tree=None):
+def check_source(source, options, path="<stdin>", tree=None, flags=0):
     if path.endswith("crash_here.py"):
         os.kill(os.getpid(), signal.SIGSEGV)  # what a crash in a C extension does
-    return _check_source(source, options, path, tree)
+    return _check_source(source, options, path, tree, flags)
 
 engine.check_source = check_source
 """
@@ -140,10 +140,10 @@ def test_a_rule_bug_in_a_worker(corpus: Path, monkeypatch: pytest.MonkeyPatch) -
     real = engine.check_source
     victim = str(sorted((corpus / "lib").rglob("*.py"))[3])
 
-    def broken(source, options, path="<stdin>", tree=None):  # type: ignore[no-untyped-def]
+    def broken(source, options, path="<stdin>", tree=None, flags=0):  # type: ignore[no-untyped-def]
         if path == victim:
             raise KeyError("bug")
-        return real(source, options, path, tree)
+        return real(source, options, path, tree, flags)
 
     monkeypatch.setattr(engine, "check_source", broken)
     resolver = ConfigResolver(isolated=True, cwd=corpus)
