@@ -373,8 +373,10 @@ def _profile_parser() -> argparse.ArgumentParser:
                         help="the profile to write (default: perfcodemod.prof.json)")
     parser.add_argument("--interval", type=float, default=1.0, metavar="MS",
                         help="milliseconds between stack samples (default: 1)")
-    parser.add_argument("--sampler", choices=("thread", "signal"), default="thread",
-                        help="sample from a thread (wall time, default) or SIGPROF (CPU time)")
+    parser.add_argument("--sampler", choices=("thread", "signal"),
+                        help="sample from a thread (wall time) or SIGPROF (CPU time); default: "
+                        "thread before Python 3.12, signal from 3.12 on where it exists "
+                        "(there cProfile hears every thread, the sampler's too)")
     parser.add_argument("--no-probes", dest="probes", action="store_false",
                         help="do not check and probe the program's own files")
     parser.add_argument("--probe-path", action="append", type=Path, metavar="DIR",
@@ -428,11 +430,17 @@ def _profile(argv: Sequence[str]) -> int:
     if args.interval <= 0:
         parser.error("--interval must be a positive number of milliseconds")
     options = api.RecordOptions(
-        output=args.output, interval=args.interval / 1000.0, sampler=args.sampler,
+        output=args.output, interval=args.interval / 1000.0,
         probes=args.probes, roots=[str(p) for p in args.probe_path or ()],
     )
-    if args.sampler == "signal" and not hasattr(__import__("signal"), "setitimer"):
+    if args.sampler is not None:
+        options.sampler = args.sampler
+    if options.sampler == "signal" and not hasattr(__import__("signal"), "setitimer"):
         return _error("--sampler signal needs setitimer (Unix)")
+    if options.sampler == "thread" and sys.version_info >= (3, 12) and not args.quiet:
+        print("perfcodemod: warning: from Python 3.12 on, cProfile also hears the sampler "
+              "thread's calls, which distort function times; --sampler signal avoids it",
+              file=sys.stderr)
     try:
         recording = api.record_profile(program, options)
     except (ConfigError, DiscoveryError) as exc:

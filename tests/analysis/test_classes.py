@@ -86,6 +86,8 @@ EXPECTED = {
 
 @pytest.fixture(scope="module")
 def runtime() -> ModuleType:
+    if sys.version_info < (3, 10):
+        pytest.skip("the classes use dataclass(slots=True), new in Python 3.10")
     module = ModuleType("_classes_example")
     sys.modules[module.__name__] = module
     try:

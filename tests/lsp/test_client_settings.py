@@ -4,6 +4,7 @@ each on its own workspace."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -11,7 +12,6 @@ from pathlib import Path
 import pytest
 import pytest_lsp
 from lsprotocol import types
-from pytest_lsp import ClientServerConfig
 
 from tests.conftest import write
 from tests.lsp.helpers import (
@@ -19,7 +19,6 @@ from tests.lsp.helpers import (
     Client,
     apply_workspace_edit,
     code_actions,
-    make_client,
     open_document,
     start,
     text_in,
@@ -218,40 +217,40 @@ async def test_the_clients_position_encoding_and_capabilities(
         await settles(client, uri, [])
 
 
-# The server, with the profile-guided mode's hook (api.check_for_editor, which has no
-# profile reader behind it yet) answering a fixed text: what the server does with the text.
-PROFILED_SERVER = """
-import sys
-from perfcodemod import api
-check_for_editor = api.check_for_editor
-def annotated(code, path, settings, profiles=()):
-    checked = check_for_editor(code, path, settings)
-    checked.hotness = [f"{profiles[0].name}: {d.code} is hot" for d in checked.report.diagnostics]
-    return checked
-api.check_for_editor = annotated
-from perfcodemod.lsp import main
-sys.exit(main([]))
-"""
+#: A program whose one finding is hot: ``hot()`` runs its membership test 200,000 times.
+PROGRAM = textwrap.dedent(
+    """\
+    def hot(words):
+        count = 0
+        for word in words:
+            if word in ["a", "b", "c"]:
+                count += 1
+        return count
 
 
-@pytest_lsp.fixture(config=ClientServerConfig(
-    server_command=[sys.executable, "-c", PROFILED_SERVER], client_factory=make_client))
-async def profiled(lsp_client: Client):
-    yield
-    await lsp_client.shutdown_session()
+    print(hot(["a", "x", "c", "y"] * 50_000))
+    """
+)
 
 
-async def test_profile_annotations_reach_the_message_and_the_hover(
-    profiled: Client, tmp_path: Path
+async def test_a_real_profile_reaches_the_message_and_the_hover(
+    client: Client, tmp_path: Path
 ) -> None:
-    write(tmp_path / "run.prof.json", "{}")
-    await start(profiled, tmp_path, {"profile": ["run.prof.json"], "select": ["PCM201"]})
-    uri = (tmp_path / "a.py").as_uri()
-    open_document(profiled, uri, CODE)
-    (diagnostic,) = await profiled.published_for(uri, 1)
-    assert diagnostic.message.endswith("[run.prof.json: PCM201 is hot]")
-    hover = await profiled.text_document_hover_async(
+    # A real profile of the program, as a user makes one with cProfile.
+    write(tmp_path / "app.py", PROGRAM)
+    subprocess.run([sys.executable, "-m", "cProfile", "-o", "run.prof", "app.py"],
+                   cwd=tmp_path, check=True, capture_output=True)
+    await start(client, tmp_path, {"profile": ["run.prof"], "select": ["PCM201"]})
+    uri = (tmp_path / "app.py").as_uri()
+    open_document(client, uri, PROGRAM)
+    (diagnostic,) = await client.published_for(uri, 1)
+    # The profile's hotness in brackets after the message: this code's share of the run,
+    # in the function the profile names, and how often that function was called.
+    hotness = diagnostic.message.rpartition(" [")[2]
+    assert hotness.endswith("]") and "of run time in hot()" in hotness, diagnostic.message
+    assert "1 call" in hotness
+    hover = await client.text_document_hover_async(
         types.HoverParams(types.TextDocumentIdentifier(uri), diagnostic.range.start)
     )
     assert hover is not None and isinstance(hover.contents, types.MarkupContent)
-    assert "Profile: run.prof.json: PCM201 is hot" in hover.contents.value
+    assert f"Profile: {hotness[:-1]}" in hover.contents.value

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.conftest import FIXTURES, REPO, run_cli
 
@@ -21,6 +24,17 @@ SAMPLES = {
     "scalene": "shop.scalene.json",
     "perfcodemod": "shop.perfcodemod.json",
 }
+
+def tools(*names: str) -> list[Any]:
+    """The named tools (every one by default), for ``parametrize``. Python's `profile` module
+    stores code objects in its file: marshal data that a Python older than the one that wrote
+    the sample (3.11, see the samples' README) may not read."""
+    return [
+        pytest.param(tool, marks=pytest.mark.skipif(
+            sys.version_info < (3, 11), reason="the sample holds 3.11 code objects"))
+        if tool == "profile" else tool
+        for tool in names or sorted(SAMPLES)
+    ]
 
 
 def example_copy(tmp_path: Path) -> Path:

@@ -12,7 +12,7 @@ from perfcodemod import api
 from perfcodemod.annotation import JSON_FIELDS
 from perfcodemod.profile.paths import match_files, module_parts
 from tests.conftest import run_cli, write
-from tests.profile.helpers import PROFILES, SAMPLES, by_code, check_json, example_copy
+from tests.profile.helpers import PROFILES, SAMPLES, by_code, check_json, example_copy, tools
 
 NATIVE = PROFILES / SAMPLES["perfcodemod"]
 
@@ -59,7 +59,7 @@ def test_json_profile_object(tmp_path: Path) -> None:
     assert all(item["profile"] is None for item in without)
 
 
-@pytest.mark.parametrize("tool", sorted(SAMPLES))
+@pytest.mark.parametrize("tool", tools())
 def test_every_format_through_the_command_line(tmp_path: Path, tool: str) -> None:
     shop = example_copy(tmp_path)
     data, stderr, code = check_json("--profile", PROFILES / SAMPLES[tool], ".", cwd=shop)

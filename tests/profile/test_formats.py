@@ -13,7 +13,7 @@ from perfcodemod.profile import ProfileError, read_profile
 from perfcodemod.profile.formats import load_profiles
 from perfcodemod.profile.join import FileEvidence, ProfileIndex
 from perfcodemod.profile.paths import match_files
-from tests.profile.helpers import EXAMPLE, PROFILES, SAMPLES
+from tests.profile.helpers import EXAMPLE, PROFILES, SAMPLES, tools
 
 CATALOG = EXAMPLE / "shopapp" / "catalog.py"
 PRICING = EXAMPLE / "shopapp" / "pricing.py"
@@ -28,7 +28,7 @@ def evidence(name: str, path: Path) -> FileEvidence:
     return FileEvidence(ProfileIndex(profile), matched, text, ast.parse(text))
 
 
-@pytest.mark.parametrize("tool", sorted(SAMPLES))
+@pytest.mark.parametrize("tool", tools())
 def test_every_sample_puts_the_linear_search_on_top(tool: str) -> None:
     # The example spends most of its time in lookup_all (a linear search per order): every
     # profiler sees that, through paths of another checkout matched by module suffix.
@@ -47,7 +47,7 @@ def test_every_sample_puts_the_linear_search_on_top(tool: str) -> None:
     assert recursion.inclusive / recursion.total < search_share
 
 
-@pytest.mark.parametrize("tool", ["cprofile", "profile", "perfcodemod"])
+@pytest.mark.parametrize("tool", tools("cprofile", "profile", "perfcodemod"))
 def test_deterministic_profilers_count_calls_exactly(tool: str) -> None:
     pricing = evidence(SAMPLES[tool], PRICING)
     _, recursion = pricing.function(15)

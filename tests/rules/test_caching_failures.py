@@ -106,4 +106,9 @@ def test_a_cache_lowers_the_reachable_recursion_depth() -> None:
 
     without = deepest(plain)
     with_cache = deepest(cached, cached.cache_clear)
-    assert with_cache < 0.75 * without, (with_cache, without)
+    if sys.version_info < (3, 13):
+        # PCM401's fix reason: the C wrapper's calls count against the limit too.
+        assert with_cache < 0.75 * without, (with_cache, without)
+    else:
+        # 3.13 counts Python frames only (the reason says "before Python 3.13").
+        assert with_cache >= 0.95 * without, (with_cache, without)

@@ -22,7 +22,11 @@ def load(raw: bytes, path: str) -> Profile:
     except EOFError:
         raise ProfileError(f"{path}: truncated pstats file (the data ends early)") from None
     except (ValueError, TypeError) as exc:
-        raise ProfileError(f"{path}: not a readable pstats file ({exc})") from None
+        raise ProfileError(
+            f"{path}: not a readable pstats file ({exc}; a pstats file is marshal data, which "
+            "a Python older than the one that wrote it may not read: the `profile` module "
+            "stores code objects in it)"
+        ) from None
     if not isinstance(stats, dict):
         raise ProfileError(f"{path}: not a pstats file (no table of functions)")
     profile = Profile(sources=[("pstats", path)])

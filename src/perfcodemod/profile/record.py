@@ -37,7 +37,7 @@ from typing import Any
 from perfcodemod.profile import native
 from perfcodemod.profile.model import CacheEvidence, Frame, FunctionTiming, Profile, SourceInfo
 from perfcodemod.profile.probes import ProbeStore, SiteSpec, instrument
-from perfcodemod.profile.sampler import StackSampler, resolve_line
+from perfcodemod.profile.sampler import StackSampler, default_sampler, resolve_line
 
 DEFAULT_OUTPUT = "perfcodemod.prof.json"
 #: Seconds between samples (the thread sampler is held to the interpreter's switch interval,
@@ -60,7 +60,7 @@ class Program:
 class RecordOptions:
     output: str = DEFAULT_OUTPUT
     interval: float = DEFAULT_INTERVAL
-    sampler: str = "thread"
+    sampler: str = field(default_factory=default_sampler)
     probes: bool = True
     #: The program's own code: probed, and its caches monitored (default: the current
     #: directory and the script's directory).
