@@ -195,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     path = Path(__file__).with_name("rule_index.py")
     text = index_source(discover())
     if path.read_text(encoding="utf-8") != text:
-        path.write_text(text, encoding="utf-8", newline="\n")
+        with path.open("w", encoding="utf-8", newline="\n") as out:  # (write_text: 3.10+)
+            out.write(text)
         print(f"wrote {path}", file=sys.stderr)
     return 0
 
