@@ -107,7 +107,10 @@ def test_unsafe_fixes_quiet_and_statistics(project: Path) -> None:
     assert "hidden" not in unsafe.stdout
     # -q: the diagnostics only.
     assert len(lines_of(quiet.stdout)) == 2 and quiet.returncode == 1
-    assert lines_of(statistics.stdout) == ["    2\tPCM201\t[-] literal-membership"]
+    counts, cache_line = lines_of(statistics.stdout)
+    assert counts == "    2\tPCM201\t[-] literal-membership"
+    # (The three runs share the result cache: how many files it answered depends on timing.)
+    assert cache_line.startswith("Result cache hit rate: ")
     assert statistics.returncode == 1
 
 

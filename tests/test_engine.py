@@ -19,9 +19,10 @@ import libcst as cst
 import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from perfcodemod import context, engine
+from perfcodemod import chunks, context, engine
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.config import settings_from_table
+from perfcodemod.proposals import Replacement
 from perfcodemod.source import LineIndex, SourceText
 
 STDLIB = Path(sysconfig.get_paths()["stdlib"])
@@ -64,13 +65,19 @@ def test_children_walk_in_source_order(name: str) -> None:
         assert starts == sorted(starts), type(node).__name__
 
 
+@pytest.mark.parametrize("stop_early", [False, True], ids=["whole", "stops-after-targets"])
 @pytest.mark.parametrize("name", MODULES)
-def test_spans_agree_with_libcst(name: str) -> None:
+def test_spans_agree_with_libcst(name: str, stop_early: bool) -> None:
+    """Also when generation stops after the last target (the engine passes the chunk's text)."""
     text = stdlib(name)
     module = cst.parse_module(text)
     nodes = [n for n in preorder(module) if not isinstance(n, cst.Module)]
-    sample = random.Random(name).sample(nodes, min(400, len(nodes)))
-    spans = engine._Spans(module, set(sample))
+    size = 400 if not stop_early else 40
+    sample = random.Random(name).sample(nodes[: len(nodes) // 2], min(size, len(nodes) // 2))
+    spans = chunks._Spans(module, set(sample), text=text if stop_early else None)
+    if stop_early:  # generation stopped before the end, on a prefix of the text
+        generated = "".join(spans.state.tokens)
+        assert len(generated) < len(text) and text.startswith(generated)
     positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     lines = LineIndex(text)
     for node in sample:
@@ -108,12 +115,12 @@ class _Context:
 
 
 def edits(
-    text: str, module: cst.Module, changes: list[tuple[cst.CSTNode, engine.Replacement]]
+    text: str, module: cst.Module, changes: list[tuple[cst.CSTNode, Replacement]]
 ) -> list[str]:
     """The chunk's text after each change alone, computed as the engine does (one span pass)."""
     context = _Context(module)
-    anchors = {old: engine._block_statement(old, context) for old, _ in changes}  # type: ignore[arg-type]
-    spans = engine._Spans(module, {*anchors, *anchors.values()}, anchors)
+    anchors = {old: chunks._block_statement(old, context) for old, _ in changes}  # type: ignore[arg-type]
+    spans = chunks._Spans(module, {*anchors, *anchors.values()}, anchors)
     out = []
     for old, new in changes:
         start, end, content = spans.edit(old, new)
@@ -121,7 +128,7 @@ def edits(
     return out
 
 
-def edited(text: str, old: cst.CSTNode, new: engine.Replacement, module: cst.Module) -> str:
+def edited(text: str, old: cst.CSTNode, new: Replacement, module: cst.Module) -> str:
     return edits(text, module, [(old, new)])[0]
 
 
@@ -156,7 +163,7 @@ def test_statement_replacement_keeps_indentation() -> None:
     text = "class C:\n    def f(self):\n        if x:\n            y = 1  # keep\n"
     module = cst.parse_module(text)
     assign_line = module.body[0].body.body[0].body.body[0].body.body[0]  # type: ignore[attr-defined]
-    spans = engine._Spans(module, {assign_line})
+    spans = chunks._Spans(module, {assign_line})
     new = cst.FlattenSentinel([cst.parse_statement("z = 0\n"), assign_line])
     start, end = spans.inclusive(assign_line)
     edited = text[:start] + spans.code_at(assign_line, new) + text[end:]
@@ -176,10 +183,11 @@ def test_chunks_find_what_the_whole_module_finds(
     options = context.EngineOptions(settings.selected_rules(), settings.family_options)
     chunked = engine.check_source(source, options, name)
 
-    def whole_module(facts: ModuleFacts, rule_types, path):  # type: ignore[no-untyped-def]
-        return engine._Plan([((1, len(facts.lines)), sorted(rule_types, key=lambda r: r.code))], [])
+    def whole_module(facts: ModuleFacts, rule_types, path, **options):  # type: ignore[no-untyped-def]
+        rules = tuple(sorted(rule_types, key=lambda r: r.code))
+        return engine.Plan([engine.Chunk(1, len(facts.lines), rules)])
 
-    monkeypatch.setattr(engine, "_plan_chunks", whole_module)
+    monkeypatch.setattr(engine, "plan_chunks", whole_module)
     whole = engine.check_source(source, options, name)
     assert not chunked.errors and not whole.errors
     assert chunked.parsed_rows < whole.parsed_rows

@@ -9,14 +9,17 @@ from __future__ import annotations
 import ast
 import difflib
 import enum
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Union
 
-from perfcodemod import deep, engine, noqa, registry, safety, syntax
+from perfcodemod import cache as cache_module
+from perfcodemod import deep, engine, noqa, registry, safety, syntax, workers
 from perfcodemod.annotation import ProfileAnnotation as ProfileAnnotation
+from perfcodemod.cache import CachedResult, CacheStats, FileStamp, ResultCache, directory_override
 from perfcodemod.config import ConfigResolver, Settings, default_settings
 from perfcodemod.diagnostic import Diagnostic, Edit, ToolError
 from perfcodemod.files import Target, discover, display_path
@@ -33,23 +36,42 @@ from perfcodemod.fixer import fix_source as _fix_loop
 from perfcodemod.notebook import COMPILE_FLAGS as NOTEBOOK_FLAGS
 from perfcodemod.notebook import SUFFIX as NOTEBOOK_SUFFIX
 from perfcodemod.notebook import CellLayout, Notebook, NotebookError
-from perfcodemod.profile import Profile as Profile
-from perfcodemod.profile import ProfileError as ProfileError
-from perfcodemod.profile import load_profiles as load_profiles
-from perfcodemod.profile.annotate import ProfileJoin as ProfileJoin
-from perfcodemod.profile.annotate import Selection as Selection
-from perfcodemod.profile.decisions import CACHING_FAMILY, POSSIBLE_REPEATS, PROMOTABLE
-from perfcodemod.profile.probes import SiteSpec
-from perfcodemod.profile.record import Program as Program
-from perfcodemod.profile.record import Recording
-from perfcodemod.profile.record import RecordOptions as RecordOptions
-from perfcodemod.profile.record import record as _record
-from perfcodemod.profile.static import StaticEstimator
-from perfcodemod.profile.tickets import Finding, TicketReport, build, fix_diff
 from perfcodemod.source import DecodeError, LineIndex, SourceText
 
 if TYPE_CHECKING:
+    from perfcodemod.profile import Profile as Profile
+    from perfcodemod.profile import ProfileError as ProfileError
+    from perfcodemod.profile import load_profiles as load_profiles
+    from perfcodemod.profile.annotate import ProfileJoin as ProfileJoin
+    from perfcodemod.profile.annotate import Selection as Selection
+    from perfcodemod.profile.probes import SiteSpec
+    from perfcodemod.profile.record import Program as Program
+    from perfcodemod.profile.record import Recording
+    from perfcodemod.profile.record import RecordOptions as RecordOptions
+    from perfcodemod.profile.tickets import TicketReport
     from perfcodemod.verify import Select, VerifyResult
+
+
+#: What api.py offers of the profile-guided mode, imported on first use (start-up: a check
+#: without a profile never imports ``profile/``).
+_PROFILE_NAMES = {
+    "Profile": "perfcodemod.profile",
+    "ProfileError": "perfcodemod.profile",
+    "load_profiles": "perfcodemod.profile",
+    "ProfileJoin": "perfcodemod.profile.annotate",
+    "Selection": "perfcodemod.profile.annotate",
+    "Program": "perfcodemod.profile.record",
+    "RecordOptions": "perfcodemod.profile.record",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _PROFILE_NAMES.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
 
 
 class FixMode(enum.Enum):
@@ -69,7 +91,9 @@ class FileReport:
     #: What remains (after fixing, in the fix modes), noqa applied.
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[ToolError] = field(default_factory=list)
-    #: The text as read (None when the file could not be read or decoded).
+    #: The text as read (None when the file could not be read or decoded; in ``check_paths``'
+    #: reports, also when the file has nothing to show: no diagnostic, error or change, since
+    #: a run over many files keeps only the texts its output needs).
     original: SourceText | None = None
     #: The text after fixing (or adding noqa comments), when it differs from the original.
     fixed: SourceText | None = None
@@ -136,6 +160,8 @@ class FileReport:
 class RunReport:
     files: list[FileReport] = field(default_factory=list)
     errors: list[ToolError] = field(default_factory=list)
+    #: The result cache's hits and misses (None: the run used no cache).
+    cache: CacheStats | None = None
     #: What the user should know about the run that is not a diagnostic (how a profile
     #: matched the checked files, existing caches that never hit...).
     notes: list[str] = field(default_factory=list)
@@ -407,17 +433,22 @@ def _read_target(
     target: Target, unsafe: bool | None, keep_tree: bool = False
 ) -> tuple[FileReport, bytes | None]:
     """Read and check one file: its report, and its bytes (None when unreadable)."""
-    display = display_path(target.path)
     try:
         raw = target.path.read_bytes()
     except OSError as exc:
         message = f"cannot read file: {exc.strerror or exc}"
-        return _unreadable(display, message, target.settings), None
+        return _unreadable(display_path(target.path), message, target.settings), None
+    return _check_bytes(target, raw, unsafe, keep_tree), raw
+
+
+def _check_bytes(
+    target: Target, raw: bytes, unsafe: bool | None, keep_tree: bool = False
+) -> FileReport:
     report = check_source(raw, target.path, target.settings, keep_tree=keep_tree)
-    report.path = display
+    report.path = display_path(target.path)
     if unsafe is not None:
         report.unsafe_fixes = unsafe
-    return report, raw
+    return report
 
 
 def _fixable_text(report: FileReport, raw: bytes) -> SourceText | None:
@@ -435,10 +466,22 @@ def process_file(
     target: Target, mode: FixMode, unsafe: bool | None = None, *, keep_tree: bool = False
 ) -> FileReport:
     """Read, check, and (depending on ``mode``) fix and write one file."""
+    try:
+        raw = target.path.read_bytes()
+    except OSError as exc:
+        message = f"cannot read file: {exc.strerror or exc}"
+        return _unreadable(display_path(target.path), message, target.settings)
+    return _process_bytes(target, raw, mode, unsafe, keep_tree=keep_tree)
+
+
+def _process_bytes(
+    target: Target, raw: bytes, mode: FixMode, unsafe: bool | None, *, keep_tree: bool = False
+) -> FileReport:
+    """``process_file`` once the file's bytes are read."""
     display = display_path(target.path)
     settings = target.settings
-    report, raw = _read_target(target, unsafe, keep_tree=keep_tree and mode is FixMode.CHECK)
-    if raw is None or report.original is None or mode is FixMode.CHECK:
+    report = _check_bytes(target, raw, unsafe, keep_tree and mode is FixMode.CHECK)
+    if report.original is None or mode is FixMode.CHECK:
         return report
     source = _fixable_text(report, raw)
     if source is None:
@@ -487,31 +530,254 @@ def check_paths(
     unsafe: bool | None = None,
     force_exclude: bool = False,
     progress: ProgressCallback | None = None,
+    jobs: int | None = None,
+    cache: bool = True,
+    cache_dir: Path | None = None,
     profile: Profile | None = None,
     hot: float | None = None,
 ) -> RunReport:
-    """Check (and fix) every file under ``paths``; ``progress(done, total)`` after each. With
-    a ``profile``, each file's diagnostics are annotated as it is checked (``annotate_report``);
-    ``hot`` (a fraction) keeps those at or above that share of run time (default: each file's
-    ``hot-threshold``)."""
+    """Check (and fix) every file under ``paths``; ``progress(done, total)`` after each.
+
+    ``jobs`` worker processes share the files (None: the cores available, fewer for a few
+    files; 1: this process); reports come back in the order the files were found, whatever
+    the number of workers. With ``cache``, unchanged files checked before with the same
+    settings are not checked again (``cache.py``; ``cache_dir`` overrides where the results
+    are kept, as ``--cache-dir`` or ``PERFCODEMOD_CACHE_DIR``). Fixing reads every file it
+    might write: a cached result is used only when it has nothing to fix.
+
+    With a ``profile``, each file's diagnostics are annotated as it is checked
+    (``annotate_report``); ``hot`` (a fraction) keeps those at or above that share of run time
+    (default: each file's ``hot-threshold``). Such a run checks every file in this process,
+    without the cache: the annotation needs each file's ``ast``, which neither keeps.
+    """
     resolver = resolver or ConfigResolver()
     run = RunReport()
     found = list(discover(paths, resolver, force_exclude=force_exclude, errors=run.errors))
-    join = ProfileJoin(profile, [str(t.path) for t in found]) if profile is not None else None
-    # PCM402 runs where it may be promoted: files whose cache candidates were probed.
-    promotable = {Path(s.file).name for s in profile.sites if s.code == PROMOTABLE} if (
-        profile is not None) else set()
-    for done, target in enumerate(found, 1):
-        if join is None:
-            _process_isolated(target, mode, unsafe, run)
-        else:
-            _process_annotated(target, mode, unsafe, run, join, hot, promotable)
+    if profile is not None:
+        _check_profiled(found, mode, unsafe, run, progress, profile, hot)
+        return run
+    store = ResultCache(directory_override(cache_dir)) if cache else None
+    outcomes: list[FileReport | ToolError | None] = [None] * len(found)
+    done = 0
+
+    def finished(index: int, outcome: FileReport | ToolError) -> None:
+        nonlocal done
+        outcomes[index] = outcome
+        done += 1
         if progress is not None:
             progress(done, len(found))
-    if join is not None and profile is not None:
-        run.notes.extend(join.notes())
-        run.notes.extend(cache_notes(profile, join))
+
+    with workers.tuned_gc():
+        tasks: list[_Task] = []
+        indexes: list[int] = []
+        for index, target in enumerate(found):
+            raw = None
+            if store is not None:
+                verify = mode is not FixMode.CHECK  # fixing never trusts a time stamp
+                lookup = store.lookup(target.path, target.settings, verify=verify)
+                hit = _from_cache(target, lookup.result, lookup.raw, mode, unsafe)
+                if hit is not None:
+                    finished(index, hit)
+                    continue
+                raw = lookup.raw
+            tasks.append(_Task(target, mode, unsafe, raw, store is not None))
+            indexes.append(index)
+        count = jobs if jobs is not None else workers.default_jobs(len(tasks))
+        for index, outcome in _checked(tasks, count):
+            if isinstance(outcome, ToolError):
+                finished(indexes[index], outcome)
+                continue
+            if store is not None and outcome.stamp is not None:
+                _to_cache(store, found[indexes[index]], outcome, mode)
+            finished(indexes[index], outcome.report)
+    for result in outcomes:
+        if isinstance(result, FileReport):
+            run.files.append(result)
+        elif isinstance(result, ToolError):
+            run.errors.append(result)
+    if store is not None:
+        store.save()
+        run.cache = store.stats
     return run
+
+
+@dataclass(frozen=True)
+class _Task:
+    """One file for a worker: what to do, and its bytes if the cache lookup read them."""
+
+    target: Target
+    mode: FixMode
+    unsafe: bool | None
+    raw: bytes | None
+    stamp: bool
+
+
+@dataclass
+class _Checked:
+    """A task's outcome: the report, the stamp of the bytes read (for the cache), and whether
+    they could be decoded."""
+
+    report: FileReport
+    stamp: FileStamp | None
+    decoded: bool
+
+
+def _check_task(task: _Task) -> _Checked:
+    """Read (unless read already), check and fix one file; with the stamp of what was read,
+    for the cache (taken before reading: a file changed in between is checked again next
+    time, never served stale)."""
+    target = task.target
+    try:
+        stat = os.stat(target.path) if task.stamp else None
+        raw = task.raw if task.raw is not None else target.path.read_bytes()
+    except OSError as exc:
+        message = f"cannot read file: {exc.strerror or exc}"
+        return _Checked(
+            _unreadable(display_path(target.path), message, target.settings), None, False
+        )
+    stamp = FileStamp.of(raw, stat) if stat is not None else None
+    report = _process_bytes(target, raw, task.mode, task.unsafe)
+    decoded = report.original is not None
+    if not (report.diagnostics or report.errors or report.changed):
+        # Nothing to show: the text need not be kept (or sent back by a worker).
+        report.original = report.notebook = report.layout = None
+    return _Checked(report, stamp, decoded)
+
+
+_Outcome = Union[_Checked, ToolError]
+
+
+def _checked(tasks: Sequence[_Task], jobs: int) -> Iterable[tuple[int, _Outcome]]:
+    """Each task's outcome, by index: in this process, or spread over worker processes."""
+    if jobs <= 1 or len(tasks) <= 1:
+        for index, task in enumerate(tasks):
+            try:
+                yield index, _check_task(task)
+            except Exception as exc:  # a bug costs this file its check, not the run
+                if engine.DEBUG:
+                    raise
+                path = display_path(task.target.path)
+                yield index, ToolError(path, f"internal error: {exc!r}")
+        return
+    sizes = [_size(task.target.path) for task in tasks]
+    for done in workers.run(_check_task, tasks, min(jobs, len(tasks)), sizes=sizes):
+        if isinstance(done.result, workers.TaskFailed):
+            failure = done.result
+            if engine.DEBUG and not failure.crashed:
+                raise RuntimeError(f"{failure.message} in a worker:\n{failure.details}")
+            path = display_path(tasks[done.index].target.path)
+            yield done.index, ToolError(path, f"internal error: {failure.message}")
+        else:
+            yield done.index, done.result
+
+
+def _size(path: Path) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _from_cache(
+    target: Target,
+    result: CachedResult | None,
+    raw: bytes | None,
+    mode: FixMode,
+    unsafe: bool | None,
+) -> FileReport | None:
+    """The report a cached result stands for, when ``mode`` has nothing more to do with the
+    file (checking; fixing a file with nothing to fix; adding noqa to a file with nothing
+    reported)."""
+    if result is None:
+        return None
+    if mode is FixMode.ADD_NOQA and result.diagnostics:
+        return None
+    if mode in (FixMode.WRITE, FixMode.PREVIEW) and any(d.fix for d in result.diagnostics):
+        return None
+    display = display_path(target.path)
+    original = notebook = None
+    if raw is not None and result.decoded:
+        try:
+            if is_notebook(target.path):
+                notebook = Notebook.parse(raw)
+                original = SourceText(notebook.python)
+            else:
+                original = SourceText.decode(raw)
+        except (DecodeError, NotebookError):
+            return None
+    return FileReport(
+        display,
+        list(result.diagnostics),
+        [ToolError(display, message) for message in result.errors],
+        original,
+        suppressed=result.suppressed,
+        unsafe_fixes=target.settings.unsafe_fixes if unsafe is None else unsafe,
+        notebook=notebook,
+        layout=notebook.layout if notebook is not None else None,
+    )
+
+
+def _to_cache(store: ResultCache, target: Target, checked: _Checked, mode: FixMode) -> None:
+    """Keep what checking found, when the report is exactly that: never a fixed or written
+    file's, or one whose fixes were attempted."""
+    report, stamp = checked.report, checked.stamp
+    if stamp is None:
+        return
+    if mode is not FixMode.CHECK and (
+        report.fixed is not None or report.written or any(d.fix for d in report.diagnostics)
+        or (mode is FixMode.ADD_NOQA and report.diagnostics)
+    ):
+        return
+    result = CachedResult(
+        tuple(report.diagnostics),
+        tuple(error.message for error in report.errors),
+        report.suppressed,
+        checked.decoded,
+    )
+    store.store(target.path, target.settings, stamp, result)
+
+
+def clean_caches(
+    root: Path, resolver: ConfigResolver, cache_dir: Path | None = None
+) -> list[Path]:
+    """``perfcodemod clean``: remove the result caches under ``root`` and the one the
+    settings name (``cache_dir``, ``PERFCODEMOD_CACHE_DIR`` or ``cache-dir``); directories
+    without perfcodemod's ``CACHEDIR.TAG`` are left alone. Returns what was removed."""
+    candidates = []
+    for directory, subdirectories, _ in os.walk(root):
+        if cache_module.DIRECTORY_NAME in subdirectories:
+            candidates.append(Path(directory) / cache_module.DIRECTORY_NAME)
+        subdirectories[:] = [
+            d for d in subdirectories if d not in {".git", cache_module.DIRECTORY_NAME}
+        ]
+    override = cache_module.directory_override(cache_dir)
+    candidates.append(cache_module.cache_directory(resolver.default, override))
+    unique = list(dict.fromkeys(Path(os.path.abspath(c)) for c in candidates))
+    return cache_module.clean(unique)
+
+
+def _check_profiled(
+    found: list[Target],
+    mode: FixMode,
+    unsafe: bool | None,
+    run: RunReport,
+    progress: ProgressCallback | None,
+    profile: Profile,
+    hot: float | None,
+) -> None:
+    """``check_paths`` with a profile: each file checked and annotated in turn."""
+    from perfcodemod.profile.annotate import ProfileJoin
+    from perfcodemod.profile.decisions import PROMOTABLE
+
+    join = ProfileJoin(profile, [str(t.path) for t in found])
+    # PCM402 runs where it may be promoted: files whose cache candidates were probed.
+    promotable = {Path(s.file).name for s in profile.sites if s.code == PROMOTABLE}
+    for done, target in enumerate(found, 1):
+        _process_annotated(target, mode, unsafe, run, join, hot, promotable)
+        if progress is not None:
+            progress(done, len(found))
+    run.notes.extend(join.notes())
+    run.notes.extend(cache_notes(profile, join))
 
 
 def _process_annotated(
@@ -675,6 +941,9 @@ def check_for_editor(
     The language server calls this; its ``profile`` setting gives ``profiles``. They are read
     and joined once, and again only when one of the files changes on disk.
     """
+    from perfcodemod.profile import ProfileError
+    from perfcodemod.profile.decisions import PROMOTABLE
+
     if not profiles:
         report = check_source(code, path, settings)
         return EditorCheck(report, [None] * len(report.diagnostics))
@@ -698,6 +967,9 @@ _EDITOR_JOINS: dict[tuple[tuple[str, int, int], ...], ProfileJoin] = {}
 
 
 def _editor_join(profiles: Sequence[Path]) -> ProfileJoin:
+    from perfcodemod.profile import ProfileError, load_profiles
+    from perfcodemod.profile.annotate import ProfileJoin
+
     key = []
     for profile in profiles:
         try:
@@ -720,6 +992,8 @@ def evidence_settings(settings: Settings) -> Settings:
     (a loop whose items may recur), so that the evidence can report it when its function is
     hot and a cache would hit (``annotate_*`` keeps it only then): whether arguments repeat
     is a measurement, which the probes make."""
+    from perfcodemod.profile.decisions import CACHING_FAMILY, POSSIBLE_REPEATS, PROMOTABLE
+
     if _ignores(settings, PROMOTABLE):
         return settings
     caching = dict(settings.family_options.get(CACHING_FAMILY, {}))
@@ -740,6 +1014,9 @@ def _ignores(settings: Settings, code: str) -> bool:
 
 def profile_selection(settings: Settings, path: str | Path | None) -> Selection:
     """What the user's (not the evidence's) settings say about PCM402 for one file."""
+    from perfcodemod.profile.annotate import Selection
+    from perfcodemod.profile.decisions import PROMOTABLE
+
     selected = any(rule.code == PROMOTABLE for rule in settings.rules_for(path))
     return Selection(pcm402_selected=selected, pcm402_allowed=not _ignores(settings, PROMOTABLE))
 
@@ -755,6 +1032,8 @@ def annotate_report(
     """Annotate one file's diagnostics in place (``Diagnostic.profile``), drop or demote what
     the evidence says to, and return the report. Pass a ``ProfileJoin`` made once
     (``ProfileJoin(profile)``) when annotating many reports one at a time (an editor)."""
+    from perfcodemod.profile.annotate import ProfileJoin
+
     join = profile if isinstance(profile, ProfileJoin) else ProfileJoin(profile, [report.path])
     if report.original is None:
         return report
@@ -780,6 +1059,8 @@ def annotate_run(
     """Annotate every report of a run with one (merged) profile; notes go to ``run.notes``.
     ``hot`` (a fraction) keeps only findings at or above that share of run time; without it,
     each file's configured ``hot-threshold`` applies."""
+    from perfcodemod.profile.annotate import ProfileJoin, Selection
+
     join = ProfileJoin(profile, [r.path for r in run.files])
     for report in run.files:
         threshold = hot
@@ -808,6 +1089,8 @@ def cache_notes(profile: Profile, join: ProfileJoin) -> list[str]:
 
 def rank_statically(run: RunReport) -> RunReport:
     """Without a profile: annotate each diagnostic with the static estimate."""
+    from perfcodemod.profile.static import StaticEstimator
+
     for report in run.files:
         if report.original is None or not report.diagnostics:
             continue
@@ -842,6 +1125,8 @@ def probe_sites(
 ) -> Iterator[tuple[str, list[SiteSpec]]]:
     """The sites ``perfcodemod profile`` probes: every finding under ``paths`` (the
     program's own code), with the opt-in cache candidate PCM402 as well."""
+    from perfcodemod.profile.probes import SiteSpec
+
     resolver = resolver or ConfigResolver()
     for target in discover(list(paths), resolver):
         target = replace(target, settings=evidence_settings(target.settings))
@@ -860,6 +1145,8 @@ def record_profile(
     program: Program, options: RecordOptions, resolver: ConfigResolver | None = None
 ) -> Recording:
     """Run a program in this process and write its profile (``perfcodemod profile``)."""
+    from perfcodemod.profile.record import record as _record
+
 
     def sites(paths: list[Path]) -> Iterator[tuple[str, list[SiteSpec]]]:
         return probe_sites(paths, resolver)
@@ -871,6 +1158,7 @@ def build_tickets(run: RunReport, profile: Profile | None) -> TicketReport:
     """The plan's optimisation tickets for an annotated run (``annotate_run``, or
     ``rank_statically`` without a profile): per function, with each finding's fix as a diff."""
     from perfcodemod.profile.join import function_spans
+    from perfcodemod.profile.tickets import Finding, build, fix_diff
 
     findings: list[Finding] = []
     function_lines: dict[tuple[str, str], int] = {}
@@ -925,6 +1213,7 @@ def verify_paths(
     file's ``hot-threshold``) only those at or above that share of run time. The run's
     reports describe the files as the run left them; see ``perfcodemod.verify``."""
     from perfcodemod import verify
+    from perfcodemod.profile.annotate import ProfileJoin
 
     resolver = resolver or ConfigResolver()
     options = verify.VerifyOptions(

@@ -14,22 +14,20 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO, TypeVar
 
-from perfcodemod import __version__, api, docs, output, progress, registry
-from perfcodemod.config import (
-    ConfigError,
-    ConfigResolver,
-    Overrides,
-    parse_share,
-    split_selectors,
-    validate_overrides,
-)
-from perfcodemod.files import DiscoveryError, display_path, force_excluded
+from perfcodemod import __version__
+
+if TYPE_CHECKING:
+    from perfcodemod import api
+    from perfcodemod.config import ConfigResolver, Overrides
+
+# Start-up: `--version` imports nothing more, `rule` the registry and that rule's module, and
+# `check` what checking needs; LibCST only when a file has something to parse (see lazycst).
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_ERROR = 0, 1, 2
 T = TypeVar("T")
-SUBCOMMANDS = ("check", "rule", "server", "profile", "report")
+SUBCOMMANDS = ("check", "rule", "server", "clean", "profile", "report")
 #: The default of ``--output-format`` when set (as ruff's ``RUFF_OUTPUT_FORMAT``).
 OUTPUT_FORMAT_VARIABLE = "PERFCODEMOD_OUTPUT_FORMAT"
 
@@ -42,6 +40,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _check_parser() -> argparse.ArgumentParser:
+    from perfcodemod import output
+
     parser = _Parser(
         prog="perfcodemod check",
         description="Find performance antipatterns in Python files and fix them.",
@@ -126,6 +126,34 @@ def _check_parser() -> argparse.ArgumentParser:
                      help="the name of the file read from standard input (for config and output)")
     out.add_argument("-q", "--quiet", action="store_true", help="print diagnostics only")
     parser.add_argument("-V", "--version", action="version", version=f"perfcodemod {__version__}")
+    speed = parser.add_argument_group("speed")
+    speed.add_argument("-j", "--jobs", type=_jobs, metavar="N",
+                       help="worker processes (default: the cores available; 1 for a few files)")
+    speed.add_argument("--no-cache", action="store_true",
+                       help="check every file again, ignoring and not writing the result cache")
+    speed.add_argument("--cache-dir", type=Path, metavar="DIR",
+                       help="where to keep the result cache (default: .perfcodemod_cache in the "
+                       "project root; also PERFCODEMOD_CACHE_DIR or the cache-dir setting)")
+    return parser
+
+
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of jobs: {value!r}") from None
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"at least one job, not {jobs}")
+    return jobs
+
+
+def _clean_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="perfcodemod clean",
+        description="Remove the result caches of the current directory and its subdirectories "
+        "(and the one --cache-dir, PERFCODEMOD_CACHE_DIR or the configuration names).",
+    )
+    parser.add_argument("--cache-dir", type=Path, metavar="DIR", help="also remove this cache")
     return parser
 
 
@@ -211,6 +239,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return EXIT_CLEAN
         if args and args[0] == "rule":
             return _rule(_rule_parser().parse_args(args[1:]))
+        if args and args[0] == "clean":
+            return _clean(_clean_parser().parse_args(args[1:]))
         if args and args[0] == "profile":
             return _profile(args[1:])
         if args and args[0] == "report":
@@ -263,13 +293,15 @@ def _top_help(stream: TextIO) -> None:
         "       perfcodemod rule CODE | --all\n"
         "       perfcodemod profile [-o FILE] [--] script.py ARGS | -m MODULE ARGS\n"
         "       perfcodemod report --profile FILE [PATHS...]\n"
-        "       perfcodemod server\n\n"
+        "       perfcodemod server\n"
+        "       perfcodemod clean\n\n"
         "commands:\n"
         "  check   find (and with --fix, fix) performance antipatterns (the default)\n"
         "  rule    show a rule's documentation\n"
         "  profile run a program and record where its time goes (perfcodemod.prof.json)\n"
         "  report  optimisation tickets for the findings a profile says are hot\n"
-        "  server  the language server for editors (LSP over stdio; needs perfcodemod[lsp])\n\n"
+        "  server  the language server for editors (LSP over stdio; needs perfcodemod[lsp])\n"
+        "  clean   remove the result caches under the current directory\n\n"
         "Run `perfcodemod check --help` for the options.\n"
     )
 
@@ -280,6 +312,8 @@ def _error(message: str) -> int:
 
 
 def _rule(args: argparse.Namespace) -> int:
+    from perfcodemod import docs, registry
+
     rule = None
     if args.all:
         rules = list(registry.all_rules())
@@ -309,6 +343,19 @@ def _rule(args: argparse.Namespace) -> int:
         print(json.dumps(payload if rule is None else payload[0], indent=2))
     else:
         print("\n---\n\n".join(docs.render(r) for r in rules), end="")
+    return EXIT_CLEAN
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from perfcodemod import api
+    from perfcodemod.config import ConfigError, ConfigResolver
+
+    try:
+        removed = api.clean_caches(Path("."), ConfigResolver(), args.cache_dir)
+    except ConfigError as exc:
+        return _error(str(exc))
+    for directory in removed:
+        print(f"Removed {directory}", file=sys.stderr)
     return EXIT_CLEAN
 
 
@@ -342,6 +389,8 @@ def _profile_parser() -> argparse.ArgumentParser:
 
 def _split_program(args: Sequence[str]) -> tuple[list[str], api.Program | None]:
     """perfcodemod's options, and the program (everything from the script or ``-m``)."""
+    from perfcodemod import api
+
     takes_value = {"-o", "--output", "--interval", "--sampler", "--probe-path"}
     index = 0
     while index < len(args):
@@ -369,6 +418,10 @@ def _split_program(args: Sequence[str]) -> tuple[list[str], api.Program | None]:
 
 
 def _profile(argv: Sequence[str]) -> int:
+    from perfcodemod import api
+    from perfcodemod.config import ConfigError
+    from perfcodemod.files import DiscoveryError
+
     own, program = _split_program(argv)
     parser = _profile_parser()
     args = parser.parse_args(own)
@@ -432,6 +485,16 @@ def _report_parser() -> argparse.ArgumentParser:
 
 
 def _tickets(args: argparse.Namespace) -> int:
+    from perfcodemod import api, output
+    from perfcodemod.config import (
+        ConfigError,
+        ConfigResolver,
+        Overrides,
+        split_selectors,
+        validate_overrides,
+    )
+    from perfcodemod.files import DiscoveryError
+
     overrides = Overrides(
         select=split_selectors(args.select),
         extend_select=split_selectors(args.extend_select) or (),
@@ -469,6 +532,8 @@ def _tickets(args: argparse.Namespace) -> int:
 
 
 def _overrides(args: argparse.Namespace) -> Overrides:
+    from perfcodemod.config import Overrides, split_selectors
+
     return Overrides(
         select=split_selectors(args.select),
         extend_select=split_selectors(args.extend_select) or (),
@@ -486,6 +551,8 @@ def _overrides(args: argparse.Namespace) -> Overrides:
 def _output_format(args: argparse.Namespace) -> str | None:
     """``--output-format``, else ``$PERFCODEMOD_OUTPUT_FORMAT``, else ``text``; None (after an
     error message) when the variable names no format."""
+    from perfcodemod import output
+
     if args.output_format:
         return str(args.output_format)
     value = os.environ.get(OUTPUT_FORMAT_VARIABLE, "").strip()
@@ -499,6 +566,10 @@ def _output_format(args: argparse.Namespace) -> str | None:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from perfcodemod import api, progress
+    from perfcodemod.config import ConfigError, ConfigResolver, validate_overrides
+    from perfcodemod.files import DiscoveryError
+
     args.output_format = _output_format(args)
     if args.output_format is None:
         return EXIT_ERROR
@@ -537,7 +608,8 @@ def _check(args: argparse.Namespace) -> int:
         try:
             run = api.check_paths(
                 paths, resolver, mode=mode, unsafe=args.unsafe_fixes,
-                force_exclude=args.force_exclude, progress=shown, profile=profile, hot=hot,
+                force_exclude=args.force_exclude, progress=shown, jobs=args.jobs,
+                cache=not args.no_cache, cache_dir=args.cache_dir, profile=profile, hot=hot,
             )
         finally:
             if shown is not None:
@@ -582,6 +654,7 @@ def _verification_usage(args: argparse.Namespace, stdin: bool) -> str | None:
 
 def _check_verified(args: argparse.Namespace, resolver: ConfigResolver) -> int:
     """``--fix --verify CMD`` / ``--fix --bench CMD``: fixes kept only where CMD passes."""
+    from perfcodemod import api, output
     from perfcodemod.output import verification
 
     def events(message: str) -> None:
@@ -622,6 +695,9 @@ def _check_verified(args: argparse.Namespace, resolver: ConfigResolver) -> int:
 
 def _profile_options(args: argparse.Namespace) -> tuple[api.Profile | None, float | None]:
     """``--profile`` files, read and merged, and ``--hot`` as a fraction."""
+    from perfcodemod import api
+    from perfcodemod.config import ConfigError, parse_share
+
     hot = parse_share(args.hot, "--hot") if args.hot is not None else None
     if not args.profile:
         if hot is not None:
@@ -634,6 +710,8 @@ def _profile_options(args: argparse.Namespace) -> tuple[api.Profile | None, floa
 
 
 def _report(args: argparse.Namespace, run: api.RunReport, mode: api.FixMode) -> int:
+    from perfcodemod import api, output
+
     for note in run.notes:
         print(f"note: {note}", file=sys.stderr)
     errors = run.all_errors
@@ -663,6 +741,7 @@ def _report(args: argparse.Namespace, run: api.RunReport, mode: api.FixMode) -> 
         sys.stdout.write(output.render(args.output_format, run.files, options))
     elif args.statistics:
         sys.stdout.write(output.statistics(run))
+        sys.stdout.write(output.cache_statistics(run))
     else:
         sys.stdout.write(output.render(args.output_format, run.files, options))
         if show_dropped:
@@ -693,6 +772,9 @@ def _exit_code(args: argparse.Namespace, run: api.RunReport, errors: Sequence[ob
 
 
 def _check_stdin(args: argparse.Namespace, resolver: ConfigResolver) -> int:
+    from perfcodemod import api
+    from perfcodemod.files import display_path, force_excluded
+
     name = args.stdin_filename
     path = Path(name) if name else None
     settings = resolver.for_path(path) if path is not None else resolver.default

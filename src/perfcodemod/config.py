@@ -23,11 +23,6 @@ from perfcodemod import globs, registry
 from perfcodemod.diagnostic import Applicability
 from perfcodemod.rule import OptionSpec, Rule
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on older Pythons only
-    import tomli as tomllib
-
 CONFIG_FILES = (".perfcodemod.toml", "perfcodemod.toml", "pyproject.toml")
 PARSE_ERROR_CODE = "PCM001"
 DEFAULT_TARGET_VERSION = (3, 9)
@@ -103,16 +98,24 @@ class Settings:
 
     # -- rule selection --
 
-    def selected_rules(self) -> tuple[type[Rule], ...]:
+    def selected_codes(self) -> tuple[str, ...]:
+        """The codes of the selected rules (importing no rule)."""
         return _selected(((self.select, self.extend_select, self.ignore), *self.extra_selections))
+
+    def codes_for(self, path: Path | str | None) -> tuple[str, ...]:
+        """The selected codes minus the per-file ignores that match ``path``."""
+        codes = self.selected_codes()
+        ignored = self.per_file_ignored(path)
+        if not ignored:
+            return codes
+        return tuple(code for code in codes if not any(code.startswith(s) for s in ignored))
+
+    def selected_rules(self) -> tuple[type[Rule], ...]:
+        return tuple(registry.rule_class(code) for code in self.selected_codes())
 
     def rules_for(self, path: Path | str | None) -> tuple[type[Rule], ...]:
         """The selected rules minus the per-file ignores that match ``path``."""
-        rules = self.selected_rules()
-        ignored = self.per_file_ignored(path)
-        if not ignored:
-            return rules
-        return tuple(rule for rule in rules if not any(rule.code.startswith(s) for s in ignored))
+        return tuple(registry.rule_class(code) for code in self.codes_for(path))
 
     def per_file_ignored(self, path: Path | str | None) -> tuple[str, ...]:
         if path is None or not self.per_file_ignores:
@@ -142,10 +145,10 @@ class Settings:
     def is_excluded(self, path: Path, *, is_dir: bool = False) -> bool:
         """Whether ``path`` itself matches ``exclude``/``extend-exclude`` (its parents are
         checked as directories while walking; see ``files.force_excluded`` for the rest)."""
-        for pattern in (*self.exclude, *self.extend_exclude):
-            if path_matches(path, pattern, self.root):
-                return True
-        return False
+        names, patterns = _split_excludes((*self.exclude, *self.extend_exclude))
+        if path.name in names:
+            return True
+        return any(path_matches(path, pattern, self.root) for pattern in patterns)
 
     def is_included(self, path: Path) -> bool:
         """Whether a file found by walking a directory is checked: it matches ``include`` or
@@ -197,29 +200,30 @@ def _most_specific(code: str, selectors: Iterable[str]) -> int:
     return best
 
 
-_SELECTION_CACHE: dict[tuple[Selection, ...], tuple[type[Rule], ...]] = {}
+_SELECTION_CACHE: dict[tuple[Selection, ...], tuple[str, ...]] = {}
 
 
-def _selected(layers: tuple[Selection, ...]) -> tuple[type[Rule], ...]:
+def _selected(layers: tuple[Selection, ...]) -> tuple[str, ...]:
     """Apply selection layers in order, as ruff does: within a layer the most specific
     selector wins (an ignore wins a tie); a layer with ``select`` starts from nothing, one
-    without adjusts the previous result. PCM001 is on unless a layer ignores it explicitly."""
+    without adjusts the previous result. PCM001 is on unless a layer ignores it explicitly.
+    Codes only: no rule module is imported here (see ``registry``)."""
     cached = _SELECTION_CACHE.get(layers)
     if cached is not None:
         return cached
-    rules = registry.all_rules()
-    enabled = {rule.code for rule in rules if rule.default_enabled}
+    codes = registry.codes()
+    enabled = {code for code in codes if _default_enabled(code)}
     parse_error_on = True
     for select, extend_select, ignore in layers:
         chosen = (*(select or ()), *extend_select)
         decisions: dict[str, bool] = {}
-        for rule in rules:
-            selected = _most_specific(rule.code, chosen)
-            ignored = _most_specific(rule.code, ignore)
+        for code in codes:
+            selected = _most_specific(code, chosen)
+            ignored = _most_specific(code, ignore)
             if ignored >= 0 and ignored >= selected:
-                decisions[rule.code] = False
+                decisions[code] = False
             elif selected >= 0:
-                decisions[rule.code] = True
+                decisions[code] = True
         if select is not None:
             enabled = {code for code, on in decisions.items() if on}
         else:
@@ -231,9 +235,35 @@ def _selected(layers: tuple[Selection, ...]) -> tuple[type[Rule], ...]:
         enabled.add(PARSE_ERROR_CODE)
     else:
         enabled.discard(PARSE_ERROR_CODE)
-    result = tuple(rule for rule in rules if rule.code in enabled)
+    result = tuple(code for code in codes if code in enabled)
     _SELECTION_CACHE[layers] = result
     return result
+
+
+def _default_enabled(code: str) -> bool:
+    entry = registry.entry(code)
+    return entry is not None and entry.default_enabled
+
+
+@lru_cache(maxsize=64)
+def _split_excludes(patterns: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The patterns that are plain names (``.git``, ``node_modules``: what ``path_matches``
+    compares with a path's name, here a set lookup: every path of a walk is asked about every
+    pattern) and the others."""
+    names: set[str] = set()
+    others: list[str] = []
+    for pattern in patterns:
+        name = pattern.replace("\\", "/")
+        while name.startswith("./"):
+            name = name[2:]
+        if name != "/":
+            name = name.rstrip("/")
+        # A plain name: no "/" and nothing the glob syntax gives a meaning to.
+        if name and "/" not in name and globs.translate(name, gitignore=False) == re.escape(name):
+            names.add(name)
+        else:
+            others.append(pattern)
+    return frozenset(names), tuple(others)
 
 
 @lru_cache(maxsize=1024)
@@ -466,6 +496,12 @@ def default_settings(root: Path | None = None) -> Settings:
 
 def load_config_file(path: Path) -> Settings | None:
     """Settings from one file; None for a ``pyproject.toml`` without ``[tool.perfcodemod]``."""
+    # Imported here: a run in a directory without configuration never parses TOML.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - exercised on older Pythons only
+        import tomli as tomllib
+
     try:
         raw = path.read_bytes()
     except OSError as exc:

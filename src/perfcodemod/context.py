@@ -9,14 +9,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
-import libcst as cst
-
-from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.lazycst import cst
 from perfcodemod.proposals import FixProposal
 
 if TYPE_CHECKING:
+    from perfcodemod.analysis.facts import ModuleFacts
     from perfcodemod.analysis.scopes import ScopeTree
     from perfcodemod.rule import Rule
 
@@ -29,6 +28,9 @@ class EngineOptions:
     #: ``[tool.perfcodemod.<family>]`` tables, by family.
     family_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     target_version: tuple[int, int] = (3, 9)
+    #: Parse only the method around a candidate of a ``function_local`` rule (off: always the
+    #: whole top-level statement, as the engine did before; the tests compare the two).
+    function_chunks: bool = True
 
 
 @dataclass
@@ -49,15 +51,27 @@ class RuleContext:
         options: EngineOptions,
         first_row: int,
         path: str,
+        code_row: int | None = None,
+        toplevel_row: int | None = None,
+        scope_builder: Callable[[cst.Module], ScopeTree] | None = None,
     ) -> None:
         self.facts = facts
         self.module = module
         self.options = options
+        #: The file row that the chunk's first line stands for (a method chunk's first lines
+        #: are ``class NAME:`` headers standing for the rows above the method).
         self.first_row = first_row
+        #: The file row of the chunk's first line of the file's own code.
+        self.code_row = code_row or first_row
+        #: The first row of the top-level statement holding the chunk.
+        self.toplevel_row = toplevel_row or first_row
         self.path = path
         self.reports: list[Report] = []
         self._parents: dict[cst.CSTNode, cst.CSTNode] | None = None
         self._scope_tree: ScopeTree | None = None
+        #: Builds the chunk's scope tree (``analysis.scopes.ScopeTree``, which the engine
+        #: passes: this module sits below the analyses and never imports them).
+        self._scope_builder = scope_builder
 
     def report(
         self, rule: Rule, node: cst.CSTNode, message: str, fix: FixProposal | None
@@ -75,7 +89,7 @@ class RuleContext:
 
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
         if self._parents is None:
-            self._parents = {child: parent for parent, child in edges(self.module)}
+            self._parents = parent_map(self.module)
         return self._parents.get(node)
 
     def ancestors(self, node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -90,9 +104,9 @@ class RuleContext:
         """Bindings and reads of every name in this chunk (``analysis/scopes.py``), built on
         first use (LibCST's ``ScopeProvider`` answers the same at several times the cost)."""
         if self._scope_tree is None:
-            from perfcodemod.analysis.scopes import ScopeTree
-
-            self._scope_tree = ScopeTree(self.module)
+            if self._scope_builder is None:
+                raise RuntimeError("this RuleContext was made without a scope_builder")
+            self._scope_tree = self._scope_builder(self.module)
         return self._scope_tree
 
     def code_for(self, node: cst.CSTNode) -> str:
@@ -152,10 +166,23 @@ def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
                     yield item
 
 
-def edges(root: cst.CSTNode) -> Iterator[tuple[cst.CSTNode, cst.CSTNode]]:
+def parent_map(root: cst.CSTNode) -> dict[cst.CSTNode, cst.CSTNode]:
+    """Each node's parent under ``root`` (``children``'s walk, inlined: it is built for most
+    chunks, and a generator per node costs as much as the rest of the walk)."""
+    parents: dict[cst.CSTNode, cst.CSTNode] = {}
+    node_type = cst.CSTNode
     stack = [root]
+    pop, push = stack.pop, stack.append
     while stack:
-        node = stack.pop()
-        for child in children(node):
-            yield node, child
-            stack.append(child)
+        node = pop()
+        for name in _child_fields(type(node)):
+            value = getattr(node, name)
+            if isinstance(value, node_type):
+                parents[value] = node
+                push(value)
+            elif isinstance(value, (tuple, list)):
+                for item in value:
+                    if isinstance(item, node_type):
+                        parents[item] = node
+                        push(item)
+    return parents

@@ -246,6 +246,7 @@ def _walk(
             errors.append(ToolError(display_path(directory), message))
             continue
         settings = resolver.for_path(directory)
+        resolved_directory: Path | None = None
         subdirectories: list[Path] = []
         for entry in entries:
             path = directory / entry.name
@@ -269,7 +270,12 @@ def _walk(
                     continue
                 if _excluded(path, settings, gitignore, is_dir=False):
                     continue
-                resolved = _resolve(path)
+                if is_link:
+                    resolved = _resolve(path)
+                else:  # where the directory leads, and this name in it (one lookup each)
+                    if resolved_directory is None:
+                        resolved_directory = _resolve(directory)
+                    resolved = resolved_directory / entry.name
                 if resolved in seen:
                     continue
                 if is_link and not _inside(resolved, roots):

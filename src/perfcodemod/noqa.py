@@ -128,7 +128,7 @@ def filter_suppressed(
     diagnostics: Sequence[Diagnostic], text: str, lines: LineIndex
 ) -> tuple[list[Diagnostic], int]:
     """The diagnostics no noqa comment suppresses, and how many were suppressed."""
-    if not _MENTIONS_NOQA.search(text):
+    if not diagnostics or not _MENTIONS_NOQA.search(text):
         return list(diagnostics), 0
     exemptions = file_exemptions(text)
     kept: list[Diagnostic] = []

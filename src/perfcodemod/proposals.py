@@ -9,17 +9,18 @@ from __future__ import annotations
 import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
-
-import libcst as cst
+from typing import TYPE_CHECKING, Union
 
 from perfcodemod.diagnostic import Applicability
+
+if TYPE_CHECKING:
+    import libcst as cst
 
 #: A pre-check result: an ``ast`` node whose top-level statement must be parsed, or an explicit
 #: inclusive range of rows (for rules that must see two statements in one LibCST module).
 Candidate = Union[ast.AST, tuple[int, int]]
 
-Replacement = Union[cst.CSTNode, cst.FlattenSentinel[cst.CSTNode], cst.RemovalSentinel]
+Replacement = Union["cst.CSTNode", "cst.FlattenSentinel[cst.CSTNode]", "cst.RemovalSentinel"]
 
 
 @dataclass(frozen=True)

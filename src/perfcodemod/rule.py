@@ -20,9 +20,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
-import libcst as cst
-
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.proposals import (
     Candidate,
     Change,
@@ -99,6 +98,12 @@ class Rule:
     default_enabled: ClassVar[bool] = True
     #: Set by the registry from the rule's package (``membership``, ``generators``...).
     family: ClassVar[str] = ""
+    #: True when what the visitor decides about a candidate in a function's body (whether to
+    #: report, where, and the fix) depends on nothing outside the outermost function around it
+    #: but the module's ``ast`` (``context.facts``): the engine may then parse only that
+    #: function when it is a method, not its whole class. Its reports and edits must stay
+    #: inside that function's body; the engine falls back to the whole class when they do not.
+    function_local: ClassVar[bool] = False
 
     VALID: ClassVar[Sequence[str]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()

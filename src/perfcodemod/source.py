@@ -81,6 +81,13 @@ class SourceText:
     def lines(self) -> LineIndex:
         return LineIndex(self.text)
 
+    def __getstate__(self) -> dict[str, object]:
+        # The line index (as large as the text) is rebuilt where it is needed, not pickled
+        # (a worker process sends its reports back to the parent).
+        state = dict(self.__dict__)
+        state.pop("lines", None)
+        return state
+
     @property
     def newline(self) -> str:
         return self.lines.newline

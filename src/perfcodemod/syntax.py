@@ -19,44 +19,29 @@ The rewritten text is only ever given to ``ast``: diagnostics and fixes come fro
 parse of the original text. What cannot be rewritten this way (a ``match`` statement under
 Python 3.9) is a :class:`NewerSyntaxError` naming the Python that can check the file, not a
 syntax error.
+
+This module is the fast path (``ast.parse``, with no LibCST); the LibCST half, imported only
+for a file that ``ast`` rejects, is ``newsyntax.py``.
 """
 
 from __future__ import annotations
 
 import ast
-import re
 import sys
 import warnings
-from collections.abc import Iterator
-from typing import Any
-
-import libcst as cst
-from libcst._nodes.internal import CodegenState
-
-from perfcodemod.context import children
-from perfcodemod.source import LineIndex
 
 #: The nesting depth (brackets) up to which LibCST is asked to parse what ``ast`` rejected;
 #: CPython's own limit is 200, and LibCST's native parser crashes the process far beyond it.
 MAX_DEPTH = 200
 
-_FORMATTED: tuple[type[cst.CSTNode], ...] = tuple(
-    getattr(cst, name) for name in ("FormattedString", "TemplatedString") if hasattr(cst, name)
-)
-_FIELDS: tuple[type[cst.CSTNode], ...] = tuple(
-    getattr(cst, name)
-    for name in ("FormattedStringExpression", "TemplatedStringExpression")
-    if hasattr(cst, name)
-)
-_RUNNING = sys.version_info[:2]
-_LEADING = re.compile(r"(?:[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n))*[ \t\f]*")
+RUNNING = sys.version_info[:2]
 
 
 class NewerSyntaxError(SyntaxError):
     """Valid code for a newer Python, which the running Python's parser cannot read."""
 
     def __init__(self, needed: tuple[int, int], feature: str, row: int, col: int) -> None:
-        running = f"{_RUNNING[0]}.{_RUNNING[1]}"
+        running = f"{RUNNING[0]}.{RUNNING[1]}"
         version = f"{needed[0]}.{needed[1]}"
         super().__init__(
             f"this file uses Python {version} syntax ({feature}), which Python {running} "
@@ -79,62 +64,25 @@ def parse(text: str, path: str = "<unknown>", flags: int = 0) -> ast.Module:
     (``ValueError`` for NUL bytes, ``RecursionError``, ``MemoryError``).
     """
     try:
-        return _ast_parse(text, path, flags)
+        return ast_parse(text, path, flags)
     except SyntaxError as error:
         original = error
-    module = _libcst_parse(text, original)
-    if module is None:
-        raise original
-    try:
-        rewrite = _Rewrite(text, module)
-    except (RecursionError, MemoryError):
-        raise original from None  # too deep for LibCST's code generation
-    try:
-        return _ast_parse(rewrite.older_text(), path, flags)
-    except _CannotRewrite:
-        raise _newer_syntax(rewrite, text, rewritten=False) or original from None
-    except SyntaxError as error:
-        # Positions are the original's: a real error, unless the code holds what is never
-        # rewritten (a `match` statement, under 3.9).
-        raise _newer_syntax(rewrite, text, rewritten=True) or error from None
+    if "nested" in (original.msg or "") or _bracket_depth(text) > MAX_DEPTH:
+        raise original  # LibCST's native parser must not be asked about deep nesting
+    from perfcodemod import newsyntax  # LibCST: only for what ast rejected
+
+    return newsyntax.parse_newer(text, path, flags, original)
 
 
-def _newer_syntax(rewrite: _Rewrite, text: str, rewritten: bool) -> NewerSyntaxError | None:
-    """The error naming the newest construct that the running Python cannot read (if the
-    text was ``rewritten``: of those that are never rewritten), or None when there is none."""
-    newest: tuple[tuple[int, int], str, int] | None = None
-    for needed, feature, offset in rewrite.features():
-        if needed <= _RUNNING or (rewritten and needed > (3, 10)):
-            continue
-        if newest is None or needed > newest[0]:
-            newest = (needed, feature, offset)
-    if newest is None:
-        return None
-    # The node's code starts with its leading comment lines and indentation.
-    leading = _LEADING.match(text, newest[2])
-    row, col = LineIndex(text).position(leading.end() if leading else newest[2])
-    return NewerSyntaxError(newest[0], newest[1], row, col)
-
-
-def _ast_parse(text: str, path: str, flags: int = 0) -> ast.Module:
+def ast_parse(text: str, path: str, flags: int = 0) -> ast.Module:
+    """``ast.parse`` without warnings (SyntaxWarning for invalid escapes and the like)."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SyntaxWarning for invalid escapes and the like
-        if not flags:
-            return ast.parse(text, filename=path)
-        tree = compile(text, path, "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True)
-        assert isinstance(tree, ast.Module)
-        return tree
-
-
-def _libcst_parse(text: str, error: SyntaxError) -> cst.Module | None:
-    """LibCST's tree of ``text``, or None when it is not Python for LibCST either, or when
-    ``ast`` rejected it for nesting (LibCST's native parser must not be asked then)."""
-    if "nested" in (error.msg or "") or _bracket_depth(text) > MAX_DEPTH:
-        return None
-    try:
-        return cst.parse_module(text)
-    except (cst.ParserSyntaxError, RecursionError, MemoryError):
-        return None
+        warnings.simplefilter("ignore")
+        if flags:
+            tree = compile(text, path, "exec", ast.PyCF_ONLY_AST | flags, dont_inherit=True)
+            assert isinstance(tree, ast.Module)
+            return tree
+        return ast.parse(text, filename=path)
 
 
 def _bracket_depth(text: str) -> int:
@@ -150,245 +98,4 @@ def _bracket_depth(text: str) -> int:
     return deepest
 
 
-def _nodes(module: cst.Module) -> Iterator[cst.CSTNode]:
-    """Every node, parents before children (without recursion: the tree may be deep)."""
-    stack: list[cst.CSTNode] = [module]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed(list(children(node))))
-
-
-def _string_parts(node: cst.ConcatenatedString) -> list[cst.CSTNode]:
-    """The strings of an implicit concatenation, in order (a long one nests deeply)."""
-    parts: list[cst.CSTNode] = []
-    stack: list[cst.CSTNode] = [node]
-    while stack:
-        part = stack.pop()
-        if isinstance(part, cst.ConcatenatedString):
-            stack.extend((part.right, part.left))
-        else:
-            parts.append(part)
-    return parts
-
-
-def _is_string_unit(node: cst.CSTNode, parent: cst.CSTNode | None) -> bool:
-    """A string expression as written with a replacement field: an f-string or template
-    string, or an implicit concatenation holding one (its parts are not units of their own)."""
-    if isinstance(parent, cst.ConcatenatedString):
-        return False
-    if isinstance(node, cst.ConcatenatedString):
-        return any(isinstance(part, _FORMATTED) for part in _string_parts(node))
-    return isinstance(node, _FORMATTED)
-
-
-def _feature(node: cst.CSTNode) -> tuple[tuple[int, int], str] | None:
-    """The Python version that ``node``'s syntax needs, and what it is (None: any Python, or a
-    string, whose needs depend on what is in it)."""
-    if isinstance(node, cst.Match):
-        return (3, 10), "a `match` statement"
-    if isinstance(node, cst.TryStar):
-        return (3, 11), "`except*`"
-    if (isinstance(node, cst.Index) and node.star) or (
-        isinstance(node, cst.Annotation) and isinstance(node.annotation, cst.StarredElement)
-    ):
-        return (3, 11), "a star in a subscript or annotation (PEP 646)"
-    if isinstance(node, cst.TypeParam) and node.default is not None:
-        return (3, 13), "a type parameter default (PEP 696)"
-    if isinstance(node, (cst.TypeParameters, cst.TypeAlias)):
-        return (3, 12), "type parameters or a `type` statement (PEP 695)"
-    return None
-
-
-def _string_feature(node: cst.CSTNode) -> tuple[tuple[int, int], str]:
-    parts = _string_parts(node) if isinstance(node, cst.ConcatenatedString) else [node]
-    if any(type(part).__name__ == "TemplatedString" for part in parts):
-        return (3, 14), "a template string (PEP 750)"
-    return (3, 12), "an f-string that only Python 3.12 reads (PEP 701)"
-
-
-class _CannotRewrite(Exception):
-    """A construct that cannot be spelled in older syntax without moving a row or column."""
-
-
-class _Offsets(CodegenState):
-    """Code generation that records where the target nodes' code starts and ends (LibCST's
-    ``PositionProvider`` records every node, at several times the cost)."""
-
-    def __init__(self, module: cst.Module, targets: set[cst.CSTNode]) -> None:
-        super().__init__(
-            default_indent=module.default_indent, default_newline=module.default_newline
-        )
-        self.targets = targets
-        self.offset = 0
-        self.found: dict[cst.CSTNode, tuple[int, int]] = {}
-        self._open: dict[cst.CSTNode, int] = {}
-
-    def add_token(self, value: str) -> None:
-        self.tokens.append(value)
-        self.offset += len(value)
-
-    def add_indent_tokens(self) -> None:
-        for token in self.indent_tokens:
-            self.add_token(token)
-
-    def pop_trailing_newline(self) -> None:
-        if self.tokens:
-            self.offset -= len(self.tokens.pop())
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        if node in self.targets:
-            self._open[node] = self.offset
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        if node in self.targets:
-            self.found[node] = (self._open.pop(node), self.offset)
-
-
-class _Rewrite:
-    """The module's text with newer constructs spelled in older syntax, in place."""
-
-    def __init__(self, text: str, module: cst.Module) -> None:
-        self.text = text
-        self.module = module
-        #: The nodes that need a newer Python than 3.9 (or may: string units), in order.
-        self.found: list[cst.CSTNode] = []
-        targets: set[cst.CSTNode] = set()
-        stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(module, None)]
-        while stack:
-            node, parent = stack.pop()
-            if (
-                _feature(node) is not None
-                or isinstance(node, cst.ExceptStarHandler)
-                or _is_string_unit(node, parent)
-            ):
-                self.found.append(node)
-                targets.add(node)
-                targets.update(_parts_to_place(node))
-            stack.extend((child, node) for child in reversed(list(children(node))))
-        state = _Offsets(module, targets)
-        module._codegen(state)
-        self.offsets = state.found
-        #: LibCST gives back the text it read (not quite always: it drops the whitespace
-        #: after an f-string's ``!r``, which 3.12 allows); if not, offsets cannot be trusted.
-        self.exact = "".join(state.tokens) == text
-        self._readable: dict[cst.CSTNode, bool] = {}
-
-    def readable(self, node: cst.CSTNode) -> bool:
-        """The running Python reads this string unit as written (a string nested in one of
-        its fields is checked on its own)."""
-        known = self._readable.get(node)
-        if known is None:
-            start, end = self.offsets[node]
-            try:
-                _ast_parse(f"({self.text[start:end]}\n)", "<string>")
-                known = True
-            except (SyntaxError, ValueError):
-                known = False
-            self._readable[node] = known
-        return known
-
-    def features(self) -> Iterator[tuple[tuple[int, int], str, int]]:
-        """(Python version, what, offset) of each construct that needs a newer Python than 3.9
-        (strings: than the running one)."""
-        for node in self.found:
-            found = _feature(node)
-            if found is None:
-                if isinstance(node, cst.ExceptStarHandler) or self.readable(node):
-                    continue
-                found = _string_feature(node)
-            yield found[0], found[1], self.offsets[node][0]
-
-    def older_text(self) -> str:
-        if not self.exact:
-            raise _CannotRewrite
-        chars = list(self.text)
-        for node in self.found:
-            if isinstance(node, cst.TypeParameters):
-                self.blank(chars, *self.offsets[node])
-            elif isinstance(node, cst.TypeAlias):
-                self.alias_as_assignment(chars, node)
-            elif isinstance(node, cst.ExceptStarHandler):
-                assert node.type is not None  # `except*` always names what it catches
-                star = self.text.rindex("*", 0, self.offsets[node.type][0])
-                chars[star] = " "
-            elif isinstance(node, cst.Index):
-                chars[self.offsets[node][0]] = " "
-            elif isinstance(node, cst.Annotation):
-                chars[self.offsets[node.annotation][0]] = " "
-            elif _is_string_unit(node, None) and not self.readable(node):
-                self.fields_as_tuple(chars, node)
-        return "".join(chars)
-
-    def blank(self, chars: list[str], start: int, end: int) -> None:
-        """Spaces over ``[start, end)``, its line breaks kept (continued with a backslash)."""
-        text = self.text
-        for index in range(start, end):
-            char = text[index]
-            if char not in "\r\n":
-                chars[index] = " "
-            elif not (char == "\n" and index > start and text[index - 1] == "\r"):
-                before = index - 1
-                if before < start or text[before] in "\r\n":
-                    raise _CannotRewrite  # an empty line, which a backslash cannot continue
-                chars[before] = "\\"
-
-    def alias_as_assignment(self, chars: list[str], node: cst.TypeAlias) -> None:
-        """``type X[T] = value`` -> ``X         = value`` (on the rows it had; the name
-        moves to where ``type`` was, the value stays)."""
-        start = self.offsets[node][0]
-        head = node.type_parameters or node.name
-        equal = self.text.index("=", self.offsets[head][1])
-        self.blank(chars, start, equal)
-        name = node.name.value
-        chars[start : start + len(name)] = name
-
-    def fields_as_tuple(self, chars: list[str], node: cst.CSTNode) -> None:
-        """``f"a{x!r:>{w}}b" "c"`` -> ``(   x,   w,     )``: every replacement field's
-        expression where it was, a comma right after each, the rest blank (line breaks kept:
-        they are inside the parentheses)."""
-        start, end = self.offsets[node]
-        kept = sorted(
-            (self.offsets[field][0] + 1, self.offsets[field.expression][1])
-            for field in _fields(node)
-        )
-        position = start
-        for kept_start, kept_end in [*kept, (end, end)]:
-            for index in range(position, kept_start):
-                if self.text[index] not in "\r\n":
-                    chars[index] = " "
-            if kept_end < end:
-                chars[kept_end] = ","
-                position = kept_end + 1
-        chars[start] = "("
-        chars[end - 1] = ")"
-
-
-def _parts_to_place(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The parts of a found node whose offsets its rewriting needs."""
-    if isinstance(node, cst.TypeAlias):
-        yield node.type_parameters or node.name
-    elif isinstance(node, cst.ExceptStarHandler) and node.type is not None:
-        yield node.type
-    elif isinstance(node, cst.Annotation):
-        yield node.annotation
-    elif _is_string_unit(node, None):
-        for field in _fields(node):
-            yield field
-            yield field.expression
-
-
-def _fields(node: cst.CSTNode) -> Iterator[Any]:
-    """The replacement fields of a string unit, with those nested in format specs (not those
-    of strings inside the fields' expressions: each string is rewritten on its own)."""
-    parts = _string_parts(node) if isinstance(node, cst.ConcatenatedString) else [node]
-    while parts:
-        part = parts.pop()
-        if isinstance(part, _FIELDS):
-            yield part
-            parts.extend(getattr(part, "format_spec", None) or ())
-        elif isinstance(part, _FORMATTED):
-            parts.extend(getattr(part, "parts", ()))
-
-
-__all__ = ["MAX_DEPTH", "NewerSyntaxError", "parse"]
+__all__ = ["MAX_DEPTH", "NewerSyntaxError", "ast_parse", "parse"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Union
 
-import libcst as cst
+from perfcodemod.lazycst import cst
 
 
 def set_display(node: cst.List | cst.Tuple) -> cst.Set:
@@ -79,8 +79,8 @@ def set_comprehension_from(comp: cst.ListComp) -> cst.SetComp:
     )
 
 
-_Opening = Union[cst.LeftSquareBracket, cst.LeftCurlyBrace]
-_Closing = Union[cst.RightSquareBracket, cst.RightCurlyBrace]
+_Opening = Union["cst.LeftSquareBracket", "cst.LeftCurlyBrace"]
+_Closing = Union["cst.RightSquareBracket", "cst.RightCurlyBrace"]
 
 
 def _brackets(comp: cst.ListComp | cst.SetComp) -> tuple[_Opening, _Closing]:

@@ -13,6 +13,7 @@ import libcst as cst
 import pytest
 
 from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.scopes import ScopeTree
 from perfcodemod.context import EngineOptions, RuleContext, children
 
 NodeT = TypeVar("NodeT", bound=cst.CSTNode)
@@ -22,7 +23,9 @@ def context_for(code: str) -> RuleContext:
     code = textwrap.dedent(code)
     facts = ModuleFacts(ast.parse(code), code)
     module = cst.parse_module(code)
-    return RuleContext(facts, module, EngineOptions(rules=()), 1, "example.py")
+    return RuleContext(
+        facts, module, EngineOptions(rules=()), 1, "example.py", scope_builder=ScopeTree
+    )
 
 
 def walk(node: cst.CSTNode) -> Iterator[cst.CSTNode]:

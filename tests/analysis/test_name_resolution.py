@@ -13,6 +13,7 @@ import pytest
 from perfcodemod.analysis import names
 from perfcodemod.analysis.astscope import decorator_callee, qualified_name_at, scopes
 from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.scopes import ScopeTree
 from perfcodemod.analysis.twins import ast_function
 from perfcodemod.context import EngineOptions, RuleContext
 
@@ -34,7 +35,10 @@ def decorator_answers(code: str) -> list[tuple[int, str | None, str | None]]:
     found = []
     for first, last in facts.toplevel_spans:
         chunk = code[facts.lines.offset(first) : facts.lines.line_end(last)]
-        context = RuleContext(facts, cst.parse_module(chunk), EngineOptions(rules=()), first, "")
+        context = RuleContext(
+            facts, cst.parse_module(chunk), EngineOptions(rules=()), first, "",
+            scope_builder=ScopeTree,
+        )
         for node in walk(context.module):
             if not isinstance(node, cst.FunctionDef) or not node.decorators:
                 continue

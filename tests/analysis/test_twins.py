@@ -19,6 +19,7 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from perfcodemod.analysis.facts import ModuleFacts
+from perfcodemod.analysis.scopes import ScopeTree
 from perfcodemod.analysis.twins import ast_call, ast_function
 from perfcodemod.context import EngineOptions, RuleContext
 
@@ -41,7 +42,9 @@ def chunks(text: str) -> list[tuple[ModuleFacts, RuleContext]]:
     for first, last in facts.toplevel_spans:
         chunk = text[facts.lines.offset(first) : facts.lines.line_end(last)]
         module = cst.parse_module(chunk)
-        found.append((facts, RuleContext(facts, module, EngineOptions(rules=()), first, "m.py")))
+        found.append((facts, RuleContext(
+            facts, module, EngineOptions(rules=()), first, "m.py", scope_builder=ScopeTree
+        )))
     return found
 
 

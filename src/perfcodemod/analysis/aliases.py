@@ -27,12 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-import libcst as cst
-
 from perfcodemod.analysis import names
 from perfcodemod.analysis.methods import CONTAINER_MUTATING_METHODS
 from perfcodemod.analysis.uses import Use, classify_use, in_target_position, name_occurrences
 from perfcodemod.context import RuleContext, children
+from perfcodemod.lazycst import cst
 
 Path = tuple[str, ...]
 ITEM = "[]"

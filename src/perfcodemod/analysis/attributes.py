@@ -30,8 +30,6 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-import libcst as cst
-
 from perfcodemod.analysis import twins
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.lists import (
@@ -42,6 +40,7 @@ from perfcodemod.analysis.lists import (
 )
 from perfcodemod.analysis.uses import Use, ast_use
 from perfcodemod.context import RuleContext
+from perfcodemod.lazycst import cst
 
 _AST_UNHASHABLE = (ast.List, ast.ListComp, ast.Dict, ast.DictComp, ast.Set, ast.SetComp)
 _DYNAMIC_ATTRIBUTE_NAMES = frozenset({"setattr", "delattr", "__dict__", "vars", "__setattr__"})

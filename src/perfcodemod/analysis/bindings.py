@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Sequence
-
-import libcst as cst
+from functools import cache
 
 from perfcodemod.analysis import names
 from perfcodemod.analysis.comprehensions import Comprehension, lazy_parts
@@ -33,6 +32,7 @@ from perfcodemod.analysis.flow import is_inside_any, statements_after
 from perfcodemod.analysis.scopes import Scope
 from perfcodemod.analysis.uses import escapes, name_occurrences
 from perfcodemod.context import RuleContext, children
+from perfcodemod.lazycst import cst
 
 #: Calls that read or change a function's variables by name.
 DYNAMIC_NAMESPACE_CALLS = frozenset({"locals", "vars", "eval", "exec"})
@@ -143,7 +143,10 @@ def calls_dynamic_namespace(node: cst.CSTNode) -> bool:
     )
 
 
-_ALIAS_VALUES = (cst.Name, cst.Attribute, cst.Subscript)
+@cache
+def _alias_values() -> tuple[type[cst.Name], type[cst.Attribute], type[cst.Subscript]]:
+    """Values that an alias may name."""
+    return (cst.Name, cst.Attribute, cst.Subscript)
 _AST_ALIAS_VALUES = (ast.Name, ast.Attribute, ast.Subscript)
 
 
@@ -161,7 +164,7 @@ def bound_to_shared_object(context: RuleContext, name: cst.Name) -> bool:
                 return True
             value = getattr(binder, "value", None)
             if isinstance(binder, (cst.Assign, cst.AnnAssign, cst.NamedExpr)) and isinstance(
-                value, _ALIAS_VALUES
+                value, _alias_values()
             ):
                 return True
         return False

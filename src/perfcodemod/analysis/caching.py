@@ -14,8 +14,6 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-import libcst as cst
-
 from perfcodemod.analysis.astscope import (
     COMPREHENSIONS,
     FunctionNode,
@@ -31,6 +29,7 @@ from perfcodemod.analysis.classes import instance_hashing, module_class
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.purity import Purity, _Values, mutable_display, own_nodes
 from perfcodemod.context import RuleContext
+from perfcodemod.lazycst import cst
 from perfcodemod.proposals import ImportRequest
 
 if TYPE_CHECKING:

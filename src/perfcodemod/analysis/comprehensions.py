@@ -20,15 +20,20 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
+from functools import cache
 from typing import Union
-
-import libcst as cst
 
 from perfcodemod.analysis import lists, names
 from perfcodemod.context import RuleContext, children
+from perfcodemod.lazycst import cst
 
-Comprehension = Union[cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp]
-COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+Comprehension = Union["cst.ListComp", "cst.SetComp", "cst.DictComp", "cst.GeneratorExp"]
+@cache
+def comprehension_types() -> tuple[
+    type[cst.ListComp], type[cst.SetComp], type[cst.DictComp], type[cst.GeneratorExp],
+]:
+    """The comprehension nodes."""
+    return (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
 AST_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 #: Builtins that return a new container: iterating their result leaves no trace elsewhere.
@@ -258,7 +263,7 @@ def sole_argument_ast(call: ast.Call) -> ast.expr | None:
 
 __all__ = [
     "AST_COMPREHENSIONS",
-    "COMPREHENSIONS",
+    "comprehension_types",
     "Comprehension",
     "FRESH_CONTAINER_BUILTINS",
     "REITERABLE_ANNOTATIONS",

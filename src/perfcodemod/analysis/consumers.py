@@ -20,9 +20,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-import libcst as cst
-
 from perfcodemod.analysis import names
+from perfcodemod.analysis.comprehensions import comprehension_types
 from perfcodemod.analysis.effects import (
     Activity,
     is_effect_free_call,
@@ -31,8 +30,7 @@ from perfcodemod.analysis.effects import (
 )
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.context import RuleContext
-
-_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+from perfcodemod.lazycst import cst
 
 #: Builtins that consume an iterable argument completely (or until they have their answer)
 #: before they return.
@@ -106,7 +104,7 @@ def single_pass_consumer(context: RuleContext, node: cst.CSTNode) -> Consumer | 
             return Consumer(parent, "a `for` loop", tuple(wrappers))
         if isinstance(parent, cst.CompFor) and parent.iter is node:
             comp = context.parent(parent)
-            if not isinstance(comp, _COMPREHENSIONS) or comp.for_in is not parent:
+            if not isinstance(comp, comprehension_types()) or comp.for_in is not parent:
                 return None
             if parent.asynchronous is not None:
                 return None
@@ -153,7 +151,7 @@ def per_element_activity(context: RuleContext, consumer: Consumer) -> Activity:
     parts: list[cst.CSTNode] = []
     if isinstance(node, cst.For):
         parts.extend((node.target, node.body))
-    elif isinstance(node, _COMPREHENSIONS):
+    elif isinstance(node, comprehension_types()):
         first = node.for_in
         parts.append(first.target)
         parts.extend(condition.test for condition in first.ifs)

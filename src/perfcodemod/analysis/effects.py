@@ -27,8 +27,6 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable, Iterator, Sequence
 
-import libcst as cst
-
 from perfcodemod.analysis import names
 from perfcodemod.analysis.comprehensions import Comprehension, lazy_parts
 from perfcodemod.analysis.expressions import snippet
@@ -47,6 +45,7 @@ from perfcodemod.analysis.purity_data import (
 from perfcodemod.analysis.scopes import all_params
 from perfcodemod.analysis.uses import in_target_position
 from perfcodemod.context import RuleContext, children
+from perfcodemod.lazycst import cst
 
 #: Builtins whose call has no side effect when their arguments have none (and, for the
 #: higher-order ones, when they are given nothing to call).

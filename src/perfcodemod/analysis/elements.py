@@ -16,8 +16,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Collection
 
-import libcst as cst
-
 from perfcodemod.analysis import names
 from perfcodemod.analysis.hashability import (
     annotation_is_hashable,
@@ -29,6 +27,7 @@ from perfcodemod.analysis.lists import (
     yields_unhashable_displays,
 )
 from perfcodemod.context import RuleContext
+from perfcodemod.lazycst import cst
 
 #: Containers whose items are hashable whatever their element type.
 HASHABLE_ITEM_CONTAINERS = frozenset(

@@ -8,18 +8,25 @@ Shared by the rules that rewrite lookups and comprehensions; none of them resolv
 from __future__ import annotations
 
 from collections.abc import Iterator
-
-import libcst as cst
+from functools import cache
 
 from perfcodemod.analysis.uses import name_occurrences
 from perfcodemod.context import RuleContext, children
+from perfcodemod.lazycst import cst
 
-_CONSTANTS = (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)
+
+@cache
+def _constant_types() -> tuple[
+    type[cst.SimpleString], type[cst.ConcatenatedString], type[cst.Integer], type[cst.Float],
+    type[cst.Imaginary],
+]:
+    """Literal constants."""
+    return (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float, cst.Imaginary)
 
 
 def is_constant_index(node: cst.BaseExpression) -> bool:
     """A string or number literal (a negative number too): a constant subscript."""
-    if isinstance(node, _CONSTANTS):
+    if isinstance(node, _constant_types()):
         return True
     return (
         isinstance(node, cst.UnaryOperation)
@@ -83,8 +90,21 @@ def has_walrus(node: cst.CSTNode) -> bool:
     return any(isinstance(n, cst.NamedExpr) for n in walk(node))
 
 
-_BARE_CONDITIONAL_PARENTS = (cst.Element, cst.Index, cst.Return, cst.Expr)
-_VALUE_PARENTS = (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.DictElement, cst.DictComp)
+@cache
+def _bare_conditional_parents() -> tuple[
+    type[cst.Element], type[cst.Index], type[cst.Return], type[cst.Expr],
+]:
+    """Parents where a conditional expression needs no parentheses."""
+    return (cst.Element, cst.Index, cst.Return, cst.Expr)
+
+
+@cache
+def _value_parents() -> tuple[
+    type[cst.Assign], type[cst.AnnAssign], type[cst.AugAssign], type[cst.DictElement],
+    type[cst.DictComp],
+]:
+    """Parents that hold an expression as a value."""
+    return (cst.Assign, cst.AnnAssign, cst.AugAssign, cst.DictElement, cst.DictComp)
 
 
 def needs_parentheses(context: RuleContext, node: cst.BaseExpression) -> bool:
@@ -93,11 +113,11 @@ def needs_parentheses(context: RuleContext, node: cst.BaseExpression) -> bool:
     if node.lpar:
         return False
     parent = context.parent(node)
-    if isinstance(parent, _BARE_CONDITIONAL_PARENTS):
+    if isinstance(parent, _bare_conditional_parents()):
         return False
     if isinstance(parent, cst.Arg):
         return parent.star != ""
-    if isinstance(parent, _VALUE_PARENTS):
+    if isinstance(parent, _value_parents()):
         return parent.value is not node  # a dict key is valid bare, but hard to read
     if isinstance(parent, (cst.ListComp, cst.SetComp, cst.GeneratorExp)):
         return parent.elt is not node

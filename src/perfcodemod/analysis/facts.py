@@ -13,7 +13,7 @@ import builtins
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from functools import cached_property
-from typing import TypeVar, overload
+from typing import TypeVar, cast, overload
 
 from perfcodemod.astcompat import MATCH_MAPPING, MATCH_NAME_PATTERNS, pattern_binding
 from perfcodemod.source import LineIndex
@@ -25,7 +25,31 @@ N3 = TypeVar("N3", bound=ast.AST)
 BUILTIN_NAMES = frozenset(dir(builtins))
 
 _SINGLETON_FIELDS = frozenset({"ctx", "op", "ops"})
-_CHILD_FIELDS: dict[type[ast.AST], tuple[str, ...]] = {}
+#: Fields that hold identifiers, numbers or strings, never nodes: not looked into by the walks
+#: (``Name.id``, ``Constant.value``...; a leaf costs no field lookup at all).
+_SCALAR_FIELDS = frozenset(
+    {"id", "attr", "arg", "kind", "type_comment", "level", "is_async", "conversion", "simple",
+     "module", "asname"}
+)
+_SCALAR_FIELDS_OF = {
+    "Constant": {"value"}, "MatchSingleton": {"value"}, "alias": {"name"}, "FunctionDef": {"name"},
+    "AsyncFunctionDef": {"name"}, "ClassDef": {"name"}, "ExceptHandler": {"name"},
+    "MatchAs": {"name"}, "MatchStar": {"name"}, "MatchMapping": {"rest"}, "Global": {"names"},
+    "Nonlocal": {"names"}, "MatchClass": {"kwd_attrs"},
+}
+_CHILD_FIELDS: dict[type, tuple[str, ...] | None] = {}
+_UNKNOWN: tuple[str, ...] = ("not looked up yet",)
+
+
+def _child_fields(node_type: type) -> tuple[str, ...] | None:
+    """The fields of ``node_type`` that may hold nodes; None for what is not a node (a ``None``
+    dictionary key, a string in a list)."""
+    if not issubclass(node_type, ast.AST):
+        _CHILD_FIELDS[node_type] = None
+        return None
+    skip = _SINGLETON_FIELDS | _SCALAR_FIELDS | _SCALAR_FIELDS_OF.get(node_type.__name__, set())
+    fields = _CHILD_FIELDS[node_type] = tuple(f for f in node_type._fields if f not in skip)
+    return fields
 
 FunctionNode = (ast.FunctionDef, ast.AsyncFunctionDef)
 ScopeNode = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -38,6 +62,7 @@ class ModuleFacts:
         self.tree = tree
         self.text = text
         self.lines = lines if lines is not None else LineIndex(text)
+        self._by_position: dict[tuple[str, str], tuple[list[ast.AST], list[tuple[int, int]]]] = {}
 
     # -- node index ------------------------------------------------------------------------
 
@@ -51,20 +76,18 @@ class ModuleFacts:
         pop, push, extend = stack.pop, stack.append, stack.extend
         while stack:
             node = pop()
-            if not isinstance(node, ast.AST):
-                continue  # identifiers (Global.names) and the None keys of ``{**d}``
             node_type = type(node)
-            index[node_type].append(node)
-            fields = fields_of.get(node_type)
+            fields = fields_of.get(node_type, _UNKNOWN)
+            if fields is _UNKNOWN:
+                fields = _child_fields(node_type)
             if fields is None:
-                fields = fields_of[node_type] = tuple(
-                    f for f in node_type._fields if f not in _SINGLETON_FIELDS
-                )
+                continue  # the None keys of ``{**d}``
+            index[node_type].append(node)
             for name in fields:
                 value = getattr(node, name, None)
                 if type(value) is list:
                     extend(value)
-                elif isinstance(value, ast.AST):
+                elif value is not None:
                     push(value)
         return index
 
@@ -84,22 +107,28 @@ class ModuleFacts:
 
     @cached_property
     def parents(self) -> dict[ast.AST, ast.AST]:
-        """The parent of every node (but the singletons ``Load``, ``Add``...), built from the
-        index's field lists (``ast.iter_child_nodes`` costs twice as much)."""
+        """Each node's parent (one walk as ``_by_type``'s; the shared ``Load``, ``Add``...
+        singletons have none)."""
         parents: dict[ast.AST, ast.AST] = {}
         fields_of = _CHILD_FIELDS
-        node_class = ast.AST
-        for node_type, nodes in self._by_type.items():
-            fields = fields_of[node_type]
-            for node in nodes:
-                for name in fields:
-                    value = getattr(node, name, None)
-                    if type(value) is list:
-                        for child in value:
-                            if isinstance(child, node_class):
-                                parents[child] = node
-                    elif isinstance(value, node_class):
-                        parents[value] = node
+        stack: list[ast.AST] = [self.tree]
+        pop, push = stack.pop, stack.append
+        while stack:
+            node = pop()
+            node_type = type(node)
+            fields = fields_of.get(node_type, _UNKNOWN)
+            if fields is _UNKNOWN:
+                fields = _child_fields(node_type)
+            for name in fields or ():
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, ast.AST):
+                            parents[item] = node
+                            push(item)
+                elif isinstance(value, ast.AST):
+                    parents[value] = node
+                    push(value)
         return parents
 
     def enclosing_function(self, node: ast.AST) -> ast.AST | None:
@@ -147,27 +176,24 @@ class ModuleFacts:
         return None
 
     def expression_depth(self, first: int, last: int, limit: int) -> int:
-        """How deeply expressions nest in the top-level statements on rows ``first`` to
-        ``last`` (``a + b + c`` is 3 deep: two operations, then a name), counted up to just
-        past ``limit``. Statements do not count: an ``elif`` chain is as deep as its tests."""
+        """How deeply expressions nest in the statements on rows ``first`` to ``last`` (whole
+        top-level statements, or a method's rows inside its classes) (``a + b + c`` is 3
+        deep: two operations, then a name), counted up to just past ``limit``. Statements do
+        not count: an ``elif`` chain is as deep as its tests."""
         fields_of = _CHILD_FIELDS
         expression = ast.expr
         stack: list[tuple[ast.AST, int]] = [
-            (statement, 0)
-            for statement in self.tree.body
-            if first <= statement.lineno and (statement.end_lineno or statement.lineno) <= last
+            (statement, 0) for statement in self._statements_within(first, last)
         ]
         pop, push = stack.pop, stack.append
         deepest = 0
         while stack:
             node, depth = pop()
             node_type = type(node)
-            fields = fields_of.get(node_type)
-            if fields is None:
-                fields = fields_of[node_type] = tuple(
-                    f for f in node_type._fields if f not in _SINGLETON_FIELDS
-                )
-            for name in fields:
+            fields = fields_of.get(node_type, _UNKNOWN)
+            if fields is _UNKNOWN:
+                fields = _child_fields(node_type)
+            for name in fields or ():
                 value = getattr(node, name, None)
                 for child in value if type(value) is list else (value,):
                     if isinstance(child, expression):
@@ -180,6 +206,29 @@ class ModuleFacts:
                     elif isinstance(child, ast.AST):
                         push((child, 0))
         return deepest
+
+    def _statements_within(self, first: int, last: int) -> list[ast.stmt]:
+        """The statements of the module's body, or of the classes around rows ``first`` to
+        ``last``, that start on those rows (found by bisection: a file of thousands of chunks
+        costs no quadratic scan)."""
+        body: list[ast.stmt] = self.tree.body
+        while True:
+            starts = self._body_starts.get(id(body))
+            if starts is None or starts[0] is not body:
+                starts = self._body_starts[id(body)] = (body, [s.lineno for s in body])
+            rows = starts[1]
+            low = bisect.bisect_left(rows, first)
+            high = bisect.bisect_right(rows, last)
+            if low < high:
+                return body[low:high]
+            outer = body[low - 1] if low else None
+            if not isinstance(outer, ast.ClassDef) or (outer.end_lineno or 0) < last:
+                return []
+            body = outer.body
+
+    @cached_property
+    def _body_starts(self) -> dict[int, tuple[list[ast.stmt], list[int]]]:
+        return {}
 
     # -- bindings and names ----------------------------------------------------------------
 
@@ -366,6 +415,31 @@ class ModuleFacts:
                 return next(iter(targets))[1]
         return None
 
+    def bindings_within(self, name: str, scope: ast.AST) -> list[ast.AST]:
+        """The ``bindings`` of ``name`` written inside ``scope``'s text (in source order)."""
+        return self._within(self.bindings, "bindings", name, scope)
+
+    def loads_within(self, name: str, scope: ast.AST) -> list[ast.Name]:
+        """The ``loads`` of ``name`` written inside ``scope``'s text (in source order)."""
+        loads: dict[str, list[ast.AST]] = self.loads  # type: ignore[assignment]
+        return cast("list[ast.Name]", self._within(loads, "loads", name, scope))
+
+    def _within(
+        self, table: dict[str, list[ast.AST]], kind: str, name: str, scope: ast.AST
+    ) -> list[ast.AST]:
+        # By bisection on the nodes sorted by position: a name bound or read thousands of
+        # times in a long module costs no scan per question.
+        key = (kind, name)
+        known = self._by_position.get(key)
+        if known is None:
+            ordered = sorted(table.get(name, ()), key=_start)
+            known = self._by_position[key] = (ordered, [_start(node) for node in ordered])
+        ordered, starts = known
+        first, last = _start(scope), _end(scope)
+        low = bisect.bisect_left(starts, first)
+        high = bisect.bisect_right(starts, last)
+        return [node for node in ordered[low:high] if _end(node) <= last]
+
     @cached_property
     def loads(self) -> dict[str, list[ast.Name]]:
         """Every read of each name, anywhere in the module."""
@@ -425,3 +499,11 @@ def import_targets(statement: ast.Import | ast.ImportFrom) -> list[tuple[str, st
             if alias.name != "*"
         )
     return found
+
+
+def _start(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
+
+
+def _end(node: ast.AST) -> tuple[int, int]:
+    return (getattr(node, "end_lineno", 0) or 0, getattr(node, "end_col_offset", 0) or 0)

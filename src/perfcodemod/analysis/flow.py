@@ -22,14 +22,19 @@ a ``def``, ``lambda`` or ``class``: their bodies run at other times.
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-
-import libcst as cst
+from functools import cache
 
 from perfcodemod.context import RuleContext
+from perfcodemod.lazycst import cst
 
-SCOPE_BOUNDARIES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+
+@cache
+def scope_boundaries() -> tuple[type[cst.FunctionDef], type[cst.Lambda], type[cst.ClassDef]]:
+    """The nodes whose body is a scope of its own."""
+    return (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 
 
 def statement_of(context: RuleContext, node: cst.CSTNode) -> cst.BaseStatement | None:
@@ -79,7 +84,7 @@ def _levels(
         if block is None:
             return
         yield block, next(i for i, s in enumerate(block.body) if s is current), owner
-        if owner is root or block is root or owner is None or isinstance(owner, SCOPE_BOUNDARIES):
+        if owner is root or block is root or owner is None or isinstance(owner, scope_boundaries()):
             return
         current = statement_of(context, owner)
 
@@ -182,7 +187,7 @@ def path_after(
         if isinstance(block, cst.Module):
             return None
         owner = context.parent(block)
-        if owner is None or isinstance(owner, (*SCOPE_BOUNDARIES, cst.For, cst.While)):
+        if owner is None or isinstance(owner, (*scope_boundaries(), cst.For, cst.While)):
             return None  # a loop body repeats; a def or class ends the search
         compound = statement_of(context, owner)
         if not isinstance(compound, cst.BaseCompoundStatement):
@@ -233,7 +238,7 @@ def handlers_around(
     earlier_ancestors = {id(a) for a in context.ancestors(earlier)}
     found: list[cst.CSTNode] = []
     for ancestor in context.ancestors(node):
-        if isinstance(ancestor, SCOPE_BOUNDARIES):
+        if isinstance(ancestor, scope_boundaries()):
             break
         if isinstance(ancestor, (cst.Try, cst.TryStar, cst.With)):
             if id(ancestor) not in earlier_ancestors:
@@ -251,7 +256,7 @@ def in_type_error_handler(context: RuleContext, node: cst.CSTNode) -> bool:
     for values a set or dict rejects as unhashable (``try: x in seen_set except TypeError:
     x in seen_list``). A set there would defeat the purpose."""
     for ancestor in context.ancestors(node):
-        if isinstance(ancestor, SCOPE_BOUNDARIES):
+        if isinstance(ancestor, scope_boundaries()):
             return False
         if isinstance(ancestor, (cst.ExceptHandler, cst.ExceptStarHandler)):
             caught = ancestor.type
@@ -317,7 +322,7 @@ def statement_chain_ast(tree: ast.Module, node: ast.AST) -> list[ChainLink]:
     chain: list[ChainLink] = []
     statements: list[ast.stmt] = tree.body
     while True:
-        holder = next((s for s in statements if _spans(s, start, end)), None)
+        holder = _holder(tree, statements, start, end)
         if holder is None:
             return chain
         found: tuple[str, list[ast.stmt]] | None = None
@@ -342,6 +347,26 @@ def _block_statements(statement: ast.stmt, block: str) -> list[ast.stmt]:
     if block in {"handlers", "cases"}:
         return [inner for part in value for inner in part.body]
     return value
+
+
+def _holder(
+    tree: ast.Module, statements: list[ast.stmt], start: tuple[int, int], end: tuple[int, int]
+) -> ast.stmt | None:
+    """The statement of ``statements`` that spans ``start``-``end``: by bisection in a long
+    body (statements are in source order and never overlap), so that asking for each of the
+    candidates of a long module costs no scan of its top level."""
+    if len(statements) < 16:
+        return next((s for s in statements if _spans(s, start, end)), None)
+    cached: dict[int, tuple[list[ast.stmt], list[tuple[int, int]]]] = tree.__dict__.setdefault(
+        "_perfcodemod_statement_starts", {}
+    )
+    known = cached.get(id(statements))
+    if known is None or known[0] is not statements:
+        known = cached[id(statements)] = (statements, [_start(s) for s in statements])
+    index = bisect.bisect_right(known[1], start) - 1
+    if index >= 0 and _spans(statements[index], start, end):
+        return statements[index]
+    return None
 
 
 def may_run_after_ast(
@@ -384,12 +409,15 @@ def _runner(node: ast.AST, parents: Mapping[ast.AST, ast.AST]) -> ast.AST | None
     return None
 
 
-def _spans(statement: ast.stmt, start: tuple[int, int], end: tuple[int, int]) -> bool:
+def _start(statement: ast.stmt) -> tuple[int, int]:
     first = statement.lineno
     for decorator in getattr(statement, "decorator_list", ()):
         first = min(first, decorator.lineno)
-    column = statement.col_offset if first == statement.lineno else 0
-    return (first, column) <= start and end <= (
+    return (first, statement.col_offset if first == statement.lineno else 0)
+
+
+def _spans(statement: ast.stmt, start: tuple[int, int], end: tuple[int, int]) -> bool:
+    return _start(statement) <= start and end <= (
         statement.end_lineno or 0,
         statement.end_col_offset or 0,
     )
@@ -398,7 +426,6 @@ def _spans(statement: ast.stmt, start: tuple[int, int], end: tuple[int, int]) ->
 __all__ = [
     "ChainLink",
     "Path",
-    "SCOPE_BOUNDARIES",
     "dominates",
     "handlers_around",
     "in_type_error_handler",

@@ -13,12 +13,11 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Collection
 
-import libcst as cst
-
 from perfcodemod.analysis import names
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.scopes import Scope
 from perfcodemod.context import RuleContext
+from perfcodemod.lazycst import cst
 
 #: Builtins whose result is always hashable (whatever the argument, or they raise).
 HASHABLE_RESULT_BUILTINS = frozenset(

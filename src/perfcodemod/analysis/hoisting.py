@@ -30,9 +30,8 @@ import ast
 import keyword
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, Union
-
-import libcst as cst
 
 from perfcodemod.analysis.bindings import calls_dynamic_namespace
 from perfcodemod.analysis.effects import Activity, is_effect_free_call, region_activity
@@ -50,12 +49,13 @@ from perfcodemod.analysis.loops import Loops, enclosing_loops, repeating_loops
 from perfcodemod.analysis.uses import Use, ast_use, changes_in, uses_in
 from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.proposals import Change, FixProposal, ImportRequest
 
 if TYPE_CHECKING:
     from perfcodemod.rule import Rule
 
-Frame = Union[cst.FunctionDef, cst.Module]
+Frame = Union["cst.FunctionDef", "cst.Module"]
 FUNCTION_OR_CLASS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -410,7 +410,7 @@ def _module_binding_before(
     facts = context.facts
     name = collection.value
     earlier = any(
-        _toplevel_statement_row(facts, binding) < context.first_row
+        _toplevel_statement_row(facts, binding) < context.toplevel_row
         for binding in facts.bindings.get(name, ())
         if isinstance(binding, ast.Name) and _is_unconditional_toplevel(facts, binding)
     )
@@ -527,7 +527,7 @@ def identifier_part(text: str) -> str:
 
 # -- the fix ----------------------------------------------------------------------------------
 
-Builder = Callable[[cst.CSTNode], cst.BaseExpression]
+Builder = Callable[["cst.CSTNode"], "cst.BaseExpression"]
 
 
 @dataclass
@@ -713,7 +713,7 @@ class HoistedFixes:
     def _change(self, group: _Group) -> Change:
         """The group's statement with its lookups rewritten, its indexes built before it."""
         statement = group.statement
-        rewritten = statement.visit(_Replacer(group.replacements))
+        rewritten = statement.visit(_replacer(group.replacements))
         assert isinstance(rewritten, cst.BaseStatement)
         if not group.definitions:
             return Change(statement, rewritten)
@@ -750,19 +750,29 @@ def _names_called_and_read(expression: cst.CSTNode) -> tuple[set[str], set[str]]
     return called, read
 
 
-class _Replacer(cst.CSTTransformer):
-    def __init__(self, replacements: dict[cst.CSTNode, Builder]) -> None:
-        super().__init__()
-        self.replacements = replacements
+def _replacer(replacements: dict[cst.CSTNode, Builder]) -> cst.CSTTransformer:
+    """A transformer that rebuilds each node of ``replacements`` with its builder."""
+    return _replacer_class()(replacements)  # type: ignore[call-arg]
 
-    def on_leave(  # type: ignore[override]
-        self, original_node: cst.CSTNode, updated_node: cst.CSTNode
-    ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
-        result = super().on_leave(original_node, updated_node)
-        build = self.replacements.get(original_node)
-        if build is not None and isinstance(result, cst.CSTNode):
-            return build(result)
-        return result
+
+@cache
+def _replacer_class() -> type[cst.CSTTransformer]:
+    # Defined on first use: LibCST is imported only when a fix is built (see ``lazycst``).
+    class Replacer(cst.CSTTransformer):
+        def __init__(self, replacements: dict[cst.CSTNode, Builder]) -> None:
+            super().__init__()
+            self.replacements = replacements
+
+        def on_leave(  # type: ignore[override]
+            self, original_node: cst.CSTNode, updated_node: cst.CSTNode
+        ) -> cst.CSTNode | cst.RemovalSentinel | cst.FlattenSentinel[cst.CSTNode]:
+            result = super().on_leave(original_node, updated_node)
+            build = self.replacements.get(original_node)
+            if build is not None and isinstance(result, cst.CSTNode):
+                return build(result)
+            return result
+
+    return Replacer
 
 
 __all__ = [

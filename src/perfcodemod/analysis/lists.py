@@ -26,15 +26,15 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Union
-
-import libcst as cst
 
 from perfcodemod.analysis import names
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.uses import Use, ast_use, classify_use, name_occurrences, uses_in
 from perfcodemod.astcompat import pattern_binding
 from perfcodemod.context import RuleContext
+from perfcodemod.lazycst import cst
 
 #: Builtins that return a new list.
 LIST_BUILTINS = frozenset({"list", "sorted"})
@@ -45,7 +45,7 @@ LIST_FUNCTIONS = frozenset({"re.split", "shlex.split", "os.listdir", "glob.glob"
 #: Annotation names that mean "a list".
 LIST_ANNOTATIONS = frozenset({"list", "List"})
 
-Owner = Union[cst.FunctionDef, cst.Module]
+Owner = Union["cst.FunctionDef", "cst.Module"]
 
 
 @dataclass(frozen=True)
@@ -356,7 +356,13 @@ def maybe_list_ast(facts: ModuleFacts, name: str, where: ast.AST) -> bool:
 
 # -- what is in the list -----------------------------------------------------------------------
 
-_UNHASHABLE_DISPLAYS = (cst.List, cst.ListComp, cst.Dict, cst.DictComp, cst.Set, cst.SetComp)
+@cache
+def _unhashable_displays() -> tuple[
+    type[cst.List], type[cst.ListComp], type[cst.Dict], type[cst.DictComp], type[cst.Set],
+    type[cst.SetComp],
+]:
+    """Displays whose value is unhashable."""
+    return (cst.List, cst.ListComp, cst.Dict, cst.DictComp, cst.Set, cst.SetComp)
 #: Annotations of types whose instances are unhashable.
 UNHASHABLE_TYPES = frozenset(
     {
@@ -419,7 +425,7 @@ def module_list_has_unhashable_elements(facts: ModuleFacts, name: str) -> bool:
 
 def is_unhashable_display(node: object) -> bool:
     """A list, dict or set display or comprehension: an unhashable value, as written."""
-    return isinstance(node, _UNHASHABLE_DISPLAYS)
+    return isinstance(node, _unhashable_displays())
 
 
 def yields_unhashable_displays(node: object) -> bool:
@@ -505,10 +511,15 @@ def is_small_fixed_list(context: RuleContext, variable: ListVariable, at_most: i
 _GROWTH = {"append": 1, "insert": 1, "extend": None}
 #: Methods of ``list`` that change it without adding items.
 _NO_GROWTH = frozenset({"pop", "remove", "clear", "sort", "reverse"})
-_REPEATING = (
-    cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
-    cst.FunctionDef, cst.Lambda, cst.ClassDef,
-)
+
+
+@cache
+def _repeating() -> tuple[type[cst.CSTNode], ...]:
+    """The nodes whose code may run more than once per run of the code around them."""
+    return (
+        cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp,
+        cst.FunctionDef, cst.Lambda, cst.ClassDef,
+    )
 
 
 def max_length(context: RuleContext, variable: ListVariable) -> int | None:
@@ -570,7 +581,7 @@ def _may_repeat(context: RuleContext, node: cst.CSTNode, owner: cst.CSTNode) -> 
     for ancestor in context.ancestors(node):
         if ancestor is owner:
             return False
-        if isinstance(ancestor, _REPEATING):
+        if isinstance(ancestor, _repeating()):
             return True
     return True
 

@@ -14,8 +14,6 @@ import ast
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 
-import libcst as cst
-
 from perfcodemod.analysis.attributes import stable_attribute_list
 from perfcodemod.analysis.elements import elements_are_provably_hashable
 from perfcodemod.analysis.expressions import parenthesized, snippet
@@ -36,6 +34,7 @@ from perfcodemod.analysis.lists import (
 )
 from perfcodemod.analysis.loops import in_loop_ast
 from perfcodemod.context import RuleContext
+from perfcodemod.lazycst import cst
 
 #: Lists of at most this many items are scanned about as fast as a dict is looked up: an
 #: index built for them costs more than it saves unless the loop is long (measured in

@@ -29,17 +29,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Union
 
-import libcst as cst
-
+from perfcodemod.analysis.comprehensions import comprehension_types
 from perfcodemod.analysis.consumers import is_consumed_on_the_spot
 from perfcodemod.analysis.expressions import walk
 from perfcodemod.analysis.facts import ModuleFacts
-from perfcodemod.analysis.flow import SCOPE_BOUNDARIES, is_inside, statement_of
+from perfcodemod.analysis.flow import is_inside, scope_boundaries, statement_of
 from perfcodemod.analysis.uses import is_rebound_or_mutated_in
 from perfcodemod.context import RuleContext
+from perfcodemod.lazycst import cst
 
-COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
-LoopNode = Union[cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp]
+LoopNode = Union[
+    "cst.For", "cst.While", "cst.ListComp", "cst.SetComp", "cst.DictComp", "cst.GeneratorExp"
+]
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def enclosing_loops(
     child: cst.CSTNode = node
     grandchild: cst.CSTNode | None = None
     for ancestor in context.ancestors(node):
-        if isinstance(ancestor, SCOPE_BOUNDARIES):
+        if isinstance(ancestor, scope_boundaries()):
             return Loops(tuple(loops), ancestor)
         if isinstance(ancestor, cst.For):
             if child is ancestor.body or child is ancestor.target:
@@ -87,7 +88,7 @@ def enclosing_loops(
         elif isinstance(ancestor, cst.While):
             if child is ancestor.body or child is ancestor.test:
                 loops.append(ancestor)
-        elif isinstance(ancestor, COMPREHENSIONS):
+        elif isinstance(ancestor, comprehension_types()):
             first = ancestor.for_in
             evaluated_once = child is first and grandchild is first.iter
             if not evaluated_once:
@@ -250,7 +251,6 @@ def _in_list(node: ast.AST, statements: Sequence[ast.AST]) -> bool:
 __all__ = [
     "AST_COMPREHENSIONS",
     "AST_SCOPES",
-    "COMPREHENSIONS",
     "LoopNode",
     "Loops",
     "enclosing_loops",

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import libcst as cst
-
 from perfcodemod.analysis.scopes import Binding, Resolution
 from perfcodemod.context import RuleContext, children
+from perfcodemod.lazycst import cst
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

@@ -24,11 +24,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-import libcst as cst
-
 from perfcodemod.context import children
-
-_COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+from perfcodemod.lazycst import cst
 
 
 @dataclass(eq=False)

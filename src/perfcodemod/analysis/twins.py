@@ -24,22 +24,26 @@ import ast
 import sys
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Union
-
-import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from functools import cache
+from typing import TYPE_CHECKING, Union
 
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.context import RuleContext, children
+from perfcodemod.lazycst import cst
 from perfcodemod.source import LineIndex
+
+if TYPE_CHECKING:
+    from libcst.metadata import CodeRange
 
 AstFunction = Union[ast.FunctionDef, ast.AsyncFunctionDef]
 
-#: The nodes whose children may hold ``def`` statements.
-_STATEMENT_HOLDERS = (
-    cst.Module, cst.BaseCompoundStatement, cst.BaseSuite, cst.Else, cst.ExceptHandler,
-    cst.ExceptStarHandler, cst.Finally, cst.MatchCase,
-)
+@cache
+def _statement_holders() -> tuple[type[cst.CSTNode], ...]:
+    """The nodes whose children may hold ``def`` statements (and ``def`` itself)."""
+    return (
+        cst.FunctionDef, cst.Module, cst.BaseCompoundStatement, cst.BaseSuite, cst.Else,
+        cst.ExceptHandler, cst.ExceptStarHandler, cst.Finally, cst.MatchCase,
+    )
 
 
 def ast_function(context: RuleContext, node: cst.FunctionDef) -> AstFunction | None:
@@ -75,11 +79,11 @@ def _functions(context: RuleContext) -> dict[cst.FunctionDef, AstFunction]:
         node = stack.pop()
         if isinstance(node, cst.FunctionDef):
             ours.append(node)
-        if isinstance(node, (cst.FunctionDef, *_STATEMENT_HOLDERS)):
+        if isinstance(node, _statement_holders()):
             stack.extend(reversed(list(children(node))))
     theirs = sorted(
         (f for f in context.facts.nodes(ast.FunctionDef, ast.AsyncFunctionDef)
-         if f.lineno >= context.first_row),
+         if f.lineno >= context.code_row),
         key=lambda function: function.lineno,
     )[: len(ours)]
     found = {}
@@ -100,6 +104,8 @@ def _same_function(ours: cst.FunctionDef, theirs: AstFunction) -> bool:
 def _positions(context: RuleContext) -> Mapping[cst.CSTNode, CodeRange]:
     found: Mapping[cst.CSTNode, CodeRange] | None = getattr(context, "_positions", None)
     if found is None:
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
         found = MetadataWrapper(context.module, unsafe_skip_copy=True).resolve(PositionProvider)
         context._positions = found  # type: ignore[attr-defined]
     return found

@@ -38,14 +38,14 @@ from __future__ import annotations
 import ast
 import enum
 from collections.abc import Iterable, Iterator, Sequence
+from functools import cache
 from typing import Union
-
-import libcst as cst
 
 from perfcodemod.analysis import names
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.methods import CONTAINER_MUTATING_METHODS, LIST_READ_METHODS
 from perfcodemod.context import RuleContext, children
+from perfcodemod.lazycst import cst
 
 #: Builtins that read an argument without keeping it beyond the call or changing it (the
 #: iterator builtins keep a reference, but can only read through it).
@@ -57,7 +57,7 @@ NON_RETAINING_BUILTINS = frozenset(
     }
 )
 
-Region = Union[cst.CSTNode, Sequence[cst.CSTNode]]
+Region = Union["cst.CSTNode", "Sequence[cst.CSTNode]"]
 
 
 class Use(enum.Enum):
@@ -70,7 +70,12 @@ class Use(enum.Enum):
 
 
 # Wrappers that a target can be nested in (``a, (b, *c) = ...``).
-_TARGET_WRAPPERS = (cst.Element, cst.StarredElement, cst.Tuple, cst.List)
+@cache
+def _target_wrappers() -> tuple[
+    type[cst.Element], type[cst.StarredElement], type[cst.Tuple], type[cst.List],
+]:
+    """Nodes that wrap an assignment target."""
+    return (cst.Element, cst.StarredElement, cst.Tuple, cst.List)
 
 
 def name_occurrences(region: Region, name: str) -> Iterator[cst.Name]:
@@ -114,7 +119,7 @@ def classify_use(context: RuleContext, name: cst.Name) -> Use:
         return Use.REBIND
     if in_target_position(context, name):
         return Use.REBIND
-    if isinstance(parent, _TARGET_WRAPPERS):
+    if isinstance(parent, _target_wrappers()):
         # Inside a display: ``[*L]`` copies the elements, ``[L]`` holds the object.
         if isinstance(parent, cst.StarredElement):
             return Use.READ
@@ -141,7 +146,7 @@ def classify_use(context: RuleContext, name: cst.Name) -> Use:
 def in_target_position(context: RuleContext, node: cst.CSTNode) -> bool:
     """``node`` is bound or deleted, directly or as part of a target list (``a, (b, *c) = ...``)."""
     parent = context.parent(node)
-    while isinstance(parent, _TARGET_WRAPPERS):
+    while isinstance(parent, _target_wrappers()):
         node = parent
         parent = context.parent(node)
     return is_target(context, node, parent)

@@ -30,7 +30,13 @@ from perfcodemod.api import FileReport
 from perfcodemod.output.concise import dropped_listing, format_ranked, format_text, text_line
 from perfcodemod.output.json import format_json, json_object, profile_object
 from perfcodemod.output.options import Options
-from perfcodemod.output.summary import fixes_listing, statistics, summary, unified_diff
+from perfcodemod.output.summary import (
+    cache_statistics,
+    fixes_listing,
+    statistics,
+    summary,
+    unified_diff,
+)
 from perfcodemod.output.tickets import tickets_json, tickets_markdown
 
 Renderer = Callable[[Sequence[FileReport], Options], str]
@@ -67,6 +73,7 @@ def render(name: str, reports: Sequence[FileReport], options: Options | None = N
 
 __all__ = [
     "DEFAULT_FORMAT",
+    "cache_statistics",
     "FORMATS",
     "HUMAN_FORMATS",
     "Options",

@@ -64,7 +64,7 @@ def fixes_listing(run: RunReport) -> str:
             continue
         rows.append(f"{report.path}:")
         for code, count in sorted(report.applied.items()):
-            rule = registry.get_rule(code)
+            rule = registry.entry(code)
             rows.append(f"    {count} × {code} ({rule.name if rule else '?'})")
     if not rows:
         return ""
@@ -113,7 +113,18 @@ def statistics(run: RunReport, unsafe: bool | None = None) -> str:
     )
     rows = []
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
-        rule = registry.get_rule(code)
+        rule = registry.entry(code)
         marker = "[*]" if fixable[code] == count else "[-]" if fixable[code] else "   "
         rows.append(f"{count:>5}\t{code}\t{marker} {rule.name if rule else ''}")
     return "\n".join(rows) + ("\n" if rows else "")
+
+
+def cache_statistics(run: RunReport) -> str:
+    """``--statistics``: how many files the result cache answered for (empty without it)."""
+    stats = run.cache
+    if stats is None:
+        return ""
+    rate = f"{100 * stats.hits / stats.files:.1f}%" if stats.files else "-"
+    lines = [f"Result cache hit rate: {rate} ({stats.hits} of {_plural(stats.files, 'file')})"]
+    lines.extend(f"Result cache: {problem}" for problem in stats.problems)
+    return "\n".join(lines) + "\n"

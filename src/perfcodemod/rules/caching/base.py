@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import libcst as cst
-
 from perfcodemod.analysis.astscope import FunctionNode
 from perfcodemod.analysis.caching import (
     CachedFunction,
@@ -22,6 +20,7 @@ from perfcodemod.analysis.caching import (
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.purity import Purity
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.proposals import Candidate, Change, FixProposal
 from perfcodemod.rule import Rule
 

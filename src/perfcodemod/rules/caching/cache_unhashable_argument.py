@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Iterator
 
-import libcst as cst
-
 from perfcodemod.analysis.caching import (
     UNHASHABLE_TYPES,
     CachedFunction,
@@ -24,6 +22,7 @@ from perfcodemod.analysis.caching import (
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.purity import purity
 from perfcodemod.analysis.twins import ast_call
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Invalid
 from perfcodemod.rules.caching.base import CachedFunctionRule
 

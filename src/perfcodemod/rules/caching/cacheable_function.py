@@ -6,8 +6,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-import libcst as cst
-
 from perfcodemod.analysis.caching import (
     called_repeatedly,
     does_work,
@@ -22,6 +20,7 @@ from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.purity import OPTIMISTIC, Purity, purity
 from perfcodemod.analysis.twins import ast_function
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Invalid, Rule
 from perfcodemod.rules.caching.base import propose_cache
 

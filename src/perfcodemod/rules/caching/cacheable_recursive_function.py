@@ -6,8 +6,6 @@ import ast
 from collections import defaultdict
 from collections.abc import Iterable
 
-import libcst as cst
-
 from perfcodemod.analysis.caching import (
     is_generator,
     module_purity,
@@ -20,6 +18,7 @@ from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.purity import OPTIMISTIC, Purity, purity
 from perfcodemod.analysis.twins import ast_function
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Invalid, Rule
 from perfcodemod.rules.caching.base import propose_cache
 

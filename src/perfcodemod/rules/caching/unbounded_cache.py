@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import ast
 
-import libcst as cst
-
 from perfcodemod.analysis.caching import (
     PROGRAM_TYPES,
     CachedFunction,
@@ -22,6 +20,7 @@ from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import enum_classes
 from perfcodemod.analysis.purity import own_returns
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Change, ImportRequest, Invalid
 from perfcodemod.rules.caching.base import CachedFunctionRule
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-import libcst as cst
-
 from perfcodemod.analysis import names
 from perfcodemod.analysis.comprehensions import (
     is_async,
@@ -26,6 +24,7 @@ from perfcodemod.analysis.expressions import snippet
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import is_provably_hashable
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Change, FixProposal, Invalid, Rule
 from perfcodemod.transforms import generator_argument, generator_from
 
@@ -113,6 +112,7 @@ class ComprehensionInShortCircuit(Rule):
     name = "comprehension-in-short-circuit"
     message = "Comprehension is built in full before it is searched; use a generator expression"
     fix_title = "Use a generator expression"
+    function_local = True
 
     VALID = (
         # Already a generator; a list display is not a comprehension.

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterable
-
-import libcst as cst
+from functools import cache
 
 from perfcodemod.analysis import names
 from perfcodemod.analysis.comprehensions import is_async, sole_argument, sole_argument_ast
@@ -14,6 +13,7 @@ from perfcodemod.analysis.effects import lazy_stop_iteration, stop_iteration_rea
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import is_constant_ast, is_hashable_constant
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
 from perfcodemod.transforms import (
     generator_argument,
@@ -132,6 +132,7 @@ class CopiedIntermediateList(Rule):
     name = "copied-intermediate-list"
     message = "A list built only to be copied; build the result directly"
     fix_title = "Build the result directly"
+    function_local = True
 
     VALID = (
         "def f(xs):\n    return {x for x in xs}\n",
@@ -292,7 +293,7 @@ class CopiedIntermediateList(Rule):
                 )
             return  # otherwise no faster form: see the docstring
         if builtin == "dict" and not _pairs(value):
-            if isinstance(value, cst.ListComp) and not isinstance(value.elt, _DISPLAYS):
+            if isinstance(value, cst.ListComp) and not isinstance(value.elt, _displays()):
                 self._dict_of_generator(node, arg, value)
             return
         change = self._change(node, arg, builtin)
@@ -477,7 +478,9 @@ def _dict_from_pairs(value: cst.List | cst.ListComp) -> cst.Dict | cst.DictComp 
     return cst.Dict(elements=elements, lbrace=lbrace, rbrace=rbrace)
 
 
-_DISPLAYS = (cst.Tuple, cst.List, cst.Set, cst.Dict)
+@cache
+def _displays() -> tuple[type[cst.Tuple], type[cst.List], type[cst.Set], type[cst.Dict]]:
+    return (cst.Tuple, cst.List, cst.Set, cst.Dict)
 
 
 def _merged_dict(

@@ -6,8 +6,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-import libcst as cst
-
 from perfcodemod.analysis import names
 from perfcodemod.analysis.comprehensions import is_async, is_async_ast
 from perfcodemod.analysis.effects import (
@@ -18,6 +16,7 @@ from perfcodemod.analysis.effects import (
 )
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
 from perfcodemod.transforms import generator_argument
 
@@ -128,6 +127,7 @@ class ListComprehensionInReducer(Rule):
     message = "List comprehension passed to a reducer; a generator expression saves the list"
     fix_title = "Use a generator expression"
     default_enabled = False
+    function_local = True
 
     VALID = (
         "def f(xs):\n    return sum(x for x in xs)\n",

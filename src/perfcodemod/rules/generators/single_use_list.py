@@ -8,8 +8,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from textwrap import dedent
 
-import libcst as cst
-
 from perfcodemod.analysis import lists, names
 from perfcodemod.analysis.aliases import changes_through_aliases, iterated_paths
 from perfcodemod.analysis.bindings import (
@@ -58,6 +56,7 @@ from perfcodemod.analysis.scopes import Scope
 from perfcodemod.analysis.uses import Use, first_change, name_occurrences
 from perfcodemod.astcompat import TRY_STAR
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
 from perfcodemod.transforms import generator_from
 
@@ -206,6 +205,7 @@ class SingleUseList(Rule):
     name = "single-use-list"
     message = "List comprehension bound to a name and iterated once; use a generator expression"
     fix_title = "Use a generator expression"
+    function_local = True
 
     VALID = (
         # A second use: len(), a truth test, indexing, a second loop, return.
@@ -1046,23 +1046,12 @@ def _precheck_assignment(facts: ModuleFacts, assign: ast.Assign, name: str) -> C
         if name in facts.dunder_all or facts.has_star_import or facts.uses_dynamic_namespace:
             return None
     else:
-
-        def inside(node: ast.AST) -> bool:
-            start = (getattr(node, "lineno", 0), getattr(node, "col_offset", 0))
-            end = (getattr(node, "end_lineno", 0), getattr(node, "end_col_offset", 0))
-            return (function.lineno, function.col_offset) <= start and end <= (
-                function.end_lineno or 0,
-                function.end_col_offset or 0,
-            )
-
-        if sum(1 for b in facts.bindings.get(name, ()) if inside(b)) != 1:
+        if len(facts.bindings_within(name, function)) != 1:
             return None
-        reads = [r for r in facts.loads.get(name, ()) if inside(r)]
+        reads = facts.loads_within(name, function)
         if len(reads) != 1:
             return None
-        if any(
-            inside(r) for dynamic in DYNAMIC_NAMESPACE_CALLS for r in facts.loads.get(dynamic, ())
-        ):
+        if any(facts.loads_within(dynamic, function) for dynamic in DYNAMIC_NAMESPACE_CALLS):
             return None
     (read,) = reads
     if id(read) not in consumer_positions_ast(facts):

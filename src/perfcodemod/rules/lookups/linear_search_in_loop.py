@@ -7,8 +7,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Union
 
-import libcst as cst
-
 from perfcodemod.analysis import names
 from perfcodemod.analysis.attributes import stable_attribute_list
 from perfcodemod.analysis.bindings import bound_to_shared_object
@@ -39,6 +37,7 @@ from perfcodemod.analysis.loops import in_loop_ast
 from perfcodemod.analysis.uses import builtin_visible_at, in_target_position
 from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Invalid, Rule
 
 UNSAFE = Applicability.UNSAFE
@@ -47,7 +46,7 @@ REASON = (
     "and keys whose __eq__ and __hash__ disagree may match differently"
 )
 
-Search = Union[cst.GeneratorExp, cst.ListComp]
+Search = Union["cst.GeneratorExp", "cst.ListComp"]
 #: What ``[...][0]`` raises on a miss, and its base class.
 INDEX_ERRORS = ("IndexError", "LookupError")
 #: An accessor of the key path: ("attr", name) or ("item", constant value).
@@ -178,6 +177,7 @@ class LinearSearchInLoop(Rule):
     name = "linear-search-in-loop"
     message = "Linear search by key inside a loop; build a dict index once before the loop"
     fix_title = "Build a dict index once before the loop"
+    function_local = True
 
     VALID = (
         # One search, not in a loop.

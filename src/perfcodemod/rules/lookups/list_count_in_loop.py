@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import libcst as cst
-
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hoisting import HoistedFixes, repeats_same_lookup
 from perfcodemod.analysis.imports import reference
@@ -19,6 +17,7 @@ from perfcodemod.analysis.lookups import (
 )
 from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, ImportRequest, Invalid, Rule
 
 UNSAFE = Applicability.UNSAFE
@@ -117,6 +116,7 @@ class ListCountInLoop(Rule):
         "`collections.Counter` once before the loop"
     )
     fix_title = "Build a `collections.Counter` once before the loop"
+    function_local = True
 
     VALID = (
         # One count, not in a loop.
@@ -301,7 +301,8 @@ class ListCountInLoop(Rule):
             f"`{name}.count()` inside a loop scans the list on every iteration; build a "
             "`collections.Counter` once before the loop"
         )
-        counter = reference(self.context.facts, "collections", "Counter", self.context.first_row)
+        context = self.context
+        counter = reference(context.facts, "collections", "Counter", context.toplevel_row)
         if counter is None:
             self.report(node, message)
             return

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import libcst as cst
-
 from perfcodemod.analysis.expressions import is_repeatable, needs_parentheses
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.flow import miss_is_caught
@@ -23,6 +21,7 @@ from perfcodemod.analysis.lookups import (
 from perfcodemod.analysis.uses import builtin_visible_at
 from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Invalid, Rule
 
 UNSAFE = Applicability.UNSAFE
@@ -130,6 +129,7 @@ class ListIndexInLoop(Rule):
         "once before the loop"
     )
     fix_title = "Build a position dict once before the loop"
+    function_local = True
 
     VALID = (
         # One lookup, not in a loop.

@@ -6,8 +6,6 @@ import ast
 from collections.abc import Iterable
 from typing import Union
 
-import libcst as cst
-
 from perfcodemod.analysis import names
 from perfcodemod.analysis.expressions import snippet
 from perfcodemod.analysis.facts import ModuleFacts
@@ -26,13 +24,14 @@ from perfcodemod.analysis.uses import (
 )
 from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Change, FixProposal, Invalid, Rule
 from perfcodemod.transforms import set_display
 
 SAFE = Applicability.SAFE
 UNSAFE = Applicability.UNSAFE
 
-Binding = Union[cst.Assign, cst.AnnAssign]
+Binding = Union["cst.Assign", "cst.AnnAssign"]
 
 
 class ConstantMembership(Rule):
@@ -111,6 +110,7 @@ class ConstantMembership(Rule):
     name = "constant-list-membership"
     message = "A list of constants only used for membership tests; bind the name to a set"
     fix_title = "Bind the name to a set"
+    function_local = True
 
     VALID = (
         # A use that is not a membership test: the list is needed.

@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable, Iterable
 
-import libcst as cst
-
 from perfcodemod.analysis.expressions import walk
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import is_constant_display, is_hashable_constant
@@ -35,6 +33,7 @@ from perfcodemod.analysis.uses import (
 )
 from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Invalid, Rule
 
 UNSAFE = Applicability.UNSAFE
@@ -137,6 +136,7 @@ class ListMembershipInLoop(Rule):
     name = "list-membership-in-loop"
     message = "Membership test against a list inside a loop; build a set once before the loop"
     fix_title = "Build a set once before the loop"
+    function_local = True
 
     VALID = (
         # Not in a loop.

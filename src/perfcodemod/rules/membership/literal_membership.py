@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 
-import libcst as cst
-
 from perfcodemod.analysis.expressions import snippet
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.hashability import (
@@ -15,6 +13,7 @@ from perfcodemod.analysis.hashability import (
     is_provably_hashable,
 )
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Change, Invalid, Rule
 from perfcodemod.transforms import set_display
 
@@ -77,6 +76,7 @@ class LiteralMembership(Rule):
     name = "literal-membership"
     message = "Membership test against a list of constants; use a set literal"
     fix_title = "Use a set literal"
+    function_local = True
 
     VALID = (
         # Names and calls cannot be folded into a constant.

@@ -6,8 +6,7 @@ import ast
 import io
 import tokenize
 from collections.abc import Iterable, Sequence
-
-import libcst as cst
+from functools import cache
 
 from perfcodemod.analysis.elements import (
     elements_are_provably_hashable,
@@ -31,12 +30,18 @@ from perfcodemod.analysis.uses import (
 )
 from perfcodemod.context import RuleContext
 from perfcodemod.diagnostic import Applicability
+from perfcodemod.lazycst import cst
 from perfcodemod.rule import Candidate, Change, FixProposal, Invalid, Rule
 
 SAFE = Applicability.SAFE
 UNSAFE = Applicability.UNSAFE
 
-_NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.GeneratorExp)
+@cache
+def _nested_scopes() -> tuple[
+    type[cst.FunctionDef], type[cst.Lambda], type[cst.ClassDef], type[cst.GeneratorExp],
+]:
+    """The nodes that open a scope of their own."""
+    return (cst.FunctionDef, cst.Lambda, cst.ClassDef, cst.GeneratorExp)
 
 
 class QuadraticDeduplication(Rule):
@@ -133,6 +138,7 @@ class QuadraticDeduplication(Rule):
     name = "quadratic-deduplication"
     message = "De-duplicating with `not in` on a list is quadratic; use `dict.fromkeys` or a set"
     fix_title = "Use `list(dict.fromkeys(...))`"
+    function_local = True
 
     VALID = (
         # Not in a loop.
@@ -713,7 +719,7 @@ def _in_nested_scope(context: RuleContext, node: cst.CSTNode, function: cst.Func
     for ancestor in context.ancestors(node):
         if ancestor is function:
             return False
-        if isinstance(ancestor, _NESTED_SCOPES):
+        if isinstance(ancestor, _nested_scopes()):
             return True
     return False
 
