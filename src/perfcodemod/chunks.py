@@ -26,6 +26,7 @@ from perfcodemod import deep, engine, noqa
 from perfcodemod.analysis.facts import ModuleFacts
 from perfcodemod.analysis.scopes import ScopeTree
 from perfcodemod.context import EngineOptions, RuleContext, children
+from perfcodemod.cstoffsets import OffsetState
 from perfcodemod.diagnostic import Diagnostic, Edit, Fix, ToolError
 from perfcodemod.engine import (
     MAX_EXPRESSION_DEPTH,
@@ -342,49 +343,28 @@ class _AllGenerated(Exception):
     """Every target's position is known: the rest of the chunk need not be generated."""
 
 
-class _SpanState(CodegenState):
-    """Code generation that counts characters and records only the target nodes."""
+class _SpanState(OffsetState):
+    """Code generation that counts characters and records only the target nodes, with their
+    indentation and syntactic spans."""
 
     def __init__(
         self, module: cst.Module, targets: set[cst.CSTNode], stop_when_done: bool = False
     ) -> None:
-        super().__init__(
-            default_indent=module.default_indent, default_newline=module.default_newline
-        )
-        self.targets = targets
+        super().__init__(module, targets)
         #: Targets not generated yet; with ``stop_when_done``, generation stops with the last.
         self.pending = set(targets) if stop_when_done else None
-        self.offset = 0
-        self.inclusive: dict[cst.CSTNode, tuple[int, int]] = {}
         self.syntactic: dict[cst.CSTNode, tuple[int, int]] = {}
         self.indents: dict[cst.CSTNode, list[str]] = {}
-        self._open: dict[cst.CSTNode, int] = {}
 
-    def add_token(self, value: str) -> None:
-        self.tokens.append(value)
-        self.offset += len(value)
+    def opened(self, node: cst.CSTNode) -> None:
+        self.indents[node] = list(self.indent_tokens)
 
-    def add_indent_tokens(self) -> None:
-        for token in self.indent_tokens:
-            self.add_token(token)
-
-    def pop_trailing_newline(self) -> None:
-        if self.tokens:
-            self.offset -= len(self.tokens.pop())
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        if node in self.targets:
-            self._open[node] = self.offset
-            self.indents[node] = list(self.indent_tokens)
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        if node in self.targets:
-            self.inclusive[node] = (self._open.pop(node), self.offset)
-            pending = self.pending
-            if pending is not None:
-                pending.discard(node)
-                if not pending:
-                    raise _AllGenerated
+    def closed(self, node: cst.CSTNode) -> None:
+        pending = self.pending
+        if pending is not None:
+            pending.discard(node)
+            if not pending:
+                raise _AllGenerated
 
     def record_syntactic_position(
         self,

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import libcst as cst
-from libcst._nodes.internal import CodegenState
 
 from perfcodemod.context import children
+from perfcodemod.cstoffsets import OffsetState
 from perfcodemod.source import LineIndex
 from perfcodemod.syntax import RUNNING, NewerSyntaxError, ast_parse
 
@@ -127,40 +127,6 @@ class _CannotRewrite(Exception):
     """A construct that cannot be spelled in older syntax without moving a row or column."""
 
 
-class _Offsets(CodegenState):
-    """Code generation that records where the target nodes' code starts and ends (LibCST's
-    ``PositionProvider`` records every node, at several times the cost)."""
-
-    def __init__(self, module: cst.Module, targets: set[cst.CSTNode]) -> None:
-        super().__init__(
-            default_indent=module.default_indent, default_newline=module.default_newline
-        )
-        self.targets = targets
-        self.offset = 0
-        self.found: dict[cst.CSTNode, tuple[int, int]] = {}
-        self._open: dict[cst.CSTNode, int] = {}
-
-    def add_token(self, value: str) -> None:
-        self.tokens.append(value)
-        self.offset += len(value)
-
-    def add_indent_tokens(self) -> None:
-        for token in self.indent_tokens:
-            self.add_token(token)
-
-    def pop_trailing_newline(self) -> None:
-        if self.tokens:
-            self.offset -= len(self.tokens.pop())
-
-    def before_codegen(self, node: cst.CSTNode) -> None:
-        if node in self.targets:
-            self._open[node] = self.offset
-
-    def after_codegen(self, node: cst.CSTNode) -> None:
-        if node in self.targets:
-            self.found[node] = (self._open.pop(node), self.offset)
-
-
 class _Rewrite:
     """The module's text with newer constructs spelled in older syntax, in place."""
 
@@ -182,9 +148,9 @@ class _Rewrite:
                 targets.add(node)
                 targets.update(_parts_to_place(node))
             stack.extend((child, node) for child in reversed(list(children(node))))
-        state = _Offsets(module, targets)
+        state = OffsetState(module, targets)
         module._codegen(state)
-        self.offsets = state.found
+        self.offsets = state.inclusive
         #: LibCST gives back the text it read (not quite always: it drops the whitespace
         #: after an f-string's ``!r``, which 3.12 allows); if not, offsets cannot be trusted.
         self.exact = "".join(state.tokens) == text
