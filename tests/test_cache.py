@@ -147,7 +147,7 @@ def test_an_unwritable_cache_directory_does_not_break_a_run(project: Path) -> No
 def test_two_runs_at_once(project: Path) -> None:
     """Both runs are right, the shard they leave is whole, and a third run uses it."""
     stdlib = Path(sys.modules["json"].__file__ or "").parent.parent
-    for name in ("argparse.py", "enum.py", "typing.py", "tarfile.py", "pathlib.py"):
+    for name in ("argparse.py", "enum.py", "typing.py", "tarfile.py", "shutil.py"):
         shutil.copyfile(stdlib / name, project / "src" / name)
     expected = check(project, "--no-cache", "--output-format", "json").stdout
     command = [
