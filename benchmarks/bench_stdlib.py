@@ -74,7 +74,7 @@ def run_phase(phase: str, files: list[Path], select: str | None) -> dict[str, ob
             except Exception:
                 failures += 1
     elif phase == "perfcodemod":
-        from perfcodemod import context, engine
+        from perfcodemod import api, engine
         from perfcodemod.config import default_settings, settings_from_table
         from perfcodemod.source import DecodeError, SourceText
 
@@ -83,11 +83,7 @@ def run_phase(phase: str, files: list[Path], select: str | None) -> dict[str, ob
             if select
             else default_settings()
         )
-        options = context.EngineOptions(
-            rules=settings.selected_rules(),
-            family_options=settings.family_options,
-            target_version=settings.target_version,
-        )
+        options = api.engine_options(settings)
         diagnostics = 0
         parsed_rows = 0
         errors = 0

@@ -25,7 +25,7 @@ from pathlib import Path
 
 
 def record(out: Path, corpus: Path | None, select: str | None) -> int:
-    from perfcodemod import context, engine
+    from perfcodemod import api, engine
     from perfcodemod.config import default_settings, settings_from_table
     from perfcodemod.source import DecodeError, SourceText
 
@@ -36,11 +36,7 @@ def record(out: Path, corpus: Path | None, select: str | None) -> int:
         if select
         else default_settings()
     )
-    options = context.EngineOptions(
-        rules=settings.selected_rules(),
-        family_options=settings.family_options,
-        target_version=settings.target_version,
-    )
+    options = api.engine_options(settings)
     recording: dict[str, object] = {}
     for path in files:
         try:

@@ -195,6 +195,16 @@ def _adjust(diagnostic: Diagnostic, settings: Settings) -> Diagnostic:
 PARSE_ERROR_CODE = engine.PARSE_ERROR_CODE
 
 
+def engine_options(settings: Settings, path: str | Path | None = None) -> engine.EngineOptions:
+    """What the engine needs of ``settings`` for the file at ``path`` (its rules after the
+    per-file ignores, the rule families' options, the target version)."""
+    return engine.EngineOptions(
+        rules=settings.rules_for(path),
+        family_options=settings.family_options,
+        target_version=settings.target_version,
+    )
+
+
 def diagnose(
     source: SourceText,
     settings: Settings,
@@ -206,11 +216,7 @@ def diagnose(
     comments and fix settings: what a front end with its own noqa handling (flake8) shows.
     ``flags``: compiler flags for the parse (``notebook.COMPILE_FLAGS`` for a notebook)."""
     display = display_path(path) if path is not None else "<stdin>"
-    options = engine.EngineOptions(
-        rules=settings.rules_for(path),
-        family_options=settings.family_options,
-        target_version=settings.target_version,
-    )
+    options = engine_options(settings, path)
     result = engine.check_source(source, options, display, tree, flags)
     diagnostics = result.diagnostics
     if not any(rule.code == PARSE_ERROR_CODE for rule in options.rules):
