@@ -37,7 +37,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("analyses", ("analysis", "analysis.*")),
     ("values", (
         "", "context", "proposals", "source", "diagnostic", "transforms", "lazycst", "notebook",
-        "syntax", "newsyntax", "cstoffsets", "deep", "astcompat", "annotation",
+        "syntax", "newsyntax", "cstoffsets", "atomicfile", "deep", "astcompat", "annotation",
     )),
 )
 

@@ -47,6 +47,7 @@ from pathlib import Path
 from typing import Any
 
 from perfcodemod import __version__
+from perfcodemod.atomicfile import replace_file
 from perfcodemod.config import Settings
 from perfcodemod.diagnostic import Applicability, Diagnostic, Edit, Fix
 
@@ -291,7 +292,7 @@ class _Shard:
                 if type(entry.get("seen")) is int and entry["seen"] >= expired
             }
             payload = json.dumps({"format": FORMAT, "entries": kept}, separators=(",", ":"))
-            _write_atomically(self.path, payload.encode())
+            replace_file(self.path, payload.encode())
         except OSError as exc:
             stats.problems.append(f"cannot write {self.path}: {exc.strerror or exc}")
 
@@ -325,31 +326,7 @@ def _prepare(directory: Path) -> None:
     for name, text in ((".gitignore", "*\n"), ("CACHEDIR.TAG", CACHEDIR_TAG)):
         marker = directory / name
         if not marker.exists():
-            _write_atomically(marker, text.encode())
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a new file beside ``path`` (created with the user's umask, unlike
-    ``tempfile.mkstemp``'s 0600) and rename it over ``path``."""
-    for _ in range(100):
-        temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
-        try:
-            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-            break
-        except FileExistsError:
-            continue
-    else:
-        raise FileExistsError(f"no free temporary name beside {path}")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+            replace_file(marker, text.encode())
 
 
 # -- a run's caches -----------------------------------------------------------------------------

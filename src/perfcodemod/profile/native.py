@@ -11,6 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from perfcodemod.atomicfile import replace_file
 from perfcodemod.profile.model import (
     CacheEvidence,
     Frame,
@@ -170,22 +171,5 @@ def _load_v1(document: Mapping[str, Any], path: str) -> Profile:
 
 def write(target: str, profile: Profile, program: Mapping[str, Any]) -> None:
     """Write the profile atomically (a reader never sees half a file)."""
-    import os
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(target))
-    fd, temporary = tempfile.mkstemp(prefix=".perfcodemod-", suffix=".json", dir=directory)
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.chmod(temporary, 0o666 & ~umask)  # as open() would create it, not mkstemp's 0600
-        with os.fdopen(fd, "w", encoding="utf-8") as stream:
-            json.dump(dump(profile, program), stream, separators=(",", ":"))
-            stream.write("\n")
-        os.replace(temporary, target)
-    except BaseException:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
-        raise
+    text = json.dumps(dump(profile, program), separators=(",", ":")) + "\n"
+    replace_file(target, text.encode("utf-8"))

@@ -19,11 +19,12 @@ from __future__ import annotations
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from perfcodemod.atomicfile import replace_file
 
 VERSION = 1
 DEFAULT_PATH = Path(".perfcodemod-verify.json")
@@ -105,31 +106,18 @@ class RejectionRecord:
         kept.sort(key=lambda entry: (entry.path, entry.row, entry.code, entry.key))
         payload = {"version": VERSION, "rejected": [asdict(entry) for entry in kept]}
         text = json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
-        directory = self.path.resolve().parent
         try:
-            handle, temporary = tempfile.mkstemp(dir=directory, prefix=f".{self.path.name}.")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    stream.write(text)
-                # A file to commit: the existing one's permissions, or the umask's default
-                # (mkstemp makes it private).
-                os.chmod(temporary, _mode_for(self.path))
-                os.replace(temporary, self.path)
-            except BaseException:
-                if os.path.exists(temporary):
-                    os.unlink(temporary)
-                raise
+            # A file to commit: the existing one's permissions, or a new file's default.
+            replace_file(self.path, text.encode("utf-8"), _existing_mode(self.path))
         except OSError as exc:
             raise RecordError(f"cannot write {self.path}: {exc.strerror or exc}") from None
 
 
-def _mode_for(path: Path) -> int:
+def _existing_mode(path: Path) -> int | None:
     try:
         return stat.S_IMODE(os.stat(path).st_mode)
     except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        return None
 
 
 def _fields(item: Any) -> dict[str, Any]:
